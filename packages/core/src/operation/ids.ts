@@ -1,0 +1,31 @@
+import { createHash } from "node:crypto";
+
+/**
+ * The operation id is derived from the source snapshot and the target, so the same snapshot event seen
+ * twice (RDS delivers at least once, replays re-deliver) maps to the same operation instead of a new one.
+ */
+export function operationIdFor(input: { snapshotArn: string; targetKey: string }): string {
+  const digest = createHash("sha256").update(`${input.snapshotArn}\n${input.targetKey}`).digest("hex");
+  return `op-${digest.slice(0, 20)}`;
+}
+
+/** One key per target cluster: account, region and cluster identifier. */
+export function targetKeyOf(target: {
+  accountId: string;
+  region: string;
+  clusterIdentifier: string;
+}): string {
+  return `${target.accountId}/${target.region}/${target.clusterIdentifier}`;
+}
+
+/** Deterministic names of the resources an operation creates, so a retry finds what it already made. */
+export function resourceNames(operationId: string, targetClusterIdentifier: string) {
+  const short = operationId.replace(/^op-/, "").slice(0, 10);
+  return {
+    shareableSnapshot: `aurora-restore-${short}-share`,
+    targetSnapshot: `aurora-restore-${short}-copy`,
+    nextCluster: `${targetClusterIdentifier}-next`,
+    oldCluster: `${targetClusterIdentifier}-old-${short}`,
+    instance: (index: number, clusterIdentifier: string) => `${clusterIdentifier}-${index + 1}`,
+  };
+}

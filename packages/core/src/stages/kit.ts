@@ -1,0 +1,187 @@
+import type { AnyDomainEventContract, DomainEventInput } from "../events/contract";
+import { RestoreFailed } from "../events/domain";
+import type { StageName } from "../events/shapes";
+import { targetKeyOf } from "../operation/ids";
+import { type OperationStep, stageOfStep } from "../operation/steps";
+import { isAwsCallError } from "../ports/errors";
+import type { AuditOutcome } from "../storage/audit-entity";
+import { type OperationInfo, StaleTransitionError, type TransitionInput } from "../storage/operations";
+import type { StageDeps } from "./deps";
+
+/** Shared moves of every stage: move state, audit, publish, fail. Stages stay small and alike. */
+
+export function now(deps: StageDeps): string {
+  return deps.clock().toISOString();
+}
+
+/** Metadata for an event caused by `causationId` within `operation`. */
+export function metaFor(
+  deps: StageDeps,
+  operation: Pick<OperationInfo, "operationId" | "correlationId">,
+  causationId: string,
+) {
+  return {
+    operationId: operation.operationId,
+    correlationId: operation.correlationId,
+    causationId,
+    occurredAt: now(deps),
+  };
+}
+
+export async function publish<C extends AnyDomainEventContract>(
+  deps: StageDeps,
+  contract: C,
+  detail: DomainEventInput<C>,
+  resources: string[] = [],
+): Promise<void> {
+  const entry = contract.entry(detail, { busName: deps.busName, resources });
+  const result = await deps.publisher.putEvents([entry]);
+  if (result.FailedEntryCount > 0) {
+    const failure = result.Entries[0];
+    throw new Error(
+      `PutEvents failed for ${contract.detailType}: ${failure?.ErrorCode} ${failure?.ErrorMessage}`,
+    );
+  }
+}
+
+export async function audit(
+  deps: StageDeps,
+  operation: Pick<OperationInfo, "operationId" | "targetKey" | "planId">,
+  entry: {
+    stage: StageName;
+    action: string;
+    outcome: AuditOutcome;
+    eventId?: string;
+    details?: Record<string, unknown>;
+  },
+): Promise<void> {
+  const plan = await deps.plans.get(operation.planId).catch(() => undefined);
+  await deps.audit.append(
+    {
+      operationId: operation.operationId,
+      targetKey: operation.targetKey,
+      actor: deps.actor,
+      ...entry,
+    },
+    { at: now(deps), compliance: plan?.compliance ?? "default" },
+  );
+}
+
+/**
+ * Moves the operation, or, when it already moved (duplicate or replayed event), records the duplicate and
+ * returns undefined so the caller does nothing twice.
+ */
+export async function advance(
+  deps: StageDeps,
+  operation: OperationInfo,
+  input: Omit<TransitionInput, "at" | "from"> & { eventId: string; action: string },
+): Promise<OperationInfo | undefined> {
+  try {
+    const moved = await deps.store.transition(operation.operationId, {
+      from: { step: operation.step, version: operation.version },
+      to: input.to,
+      at: now(deps),
+      outputs: input.outputs,
+      error: input.error,
+      countAttempt: input.countAttempt,
+    });
+    return moved;
+  } catch (error) {
+    if (error instanceof StaleTransitionError) {
+      await audit(deps, operation, {
+        stage: stageOfStep[input.to],
+        action: input.action,
+        outcome: "ignored-duplicate",
+        eventId: input.eventId,
+        details: { reason: error.message },
+      });
+      deps.logger.info("Ignored a duplicate or stale event", {
+        operationId: operation.operationId,
+        reason: error.message,
+      });
+      return undefined;
+    }
+    throw error;
+  }
+}
+
+/**
+ * Loads the operation an event refers to and checks it is at one of the expected steps. Anything else is
+ * a duplicate, a replay or an event for an ended operation: audited as ignored, never acted on.
+ */
+export async function loadAt(
+  deps: StageDeps,
+  operationId: string,
+  expected: readonly OperationStep[],
+  context: { stage: StageName; action: string; eventId: string },
+): Promise<OperationInfo | undefined> {
+  const operation = await deps.store.get(operationId);
+  if (!operation) {
+    deps.logger.warn("Event for an unknown operation", { operationId, ...context });
+    return undefined;
+  }
+  if (!expected.includes(operation.step)) {
+    await audit(deps, operation, {
+      stage: context.stage,
+      action: context.action,
+      outcome: "ignored-duplicate",
+      eventId: context.eventId,
+      details: { step: operation.step, expected },
+    });
+    return undefined;
+  }
+  return operation;
+}
+
+/** The error code to report: the AWS error name, a PostgreSQL SQLSTATE, or the error's own name. */
+export function errorCodeOf(error: unknown): string {
+  if (isAwsCallError(error)) return error.code;
+  const code = (error as { code?: unknown })?.code;
+  if (typeof code === "string" && code.length > 0) return code;
+  return error instanceof Error ? error.name : "UnknownError";
+}
+
+export function errorMessageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/**
+ * Ends the operation as failed (stage, error name, actionable message), audits it, releases the target
+ * lock and publishes RestoreFailed. Safe to call twice: the second call finds the operation ended.
+ */
+export async function failOperation(
+  deps: StageDeps,
+  operation: OperationInfo,
+  stage: StageName,
+  error: unknown,
+  eventId: string,
+  hint?: string,
+): Promise<void> {
+  const code = errorCodeOf(error);
+  const message = hint ? `${errorMessageOf(error)} ${hint}` : errorMessageOf(error);
+  const moved = await advance(deps, operation, {
+    to: "failed",
+    error: { stage, code, message },
+    eventId,
+    action: "fail-operation",
+  });
+  if (!moved) return;
+  await audit(deps, operation, {
+    stage,
+    action: "fail-operation",
+    outcome: "failed",
+    eventId,
+    details: { code, message },
+  });
+  deps.metrics.count("OperationsFailed", 1, { stage });
+  deps.logger.error("Operation failed", { operationId: operation.operationId, stage, code, message });
+  await publish(deps, RestoreFailed, {
+    ...metaFor(deps, operation, eventId),
+    planId: operation.planId,
+    target: operation.target,
+    stage,
+    errorCode: code,
+    message,
+  });
+  await deps.store.releaseLock(targetKeyOf(operation.target), operation.operationId);
+}

@@ -1,0 +1,259 @@
+import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
+import type { ClusterRef, SnapshotRef, StageName } from "../events/shapes";
+import { canMove, type OperationStep, stageOfStep, statusOfStep } from "../operation/steps";
+import { targetLockEntity } from "./lock-entity";
+import { operationEntity } from "./operation-entity";
+import { type WatchKind, watchEntity } from "./watch-entity";
+
+export interface OperationInfo {
+  operationId: string;
+  planId: string;
+  targetKey: string;
+  target: ClusterRef;
+  sourceSnapshot: SnapshotRef & { type: "automated" | "manual" };
+  trigger: "snapshot-event" | "manual" | "reconciler";
+  requestedBy: string;
+  correlationId: string;
+  step: OperationStep;
+  status: "running" | "succeeded" | "failed";
+  stageTimes: Partial<Record<StageName, { startedAt: string; endedAt?: string }>>;
+  outputs: Record<string, string | number | boolean | string[]>;
+  attempts: Partial<Record<StageName, number>>;
+  error?: { stage: StageName; code: string; message: string };
+  deadline: string;
+  version: number;
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** A transition was refused: the operation is not where the caller expected (duplicate, replay, race). */
+export class StaleTransitionError extends Error {
+  override name = "StaleTransitionError";
+  constructor(
+    readonly operationId: string,
+    readonly expected: { step: OperationStep; version: number },
+    readonly actual?: { step: OperationStep; version: number },
+  ) {
+    super(
+      `Operation ${operationId} is not at step ${expected.step} version ${expected.version}` +
+        (actual ? ` (it is at ${actual.step} version ${actual.version})` : " (it does not exist)"),
+    );
+  }
+}
+
+export class TargetBusyError extends Error {
+  override name = "TargetBusyError";
+  constructor(
+    readonly targetKey: string,
+    readonly activeOperationId: string,
+  ) {
+    super(
+      `Target ${targetKey} already has an active operation (${activeOperationId}); wait for it to finish or fail it with 'aurora-restore operations fail ${activeOperationId}'`,
+    );
+  }
+}
+
+function isConditionFailure(error: unknown): boolean {
+  const text = `${(error as Error)?.message ?? ""} ${String((error as { cause?: { name?: string } })?.cause?.name)}`;
+  return /ConditionalCheckFailed|conditional request failed/i.test(text);
+}
+
+export interface TransitionInput {
+  from: { step: OperationStep; version: number };
+  to: OperationStep;
+  at: string;
+  outputs?: OperationInfo["outputs"];
+  error?: OperationInfo["error"];
+  countAttempt?: boolean;
+}
+
+/** Operations, per-target locks and watches in the state table. */
+export function createOperationStore(client: DynamoDBDocumentClient, table: string) {
+  const operations = operationEntity(client, table);
+  const locks = targetLockEntity(client, table);
+  const watches = watchEntity(client, table);
+
+  async function get(operationId: string): Promise<OperationInfo | undefined> {
+    const { data } = await operations.get({ operationId }).go();
+    return (data ?? undefined) as OperationInfo | undefined;
+  }
+
+  return {
+    get,
+
+    /** Creates the operation unless it exists; returns false for a duplicate (same snapshot and target). */
+    async create(
+      input: Omit<
+        OperationInfo,
+        | "step"
+        | "status"
+        | "stageTimes"
+        | "outputs"
+        | "attempts"
+        | "version"
+        | "createdAt"
+        | "updatedAt"
+        | "error"
+      >,
+      at: string,
+    ): Promise<boolean> {
+      try {
+        await operations
+          .create({
+            ...input,
+            step: "requested",
+            status: "running",
+            stageTimes: { trigger: { startedAt: at, endedAt: at } },
+            outputs: {},
+            attempts: {},
+            version: 1,
+            createdAt: at,
+          })
+          .go();
+        return true;
+      } catch (error) {
+        if (isConditionFailure(error)) return false;
+        throw error;
+      }
+    },
+
+    /**
+     * Moves an operation from the step and version the caller saw to the next step, or throws
+     * StaleTransitionError. Records the stage's start/end times and attempt counts in the same write.
+     */
+    async transition(operationId: string, input: TransitionInput): Promise<OperationInfo> {
+      if (!canMove(input.from.step, input.to)) {
+        throw new Error(
+          `Operation ${operationId}: ${input.from.step} -> ${input.to} is not a forward transition`,
+        );
+      }
+      const current = await get(operationId);
+      if (!current || current.step !== input.from.step || current.version !== input.from.version) {
+        throw new StaleTransitionError(
+          operationId,
+          input.from,
+          current && { step: current.step, version: current.version },
+        );
+      }
+      const stage = stageOfStep[input.to];
+      const stageTimes = { ...current.stageTimes };
+      const previous = stageTimes[stage];
+      const ended = input.to === "failed" || statusOfStep(input.to) !== "running";
+      const fromStage = stageOfStep[input.from.step];
+      if (fromStage !== stage && stageTimes[fromStage] && !stageTimes[fromStage]?.endedAt) {
+        stageTimes[fromStage] = { ...stageTimes[fromStage]!, endedAt: input.at };
+      }
+      stageTimes[stage] = {
+        startedAt: previous?.startedAt ?? input.at,
+        ...(ended ? { endedAt: input.at } : {}),
+      };
+      const attempts = { ...current.attempts };
+      if (input.countAttempt) attempts[stage] = (attempts[stage] ?? 0) + 1;
+      const next = {
+        step: input.to,
+        status: statusOfStep(input.to),
+        stageTimes,
+        attempts,
+        outputs: { ...current.outputs, ...(input.outputs ?? {}) },
+        version: current.version + 1,
+        ...(input.error ? { error: input.error } : {}),
+      };
+      try {
+        await operations
+          .patch({ operationId })
+          .set(next)
+          .where(
+            ({ step, version }, { eq }) =>
+              `${eq(step, input.from.step)} AND ${eq(version, input.from.version)}`,
+          )
+          .go();
+      } catch (error) {
+        if (!isConditionFailure(error)) throw error;
+        const actual = await get(operationId);
+        throw new StaleTransitionError(
+          operationId,
+          input.from,
+          actual && { step: actual.step, version: actual.version },
+        );
+      }
+      return { ...current, ...next } as OperationInfo;
+    },
+
+    async listByTarget(targetKey: string): Promise<OperationInfo[]> {
+      const { data } = await operations.query.byTarget({ targetKey }).go({ pages: "all", order: "desc" });
+      return data as OperationInfo[];
+    },
+
+    async listByStatus(status: OperationInfo["status"]): Promise<OperationInfo[]> {
+      const { data } = await operations.query.byStatus({ status }).go({ pages: "all" });
+      return data as OperationInfo[];
+    },
+
+    /** Takes the target's lock for this operation; the same operation taking it again is fine. */
+    async acquireLock(targetKey: string, operationId: string, at: string): Promise<void> {
+      try {
+        await locks.create({ targetKey, operationId, acquiredAt: at }).go();
+      } catch (error) {
+        if (!isConditionFailure(error)) throw error;
+        const { data } = await locks.get({ targetKey }).go();
+        if (data && data.operationId !== operationId) throw new TargetBusyError(targetKey, data.operationId);
+      }
+    },
+
+    /** Releases the lock only if this operation holds it. */
+    async releaseLock(targetKey: string, operationId: string): Promise<void> {
+      try {
+        await locks
+          .delete({ targetKey })
+          .where(({ operationId: holder }, { eq }) => eq(holder, operationId))
+          .go();
+      } catch (error) {
+        if (!isConditionFailure(error)) throw error;
+      }
+    },
+
+    async lockHolder(targetKey: string): Promise<string | undefined> {
+      const { data } = await locks.get({ targetKey }).go();
+      return data?.operationId;
+    },
+
+    /** Registers something to wait for; idempotent per (operation, watchId). */
+    async addWatch(watch: {
+      operationId: string;
+      watchId: string;
+      kind: WatchKind;
+      accountId: string;
+      region: string;
+      roleArn?: string;
+      resource: string;
+      context?: Record<string, unknown>;
+      createdAt: string;
+    }): Promise<void> {
+      try {
+        await watches.create({ ...watch, state: "pending" }).go();
+      } catch (error) {
+        if (!isConditionFailure(error)) throw error;
+      }
+    },
+
+    async pendingWatches() {
+      const { data } = await watches.query.pending({ state: "pending" }).go({ pages: "all" });
+      return data;
+    },
+
+    async watchesOf(operationId: string) {
+      const { data } = await watches.query.byOperation({ operationId }).go({ pages: "all" });
+      return data;
+    },
+
+    async touchWatch(operationId: string, watchId: string, at: string): Promise<void> {
+      await watches.patch({ operationId, watchId }).add({ checks: 1 }).set({ lastCheckedAt: at }).go();
+    },
+
+    async removeWatch(operationId: string, watchId: string): Promise<void> {
+      await watches.delete({ operationId, watchId }).go();
+    },
+  };
+}
+
+export type OperationStore = ReturnType<typeof createOperationStore>;

@@ -1,0 +1,12 @@
+import { ClusterAvailable, type ServiceDeclaration } from "@aurora-restore/core";
+import { permissions } from "./permissions";
+
+export const service: ServiceDeclaration = {
+  name: "configure",
+  description:
+    "Sets a fresh master password, creates application users, applies grants and post-restore SQL over verified TLS.",
+  handler: "packages/functions/src/configure/handler.handler",
+  subscriptions: [{ bus: "pipeline", contracts: [ClusterAvailable] }],
+  reachesDatabase: true,
+  permissions,
+};

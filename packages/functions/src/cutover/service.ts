@@ -1,0 +1,12 @@
+import { ClusterRenamed, RestoreVerified, type ServiceDeclaration } from "@aurora-restore/core";
+import { permissions } from "./permissions";
+
+export const service: ServiceDeclaration = {
+  name: "cutover",
+  description:
+    "Swaps names (old away, new in), points the secrets at the new endpoint, deletes the old cluster; renames back on failure.",
+  handler: "packages/functions/src/cutover/handler.handler",
+  subscriptions: [{ bus: "pipeline", contracts: [RestoreVerified, ClusterRenamed] }],
+  reachesDatabase: false,
+  permissions,
+};

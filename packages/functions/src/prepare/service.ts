@@ -1,0 +1,12 @@
+import { RestoreRequested, type ServiceDeclaration, SourceSnapshotCopied } from "@aurora-restore/core";
+import { permissions } from "./permissions";
+
+export const service: ServiceDeclaration = {
+  name: "prepare",
+  description:
+    "Makes the source snapshot usable by the target account: shareable copy under a customer key, then share.",
+  handler: "packages/functions/src/prepare/handler.handler",
+  subscriptions: [{ bus: "pipeline", contracts: [RestoreRequested, SourceSnapshotCopied] }],
+  reachesDatabase: false,
+  permissions,
+};

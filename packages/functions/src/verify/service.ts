@@ -1,0 +1,11 @@
+import { ClusterConfigured, type ServiceDeclaration } from "@aurora-restore/core";
+import { permissions } from "./permissions";
+
+export const service: ServiceDeclaration = {
+  name: "verify",
+  description: "Logs in as an application user and runs the plan's checks.",
+  handler: "packages/functions/src/verify/handler.handler",
+  subscriptions: [{ bus: "pipeline", contracts: [ClusterConfigured] }],
+  reachesDatabase: true,
+  permissions,
+};
