@@ -1,0 +1,343 @@
+/**
+ * The local EventBridge: event buses per (account, region, name), PutEvents, routing to rule targets,
+ * forwarding between buses (cross-account, one hop), the dead-letter queue with re-drive, and archives
+ * with replay. State that must survive a restart (dead letters, archives) lives under `stateDir`.
+ */
+import path from "node:path";
+import { ArchiveStore } from "./archive-store";
+import {
+  ArchiveManager,
+  type CreateArchiveInput,
+  type ReplayDescription,
+  type RouteOptions,
+  type StartReplayInput,
+} from "./archives";
+import { type DeadLetterMessage, DeadLetterQueue } from "./dead-letter-queue";
+import { type ChaosOptions, DeliveryEngine, type DeliveryJob, type DeliveryMetrics } from "./delivery";
+import {
+  busArn,
+  DEFAULT_ACCOUNT,
+  DEFAULT_BUS_NAME,
+  DEFAULT_REGION,
+  type EventBridgeEvent,
+  formatEventTime,
+  parseEventsArn,
+} from "./envelope";
+import { EventBridgeError } from "./errors";
+import { EventBus } from "./event-bus";
+import { flattenEvent } from "./matcher";
+import {
+  checkPutEventsEntry,
+  DEFAULT_MAX_REQUEST_SIZE_BYTES,
+  type PutEventsRequestEntry,
+  type PutEventsResponse,
+  type PutEventsResultEntry,
+  validatePutEventsRequest,
+} from "./put-events";
+import { type BackoffOptions, DEFAULT_BACKOFF } from "./retry";
+import { type EventBridgeRuntime, systemRuntime } from "./runtime";
+
+export interface LocalEventBridgeOptions {
+  /** Folder for persisted state; the bus writes under `<stateDir>/eventbridge/`. */
+  stateDir: string;
+  /** Account and region of callers that do not say (the local account). */
+  account?: string;
+  region?: string;
+  /** Clock, sleep, randomness and ids; tests pass createVirtualRuntime(). */
+  runtime?: Partial<EventBridgeRuntime>;
+  /** PutEvents total-size limit in bytes (default 1 MB; LEGACY_MAX_REQUEST_SIZE_BYTES for 256 KB). */
+  maxRequestSizeBytes?: number;
+  backoff?: Partial<BackoffOptions>;
+  chaos?: ChaosOptions;
+  /** Told about events that could not be delivered nor dead-lettered (deadLetter: false, DLQ write error). */
+  onUndeliverable?(job: DeliveryJob, error: unknown): void;
+}
+
+export interface Sender {
+  account?: string;
+  region?: string;
+}
+
+export interface RedriveResult {
+  redriven: string[];
+  skipped: { messageId: string; reason: string }[];
+}
+
+export class LocalEventBridge {
+  readonly account: string;
+  readonly region: string;
+  readonly runtime: EventBridgeRuntime;
+  readonly deadLetters: DeadLetterQueue;
+  private readonly maxRequestSizeBytes: number;
+  private readonly buses = new Map<string, EventBus>();
+  private readonly engine: DeliveryEngine;
+  private readonly archives: ArchiveManager;
+  private chaos: ChaosOptions | undefined;
+
+  constructor(options: LocalEventBridgeOptions) {
+    this.account = options.account ?? DEFAULT_ACCOUNT;
+    this.region = options.region ?? DEFAULT_REGION;
+    this.runtime = { ...systemRuntime(), ...options.runtime };
+    this.maxRequestSizeBytes = options.maxRequestSizeBytes ?? DEFAULT_MAX_REQUEST_SIZE_BYTES;
+    this.chaos = options.chaos;
+    const root = path.join(options.stateDir, "eventbridge");
+    this.deadLetters = new DeadLetterQueue(path.join(root, "dead-letters"));
+    this.engine = new DeliveryEngine({
+      runtime: this.runtime,
+      deadLetters: this.deadLetters,
+      backoff: { ...DEFAULT_BACKOFF, ...options.backoff },
+      chaos: () => this.chaos,
+      forward: async (job, targetArn) => this.forward(job, targetArn),
+      ...(options.onUndeliverable ? { onUndeliverable: options.onUndeliverable } : {}),
+    });
+    this.archives = new ArchiveManager(new ArchiveStore(path.join(root, "archives")), {
+      runtime: this.runtime,
+      busByArn: (arn) => this.busByArn(arn),
+      route: (bus, event, routeOptions) => this.route(bus, event, routeOptions),
+      schedule: (jobs) => this.engine.schedule(jobs),
+      track: (work) => this.engine.track(work),
+    });
+  }
+
+  // ---- buses ----------------------------------------------------------------------------------------
+
+  /** A bus by name. Every account and region has a `default` bus (created on first use); custom buses must be created. */
+  eventBus(name: string = DEFAULT_BUS_NAME, where: Sender = {}): EventBus {
+    const account = where.account ?? this.account;
+    const region = where.region ?? this.region;
+    const existing = this.buses.get(busArn(account, region, name));
+    if (existing) return existing;
+    if (name === DEFAULT_BUS_NAME) return this.addBus(account, region, name);
+    throw new EventBridgeError("ResourceNotFoundException", `Event bus ${name} does not exist.`);
+  }
+
+  createEventBus(name: string, where: Sender = {}): EventBus {
+    const account = where.account ?? this.account;
+    const region = where.region ?? this.region;
+    if (!/^[/.\-_A-Za-z0-9]{1,256}$/.test(name)) {
+      throw new EventBridgeError("ValidationException", `Event bus name '${name}' is not valid.`);
+    }
+    if (this.buses.has(busArn(account, region, name))) {
+      throw new EventBridgeError("ResourceAlreadyExistsException", `Event bus ${name} already exists.`);
+    }
+    return this.addBus(account, region, name);
+  }
+
+  /** Idempotent form for wiring code: the bus, created if needed. */
+  ensureEventBus(name: string, where: Sender = {}): EventBus {
+    const arn = busArn(where.account ?? this.account, where.region ?? this.region, name);
+    return this.buses.get(arn) ?? this.createEventBus(name, where);
+  }
+
+  listEventBuses(): EventBus[] {
+    return [...this.buses.values()];
+  }
+
+  busByArn(arn: string): EventBus | undefined {
+    const existing = this.buses.get(arn);
+    if (existing) return existing;
+    const parsed = parseEventsArn(arn);
+    // Default buses exist implicitly in every account and region.
+    if (parsed?.resourceType === "event-bus" && parsed.resource === DEFAULT_BUS_NAME) {
+      return this.addBus(parsed.account, parsed.region, DEFAULT_BUS_NAME);
+    }
+    return undefined;
+  }
+
+  private addBus(account: string, region: string, name: string): EventBus {
+    const bus = new EventBus(account, region, name, {
+      putEvents: (entries, sender) => this.putEvents(entries, sender),
+      drain: () => this.drain(),
+    });
+    this.buses.set(bus.arn, bus);
+    this.archives.installRules(bus);
+    return bus;
+  }
+
+  /** EventBusName may be a name (in the sender's account and region) or an ARN (any account). */
+  private resolveBus(nameOrArn: string | undefined, account: string, region: string): EventBus | undefined {
+    if (!nameOrArn) return this.eventBus(DEFAULT_BUS_NAME, { account, region });
+    if (nameOrArn.startsWith("arn:")) return this.busByArn(nameOrArn);
+    return nameOrArn === DEFAULT_BUS_NAME
+      ? this.eventBus(DEFAULT_BUS_NAME, { account, region })
+      : this.buses.get(busArn(account, region, nameOrArn));
+  }
+
+  // ---- PutEvents and routing ---------------------------------------------------------------------------
+
+  /**
+   * PutEvents. Whole-request problems (0 or more than 10 entries, over the size limit) throw
+   * ValidationException; a bad entry is reported in its result slot and the others still go through.
+   * Unlike AWS (which acknowledges and silently drops events for a bus that does not exist), an unknown
+   * EventBusName fails that entry with ResourceNotFoundException: locally, nothing is dropped silently.
+   */
+  async putEvents(entries: PutEventsRequestEntry[], sender: Sender = {}): Promise<PutEventsResponse> {
+    validatePutEventsRequest(entries, this.maxRequestSizeBytes);
+    const account = sender.account ?? this.account;
+    const region = sender.region ?? this.region;
+    const now = this.runtime.now();
+    const results: PutEventsResultEntry[] = [];
+    const jobs: DeliveryJob[] = [];
+    for (const entry of entries) {
+      const check = checkPutEventsEntry(entry);
+      if (!check.ok) {
+        results.push({ ErrorCode: check.errorCode, ErrorMessage: check.errorMessage });
+        continue;
+      }
+      const bus = this.resolveBus(entry.EventBusName, account, region);
+      if (!bus) {
+        results.push({
+          ErrorCode: "ResourceNotFoundException",
+          ErrorMessage: `Event bus ${entry.EventBusName} does not exist.`,
+        });
+        continue;
+      }
+      const event: EventBridgeEvent = {
+        version: "0",
+        id: this.runtime.uuid(),
+        "detail-type": check.entry.detailType,
+        source: check.entry.source,
+        account,
+        time: formatEventTime(check.entry.time ?? now),
+        region,
+        resources: check.entry.resources,
+        detail: check.entry.detail,
+      };
+      jobs.push(...this.route(bus, event, { receivedAtMs: now.getTime() }));
+      results.push({ EventId: event.id });
+    }
+    this.engine.schedule(jobs);
+    return { FailedEntryCount: results.filter((r) => r.ErrorCode).length, Entries: results };
+  }
+
+  /** The deliveries an event produces on a bus: one per target of every enabled matching rule. */
+  private route(bus: EventBus, event: EventBridgeEvent, options: RouteOptions): DeliveryJob[] {
+    const jobs: DeliveryJob[] = [];
+    for (const rule of bus.matchingRules(flattenEvent(event))) {
+      if (options.ruleFilter && !options.ruleFilter.has(rule.arn) && !options.ruleFilter.has(rule.name))
+        continue;
+      for (const target of rule.targets.values()) {
+        // One hop only: an event that arrived from another bus is not forwarded to a third one.
+        if (target.kind === "bus" && options.forwardedFrom) continue;
+        jobs.push({
+          event,
+          ruleArn: rule.arn,
+          ruleName: rule.name,
+          eventBusArn: bus.arn,
+          target,
+          receivedAtMs: options.receivedAtMs,
+          ...(options.forwardedFrom ? { forwardedFrom: options.forwardedFrom } : {}),
+        });
+      }
+    }
+    return jobs;
+  }
+
+  /** Bus-to-bus delivery keeps the event as is: same id, the sender's account, the original region. */
+  private async forward(job: DeliveryJob, targetArn: string): Promise<void> {
+    const target = this.busByArn(targetArn);
+    if (!target) {
+      const name = parseEventsArn(targetArn)?.resource ?? targetArn;
+      throw new EventBridgeError("ResourceNotFoundException", `Event bus ${name} does not exist.`);
+    }
+    const receivedAtMs = this.runtime.now().getTime();
+    this.engine.schedule(this.route(target, job.event, { receivedAtMs, forwardedFrom: job.eventBusArn }));
+  }
+
+  // ---- quiescence, chaos, metrics ----------------------------------------------------------------------
+
+  /** Resolves when no delivery, retry, forward or replay is pending. */
+  drain(): Promise<void> {
+    return this.engine.drain();
+  }
+
+  get pendingDeliveries(): number {
+    return this.engine.pendingCount;
+  }
+
+  /** Turns chaos on (or off with undefined) for deliveries scheduled from now on. */
+  setChaos(chaos: ChaosOptions | undefined): void {
+    this.chaos = chaos;
+  }
+
+  get metrics(): Readonly<DeliveryMetrics> {
+    return { ...this.engine.metrics };
+  }
+
+  // ---- dead-letter queue ---------------------------------------------------------------------------------
+
+  listDeadLetters(): DeadLetterMessage[] {
+    return this.deadLetters.list();
+  }
+
+  /**
+   * Re-drives dead-lettered events to the target that failed them (not to the whole bus: the other
+   * targets already had them), with a fresh retry budget. A message whose rule or target no longer exists
+   * stays in the queue and is reported as skipped; a re-driven message leaves the queue, and comes back as
+   * a new message if the target fails again.
+   */
+  redriveDeadLetters(options: { messageIds?: string[] } = {}): RedriveResult {
+    const wanted = options.messageIds ? new Set(options.messageIds) : undefined;
+    const result: RedriveResult = { redriven: [], skipped: [] };
+    const jobs: DeliveryJob[] = [];
+    for (const message of this.deadLetters.list()) {
+      if (wanted && !wanted.has(message.messageId)) continue;
+      const rule = this.busByArn(message.eventBusArn)?.findRule(message.ruleArn);
+      const target = rule?.targets.get(message.targetId);
+      if (!rule || !target) {
+        const reason = rule
+          ? `target ${message.targetId} no longer exists`
+          : `rule ${message.ruleArn} no longer exists`;
+        result.skipped.push({ messageId: message.messageId, reason });
+        continue;
+      }
+      this.deadLetters.remove(message.messageId);
+      jobs.push({
+        event: message.event,
+        ruleArn: rule.arn,
+        ruleName: rule.name,
+        eventBusArn: message.eventBusArn,
+        target,
+        receivedAtMs: this.runtime.now().getTime(),
+      });
+      result.redriven.push(message.messageId);
+    }
+    for (const id of wanted ?? []) {
+      if (!result.redriven.includes(id) && !result.skipped.some((s) => s.messageId === id)) {
+        result.skipped.push({ messageId: id, reason: "no such message" });
+      }
+    }
+    this.engine.schedule(jobs);
+    return result;
+  }
+
+  // ---- archives and replays ------------------------------------------------------------------------------
+
+  createArchive(input: CreateArchiveInput) {
+    return this.archives.createArchive(input);
+  }
+  describeArchive(arnOrName: string) {
+    return this.archives.describeArchive(arnOrName);
+  }
+  listArchives() {
+    return this.archives.listArchives();
+  }
+  archivedEvents(arnOrName: string) {
+    return this.archives.archivedEvents(arnOrName);
+  }
+  deleteArchive(arnOrName: string): void {
+    this.archives.deleteArchive(arnOrName);
+  }
+  startReplay(input: StartReplayInput): ReplayDescription {
+    return this.archives.startReplay(input);
+  }
+  describeReplay(replayName: string): ReplayDescription {
+    return this.archives.describeReplay(replayName);
+  }
+  listReplays(): ReplayDescription[] {
+    return this.archives.listReplays();
+  }
+  cancelReplay(replayName: string): ReplayDescription {
+    return this.archives.cancelReplay(replayName);
+  }
+}
