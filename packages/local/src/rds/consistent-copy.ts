@@ -1,0 +1,120 @@
+import { randomBytes } from "node:crypto";
+import { copyFile, mkdir, readdir, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import type { PostgresServer } from "./postgres-server";
+
+/** Directories whose contents a base backup leaves out (PostgreSQL recreates or does not need them). */
+const skippedContents = new Set([
+  "pg_wal",
+  "pg_stat_tmp",
+  "pg_replslot",
+  "pg_dynshmem",
+  "pg_notify",
+  "pg_serial",
+  "pg_snapshots",
+  "pg_subtrans",
+]);
+/** Files of the running server, or written from the backup's own results, or this machine's settings. */
+const skippedFiles = new Set([
+  "postmaster.pid",
+  "postmaster.opts",
+  "backup_label",
+  "tablespace_map",
+  "postgresql.auto.conf.tmp",
+  "current_logfiles",
+  "local-rds.conf",
+]);
+
+function isErrno(error: unknown, code: string): boolean {
+  return (error as NodeJS.ErrnoException).code === code;
+}
+
+/** Copies a tree that the server is writing to; files that vanish meanwhile (dropped relations) are skipped. */
+async function copyLiveTree(source: string, destination: string, top: boolean): Promise<void> {
+  await mkdir(destination, { recursive: true, mode: 0o700 });
+  let entries: import("node:fs").Dirent[];
+  try {
+    entries = await readdir(source, { withFileTypes: true });
+  } catch (error) {
+    if (isErrno(error, "ENOENT")) return;
+    throw error;
+  }
+  for (const entry of entries) {
+    const from = join(source, entry.name);
+    const to = join(destination, entry.name);
+    if (entry.isDirectory()) {
+      if (top && skippedContents.has(entry.name)) {
+        await mkdir(to, { mode: 0o700 });
+      } else if (!entry.name.startsWith("pgsql_tmp")) {
+        await copyLiveTree(from, to, false);
+      }
+    } else if (entry.isSymbolicLink()) {
+      throw new Error(
+        `${from} is a symbolic link (a tablespace?): the local RDS supports the default tablespace only`,
+      );
+    } else if (entry.isFile()) {
+      if ((top && skippedFiles.has(entry.name)) || entry.name.startsWith("pg_internal.init")) continue;
+      try {
+        await copyFile(from, to);
+      } catch (error) {
+        if (!isErrno(error, "ENOENT")) throw error;
+      }
+    }
+  }
+}
+
+const walFileName = /^[0-9A-F]{24}$/;
+
+/**
+ * A consistent copy of a running server's data directory, with PostgreSQL's low-level backup API: in one
+ * session, a temporary physical replication slot keeps the WAL written from now on, `pg_backup_start` forces a
+ * checkpoint, the files are copied (torn pages are repaired from the full-page images in the WAL),
+ * `pg_backup_stop` ends the backup and switches WAL segment, and the WAL from the backup's start to its end is
+ * copied next to the files with the returned backup_label. A server started on the copy replays that WAL and
+ * opens at the moment the backup ended: every committed transaction up to then, none after.
+ */
+export async function copyRunningServer(
+  server: PostgresServer,
+  destination: string,
+  label: string,
+): Promise<void> {
+  const dataDir = server.options.dataDir;
+  await server.admin(async (client) => {
+    const slot = `local_rds_backup_${randomBytes(6).toString("hex")}`;
+    await client.query("SELECT pg_create_physical_replication_slot($1, true, true)", [slot]);
+    await client.query("SELECT pg_backup_start($1, true)", [label]);
+    let stopped = false;
+    try {
+      await copyLiveTree(dataDir, destination, true);
+      const stop = await client.query<{ lsn: string; labelfile: string; spcmapfile: string | null }>(
+        "SELECT lsn::text AS lsn, labelfile, spcmapfile FROM pg_backup_stop(false)",
+      );
+      stopped = true;
+      const result = stop.rows[0];
+      if (!result) throw new Error("pg_backup_stop returned no row");
+      await writeFile(join(destination, "backup_label"), result.labelfile, { mode: 0o600 });
+      if (result.spcmapfile)
+        await writeFile(join(destination, "tablespace_map"), result.spcmapfile, { mode: 0o600 });
+
+      const first = /START WAL LOCATION: .* \(file ([0-9A-F]{24})\)/.exec(result.labelfile)?.[1];
+      const lastRow = await client.query<{ name: string }>("SELECT pg_walfile_name($1::pg_lsn) AS name", [
+        result.lsn,
+      ]);
+      const last = lastRow.rows[0]?.name;
+      if (!first || !last)
+        throw new Error(`cannot tell which WAL the backup needs (label: ${result.labelfile})`);
+      const walDir = join(destination, "pg_wal");
+      await mkdir(join(walDir, "archive_status"), { recursive: true, mode: 0o700 });
+      const needed = (await readdir(join(dataDir, "pg_wal"))).filter(
+        (name) => (walFileName.test(name) && name >= first && name <= last) || name.endsWith(".history"),
+      );
+      if (!needed.includes(first) || !needed.includes(last)) {
+        throw new Error(`WAL segments ${first}..${last} are not all in ${join(dataDir, "pg_wal")}`);
+      }
+      for (const name of needed) await copyFile(join(dataDir, "pg_wal", name), join(walDir, name));
+    } finally {
+      // Leaves the session's backup state clean when the copy failed; the slot is dropped with the session.
+      if (!stopped) await client.query("SELECT pg_backup_stop(false)").catch(() => undefined);
+    }
+  });
+}
