@@ -1,6 +1,36 @@
 import type { PermissionContext, PolicyStatement } from "@aurora-restore/core";
+import {
+  plannedTargets,
+  publishStatements,
+  secretKeyUseStatement,
+  storageStatements,
+  targetClusterArns,
+  targetSecretArns,
+} from "../shared/permissions";
 
-// Placeholder until the stacks issue declares this stage's least-privilege statements.
-export function permissions(_context: PermissionContext): PolicyStatement[] {
-  return [];
+/**
+ * Sets the new master password and stores it and the application users' passwords in their secrets
+ * (created on first use). The key statement covers secrets a team created under the target's key.
+ */
+export function permissions(context: PermissionContext): PolicyStatement[] {
+  return [
+    ...storageStatements(context),
+    ...publishStatements(context, "configure"),
+    ...plannedTargets(context).flatMap(({ target }) => [
+      {
+        actions: ["rds:ModifyDBCluster", "rds:DescribeDBClusters"],
+        resources: targetClusterArns(context, target),
+      },
+      {
+        actions: [
+          "secretsmanager:CreateSecret",
+          "secretsmanager:PutSecretValue",
+          "secretsmanager:GetSecretValue",
+          "secretsmanager:DescribeSecret",
+        ],
+        resources: targetSecretArns(context, target),
+      },
+      secretKeyUseStatement(target, ["kms:GenerateDataKey", "kms:Decrypt"]),
+    ]),
+  ];
 }

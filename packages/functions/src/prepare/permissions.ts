@@ -1,6 +1,11 @@
 import type { PermissionContext, PolicyStatement } from "@aurora-restore/core";
+import { publishStatements, sourceStatements, storageStatements } from "../shared/permissions";
 
-// Placeholder until the stacks issue declares this stage's least-privilege statements.
-export function permissions(_context: PermissionContext): PolicyStatement[] {
-  return [];
+/** Makes a shareable copy under the source's customer key and shares it, in the source account. */
+export function permissions(context: PermissionContext): PolicyStatement[] {
+  return [
+    ...storageStatements(context),
+    ...publishStatements(context, "prepare"),
+    ...sourceStatements(context, ["read", "share"]),
+  ];
 }

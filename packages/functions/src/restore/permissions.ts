@@ -1,6 +1,49 @@
 import type { PermissionContext, PolicyStatement } from "@aurora-restore/core";
+import {
+  pipelineSnapshotArns,
+  plannedTargets,
+  publishStatements,
+  rdsKeyUseStatements,
+  sourceClusterArn,
+  sourceSnapshotArns,
+  storageStatements,
+  targetClusterArns,
+  targetInstanceArns,
+  targetPlacementArns,
+} from "../shared/permissions";
 
-// Placeholder until the stacks issue declares this stage's least-privilege statements.
-export function permissions(_context: PermissionContext): PolicyStatement[] {
-  return [];
+/** Restores (or clones) under the temporary name, then creates the instances once the cluster is up. */
+export function permissions(context: PermissionContext): PolicyStatement[] {
+  return [
+    ...storageStatements(context),
+    ...publishStatements(context, "restore"),
+    ...plannedTargets(context).flatMap(({ plan, target }) => {
+      const clusters = targetClusterArns(context, target);
+      const instances = targetInstanceArns(context, target);
+      const placement = targetPlacementArns(context, target);
+      // A shared snapshot can be restored directly; a copied one is the pipeline's own.
+      const snapshots = [
+        ...sourceSnapshotArns(context, plan),
+        ...pipelineSnapshotArns(context, plan, target),
+      ];
+      const statements: PolicyStatement[] = [
+        {
+          actions: ["rds:RestoreDBClusterFromSnapshot"],
+          resources: [...clusters, ...snapshots, ...placement],
+        },
+        { actions: ["rds:CreateDBInstance"], resources: [...clusters, ...instances, ...placement] },
+        { actions: ["rds:DescribeDBClusters"], resources: clusters },
+        { actions: ["rds:DescribeDBInstances"], resources: instances },
+        { actions: ["rds:AddTagsToResource"], resources: [...clusters, ...instances] },
+        ...rdsKeyUseStatements(target.kmsKeyId),
+      ];
+      if (target.restoreMethod === "clone") {
+        statements.push({
+          actions: ["rds:RestoreDBClusterToPointInTime"],
+          resources: [sourceClusterArn(context, plan), ...clusters, ...placement],
+        });
+      }
+      return statements;
+    }),
+  ];
 }

@@ -1,6 +1,11 @@
 import type { PermissionContext, PolicyStatement } from "@aurora-restore/core";
+import { publishStatements, sourceStatements, storageStatements } from "../shared/permissions";
 
-// Placeholder until the stacks issue declares this stage's least-privilege statements.
-export function permissions(_context: PermissionContext): PolicyStatement[] {
-  return [];
+/** Finds the source snapshot (by event, or by date for a manual request) and starts operations. */
+export function permissions(context: PermissionContext): PolicyStatement[] {
+  return [
+    ...storageStatements(context),
+    ...publishStatements(context, "trigger"),
+    ...sourceStatements(context, ["read"]),
+  ];
 }

@@ -1,6 +1,25 @@
 import type { PermissionContext, PolicyStatement } from "@aurora-restore/core";
+import {
+  plannedTargets,
+  publishStatements,
+  secretKeyUseStatement,
+  storageStatements,
+  targetClusterArns,
+  targetSecretArns,
+} from "../shared/permissions";
 
-// Placeholder until the stacks issue declares this stage's least-privilege statements.
-export function permissions(_context: PermissionContext): PolicyStatement[] {
-  return [];
+/** Logs in as an application user (its secret) and runs the checks: read-only everywhere. */
+export function permissions(context: PermissionContext): PolicyStatement[] {
+  return [
+    ...storageStatements(context),
+    ...publishStatements(context, "verify"),
+    ...plannedTargets(context).flatMap(({ target }) => [
+      { actions: ["rds:DescribeDBClusters"], resources: targetClusterArns(context, target) },
+      {
+        actions: ["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"],
+        resources: targetSecretArns(context, target),
+      },
+      secretKeyUseStatement(target, ["kms:Decrypt"]),
+    ]),
+  ];
 }

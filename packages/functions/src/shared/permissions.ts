@@ -1,0 +1,247 @@
+import {
+  domainEvents,
+  type PermissionContext,
+  PIPELINE_SOURCE,
+  type Plan,
+  type PlanTarget,
+  type PolicyStatement,
+  resourceNames,
+  type StageName,
+} from "@aurora-restore/core";
+
+/**
+ * Building blocks for the stages' least-privilege statements. Every ARN is scoped to the plans' accounts,
+ * regions and the deterministic names the pipeline gives what it creates (core `resourceNames`): the
+ * `aurora-restore-` snapshot prefix, `<target>-next` and `<target>-old-*` clusters.
+ */
+
+/** The audit trail is append-only: these are the only actions any function gets on it. */
+export const AUDIT_TABLE_ACTIONS = ["dynamodb:PutItem", "dynamodb:GetItem", "dynamodb:Query"] as const;
+
+/** A sample operation id: the names core derives from it, cut before the id part, are the name prefixes. */
+const SAMPLE_SHORT_ID = "0000000000";
+function namesFor(clusterIdentifier: string) {
+  return resourceNames(`op-${SAMPLE_SHORT_ID}`, clusterIdentifier);
+}
+function prefixOf(name: string): string {
+  return name.slice(0, name.indexOf(SAMPLE_SHORT_ID));
+}
+
+/** Prefix of every snapshot the pipeline creates (shareable copies, target copies), e.g. `aurora-restore-`. */
+export const PIPELINE_SNAPSHOT_PREFIX = prefixOf(namesFor("x").shareableSnapshot);
+
+interface Location {
+  accountId: string;
+  region: string;
+}
+
+function rdsArn(context: Pick<PermissionContext, "partition">, at: Location, resource: string): string {
+  return `arn:${context.partition}:rds:${at.region}:${at.accountId}:${resource}`;
+}
+
+/** The target cluster under its own name, its temporary `-next` name and the `-old-*` names cutover uses. */
+export function targetClusterArns(context: PermissionContext, target: PlanTarget): string[] {
+  const names = namesFor(target.clusterIdentifier);
+  const oldPrefix = prefixOf(names.oldCluster);
+  return [
+    rdsArn(context, target, `cluster:${target.clusterIdentifier}`),
+    rdsArn(context, target, `cluster:${names.nextCluster}`),
+    rdsArn(context, target, `cluster:${oldPrefix}*`),
+  ];
+}
+
+/** The cluster a cutover moved away (`<target>-old-<id>`) and its instances, which follow its name. */
+export function replacedClusterArns(context: PermissionContext, target: PlanTarget) {
+  const oldPrefix = prefixOf(namesFor(target.clusterIdentifier).oldCluster);
+  return {
+    clusters: [rdsArn(context, target, `cluster:${oldPrefix}*`)],
+    instances: [rdsArn(context, target, `db:${oldPrefix}*`)],
+  };
+}
+
+/** The old cluster's optional final snapshot, named after it (`<target>-old-<id>-final`). */
+export function finalSnapshotArns(context: PermissionContext, target: PlanTarget): string[] {
+  const oldPrefix = prefixOf(namesFor(target.clusterIdentifier).oldCluster);
+  return [rdsArn(context, target, `cluster-snapshot:${oldPrefix}*`)];
+}
+
+/** Instances are named `<cluster>-<n>` after whichever of the target's cluster names they belong to. */
+export function targetInstanceArns(context: PermissionContext, target: PlanTarget): string[] {
+  return [rdsArn(context, target, `db:${target.clusterIdentifier}-*`)];
+}
+
+/** Snapshots the pipeline made in the target account, in the target region and (two-hop) the source's. */
+export function pipelineSnapshotArns(context: PermissionContext, plan: Plan, target: PlanTarget): string[] {
+  const regions = [...new Set([target.region, plan.source.region])];
+  return regions.map((region) =>
+    rdsArn(context, { accountId: target.accountId, region }, `cluster-snapshot:${PIPELINE_SNAPSHOT_PREFIX}*`),
+  );
+}
+
+/**
+ * Snapshots in the source account and region: their names are chosen by people (manual) or RDS
+ * (automated), so only the account and region can be pinned.
+ */
+export function sourceSnapshotArns(context: Pick<PermissionContext, "partition">, plan: Plan): string[] {
+  return [rdsArn(context, plan.source, "cluster-snapshot:*")];
+}
+
+export function sourceClusterArn(context: Pick<PermissionContext, "partition">, plan: Plan): string {
+  return rdsArn(context, plan.source, `cluster:${plan.source.clusterIdentifier}`);
+}
+
+/** What the target's restore and instances are created with: subnet group and parameter/option groups. */
+export function targetPlacementArns(context: PermissionContext, target: PlanTarget): string[] {
+  return [
+    rdsArn(context, target, `subgrp:${target.network.dbSubnetGroupName ?? "default"}`),
+    rdsArn(
+      context,
+      target,
+      `cluster-pg:${target.dbClusterParameterGroupName ?? `default.${target.engine}*`}`,
+    ),
+    rdsArn(context, target, `pg:default.${target.engine}*`),
+    rdsArn(context, target, `og:default:${target.engine}-*`),
+  ];
+}
+
+/** Secrets Manager appends `-` and six random characters to a secret's name in its ARN. */
+export function targetSecretArns(context: PermissionContext, target: PlanTarget): string[] {
+  const names = [target.masterSecretName, ...target.applicationUsers.map((user) => user.secretName)];
+  return names.map(
+    (name) =>
+      `arn:${context.partition}:secretsmanager:${target.region}:${target.accountId}:secret:${name}-??????`,
+  );
+}
+
+/**
+ * Statements on one KMS key. A key ARN is used as is; an alias ARN cannot be a policy resource for key
+ * operations, so the keys of that account and region are narrowed to the ones carrying the alias.
+ */
+export function kmsKeyStatement(
+  actions: string[],
+  keyRef: string,
+  conditions: NonNullable<PolicyStatement["conditions"]> = {},
+): PolicyStatement {
+  const [, partition, , region, accountId, resource = ""] = keyRef.split(":");
+  if (!resource.startsWith("alias/")) return withConditions({ actions, resources: [keyRef] }, conditions);
+  return withConditions(
+    { actions, resources: [`arn:${partition}:kms:${region}:${accountId}:key/*`] },
+    { ...conditions, "ForAnyValue:StringEquals": { "kms:ResourceAliases": [resource] } },
+  );
+}
+
+function withConditions(
+  statement: PolicyStatement,
+  conditions: NonNullable<PolicyStatement["conditions"]>,
+): PolicyStatement {
+  return Object.keys(conditions).length === 0 ? statement : { ...statement, conditions };
+}
+
+/** RDS encrypts restores and copies under a key through grants it creates on the caller's behalf. */
+export function rdsKeyUseStatements(keyRef: string): PolicyStatement[] {
+  return [
+    kmsKeyStatement(["kms:DescribeKey"], keyRef),
+    kmsKeyStatement(["kms:CreateGrant"], keyRef, { Bool: { "kms:GrantIsForAWSResource": "true" } }),
+  ];
+}
+
+/** Secrets encrypted under the target's key are read and written through Secrets Manager only. */
+export function secretKeyUseStatement(
+  target: PlanTarget,
+  actions: ("kms:Decrypt" | "kms:GenerateDataKey")[],
+): PolicyStatement {
+  return kmsKeyStatement(actions, target.kmsKeyId, {
+    StringEquals: { "kms:ViaService": `secretsmanager.${target.region}.amazonaws.com` },
+  });
+}
+
+/** Every (plan, target) pair of the deployment. */
+export function plannedTargets(context: PermissionContext): { plan: Plan; target: PlanTarget }[] {
+  return context.plans.flatMap((plan) => plan.targets.map((target) => ({ plan, target })));
+}
+
+/**
+ * The state table is read and written with conditional writes (the state machine's guards; locks and
+ * watches are deleted when done); the audit table only gets appended to and read.
+ */
+export function storageStatements(context: PermissionContext): PolicyStatement[] {
+  return [
+    {
+      actions: ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"],
+      resources: [context.stateTableArn],
+    },
+    { actions: ["dynamodb:Query"], resources: [context.stateTableArn, `${context.stateTableArn}/index/*`] },
+    { actions: ["dynamodb:PutItem", "dynamodb:GetItem"], resources: [context.auditTableArn] },
+    { actions: ["dynamodb:Query"], resources: [context.auditTableArn, `${context.auditTableArn}/index/*`] },
+  ];
+}
+
+/** PutEvents on the pipeline bus, limited to the detail-types the contracts say this stage produces. */
+export function publishStatements(context: PermissionContext, stage: StageName): PolicyStatement[] {
+  const detailTypes = domainEvents.filter((c) => c.producers.includes(stage)).map((c) => c.detailType);
+  if (detailTypes.length === 0) return [];
+  return [
+    {
+      actions: ["events:PutEvents"],
+      resources: [context.busArn],
+      conditions: { StringEquals: { "events:source": PIPELINE_SOURCE, "events:detail-type": detailTypes } },
+    },
+  ];
+}
+
+/** What a stage does to a plan's source snapshots (through the source role, or directly in one account). */
+export type SourceAccess = "read" | "share" | "cleanup";
+
+/**
+ * The statements for `access` to one plan's source account. They are what the role in the source account
+ * grants (stacks/source-account.ts) and, when the pipeline runs in the source account (no roleArn), what
+ * the stage's own role gets.
+ */
+export function sourceAccessStatements(
+  context: Pick<PermissionContext, "partition">,
+  plan: Plan,
+  access: readonly SourceAccess[],
+): PolicyStatement[] {
+  const statements: PolicyStatement[] = [];
+  const ownSnapshots = rdsArn(context, plan.source, `cluster-snapshot:${PIPELINE_SNAPSHOT_PREFIX}*`);
+  if (access.includes("read")) {
+    statements.push({
+      actions: ["rds:DescribeDBClusterSnapshots", "rds:DescribeDBClusters"],
+      resources: [sourceClusterArn(context, plan), ...sourceSnapshotArns(context, plan)],
+    });
+  }
+  if (access.includes("share")) {
+    statements.push(
+      {
+        actions: ["rds:CopyDBClusterSnapshot"],
+        resources: [...sourceSnapshotArns(context, plan)],
+      },
+      {
+        actions: ["rds:ModifyDBClusterSnapshotAttribute", "rds:AddTagsToResource"],
+        resources: [ownSnapshots],
+      },
+      // Telling a default-key (aws/rds) snapshot apart needs DescribeKey on whatever key it names.
+      {
+        actions: ["kms:DescribeKey"],
+        resources: [`arn:${context.partition}:kms:${plan.source.region}:${plan.source.accountId}:key/*`],
+      },
+    );
+    if (plan.source.shareableKmsKeyId) statements.push(...rdsKeyUseStatements(plan.source.shareableKmsKeyId));
+  }
+  if (access.includes("cleanup")) {
+    statements.push({ actions: ["rds:DeleteDBClusterSnapshot"], resources: [ownSnapshots] });
+  }
+  return statements;
+}
+
+/** A stage reaches each plan's source through the plan's role, or directly when it runs in that account. */
+export function sourceStatements(
+  context: PermissionContext,
+  access: readonly SourceAccess[],
+): PolicyStatement[] {
+  return context.plans.flatMap((plan) =>
+    plan.source.roleArn
+      ? [{ actions: ["sts:AssumeRole"], resources: [plan.source.roleArn] }]
+      : sourceAccessStatements(context, plan, access),
+  );
+}
