@@ -46,8 +46,9 @@ export const SourceSnapshotCopied = defineEvent({
 export const SnapshotAvailable = defineEvent({
   detailType: "SnapshotAvailable",
   version: 1,
-  description: "A snapshot the target account can use (shared with it, or already its own) is available.",
-  producers: ["prepare"],
+  description:
+    "A snapshot the target account can use is available: shared with it, already its own, or (two-hop copies) the intermediate copy in the source region.",
+  producers: ["prepare", "watcher"],
   shape: { snapshot: snapshotRef, sharedWith: z.array(z.string()).describe("Accounts it was shared with") },
 });
 

@@ -1,0 +1,225 @@
+import type { ClusterAvailable } from "../events/domain";
+import { ClusterConfigured } from "../events/domain";
+import type { PlanTarget } from "../plan/schema";
+import type { DbSession } from "../ports/database";
+import type { OperationInfo } from "../storage/operations";
+import { claimStep, isRetryable, planTargetOf, type StageEvent, targetScope } from "./claim";
+import { type CredentialSecret, scramVerifier, storeCredentials } from "./credentials";
+import type { StageDeps } from "./deps";
+import { advance, audit, errorCodeOf, errorMessageOf, failOperation, metaFor, publish } from "./kit";
+import { connectOnceAccepted, defaultLoginBackoff, type LoginBackoff } from "./password-wait";
+
+export interface ConfigureOptions {
+  loginBackoff?: LoginBackoff;
+}
+
+type ApplicationUser = PlanTarget["applicationUsers"][number];
+type Grant = ApplicationUser["grants"][number];
+
+const privilegeWords: ReadonlySet<string> = new Set([
+  "SELECT",
+  "INSERT",
+  "UPDATE",
+  "DELETE",
+  "TRUNCATE",
+  "REFERENCES",
+  "TRIGGER",
+]);
+
+export class PostRestoreSqlError extends Error {
+  override name = "PostRestoreSqlError";
+  constructor(
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * configure (on ClusterAvailable): a fresh master password, stored in Secrets Manager before RDS is asked
+ * to use it (a crash never loses it), a verified login with it, then over that TLS session the plan's
+ * application users (each password in its own secret, stored before use), grants and post-restore SQL.
+ * Publishes ClusterConfigured with secret ARNs only.
+ */
+export async function configureCluster(
+  deps: StageDeps,
+  event: StageEvent<typeof ClusterAvailable>,
+  options: ConfigureOptions = {},
+): Promise<void> {
+  const operation = await claimStep(deps, {
+    operationId: event.detail.operationId,
+    eventId: event.id,
+    from: "cluster-available",
+    to: "configuring",
+    stage: "configure",
+    action: "configure-cluster",
+  });
+  if (!operation) return;
+
+  let configured: Awaited<ReturnType<typeof applyConfiguration>>;
+  try {
+    configured = await applyConfiguration(
+      deps,
+      operation,
+      event,
+      options.loginBackoff ?? defaultLoginBackoff,
+    );
+  } catch (error) {
+    if (isRetryable(error)) throw error;
+    await failOperation(deps, operation, "configure", error, event.id);
+    return;
+  }
+
+  const moved = await advance(deps, operation, {
+    to: "configured",
+    eventId: event.id,
+    action: "configured",
+    outputs: {
+      masterSecretArn: configured.masterSecretArn,
+      applicationUsers: configured.users.map((u) => u.username),
+      applicationSecretArns: configured.users.map((u) => u.secretArn),
+    },
+  });
+  if (!moved) return;
+  await audit(deps, operation, {
+    stage: "configure",
+    action: "configured",
+    outcome: "succeeded",
+    eventId: event.id,
+    details: { masterSecretArn: configured.masterSecretArn, users: configured.users.map((u) => u.username) },
+  });
+  await publish(deps, ClusterConfigured, {
+    ...metaFor(deps, operation, event.id),
+    cluster: event.detail.cluster,
+    endpoint: event.detail.endpoint,
+    masterSecretArn: configured.masterSecretArn,
+    applicationUsers: configured.users,
+  });
+}
+
+async function applyConfiguration(
+  deps: StageDeps,
+  operation: OperationInfo,
+  event: StageEvent<typeof ClusterAvailable>,
+  backoff: LoginBackoff,
+) {
+  const { target } = await planTargetOf(deps, operation);
+  const scope = targetScope(operation);
+  const { clusterIdentifier } = event.detail.cluster;
+  const { host, port } = event.detail.endpoint;
+  const step = (action: string, details: Record<string, unknown>) =>
+    audit(deps, operation, { stage: "configure", action, outcome: "succeeded", eventId: event.id, details });
+
+  const cluster = await deps.rds(scope).describeCluster(clusterIdentifier);
+  const username = cluster.masterUsername;
+  const password = deps.generatePassword();
+  const base: Omit<CredentialSecret, "username" | "password"> = {
+    host,
+    port,
+    dbname: target.database,
+    engine: "postgres",
+  };
+
+  // The secret first: if anything below fails, the password RDS may already use is not lost.
+  const secrets = deps.secrets(scope);
+  const master = await storeCredentials(
+    secrets,
+    target.masterSecretName,
+    { ...base, username, password },
+    `Master user of ${target.clusterIdentifier} (aurora-restore)`,
+  );
+  await step("store-master-secret", { secretName: target.masterSecretName, secretArn: master.arn });
+
+  await deps.rds(scope).modifyCluster({ clusterIdentifier, masterUserPassword: password });
+  await step("set-master-password", { clusterIdentifier });
+
+  const login = await connectOnceAccepted(
+    deps.database,
+    { host, port, database: target.database, user: username, password },
+    backoff,
+  );
+  deps.metrics.durationMs("MasterPasswordWait", login.waitedMs, { stage: "configure" });
+  await step("master-login-verified", { user: username, attempts: login.attempts, waitedMs: login.waitedMs });
+  deps.logger.info("New master password accepted", {
+    operationId: operation.operationId,
+    clusterIdentifier,
+    attempts: login.attempts,
+  });
+
+  const session = login.session;
+  try {
+    const users: { username: string; secretArn: string }[] = [];
+    for (const user of target.applicationUsers) {
+      const userPassword = deps.generatePassword();
+      const secret = await storeCredentials(
+        secrets,
+        user.secretName,
+        { ...base, username: user.username, password: userPassword },
+        `Application user ${user.username} of ${target.clusterIdentifier} (aurora-restore)`,
+      );
+      const created = await upsertRole(session, user.username, userPassword);
+      await step(created ? "create-user" : "reset-user", {
+        username: user.username,
+        secretArn: secret.arn,
+      });
+      await grantAll(session, target.database, user, (grant, statement) =>
+        step("grant", { username: user.username, ...grant, statement }),
+      );
+      users.push({ username: user.username, secretArn: secret.arn });
+    }
+    for (const script of target.postRestoreSql) {
+      const result = await session.query(script.sql).catch((error: unknown) => {
+        throw new PostRestoreSqlError(
+          errorCodeOf(error),
+          `Post-restore SQL "${script.name}" failed: ${errorMessageOf(error)}. Fix the statement in the plan and restore again.`,
+        );
+      });
+      await step("post-restore-sql", { name: script.name, rowCount: result.rowCount });
+    }
+    deps.metrics.count("ApplicationUsersConfigured", users.length, { stage: "configure" });
+    return { masterSecretArn: master.arn, users };
+  } finally {
+    await session.close();
+  }
+}
+
+/** CREATE or ALTER the role with LOGIN; the password goes over the wire as a SCRAM verifier only. */
+async function upsertRole(session: DbSession, username: string, password: string): Promise<boolean> {
+  const existing = await session.query("SELECT 1 FROM pg_catalog.pg_roles WHERE rolname = $1", [username]);
+  const role = session.escapeIdentifier(username);
+  const verifier = session.escapeLiteral(scramVerifier(password));
+  if (existing.rowCount > 0) {
+    await session.query(`ALTER ROLE ${role} WITH LOGIN PASSWORD ${verifier}`);
+    return false;
+  }
+  await session.query(`CREATE ROLE ${role} WITH LOGIN PASSWORD ${verifier}`);
+  return true;
+}
+
+async function grantAll(
+  session: DbSession,
+  database: string,
+  user: ApplicationUser,
+  record: (grant: Grant, statement: string) => Promise<void>,
+): Promise<void> {
+  const role = session.escapeIdentifier(user.username);
+  await session.query(`GRANT CONNECT ON DATABASE ${session.escapeIdentifier(database)} TO ${role}`);
+  for (const grant of user.grants) {
+    const privileges = grant.privileges.filter((p) => privilegeWords.has(p));
+    if (privileges.length !== grant.privileges.length) {
+      throw new Error(
+        `Unknown privilege in ${grant.privileges.join(", ")}; the plan allows ${[...privilegeWords]}`,
+      );
+    }
+    const schema = session.escapeIdentifier(grant.schema);
+    await session.query(`GRANT USAGE ON SCHEMA ${schema} TO ${role}`);
+    if (grant.tables?.length === 0) continue;
+    const on = grant.tables
+      ? `TABLE ${grant.tables.map((t) => `${schema}.${session.escapeIdentifier(t)}`).join(", ")}`
+      : `ALL TABLES IN SCHEMA ${schema}`;
+    const statement = `GRANT ${privileges.join(", ")} ON ${on} TO ${role}`;
+    await session.query(statement);
+    await record(grant, statement);
+  }
+}

@@ -1,0 +1,110 @@
+import { RestoreCompleted } from "../events/domain";
+import { resourceNames, targetKeyOf } from "../operation/ids";
+import type { OperationInfo } from "../storage/operations";
+import { isRetryable, targetScope } from "./claim";
+import { deleteClusterWithInstances } from "./cluster-swap";
+import { repointCredentials } from "./credentials";
+import type { StageDeps } from "./deps";
+import { advance, audit, errorCodeOf, errorMessageOf, failOperation, metaFor, publish } from "./kit";
+
+/** At new-moved-in: secrets point at the target's endpoint, the old cluster goes, the operation completes. */
+export async function finishCutover(
+  deps: StageDeps,
+  operation: OperationInfo,
+  eventId: string,
+): Promise<void> {
+  const { target } = operation;
+  const names = resourceNames(operation.operationId, target.clusterIdentifier);
+  const scope = targetScope(operation);
+  const rds = deps.rds(scope);
+  const step = (action: string, outcome: "succeeded" | "failed", details: Record<string, unknown>) =>
+    audit(deps, operation, { stage: "cutover", action, outcome, eventId, details });
+
+  let endpoint: { host: string; port: number };
+  try {
+    const cluster = await rds.describeCluster(target.clusterIdentifier);
+    if (!cluster.endpoint || !cluster.port) {
+      throw new Error(`${target.clusterIdentifier} reports no endpoint yet (status ${cluster.status})`);
+    }
+    endpoint = { host: cluster.endpoint, port: cluster.port };
+    const secretArns = [
+      operation.outputs.masterSecretArn,
+      ...((operation.outputs.applicationSecretArns ?? []) as string[]),
+    ].filter((arn): arn is string => typeof arn === "string");
+    const secrets = deps.secrets(scope);
+    for (const secretArn of secretArns) {
+      const { changed } = await repointCredentials(secrets, secretArn, endpoint);
+      await step("repoint-secret", "succeeded", {
+        secretArn,
+        host: endpoint.host,
+        port: endpoint.port,
+        changed,
+      });
+    }
+  } catch (error) {
+    if (isRetryable(error)) throw error;
+    await failOperation(
+      deps,
+      operation,
+      "cutover",
+      error,
+      eventId,
+      `The restored cluster already serves ${target.clusterIdentifier}, but its secrets were not all pointed at it: set their host to the cluster endpoint of ${target.clusterIdentifier}.` +
+        (operation.outputs.oldClusterExisted === true
+          ? ` The old cluster is kept as ${names.oldCluster}.`
+          : ""),
+    );
+    return;
+  }
+
+  let oldClusterDeleted = false;
+  if (operation.outputs.oldClusterExisted === true) {
+    const plan = await deps.plans.get(operation.planId).catch(() => undefined);
+    const finalSnapshot = plan?.targets.find((t) => t.clusterIdentifier === target.clusterIdentifier)
+      ?.finalSnapshotOnDelete
+      ? `${names.oldCluster}-final`
+      : undefined;
+    try {
+      const result = await deleteClusterWithInstances(rds, names.oldCluster, finalSnapshot);
+      oldClusterDeleted = true;
+      await step("delete-old-cluster", "succeeded", {
+        clusterIdentifier: names.oldCluster,
+        result,
+        finalSnapshot,
+      });
+    } catch (error) {
+      if (isRetryable(error)) throw error;
+      // The refresh itself succeeded; cleanup tries the deletion again.
+      await step("delete-old-cluster", "failed", {
+        clusterIdentifier: names.oldCluster,
+        code: errorCodeOf(error),
+        message: errorMessageOf(error),
+      });
+    }
+  }
+
+  const completed = await advance(deps, operation, {
+    to: "completed",
+    eventId,
+    action: "completed",
+    outputs: {
+      endpointHost: endpoint.host,
+      endpointPort: endpoint.port,
+      oldClusterDeleted,
+      ...(operation.outputs.oldClusterExisted === true
+        ? { replacedClusterIdentifier: names.oldCluster }
+        : {}),
+    },
+  });
+  if (!completed) return;
+  await deps.store.releaseLock(targetKeyOf(target), operation.operationId);
+  await step("completed", "succeeded", { endpoint: endpoint.host });
+  deps.metrics.count("OperationsSucceeded", 1, { stage: "cutover" });
+  await publish(deps, RestoreCompleted, {
+    ...metaFor(deps, operation, eventId),
+    planId: operation.planId,
+    target,
+    endpoint,
+    ...(operation.outputs.oldClusterExisted === true ? { replacedClusterIdentifier: names.oldCluster } : {}),
+  });
+}

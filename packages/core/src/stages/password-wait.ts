@@ -1,0 +1,64 @@
+import type { DatabasePort, DbEndpoint, DbSession } from "../ports/database";
+import { errorCodeOf } from "./kit";
+
+/** How long and how often to retry a login while RDS applies a new master password (injectable for tests). */
+export interface LoginBackoff {
+  initialDelayMs: number;
+  maxDelayMs: number;
+  /** Total time slept before giving up. */
+  timeoutMs: number;
+  sleep(ms: number): Promise<void>;
+}
+
+export const defaultLoginBackoff: LoginBackoff = {
+  initialDelayMs: 2_000,
+  maxDelayMs: 15_000,
+  timeoutMs: 6 * 60_000,
+  sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+};
+
+/**
+ * "Not yet" answers while ModifyDBCluster's password change is applied: the old password still works and
+ * the new one fails with 28P01 (invalid_password); the instance may also refuse or drop connections briefly.
+ */
+const notYetCodes: ReadonlySet<string> = new Set(["28P01", "57P03", "08006", "ECONNREFUSED", "ECONNRESET"]);
+
+export class MasterPasswordNotAppliedError extends Error {
+  override name = "MasterPasswordNotAppliedError";
+  readonly code = "MasterPasswordNotApplied";
+}
+
+/**
+ * Connects with the new credentials, retrying with a bounded exponential backoff while the server still
+ * answers "not yet". Any other error (certificate, unknown database, unreachable host) is thrown at once.
+ */
+export async function connectOnceAccepted(
+  database: DatabasePort,
+  endpoint: DbEndpoint,
+  backoff: LoginBackoff,
+): Promise<{ session: DbSession; attempts: number; waitedMs: number }> {
+  let delay = backoff.initialDelayMs;
+  let waitedMs = 0;
+  let attempts = 0;
+  for (;;) {
+    attempts += 1;
+    try {
+      return { session: await database.connect(endpoint), attempts, waitedMs };
+    } catch (error) {
+      const code = errorCodeOf(error);
+      if (!notYetCodes.has(code)) throw error;
+      if (waitedMs >= backoff.timeoutMs) {
+        throw new MasterPasswordNotAppliedError(
+          `The new master password for ${endpoint.user}@${endpoint.host} was still refused (${code}) after ` +
+            `${attempts} attempts over ${Math.round(waitedMs / 1000)} s. Check the cluster's status ` +
+            `(resetting-master-credentials) and RDS-EVENT-0067 ("unable to reset password"), then restore again; ` +
+            `the password is stored in the master secret.`,
+        );
+      }
+      const wait = Math.min(delay, backoff.maxDelayMs, backoff.timeoutMs - waitedMs);
+      await backoff.sleep(wait);
+      waitedMs += wait;
+      delay = Math.min(delay * 2, backoff.maxDelayMs);
+    }
+  }
+}

@@ -1,0 +1,337 @@
+import {
+  ClusterAvailable,
+  ClusterCreated,
+  ClusterRenamed,
+  CopyCompleted,
+  RestoreRequested,
+  SnapshotAvailable,
+  SourceSnapshotCopied,
+} from "../events/domain";
+import { type RdsEvent, rdsEventIds } from "../events/rds";
+import { operationIdFor, targetKeyOf } from "../operation/ids";
+import { stageOfStep } from "../operation/steps";
+import type { Plan } from "../plan/schema";
+import type { OperationInfo } from "../storage/operations";
+import type { StageDeps } from "./deps";
+import { advance, audit, errorCodeOf, errorMessageOf, failOperation, metaFor, publish } from "./kit";
+import { isPipelineSnapshot, snapshotRefOf, sourceScope } from "./snapshot-refs";
+import { startOperation } from "./start-operation";
+import { type ProbeResult, probe, ResourceFailedError } from "./watch-probes";
+import { expectedSteps, type WatchContext, watchContextOf } from "./watches";
+
+export interface WatcherOptions {
+  /** Reconcile snapshots created within this many hours (default 24). */
+  reconcileWindowHours?: number;
+  /** Leave snapshots younger than this to their (up to 5 minutes late) event (default 10). */
+  reconcileGraceMinutes?: number;
+  /** Re-publish RestoreRequested for operations left at "requested" this long (default 5). */
+  republishAfterMinutes?: number;
+}
+
+type PendingWatch = Awaited<ReturnType<StageDeps["store"]["pendingWatches"]>>[number];
+
+/** RDS events that mean something watched may have just changed. */
+const earlyCheckIds: ReadonlySet<string> = new Set([
+  rdsEventIds.clusterCreated,
+  rdsEventIds.instanceCreated,
+  rdsEventIds.clusterRenamed,
+  rdsEventIds.clusterDeleted,
+]);
+
+/**
+ * watcher (scheduled): RDS has no event for a finished copy and its events are best effort, so each tick
+ * describes what operations wait on, fails operations past their deadline, re-announces requests nobody
+ * took, and starts operations for snapshots whose event never came.
+ */
+export async function watcherTick(
+  deps: StageDeps,
+  tick: { id: string },
+  options: WatcherOptions = {},
+): Promise<void> {
+  await checkWatches(deps, tick.id);
+  await failOverdueOperations(deps, tick.id);
+  await republishStalledRequests(deps, tick.id, options.republishAfterMinutes ?? 5);
+  await reconcileSnapshots(deps, tick.id, options);
+}
+
+/** watcher on RDS 0170/0005/0172/0171: look at the watches now instead of at the next tick. */
+export async function watcherOnRdsEvent(deps: StageDeps, event: RdsEvent): Promise<void> {
+  if (!earlyCheckIds.has(event.detail.EventID)) return;
+  await checkWatches(deps, event.id);
+}
+
+/** Describes every pending watch; publishes and removes the ready ones, fails the operations of failed ones. */
+export async function checkWatches(deps: StageDeps, causationId: string): Promise<void> {
+  const watches = await deps.store.pendingWatches();
+  for (const watch of watches) {
+    try {
+      await checkWatch(deps, watch, causationId);
+    } catch (error) {
+      // One unreadable resource must not stop the others; the next tick tries again.
+      deps.metrics.count("WatchErrors", 1, { kind: watch.kind });
+      deps.logger.error("Could not check a watch", {
+        operationId: watch.operationId,
+        watchId: watch.watchId,
+        code: errorCodeOf(error),
+        message: errorMessageOf(error),
+      });
+    }
+  }
+}
+
+async function checkWatch(deps: StageDeps, watch: PendingWatch, causationId: string): Promise<void> {
+  const operation = await deps.store.get(watch.operationId);
+  const context = watchContextOf(watch.context);
+  if (!operation || !context) {
+    deps.logger.warn("Removing a watch without operation or context", { ...watch });
+    await deps.store.removeWatch(watch.operationId, watch.watchId);
+    return;
+  }
+  // At advanceTo already: an earlier check moved the operation but did not get to publish.
+  const resumed = context.advanceTo !== undefined && operation.step === context.advanceTo;
+  if (!expectedSteps(context).includes(operation.step) && !resumed) {
+    await audit(deps, operation, {
+      stage: "watcher",
+      action: `watch ${watch.watchId}`,
+      outcome: "ignored-duplicate",
+      eventId: causationId,
+      details: { reason: "the operation moved on", step: operation.step, expected: context.atStep },
+    });
+    await deps.store.removeWatch(watch.operationId, watch.watchId);
+    return;
+  }
+  const scope = {
+    accountId: watch.accountId,
+    region: watch.region,
+    ...(watch.roleArn ? { roleArn: watch.roleArn } : {}),
+  };
+  let result: ProbeResult;
+  try {
+    result = await probe(deps.rds(scope), scope, watch.kind, watch.resource, context);
+  } catch (error) {
+    if ((error as { retryable?: unknown }).retryable === true) throw error;
+    // Access denied, a missing key...: waiting will not fix it.
+    result = {
+      state: "failed",
+      error: error as Error,
+      hint: `The watcher could not describe ${watch.resource}.`,
+    };
+  }
+
+  if (result.state === "pending") {
+    await deps.store.touchWatch(watch.operationId, watch.watchId, deps.clock().toISOString());
+    return;
+  }
+  if (result.state === "failed") {
+    await failOperation(
+      deps,
+      operation,
+      stageOfStep[operation.step],
+      result.error,
+      causationId,
+      result.hint || undefined,
+    );
+    await deps.store.removeWatch(watch.operationId, watch.watchId);
+    deps.metrics.count("WatchesFailed", 1, { kind: watch.kind });
+    return;
+  }
+
+  let current: OperationInfo | undefined = operation;
+  if (context.advanceTo && !resumed) {
+    current = await advance(deps, operation, {
+      to: context.advanceTo,
+      eventId: causationId,
+      action: `watch ${watch.watchId}`,
+    });
+  }
+  if (current) {
+    await announce(deps, current, context, result, causationId);
+    await audit(deps, current, {
+      stage: "watcher",
+      action: `watch ${watch.watchId}`,
+      outcome: "succeeded",
+      eventId: causationId,
+      details: { kind: watch.kind, resource: watch.resource, published: context.publish },
+    });
+    deps.metrics.count("WatchesCompleted", 1, { kind: watch.kind });
+    if (watch.createdAt) {
+      const waitedMs = deps.clock().getTime() - Date.parse(watch.createdAt);
+      deps.metrics.durationMs("WatchWait", waitedMs, { kind: watch.kind });
+    }
+  }
+  await deps.store.removeWatch(watch.operationId, watch.watchId);
+}
+
+async function announce(
+  deps: StageDeps,
+  operation: OperationInfo,
+  context: WatchContext,
+  result: Extract<ProbeResult, { state: "ready" }>,
+  causationId: string,
+): Promise<void> {
+  const meta = metaFor(deps, operation, causationId);
+  const need = <T>(value: T | undefined, what: string): T => {
+    if (value === undefined) throw new Error(`Watch publishing ${context.publish} has no ${what}`);
+    return value;
+  };
+  switch (context.publish) {
+    case "none":
+      return;
+    case SourceSnapshotCopied.detailType:
+      return publish(deps, SourceSnapshotCopied, { ...meta, snapshot: need(result.snapshot, "snapshot") });
+    case SnapshotAvailable.detailType:
+      return publish(deps, SnapshotAvailable, {
+        ...meta,
+        snapshot: need(result.snapshot, "snapshot"),
+        sharedWith: context.sharedWith ?? [],
+      });
+    case CopyCompleted.detailType:
+      return publish(deps, CopyCompleted, { ...meta, snapshot: need(result.snapshot, "snapshot") });
+    case ClusterCreated.detailType:
+      return publish(deps, ClusterCreated, { ...meta, cluster: need(result.cluster, "cluster") });
+    case ClusterAvailable.detailType:
+      return publish(deps, ClusterAvailable, {
+        ...meta,
+        cluster: need(result.cluster, "cluster"),
+        endpoint: need(result.endpoint, "endpoint"),
+      });
+    case ClusterRenamed.detailType:
+      return publish(deps, ClusterRenamed, {
+        ...meta,
+        cluster: need(result.cluster, "cluster"),
+        previousIdentifier: need(context.previousIdentifier, "previousIdentifier"),
+        step: need(context.renameStep, "renameStep"),
+      });
+  }
+}
+
+const deadlineHints: Partial<Record<ReturnType<typeof stageOf>, string>> = {
+  prepare: "Check the shareable copy in the source account's RDS console.",
+  copy: "Cross-region copies can take hours and at most 5 run at once per region: raise targets[].deadlineMinutes in the plan or check the copy in the RDS console, then restore again.",
+  restore: "Check the restored cluster and its instances in the RDS console, then restore again.",
+  cutover:
+    "Check the target's cluster names in the RDS console: cutover may have left the target renamed (see the audit trail).",
+};
+
+function stageOf(operation: OperationInfo) {
+  return stageOfStep[operation.step];
+}
+
+/** Fails running operations past their deadline, naming the step they were stuck at. */
+export async function failOverdueOperations(deps: StageDeps, causationId: string): Promise<void> {
+  const now = deps.clock().getTime();
+  for (const operation of await deps.store.listByStatus("running")) {
+    if (Date.parse(operation.deadline) > now) continue;
+    const minutes = Math.round((Date.parse(operation.deadline) - Date.parse(operation.createdAt)) / 60_000);
+    const stage = stageOf(operation);
+    const error = new ResourceFailedError(
+      "DeadlineExceeded",
+      `Operation ${operation.operationId} is stuck past the plan's deadline (${minutes} minutes) at step ${operation.step}.`,
+    );
+    await failOperation(
+      deps,
+      operation,
+      stage,
+      error,
+      causationId,
+      deadlineHints[stage] ?? "See the audit trail, then restore again.",
+    );
+    deps.metrics.count("OperationsOverdue", 1, { stage });
+  }
+}
+
+/** RestoreRequested may have been lost after the operation was written (publish failed): announce it again. */
+export async function republishStalledRequests(
+  deps: StageDeps,
+  causationId: string,
+  afterMinutes: number,
+): Promise<void> {
+  const cutoff = deps.clock().getTime() - afterMinutes * 60_000;
+  for (const operation of await deps.store.listByStatus("running")) {
+    // createdAt comes from the injected clock (updatedAt is the store's wall clock); at "requested" they agree.
+    if (operation.step !== "requested" || Date.parse(operation.createdAt) > cutoff) continue;
+    await publish(deps, RestoreRequested, {
+      ...metaFor(deps, operation, causationId),
+      planId: operation.planId,
+      target: operation.target,
+      sourceSnapshot: operation.sourceSnapshot,
+      trigger: operation.trigger,
+      requestedBy: operation.requestedBy,
+    });
+    await audit(deps, operation, {
+      stage: "watcher",
+      action: "republish-request",
+      outcome: "succeeded",
+      eventId: causationId,
+      details: { reason: `still at requested after ${afterMinutes} minutes` },
+    });
+  }
+}
+
+/**
+ * Starts operations for the newest snapshot of each planned source when its event never came (events are
+ * best effort). The deterministic operation id makes this idempotent; busy targets are left alone.
+ */
+export async function reconcileSnapshots(
+  deps: StageDeps,
+  causationId: string,
+  options: WatcherOptions = {},
+): Promise<void> {
+  const now = deps.clock().getTime();
+  const since = now - (options.reconcileWindowHours ?? 24) * 3_600_000;
+  const until = now - (options.reconcileGraceMinutes ?? 10) * 60_000;
+  for (const plan of await deps.plans.list()) {
+    if (plan.trigger.type !== "every-snapshot") continue;
+    try {
+      await reconcilePlan(deps, plan, causationId, since, until);
+    } catch (error) {
+      deps.metrics.count("ReconcileErrors", 1, {});
+      deps.logger.error("Could not reconcile a plan's snapshots", {
+        planId: plan.id,
+        code: errorCodeOf(error),
+        message: errorMessageOf(error),
+      });
+    }
+  }
+}
+
+async function reconcilePlan(deps: StageDeps, plan: Plan, causationId: string, since: number, until: number) {
+  if (plan.trigger.type !== "every-snapshot") return;
+  const types: readonly string[] = plan.trigger.snapshotTypes;
+  const snapshots = await deps.rds(sourceScope(plan)).listClusterSnapshots({
+    clusterIdentifier: plan.source.clusterIdentifier,
+  });
+  const newest = snapshots.find((s) => {
+    const created = s.createdAt ? Date.parse(s.createdAt) : Number.NaN;
+    return (
+      s.status === "available" &&
+      types.includes(s.type) &&
+      !isPipelineSnapshot(s.identifier) &&
+      created >= since &&
+      created <= until
+    );
+  });
+  if (!newest || newest.type === "shared") return;
+  for (const target of plan.targets) {
+    const targetKey = targetKeyOf(target);
+    const operationId = operationIdFor({ snapshotArn: newest.arn, targetKey });
+    if (await deps.store.get(operationId)) continue;
+    if (await deps.store.lockHolder(targetKey)) continue;
+    deps.logger.warn("Starting an operation for a snapshot whose event never came", {
+      snapshot: newest.arn,
+      targetKey,
+    });
+    await startOperation(deps, {
+      plan,
+      target,
+      snapshot: { ...snapshotRefOf(newest), type: newest.type },
+      trigger: "reconciler",
+      requestedBy: "watcher (reconciler)",
+      operationId,
+      correlationId: operationId,
+      causationId,
+      stage: "watcher",
+    });
+    deps.metrics.count("SnapshotsReconciled", 1, {});
+  }
+}

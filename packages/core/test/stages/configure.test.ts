@@ -1,0 +1,232 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ClusterAvailable, ClusterConfigured, RestoreFailed } from "../../src/events/domain";
+import { planSchema } from "../../src/plan/schema";
+import { AwsCallError } from "../../src/ports/errors";
+import { configureCluster } from "../../src/stages/configure";
+import type { LoginBackoff } from "../../src/stages/password-wait";
+import { type DynamoBackend, startDynalite } from "../support/dynamo";
+import { SqlError, scramMatches } from "../support/fake-database-b";
+import { createWorld, nextHost, planInput, targetLocation, type World } from "../support/stage-world-b";
+
+let backend: DynamoBackend;
+beforeAll(async () => {
+  backend = await startDynalite();
+});
+afterAll(async () => {
+  await backend.stop();
+});
+
+function backoff(sleeps: number[], timeoutMs = 1_000): LoginBackoff {
+  return {
+    initialDelayMs: 10,
+    maxDelayMs: 40,
+    timeoutMs,
+    sleep: async (ms) => {
+      sleeps.push(ms);
+    },
+  };
+}
+
+async function clusterAvailable(world: World) {
+  world.rds.addCluster(targetLocation, "staging-next", ["staging-next-1"], "postgres");
+  world.database.addServer(nextHost, "postgres", "password-from-the-snapshot");
+  const operation = await world.seedOperation("cluster-available");
+  const event = world.deliver(ClusterAvailable, {
+    ...world.meta(operation),
+    cluster: { ...targetLocation, clusterIdentifier: "staging-next" },
+    endpoint: { host: nextHost, port: 5432 },
+  });
+  return { operation, event };
+}
+
+describe("configure", () => {
+  it("stores the master secret before ModifyDBCluster, waits out 28P01, creates users, grants and runs SQL", async () => {
+    const world = await createWorld(backend);
+    const { operation, event } = await clusterAvailable(world);
+    const sleeps: number[] = [];
+
+    await configureCluster(world.deps, event, { loginBackoff: backoff(sleeps) });
+
+    const moved = await world.store.get(operation.operationId);
+    expect(moved?.step).toBe("configured");
+    const storeSecret = world.calls.indexOf("secrets.createSecret:aurora-restore/staging/master");
+    const modify = world.calls.indexOf("rds.modifyCluster:password");
+    expect(storeSecret).toBeGreaterThanOrEqual(0);
+    expect(modify).toBeGreaterThan(storeSecret);
+
+    const master = world.secrets.current("aurora-restore/staging/master");
+    expect(master).toEqual({
+      username: "postgres",
+      password: world.passwords[0],
+      host: nextHost,
+      port: 5432,
+      dbname: "app",
+      engine: "postgres",
+    });
+    // RDS refused the new password three times (asynchronous change); the stage backed off and retried.
+    expect(world.database.connects.map((c) => c.code ?? "ok")).toEqual(["28P01", "28P01", "28P01", "ok"]);
+    expect(sleeps).toEqual([10, 20, 40]);
+    expect(world.database.role(nextHost, "postgres")?.password).toBe(world.passwords[0]);
+
+    for (const username of ["app_reader", "app_writer"]) {
+      const secret = world.secrets.current(`aurora-restore/staging/${username}`);
+      expect(secret?.username).toBe(username);
+      const role = world.database.role(nextHost, username);
+      expect(role?.verifier).toMatch(/^SCRAM-SHA-256\$4096:/);
+      expect(scramMatches(role!.verifier!, String(secret?.password))).toBe(true);
+    }
+
+    const texts = world.database.queries.map((q) => q.text);
+    expect(texts).toContain('GRANT CONNECT ON DATABASE "app" TO "app_reader"');
+    expect(texts).toContain('GRANT USAGE ON SCHEMA "public" TO "app_reader"');
+    expect(texts).toContain('GRANT SELECT ON ALL TABLES IN SCHEMA "public" TO "app_reader"');
+    expect(texts).toContain(
+      'GRANT SELECT, INSERT ON TABLE "sales"."orders", "sales"."order_lines" TO "app_writer"',
+    );
+    const mask = texts.indexOf("UPDATE customers SET email = 'user' || id || '@example.invalid'");
+    expect(mask).toBeGreaterThan(
+      texts.lastIndexOf(
+        'GRANT SELECT, INSERT ON TABLE "sales"."orders", "sales"."order_lines" TO "app_writer"',
+      ),
+    );
+    expect(texts.indexOf("TRUNCATE sessions")).toBeGreaterThan(mask);
+    // Passwords travel to PostgreSQL as SCRAM verifiers only.
+    for (const password of world.passwords) expect(JSON.stringify(texts)).not.toContain(password);
+
+    const published = world.publisher.delivered(ClusterConfigured.detailType);
+    expect(published).toHaveLength(1);
+    const detail = published[0]!.detail as {
+      masterSecretArn: string;
+      applicationUsers: { username: string }[];
+    };
+    expect(detail.masterSecretArn).toMatch(
+      /^arn:aws:secretsmanager:eu-west-1:222222222222:secret:aurora-restore\/staging\/master/,
+    );
+    expect(detail.applicationUsers.map((u) => u.username)).toEqual(["app_reader", "app_writer"]);
+
+    const audited = (await world.audit.listByOperation(operation.operationId)).map((e) => e.action);
+    expect(audited).toEqual(
+      expect.arrayContaining([
+        "store-master-secret",
+        "set-master-password",
+        "master-login-verified",
+        "create-user",
+        "grant",
+        "post-restore-sql",
+        "configured",
+      ]),
+    );
+    const observable = await world.observable(operation.operationId);
+    for (const password of [...world.passwords, "password-from-the-snapshot"]) {
+      expect(observable).not.toContain(password);
+    }
+  });
+
+  it("does nothing twice for a duplicate or replayed ClusterAvailable", async () => {
+    const world = await createWorld(backend);
+    const { operation, event } = await clusterAvailable(world);
+    world.database.passwordDelayLogins = 0;
+    await configureCluster(world.deps, event, { loginBackoff: backoff([]) });
+    const callsAfterFirst = world.calls.length;
+
+    await configureCluster(world.deps, { ...event, id: "another-delivery" }, { loginBackoff: backoff([]) });
+    await configureCluster(world.deps, event, { loginBackoff: backoff([]) });
+
+    expect(world.calls.length).toBe(callsAfterFirst);
+    expect(world.passwords).toHaveLength(3);
+    expect(world.publisher.delivered(ClusterConfigured.detailType)).toHaveLength(1);
+    const ignored = (await world.audit.listByOperation(operation.operationId)).filter(
+      (e) => e.outcome === "ignored-duplicate",
+    );
+    expect(ignored).toHaveLength(2);
+  });
+
+  it("resumes when the same event is retried after a transient failure, keeping the previous secret versions", async () => {
+    const world = await createWorld(backend);
+    const { operation, event } = await clusterAvailable(world);
+    world.database.passwordDelayLogins = 0;
+    let throttle = true;
+    world.secrets.failWith = (method, input) => {
+      const name = (input as { name?: string }).name;
+      if (throttle && method === "createSecret" && name === "aurora-restore/staging/app_writer") {
+        throttle = false;
+        return new AwsCallError("ThrottlingException", "Rate exceeded", "secretsmanager");
+      }
+      return undefined;
+    };
+
+    await expect(configureCluster(world.deps, event, { loginBackoff: backoff([]) })).rejects.toThrow(
+      /Rate exceeded/,
+    );
+    expect((await world.store.get(operation.operationId))?.step).toBe("configuring");
+
+    await configureCluster(world.deps, event, { loginBackoff: backoff([]) });
+    expect((await world.store.get(operation.operationId))?.step).toBe("configured");
+    expect(world.calls).toContain("secrets.putSecretValue:aurora-restore/staging/master");
+    const master = world.secrets.current("aurora-restore/staging/master");
+    expect(world.database.role(nextHost, "postgres")?.password).toBe(master?.password);
+    const writer = world.secrets.current("aurora-restore/staging/app_writer");
+    expect(
+      scramMatches(world.database.role(nextHost, "app_writer")!.verifier!, String(writer?.password)),
+    ).toBe(true);
+  });
+
+  it("fails with an actionable error when the new password is never accepted, and keeps it in the secret", async () => {
+    const world = await createWorld(backend);
+    const { operation, event } = await clusterAvailable(world);
+    world.database.passwordDelayLogins = 1_000;
+    const sleeps: number[] = [];
+
+    await configureCluster(world.deps, event, { loginBackoff: backoff(sleeps, 100) });
+
+    const failed = await world.store.get(operation.operationId);
+    expect(failed?.step).toBe("failed");
+    expect(failed?.error?.code).toBe("MasterPasswordNotApplied");
+    expect(failed?.error?.message).toMatch(/resetting-master-credentials/);
+    expect(sleeps.reduce((a, b) => a + b, 0)).toBe(100);
+    expect(world.secrets.current("aurora-restore/staging/master")?.password).toBe(world.passwords[0]);
+    expect(world.publisher.delivered(RestoreFailed.detailType)).toHaveLength(1);
+    expect(await world.store.lockHolder("222222222222/eu-west-1/staging")).toBeUndefined();
+    const observable = await world.observable(operation.operationId);
+    expect(observable).not.toContain(world.passwords[0]);
+  });
+
+  it("quotes identifiers with odd characters instead of concatenating them", async () => {
+    const input = planInput();
+    const plan = planSchema.parse(input);
+    const user = plan.targets[0]!.applicationUsers[0]!;
+    // Bypasses the plan's name rules on purpose: the SQL must still be safe.
+    user.username = 'we"ird; DROP TABLE customers; --';
+    user.grants = [{ privileges: ["SELECT"], schema: 'sch"ema', tables: ['ta"ble'] }];
+    plan.targets[0]!.applicationUsers = [user];
+    const world = await createWorld(backend, plan);
+    const { event } = await clusterAvailable(world);
+    world.database.passwordDelayLogins = 0;
+
+    await configureCluster(world.deps, event, { loginBackoff: backoff([]) });
+
+    const texts = world.database.queries.map((q) => q.text);
+    expect(texts.find((t) => t.startsWith("CREATE ROLE"))).toMatch(
+      /^CREATE ROLE "we""ird; DROP TABLE customers; --" WITH LOGIN PASSWORD 'SCRAM-SHA-256\$/,
+    );
+    expect(texts).toContain(
+      'GRANT SELECT ON TABLE "sch""ema"."ta""ble" TO "we""ird; DROP TABLE customers; --"',
+    );
+    expect(world.database.role(nextHost, 'we"ird; DROP TABLE customers; --')).toBeDefined();
+  });
+
+  it("fails naming the post-restore script and its SQLSTATE when it errors", async () => {
+    const world = await createWorld(backend);
+    const { operation, event } = await clusterAvailable(world);
+    world.database.passwordDelayLogins = 0;
+    world.database.answer = (q) =>
+      q.text.startsWith("TRUNCATE") ? new SqlError("42P01", 'relation "sessions" does not exist') : undefined;
+
+    await configureCluster(world.deps, event, { loginBackoff: backoff([]) });
+
+    const failed = await world.store.get(operation.operationId);
+    expect(failed?.error).toMatchObject({ stage: "configure", code: "42P01" });
+    expect(failed?.error?.message).toMatch(/Post-restore SQL "drop-sessions" failed/);
+    expect(world.publisher.delivered(ClusterConfigured.detailType)).toHaveLength(0);
+  });
+});

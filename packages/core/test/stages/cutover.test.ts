@@ -1,0 +1,274 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ClusterRenamed, RestoreCompleted, RestoreFailed, RestoreVerified } from "../../src/events/domain";
+import { resourceNames } from "../../src/operation/ids";
+import { planSchema } from "../../src/plan/schema";
+import { AwsCallError } from "../../src/ports/errors";
+import { cutover } from "../../src/stages/cutover";
+import type { OperationInfo } from "../../src/storage/operations";
+import { type DynamoBackend, startDynalite } from "../support/dynamo";
+import { endpointOf } from "../support/fakes-b";
+import {
+  createWorld,
+  nextHost,
+  planInput,
+  target,
+  targetLocation,
+  type World,
+} from "../support/stage-world-b";
+
+let backend: DynamoBackend;
+beforeAll(async () => {
+  backend = await startDynalite();
+});
+afterAll(async () => {
+  await backend.stop();
+});
+
+const targetHost = endpointOf("staging", targetLocation.region);
+
+/** A verified operation: next cluster restored, secrets written by configure (pointing at the next host). */
+async function verified(world: World, options: { existingTarget: boolean }) {
+  if (options.existingTarget)
+    world.rds.addCluster(targetLocation, "staging", ["staging-instance-a", "staging-1"]);
+  world.rds.addCluster(targetLocation, "staging-next", ["staging-next-1", "staging-next-2"]);
+  const secrets = world.secrets.port(targetLocation);
+  const arns: string[] = [];
+  for (const [name, username] of [
+    ["aurora-restore/staging/master", "postgres"],
+    ["aurora-restore/staging/app_reader", "app_reader"],
+  ] as const) {
+    const value = {
+      username,
+      password: `secret-of-${username}`,
+      host: nextHost,
+      port: 5432,
+      dbname: "app",
+      engine: "postgres",
+    };
+    arns.push((await secrets.createSecret({ name, secretString: JSON.stringify(value) })).arn);
+  }
+  const operation = await world.seedOperation("verified", {
+    masterSecretArn: arns[0]!,
+    applicationSecretArns: [arns[1]!],
+  });
+  const event = world.deliver(RestoreVerified, {
+    ...world.meta(operation),
+    cluster: { ...targetLocation, clusterIdentifier: "staging-next" },
+    checks: [{ name: "orders rows", passed: true }],
+  });
+  return { operation, event, names: resourceNames(operation.operationId, "staging") };
+}
+
+function renamed(
+  world: World,
+  operation: OperationInfo,
+  step: "old-moved-away" | "new-moved-in" | "rolled-back",
+) {
+  const names = resourceNames(operation.operationId, "staging");
+  const [clusterIdentifier, previousIdentifier] = {
+    "old-moved-away": [names.oldCluster, "staging"],
+    "new-moved-in": ["staging", names.nextCluster],
+    "rolled-back": ["staging", names.oldCluster],
+  }[step];
+  return world.deliver(ClusterRenamed, {
+    ...world.meta(operation),
+    cluster: { ...targetLocation, clusterIdentifier: clusterIdentifier! },
+    previousIdentifier: previousIdentifier!,
+    step,
+  });
+}
+
+async function stepOf(world: World, operation: OperationInfo) {
+  return (await world.store.get(operation.operationId))?.step;
+}
+
+describe("cutover", () => {
+  it("moves the old target away, the new cluster in, repoints the secrets and deletes the old cluster", async () => {
+    const world = await createWorld(backend);
+    const { operation, event, names } = await verified(world, { existingTarget: true });
+
+    await cutover(world.deps, event);
+    expect(await stepOf(world, operation)).toBe("cutting-over");
+    expect(
+      world.rds
+        .cluster(targetLocation, names.oldCluster)
+        ?.members.map((m) => m.instanceIdentifier)
+        .sort(),
+    ).toEqual([`${names.oldCluster}-1`, `${names.oldCluster}-2`]);
+    const watches = await world.store.watchesOf(operation.operationId);
+    expect(watches).toEqual([
+      expect.objectContaining({
+        watchId: "cluster-renamed:old-moved-away",
+        kind: "cluster-renamed",
+        resource: names.oldCluster,
+        context: expect.objectContaining({
+          publish: ClusterRenamed.detailType,
+          atStep: "cutting-over",
+          renameStep: "old-moved-away",
+          previousIdentifier: "staging",
+        }),
+      }),
+    ]);
+
+    await cutover(world.deps, renamed(world, operation, "old-moved-away"));
+    expect(await stepOf(world, operation)).toBe("old-moved-away");
+    const swapped = world.rds.cluster(targetLocation, "staging");
+    expect(swapped?.members.map((m) => m.instanceIdentifier)).toEqual(["staging-1", "staging-2"]);
+    expect(world.rds.cluster(targetLocation, "staging-next")).toBeUndefined();
+    // Instances are renamed before their cluster.
+    const renames = world.calls.filter((c) => c.includes("rename"));
+    expect(renames.indexOf("rds.modifyCluster:rename:staging-next->staging")).toBeGreaterThan(
+      renames.indexOf("rds.renameInstance:staging-next-2->staging-2"),
+    );
+
+    await cutover(world.deps, renamed(world, operation, "new-moved-in"));
+    const done = await world.store.get(operation.operationId);
+    expect(done?.step).toBe("completed");
+    expect(done?.outputs.replacedClusterIdentifier).toBe(names.oldCluster);
+    for (const name of ["aurora-restore/staging/master", "aurora-restore/staging/app_reader"]) {
+      const value = world.secrets.current(name);
+      expect(value).toMatchObject({ host: targetHost, port: 5432 });
+      expect(value?.password).toMatch(/^secret-of-/);
+      const stored = [...world.secrets.secrets.values()].find((s) => s.name === name)!;
+      expect(stored.versions.some((v) => v.stages.includes("AWSPREVIOUS"))).toBe(true);
+    }
+    expect(world.rds.cluster(targetLocation, names.oldCluster)).toBeUndefined();
+    const deletes = world.calls.filter((c) => c.startsWith("rds.delete"));
+    expect(deletes.at(-1)).toBe(`rds.deleteCluster:${names.oldCluster}`);
+    expect(deletes.slice(0, 2).sort()).toEqual([
+      `rds.deleteInstance:${names.oldCluster}-1`,
+      `rds.deleteInstance:${names.oldCluster}-2`,
+    ]);
+    expect(await world.store.lockHolder("222222222222/eu-west-1/staging")).toBeUndefined();
+    const [completed] = world.publisher.delivered(RestoreCompleted.detailType);
+    expect(completed?.detail).toMatchObject({
+      endpoint: { host: targetHost, port: 5432 },
+      replacedClusterIdentifier: names.oldCluster,
+      target,
+    });
+    expect(await world.observable(operation.operationId)).not.toContain("secret-of-");
+  });
+
+  it("moves the new cluster straight in when the target does not exist yet", async () => {
+    const world = await createWorld(backend);
+    const { operation, event } = await verified(world, { existingTarget: false });
+
+    await cutover(world.deps, event);
+
+    expect(await stepOf(world, operation)).toBe("old-moved-away");
+    expect(world.rds.cluster(targetLocation, "staging")).toBeDefined();
+    const watches = await world.store.watchesOf(operation.operationId);
+    expect(watches.map((w) => w.watchId)).toEqual(["cluster-renamed:new-moved-in"]);
+    await cutover(world.deps, renamed(world, operation, "new-moved-in"));
+    const done = await world.store.get(operation.operationId);
+    expect(done?.step).toBe("completed");
+    expect(done?.outputs.replacedClusterIdentifier).toBeUndefined();
+    expect(world.calls.some((c) => c.startsWith("rds.deleteCluster"))).toBe(false);
+  });
+
+  it("ignores duplicate RestoreVerified and ClusterRenamed events", async () => {
+    const world = await createWorld(backend);
+    const { operation, event } = await verified(world, { existingTarget: true });
+    await cutover(world.deps, event);
+    const oldAway = renamed(world, operation, "old-moved-away");
+    await cutover(world.deps, oldAway);
+    const callsBefore = world.calls.length;
+
+    await cutover(world.deps, { ...event, id: "duplicate-verified" });
+    await cutover(world.deps, { ...oldAway, id: "duplicate-renamed" });
+
+    expect(world.calls.length).toBe(callsBefore);
+    expect(await stepOf(world, operation)).toBe("old-moved-away");
+    const ignored = (await world.audit.listByOperation(operation.operationId)).filter(
+      (e) => e.outcome === "ignored-duplicate",
+    );
+    expect(ignored).toHaveLength(2);
+  });
+
+  it("renames the old cluster back and fails the operation when the new one cannot move in", async () => {
+    const world = await createWorld(backend);
+    const { operation, event, names } = await verified(world, { existingTarget: true });
+    await cutover(world.deps, event);
+    world.rds.failWith = (method, input) =>
+      method === "modifyCluster" &&
+      (input as { clusterIdentifier: string }).clusterIdentifier === "staging-next"
+        ? new AwsCallError(
+            "InvalidDBClusterStateFault",
+            "DB cluster staging-next is not in available state.",
+            "rds",
+          )
+        : undefined;
+
+    await cutover(world.deps, renamed(world, operation, "old-moved-away"));
+
+    expect(await stepOf(world, operation)).toBe("rolling-back");
+    const back = world.rds.cluster(targetLocation, "staging");
+    expect(back?.members.map((m) => m.instanceIdentifier).sort()).toEqual([
+      "staging-1",
+      "staging-instance-a",
+    ]);
+    expect(
+      world.rds.cluster(targetLocation, "staging-next")?.members.map((m) => m.instanceIdentifier),
+    ).toEqual(["staging-next-1", "staging-next-2"]);
+    expect(world.rds.cluster(targetLocation, names.oldCluster)).toBeUndefined();
+    const watch = (await world.store.watchesOf(operation.operationId)).find(
+      (w) => w.watchId === "cluster-renamed:rolled-back",
+    );
+    expect(watch?.context).toMatchObject({
+      renameStep: "rolled-back",
+      atStep: "rolling-back",
+      previousIdentifier: names.oldCluster,
+    });
+
+    await cutover(world.deps, renamed(world, operation, "rolled-back"));
+
+    const failed = await world.store.get(operation.operationId);
+    expect(failed?.step).toBe("failed");
+    expect(failed?.error).toMatchObject({ stage: "cutover", code: "InvalidDBClusterStateFault" });
+    expect(failed?.error?.message).toContain("rolled back: staging is the old cluster again, unchanged");
+    expect(world.publisher.delivered(RestoreFailed.detailType)).toHaveLength(1);
+    expect(world.publisher.delivered(RestoreCompleted.detailType)).toHaveLength(0);
+    expect(await world.store.lockHolder("222222222222/eu-west-1/staging")).toBeUndefined();
+  });
+
+  it("puts renamed instances back and fails at once when the old cluster cannot be moved away", async () => {
+    const world = await createWorld(backend);
+    const { operation, event, names } = await verified(world, { existingTarget: true });
+    world.rds.failWith = (method, input) =>
+      method === "renameInstance" &&
+      (input as { instanceIdentifier: string }).instanceIdentifier === "staging-instance-a"
+        ? new AwsCallError(
+            "InvalidDBInstanceStateFault",
+            "DB instance staging-instance-a is not available.",
+            "rds",
+          )
+        : undefined;
+
+    await cutover(world.deps, event);
+
+    expect(world.calls).toContain(`rds.renameInstance:${names.oldCluster}-1->staging-1`);
+    const target = world.rds.cluster(targetLocation, "staging");
+    expect(target?.members.map((m) => m.instanceIdentifier).sort()).toEqual([
+      "staging-1",
+      "staging-instance-a",
+    ]);
+    const failed = await world.store.get(operation.operationId);
+    expect(failed?.step).toBe("failed");
+    expect(failed?.error?.code).toBe("InvalidDBInstanceStateFault");
+    expect(world.calls.some((c) => c.startsWith("rds.modifyCluster"))).toBe(false);
+    expect(await world.store.lockHolder("222222222222/eu-west-1/staging")).toBeUndefined();
+  });
+
+  it("keeps a final snapshot of the old cluster when the plan asks for one", async () => {
+    const input = planInput();
+    input.targets[0]!.finalSnapshotOnDelete = true;
+    const world = await createWorld(backend, planSchema.parse(input));
+    const { operation, event, names } = await verified(world, { existingTarget: true });
+
+    await cutover(world.deps, event);
+    await cutover(world.deps, renamed(world, operation, "old-moved-away"));
+    await cutover(world.deps, renamed(world, operation, "new-moved-in"));
+
+    expect(world.rds.snapshots.has(`222222222222/eu-west-1/${names.oldCluster}-final`)).toBe(true);
+  });
+});

@@ -1,0 +1,102 @@
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import {
+  ClusterAvailable,
+  ClusterCreated,
+  CopyCompleted,
+  RestoreRequested,
+  SnapshotAvailable,
+  SourceSnapshotCopied,
+} from "../../src/events/domain";
+import { copyOnSnapshotAvailable } from "../../src/stages/copy";
+import { prepareOnRestoreRequested, prepareOnSourceSnapshotCopied } from "../../src/stages/prepare";
+import { restoreOnClusterCreated, restoreOnCopyCompleted } from "../../src/stages/restore";
+import { triggerFromSnapshotEvent } from "../../src/stages/trigger";
+import { watcherTick } from "../../src/stages/watcher";
+import { type DynamoBackend, startDynalite } from "../support/dynalite";
+import {
+  createPipelineWorld,
+  snapshotCreatedEvent,
+  sourceRoleArn,
+  targetLocation,
+} from "../support/pipeline-world";
+
+let backend: DynamoBackend;
+beforeAll(async () => {
+  backend = await startDynalite();
+});
+afterAll(async () => {
+  await backend.stop();
+});
+
+describe("snapshot event to ClusterAvailable on fakes", () => {
+  test("a cross-account, cross-region refresh runs trigger, prepare, copy (two hops), restore and the watcher", async () => {
+    const w = await createPipelineWorld(backend);
+    const snapshot = w.automatedSnapshot();
+    const [started] = await triggerFromSnapshotEvent(w.deps, snapshotCreatedEvent(snapshot));
+    const operationId = started!.operationId;
+
+    await prepareOnRestoreRequested(w.deps, w.publisher.only(RestoreRequested));
+    const shareCopy = w.cloud.callsOf("copyClusterSnapshot")[0]!;
+    expect(shareCopy.scope).toEqual({
+      accountId: "111111111111",
+      region: "eu-west-1",
+      roleArn: sourceRoleArn,
+    });
+
+    // Nothing is ready yet: the watcher publishes nothing.
+    await watcherTick(w.deps, { id: "tick-1" });
+    expect(w.publisher.delivered(SourceSnapshotCopied)).toHaveLength(0);
+
+    w.cloud.settle();
+    await watcherTick(w.deps, { id: "tick-2" });
+    await prepareOnSourceSnapshotCopied(w.deps, w.publisher.only(SourceSnapshotCopied));
+    await copyOnSnapshotAvailable(w.deps, w.publisher.only(SnapshotAvailable));
+
+    w.cloud.settle();
+    await watcherTick(w.deps, { id: "tick-3" });
+    const hop = w.publisher.delivered(SnapshotAvailable)[1]!;
+    expect(hop.detail.snapshot).toMatchObject({ accountId: "222222222222", region: "eu-west-1" });
+    await copyOnSnapshotAvailable(w.deps, hop);
+
+    w.cloud.settle();
+    await watcherTick(w.deps, { id: "tick-4" });
+    await restoreOnCopyCompleted(w.deps, w.publisher.only(CopyCompleted));
+
+    w.cloud.settle();
+    await watcherTick(w.deps, { id: "tick-5" });
+    await restoreOnClusterCreated(w.deps, w.publisher.only(ClusterCreated));
+
+    w.cloud.settle();
+    await watcherTick(w.deps, { id: "tick-6" });
+    const available = w.publisher.only(ClusterAvailable);
+    expect(available.detail).toMatchObject({
+      operationId,
+      cluster: { clusterIdentifier: "staging-db-next", ...targetLocation },
+      endpoint: { host: "staging-db-next.cluster-fake.us-east-1.rds.amazonaws.com", port: 5432 },
+    });
+
+    const operation = await w.store.get(operationId);
+    expect(operation?.step).toBe("cluster-available");
+    expect(Object.keys(operation?.stageTimes ?? {})).toEqual(
+      expect.arrayContaining(["trigger", "prepare", "copy", "restore"]),
+    );
+    expect(operation?.stageTimes.copy?.endedAt).toBeDefined();
+    expect(await w.store.pendingWatches()).toHaveLength(0);
+    expect(w.publisher.detailTypes()).toEqual(
+      [
+        RestoreRequested,
+        SourceSnapshotCopied,
+        SnapshotAvailable,
+        SnapshotAvailable,
+        CopyCompleted,
+        ClusterCreated,
+        ClusterAvailable,
+      ].map((c) => c.detailType),
+    );
+    const trail = await w.auditOf(operationId);
+    expect(trail.filter((e) => e.endsWith(":failed") || e.endsWith(":rejected"))).toEqual([]);
+    expect(trail[0]).toBe("trigger:start-operation:started");
+    expect(trail).toContain("prepare:share-snapshot:succeeded");
+    expect(trail).toContain("watcher:watch next-instances:succeeded");
+  });
+});

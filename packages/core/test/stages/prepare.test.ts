@@ -1,0 +1,152 @@
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import {
+  RestoreFailed,
+  RestoreRequested,
+  SnapshotAvailable,
+  SourceSnapshotCopied,
+} from "../../src/events/domain";
+import { AwsCallError } from "../../src/ports/errors";
+import { prepareOnRestoreRequested, prepareOnSourceSnapshotCopied } from "../../src/stages/prepare";
+import { triggerFromSnapshotEvent } from "../../src/stages/trigger";
+import { checkWatches } from "../../src/stages/watcher";
+import { type DynamoBackend, startDynalite } from "../support/dynalite";
+import {
+  createPipelineWorld,
+  keys,
+  makePlan,
+  type PipelineWorld,
+  snapshotCreatedEvent,
+  sourceLocation,
+  sourceRoleArn,
+  targetLocation,
+} from "../support/pipeline-world";
+
+let backend: DynamoBackend;
+beforeAll(async () => {
+  backend = await startDynalite();
+});
+afterAll(async () => {
+  await backend.stop();
+});
+
+async function requested(w: PipelineWorld, snapshot = w.automatedSnapshot()) {
+  const [started] = await triggerFromSnapshotEvent(w.deps, snapshotCreatedEvent(snapshot));
+  return { operationId: started!.operationId, event: w.publisher.only(RestoreRequested) };
+}
+
+describe("prepare on RestoreRequested", () => {
+  test("an automated default-key snapshot is copied under the shareable key in the source account, then shared", async () => {
+    const w = await createPipelineWorld(backend);
+    const { operationId, event } = await requested(w);
+    await prepareOnRestoreRequested(w.deps, event);
+
+    const [copy] = w.cloud.callsOf("copyClusterSnapshot");
+    expect(copy?.scope).toEqual({ ...sourceLocation, roleArn: sourceRoleArn });
+    expect(copy?.input).toMatchObject({
+      source: "rds:prod-db-2026-03-14-03-00",
+      targetIdentifier: expect.stringMatching(/^aurora-restore-[0-9a-f]{10}-share$/),
+      kmsKeyId: keys.shareable,
+    });
+    const operation = await w.store.get(operationId);
+    expect(operation?.step).toBe("preparing-snapshot");
+    expect(operation?.outputs.shareableSnapshotArn).toMatch(
+      /^arn:aws:rds:eu-west-1:111111111111:cluster-snapshot:aurora-restore-/,
+    );
+    expect((await w.store.watchesOf(operationId)).map((x) => x.watchId)).toEqual(["source-shareable-copy"]);
+    expect(w.publisher.delivered(SnapshotAvailable)).toHaveLength(0);
+
+    w.cloud.settle();
+    await checkWatches(w.deps, "tick");
+    await prepareOnSourceSnapshotCopied(w.deps, w.publisher.only(SourceSnapshotCopied));
+    expect(w.cloud.callsOf("shareClusterSnapshot")[0]?.input).toEqual({
+      snapshotIdentifier: (copy!.input as { targetIdentifier: string }).targetIdentifier,
+      accountIds: [targetLocation.accountId],
+    });
+    const available = w.publisher.only(SnapshotAvailable);
+    expect(available.detail.sharedWith).toEqual(["222222222222"]);
+    expect(available.detail.snapshot.kmsKeyId).toBe(keys.shareable);
+    expect((await w.store.get(operationId))?.step).toBe("snapshot-available");
+  });
+
+  test("a replayed RestoreRequested is ignored: one copy, an ignored-duplicate audit entry", async () => {
+    const w = await createPipelineWorld(backend);
+    const { operationId, event } = await requested(w);
+    await prepareOnRestoreRequested(w.deps, event);
+    await prepareOnRestoreRequested(w.deps, { ...event, id: "replay-of-request" });
+    expect(w.cloud.callsOf("copyClusterSnapshot")).toHaveLength(1);
+    expect(await w.auditOf(operationId)).toContain("prepare:prepare-copy:ignored-duplicate");
+  });
+
+  test("the same delivery retried after a crash resumes without a second copy", async () => {
+    const w = await createPipelineWorld(backend);
+    const { event } = await requested(w);
+    w.cloud.failNext("describeKey", new AwsCallError("ThrottlingException", "Rate exceeded", "kms"));
+    await expect(prepareOnRestoreRequested(w.deps, event)).rejects.toThrow(/Rate exceeded/);
+    await prepareOnRestoreRequested(w.deps, event);
+    await prepareOnRestoreRequested(w.deps, event);
+    expect(w.cloud.callsOf("copyClusterSnapshot")).toHaveLength(2);
+    expect(w.cloud.snapshots.size).toBe(2);
+  });
+
+  test("a default-key snapshot with no shareable key fails early, naming the key to set", async () => {
+    const plan = makePlan({
+      plan: { source: { ...sourceLocation, clusterIdentifier: "prod-db", roleArn: sourceRoleArn } },
+    });
+    const w = await createPipelineWorld(backend, [plan]);
+    const { operationId, event } = await requested(w);
+    await prepareOnRestoreRequested(w.deps, event);
+
+    const operation = await w.store.get(operationId);
+    expect(operation?.step).toBe("failed");
+    expect(operation?.error).toMatchObject({ stage: "prepare", code: "SnapshotNotShareable" });
+    expect(operation?.error?.message).toMatch(
+      /default aws\/rds key.*Set source.shareableKmsKeyId in plan staging-refresh/,
+    );
+    expect(w.publisher.only(RestoreFailed).detail).toMatchObject({
+      stage: "prepare",
+      errorCode: "SnapshotNotShareable",
+    });
+    expect(await w.store.lockHolder("222222222222/us-east-1/staging-db")).toBeUndefined();
+    expect(w.cloud.callsOf("copyClusterSnapshot")).toHaveLength(0);
+  });
+
+  test("a manual snapshot under a customer key is shared as it is", async () => {
+    const w = await createPipelineWorld(backend);
+    const manual = w.cloud.addSnapshot(sourceLocation, "nightly", {
+      clusterIdentifier: "prod-db",
+      kmsKeyId: keys.sourceCustomer,
+    });
+    const { event } = await requested(w, manual);
+    await prepareOnRestoreRequested(w.deps, event);
+    expect(w.cloud.callsOf("copyClusterSnapshot")).toHaveLength(0);
+    expect(w.cloud.snapshot(sourceLocation, "nightly")?.sharedWith).toEqual(["222222222222"]);
+    expect(w.publisher.only(SnapshotAvailable).detail.snapshot.identifier).toBe("nightly");
+  });
+
+  test("a target in the source's account needs no sharing: SnapshotAvailable at once, no RDS call", async () => {
+    const plan = makePlan({
+      target: { accountId: "111111111111", kmsKeyId: "arn:aws:kms:us-east-1:111111111111:key/t" },
+    });
+    const w = await createPipelineWorld(backend, [plan]);
+    const { operationId, event } = await requested(w);
+    const before = w.cloud.calls.length;
+    await prepareOnRestoreRequested(w.deps, event);
+    expect(w.cloud.calls.length).toBe(before);
+    expect(w.publisher.only(SnapshotAvailable).detail.sharedWith).toEqual([]);
+    expect((await w.store.get(operationId))?.step).toBe("snapshot-available");
+  });
+
+  test("an AWS error ends the operation as failed with the AWS error name and publishes RestoreFailed", async () => {
+    const w = await createPipelineWorld(backend);
+    const { operationId, event } = await requested(w);
+    w.cloud.failNext(
+      "copyClusterSnapshot",
+      new AwsCallError("KMSKeyNotAccessibleFault", "The key is not accessible", "rds"),
+    );
+    await prepareOnRestoreRequested(w.deps, event);
+    const operation = await w.store.get(operationId);
+    expect(operation?.error).toMatchObject({ stage: "prepare", code: "KMSKeyNotAccessibleFault" });
+    expect(w.publisher.only(RestoreFailed).detail.errorCode).toBe("KMSKeyNotAccessibleFault");
+    expect(await w.auditOf(operationId)).toContain("prepare:fail-operation:failed");
+  });
+});

@@ -1,0 +1,118 @@
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { ClusterAvailable, ClusterCreated, RestoreFailed } from "../../src/events/domain";
+import { AwsCallError } from "../../src/ports/errors";
+import { restoreOnClusterCreated, restoreOnCopyCompleted } from "../../src/stages/restore";
+import { checkWatches } from "../../src/stages/watcher";
+import { type DynamoBackend, startDynalite } from "../support/dynalite";
+import { createPipelineWorld, keys, targetLocation } from "../support/pipeline-world";
+import { untilCopyCompleted } from "./chain";
+
+let backend: DynamoBackend;
+beforeAll(async () => {
+  backend = await startDynalite();
+});
+afterAll(async () => {
+  await backend.stop();
+});
+
+describe("restore", () => {
+  test("restores under the temporary name with the plan's network, parameter group and key, then creates the instances", async () => {
+    const w = await createPipelineWorld(backend);
+    const { operationId, event } = await untilCopyCompleted(w);
+    await restoreOnCopyCompleted(w.deps, event);
+
+    const [restore] = w.cloud.callsOf("restoreClusterFromSnapshot");
+    expect(restore?.scope).toEqual(targetLocation);
+    expect(restore?.input).toEqual({
+      clusterIdentifier: "staging-db-next",
+      snapshotIdentifier: event.detail.snapshot.identifier,
+      engine: "aurora-postgresql",
+      kmsKeyId: keys.target,
+      dbSubnetGroupName: "staging-subnets",
+      vpcSecurityGroupIds: ["sg-0abc123"],
+      dbClusterParameterGroupName: "staging-params",
+      tags: { "aurora-restore:operation": operationId },
+    });
+    expect(await w.store.get(operationId)).toMatchObject({
+      step: "restoring",
+      outputs: { nextClusterId: "staging-db-next" },
+    });
+
+    w.cloud.settle();
+    await checkWatches(w.deps, "tick-cluster");
+    await restoreOnClusterCreated(w.deps, w.publisher.only(ClusterCreated));
+    expect(w.cloud.callsOf("createInstance").map((c) => c.input)).toEqual([
+      expect.objectContaining({
+        instanceIdentifier: "staging-db-next-1",
+        clusterIdentifier: "staging-db-next",
+        instanceClass: "db.r6g.large",
+      }),
+      expect.objectContaining({
+        instanceIdentifier: "staging-db-next-2",
+        clusterIdentifier: "staging-db-next",
+      }),
+    ]);
+    expect((await w.store.get(operationId))?.step).toBe("creating-instances");
+
+    // One instance is still creating: no ClusterAvailable yet.
+    w.cloud.instance(targetLocation, "staging-db-next-1")!.status = "available";
+    await checkWatches(w.deps, "tick-one-ready");
+    expect(w.publisher.delivered(ClusterAvailable)).toHaveLength(0);
+    w.cloud.settle();
+    await checkWatches(w.deps, "tick-all-ready");
+    expect(w.publisher.only(ClusterAvailable).detail.endpoint.host).toBe(
+      "staging-db-next.cluster-fake.us-east-1.rds.amazonaws.com",
+    );
+  });
+
+  test("replayed CopyCompleted and ClusterCreated events do nothing twice", async () => {
+    const w = await createPipelineWorld(backend);
+    const { operationId, event } = await untilCopyCompleted(w);
+    await restoreOnCopyCompleted(w.deps, event);
+    await restoreOnCopyCompleted(w.deps, { ...event, id: "replayed-copy-completed" });
+    expect(w.cloud.callsOf("restoreClusterFromSnapshot")).toHaveLength(1);
+
+    w.cloud.settle();
+    await checkWatches(w.deps, "tick");
+    const created = w.publisher.only(ClusterCreated);
+    await restoreOnClusterCreated(w.deps, created);
+    await restoreOnClusterCreated(w.deps, { ...created, id: "replayed-cluster-created" });
+    expect(w.cloud.callsOf("createInstance")).toHaveLength(2);
+    const trail = await w.auditOf(operationId);
+    expect(trail).toContain("restore:restore-cluster:ignored-duplicate");
+    expect(trail).toContain("restore:create-instances:ignored-duplicate");
+  });
+
+  test("a leftover temporary cluster from an earlier run is not adopted: the operation fails saying what to delete", async () => {
+    const w = await createPipelineWorld(backend);
+    w.cloud.addCluster(targetLocation, "staging-db-next", { createdAt: "2026-03-01T00:00:00.000Z" });
+    const { operationId, event } = await untilCopyCompleted(w);
+    await restoreOnCopyCompleted(w.deps, event);
+    const operation = await w.store.get(operationId);
+    expect(operation?.error).toMatchObject({ stage: "restore", code: "StaleNextCluster" });
+    expect(operation?.error?.message).toMatch(
+      /already exists from an earlier run.*delete-db-cluster --db-cluster-identifier staging-db-next/,
+    );
+  });
+
+  test("an AWS refusal fails the operation with its name; a cluster that ends inaccessible fails it with the reason", async () => {
+    const w = await createPipelineWorld(backend);
+    const { operationId, event } = await untilCopyCompleted(w);
+    w.cloud.failNext(
+      "restoreClusterFromSnapshot",
+      new AwsCallError("InvalidParameterCombinationException", "bad subnet group", "rds"),
+    );
+    await restoreOnCopyCompleted(w.deps, event);
+    expect((await w.store.get(operationId))?.error?.code).toBe("InvalidParameterCombinationException");
+    expect(w.publisher.only(RestoreFailed).detail.stage).toBe("restore");
+
+    const w2 = await createPipelineWorld(backend);
+    const second = await untilCopyCompleted(w2);
+    await restoreOnCopyCompleted(w2.deps, second.event);
+    w2.cloud.cluster(targetLocation, "staging-db-next")!.status = "inaccessible-encryption-credentials";
+    await checkWatches(w2.deps, "tick");
+    const failed = await w2.store.get(second.operationId);
+    expect(failed?.error).toMatchObject({ stage: "restore", code: "ClusterFailed" });
+    expect(failed?.error?.message).toMatch(/cannot use its KMS key/);
+  });
+});

@@ -1,0 +1,182 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ClusterAvailable, ClusterConfigured, RestoreFailed, RestoreVerified } from "../../src/events/domain";
+import { planSchema } from "../../src/plan/schema";
+import { configureCluster } from "../../src/stages/configure";
+import { verifyRestore } from "../../src/stages/verify";
+import { type DynamoBackend, startDynalite } from "../support/dynamo";
+import type { RecordedQuery } from "../support/fake-database-b";
+import { createWorld, nextHost, planInput, targetLocation, type World } from "../support/stage-world-b";
+
+let backend: DynamoBackend;
+beforeAll(async () => {
+  backend = await startDynalite();
+});
+afterAll(async () => {
+  await backend.stop();
+});
+
+/** Answers like a healthy restored database: the table exists, 42 orders, e-mails masked. */
+function healthy(query: RecordedQuery) {
+  if (query.text.includes("to_regclass")) return { rows: [{ present: true }] };
+  if (query.text.startsWith("SELECT count(*)")) return { rows: [{ count: "42" }] };
+  if (query.text.includes("bool_and")) return { rows: [{ bool_and: true }] };
+  return undefined;
+}
+
+/** Runs the real configure stage, then returns the ClusterConfigured event verify receives. */
+async function configured(world: World) {
+  world.rds.addCluster(targetLocation, "staging-next", ["staging-next-1"], "postgres");
+  world.database.addServer(nextHost, "postgres", "password-from-the-snapshot");
+  world.database.passwordDelayLogins = 0;
+  const operation = await world.seedOperation("cluster-available");
+  const available = world.deliver(ClusterAvailable, {
+    ...world.meta(operation),
+    cluster: { ...targetLocation, clusterIdentifier: "staging-next" },
+    endpoint: { host: nextHost, port: 5432 },
+  });
+  await configureCluster(world.deps, available);
+  const [published] = world.publisher.delivered(ClusterConfigured.detailType);
+  const event = { ...ClusterConfigured.parseEnvelope(published), detailType: ClusterConfigured.detailType };
+  world.database.queries.length = 0;
+  world.database.answer = healthy;
+  return { operation, event };
+}
+
+describe("verify", () => {
+  it("logs in as the first application user, runs every check and publishes RestoreVerified", async () => {
+    const world = await createWorld(backend);
+    const { operation, event } = await configured(world);
+
+    await verifyRestore(world.deps, event);
+
+    expect((await world.store.get(operation.operationId))?.step).toBe("verified");
+    const checkQueries = world.database.queries;
+    expect(new Set(checkQueries.map((q) => q.user))).toEqual(new Set(["app_reader"]));
+    expect(checkQueries).toContainEqual(
+      expect.objectContaining({
+        text: "SELECT to_regclass($1) IS NOT NULL AS present",
+        values: ["public.customers"],
+      }),
+    );
+    expect(checkQueries.map((q) => q.text)).toContain('SELECT count(*) AS count FROM "sales"."orders"');
+    expect(world.database.connects.filter((c) => c.ok).map((c) => c.user)).toEqual(
+      expect.arrayContaining(["app_reader", "app_writer"]),
+    );
+
+    const [verified] = world.publisher.delivered(RestoreVerified.detailType);
+    const checks = (verified!.detail as { checks: { name: string; passed: boolean }[] }).checks;
+    expect(checks.map((c) => [c.name, c.passed])).toEqual([
+      ["login:app_reader", true],
+      ["login:app_writer", true],
+      ["customers present", true],
+      ["orders rows", true],
+      ["emails masked", true],
+    ]);
+    const recorded = (await world.audit.listByOperation(operation.operationId)).filter(
+      (e) => e.action === "check",
+    );
+    expect(recorded).toHaveLength(5);
+    const observable = await world.observable(operation.operationId);
+    for (const password of world.passwords) expect(observable).not.toContain(password);
+  });
+
+  it("fails the operation naming each failed check, so cutover never runs", async () => {
+    const world = await createWorld(backend);
+    const { operation, event } = await configured(world);
+    world.database.answer = (q) => {
+      if (q.text.startsWith("SELECT count(*)")) return { rows: [{ count: "0" }] };
+      if (q.text.includes("bool_and")) return { rows: [{ bool_and: false }] };
+      return healthy(q);
+    };
+
+    await verifyRestore(world.deps, event);
+
+    const failed = await world.store.get(operation.operationId);
+    expect(failed?.step).toBe("failed");
+    expect(failed?.error).toMatchObject({ stage: "verify", code: "VerificationFailed" });
+    expect(failed?.error?.message).toContain(
+      '"orders rows" (sales.orders has 0 rows (expected >= 1 and <= 1000))',
+    );
+    expect(failed?.error?.message).toContain('"emails masked" (returned false)');
+    expect(failed?.error?.message).not.toContain("customers present");
+    expect(world.publisher.delivered(RestoreVerified.detailType)).toHaveLength(0);
+    const [restoreFailed] = world.publisher.delivered(RestoreFailed.detailType);
+    expect((restoreFailed!.detail as { message: string }).message).toContain("orders rows");
+    expect(await world.store.lockHolder("222222222222/eu-west-1/staging")).toBeUndefined();
+  });
+
+  it("treats a query error or a non-boolean answer as a failed check with the reason", async () => {
+    const world = await createWorld(backend);
+    const { operation, event } = await configured(world);
+    world.database.answer = (q) => {
+      if (q.text.includes("bool_and")) return { rows: [{ bool_and: "yes" }] };
+      if (q.text.startsWith("SELECT count(*)")) {
+        return Object.assign(new Error('relation "sales.orders" does not exist'), { code: "42P01" });
+      }
+      return healthy(q);
+    };
+
+    await verifyRestore(world.deps, event);
+
+    const message = (await world.store.get(operation.operationId))?.error?.message ?? "";
+    expect(message).toContain('"orders rows" (42P01: relation "sales.orders" does not exist)');
+    expect(message).toContain(
+      '"emails masked" (expected one row with one boolean column, got 1 row(s) with string)',
+    );
+  });
+
+  it("quotes each part of a row-count table name", async () => {
+    const input = planInput();
+    input.targets[0]!.checks = [{ type: "row-count", name: "odd", table: 'we"ird.ta"ble', min: 1 }];
+    const world = await createWorld(backend, planSchema.parse(input));
+    const { event } = await configured(world);
+
+    await verifyRestore(world.deps, event);
+
+    expect(world.database.queries.map((q) => q.text)).toContain(
+      'SELECT count(*) AS count FROM "we""ird"."ta""ble"',
+    );
+  });
+
+  it("fails the login check of a user whose secret no longer matches its role", async () => {
+    const world = await createWorld(backend);
+    const { operation, event } = await configured(world);
+    const writer = event.detail.applicationUsers.find((u) => u.username === "app_writer")!;
+    const current = world.secrets.current(writer.secretArn)!;
+    await world.secrets.port(targetLocation).putSecretValue({
+      secretId: writer.secretArn,
+      secretString: JSON.stringify({ ...current, password: "changed" }),
+    });
+
+    await verifyRestore(world.deps, event);
+
+    const failed = await world.store.get(operation.operationId);
+    expect(failed?.error?.message).toContain('"login:app_writer" (28P01');
+  });
+
+  it("logs in as the master user when the plan has no application users", async () => {
+    const input = planInput();
+    input.targets[0]!.applicationUsers = [];
+    const world = await createWorld(backend, planSchema.parse(input));
+    const { operation, event } = await configured(world);
+
+    await verifyRestore(world.deps, event);
+
+    expect((await world.store.get(operation.operationId))?.step).toBe("verified");
+    expect(new Set(world.database.queries.map((q) => q.user))).toEqual(new Set(["postgres"]));
+  });
+
+  it("ignores a duplicate ClusterConfigured", async () => {
+    const world = await createWorld(backend);
+    const { operation, event } = await configured(world);
+    await verifyRestore(world.deps, event);
+    const queries = world.database.queries.length;
+
+    await verifyRestore(world.deps, { ...event, id: "duplicate" });
+
+    expect(world.database.queries.length).toBe(queries);
+    expect(world.publisher.delivered(RestoreVerified.detailType)).toHaveLength(1);
+    const entries = await world.audit.listByOperation(operation.operationId);
+    expect(entries.some((e) => e.stage === "verify" && e.outcome === "ignored-duplicate")).toBe(true);
+  });
+});

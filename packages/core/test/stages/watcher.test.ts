@@ -1,0 +1,201 @@
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { ClusterRenamed, CopyCompleted, RestoreFailed, RestoreRequested } from "../../src/events/domain";
+import { RDS_SOURCE, rdsDetailTypes, rdsEventIds, rdsEventSchema } from "../../src/events/rds";
+import { operationIdFor } from "../../src/operation/ids";
+import { AwsCallError } from "../../src/ports/errors";
+import { copyOnSnapshotAvailable } from "../../src/stages/copy";
+import { triggerFromSnapshotEvent } from "../../src/stages/trigger";
+import { checkWatches, watcherOnRdsEvent, watcherTick } from "../../src/stages/watcher";
+import { addWatch } from "../../src/stages/watches";
+import { type DynamoBackend, startDynalite } from "../support/dynalite";
+import {
+  createPipelineWorld,
+  makePlan,
+  type PipelineWorld,
+  snapshotCreatedEvent,
+  sourceLocation,
+  targetLocation,
+} from "../support/pipeline-world";
+import { untilSnapshotAvailable } from "./chain";
+
+let backend: DynamoBackend;
+beforeAll(async () => {
+  backend = await startDynalite();
+});
+afterAll(async () => {
+  await backend.stop();
+});
+
+const targetKey = "222222222222/us-east-1/staging-db";
+const minutes = (n: number) => n * 60_000;
+
+async function copying(w: PipelineWorld) {
+  const { operationId, event } = await untilSnapshotAvailable(w);
+  await copyOnSnapshotAvailable(w.deps, event);
+  return operationId;
+}
+
+describe("watcher: watches", () => {
+  test("a watch whose operation moved on is removed without publishing", async () => {
+    const w = await createPipelineWorld(backend, [makePlan({ target: { copyMode: "single-hop" } })]);
+    const operationId = await copying(w);
+    const operation = (await w.store.get(operationId))!;
+    await w.store.transition(operationId, {
+      from: { step: operation.step, version: operation.version },
+      to: "failed",
+      at: "2026-03-14T04:30:00.000Z",
+    });
+    w.cloud.settle();
+    await checkWatches(w.deps, "tick");
+    expect(w.publisher.delivered(CopyCompleted)).toHaveLength(0);
+    expect(await w.store.pendingWatches()).toHaveLength(0);
+    expect(await w.auditOf(operationId)).toContain("watcher:watch target-copy:ignored-duplicate");
+  });
+
+  test("a busy resource is touched and kept; an unreadable one does not stop the others", async () => {
+    const w = await createPipelineWorld(backend, [makePlan({ target: { copyMode: "single-hop" } })]);
+    const operationId = await copying(w);
+    w.cloud.failNext(
+      "describeClusterSnapshot",
+      new AwsCallError("ThrottlingException", "Rate exceeded", "rds"),
+    );
+    await checkWatches(w.deps, "tick-throttled");
+    expect(w.metrics.total("WatchErrors")).toBe(1);
+    await checkWatches(w.deps, "tick-busy");
+    const [watch] = await w.store.watchesOf(operationId);
+    expect(watch?.checks).toBe(1);
+    expect((await w.store.get(operationId))?.step).toBe("copying");
+  });
+
+  test("an RDS resource event triggers an early check; unrelated RDS events do not", async () => {
+    const w = await createPipelineWorld(backend, [makePlan({ target: { copyMode: "single-hop" } })]);
+    await copying(w);
+    w.cloud.settle();
+    const rdsEvent = (eventId: string) =>
+      rdsEventSchema.parse({
+        version: "0",
+        id: `rds-${eventId}`,
+        "detail-type": rdsDetailTypes.instance,
+        source: RDS_SOURCE,
+        account: "222222222222",
+        time: "2026-03-14T04:10:00Z",
+        region: "us-east-1",
+        resources: [],
+        detail: {
+          EventCategories: ["creation"],
+          SourceType: "DB_INSTANCE",
+          SourceArn: "arn:aws:rds:us-east-1:222222222222:db:x-1",
+          SourceIdentifier: "x-1",
+          Date: "2026-03-14T04:10:00.000Z",
+          Message: "DB instance created",
+          EventID: eventId,
+        },
+      });
+    await watcherOnRdsEvent(w.deps, rdsEvent("RDS-EVENT-0016"));
+    expect(w.publisher.delivered(CopyCompleted)).toHaveLength(0);
+    await watcherOnRdsEvent(w.deps, rdsEvent(rdsEventIds.instanceCreated));
+    expect(w.publisher.delivered(CopyCompleted)).toHaveLength(1);
+  });
+
+  test("cluster-renamed waits for the new name and publishes ClusterRenamed; cluster-deleted waits for the cluster to go", async () => {
+    const w = await createPipelineWorld(backend, [makePlan({ target: { copyMode: "single-hop" } })]);
+    const operationId = await copying(w);
+    const operation = (await w.store.get(operationId))!;
+    const scope = targetLocation;
+    await addWatch(w.deps, operation, {
+      watchId: "rename-old",
+      kind: "cluster-renamed",
+      scope,
+      resource: "staging-db-old-x",
+      publish: ClusterRenamed,
+      atStep: "copying",
+      previousIdentifier: "staging-db",
+      renameStep: "old-moved-away",
+    });
+    await addWatch(w.deps, operation, {
+      watchId: "delete-old",
+      kind: "cluster-deleted",
+      scope,
+      resource: "gone-soon",
+      publish: "none",
+      atStep: ["copying", "completed"],
+    });
+    w.cloud.addCluster(targetLocation, "gone-soon", { status: "deleting" });
+    await checkWatches(w.deps, "tick-1");
+    expect(w.publisher.delivered(ClusterRenamed)).toHaveLength(0);
+
+    w.cloud.addCluster(targetLocation, "staging-db-old-x");
+    w.cloud.clusters.delete(`${targetLocation.accountId}/${targetLocation.region}/gone-soon`);
+    await checkWatches(w.deps, "tick-2");
+    expect(w.publisher.only(ClusterRenamed).detail).toMatchObject({
+      cluster: { clusterIdentifier: "staging-db-old-x" },
+      previousIdentifier: "staging-db",
+      step: "old-moved-away",
+    });
+    const left = (await w.store.watchesOf(operationId)).map((x) => x.watchId);
+    expect(left).toEqual(["target-copy"]);
+    expect(await w.auditOf(operationId)).toContain("watcher:watch delete-old:succeeded");
+  });
+});
+
+describe("watcher: deadlines, stalled requests, reconciling", () => {
+  test("an operation past its deadline fails, naming the deadline and the step", async () => {
+    const w = await createPipelineWorld(backend, [makePlan({ target: { copyMode: "single-hop" } })]);
+    const operationId = await copying(w);
+    w.clock.advance(minutes(121));
+    await watcherTick(w.deps, { id: "tick-late" });
+    const operation = await w.store.get(operationId);
+    expect(operation?.step).toBe("failed");
+    expect(operation?.error).toMatchObject({ stage: "copy", code: "DeadlineExceeded" });
+    expect(operation?.error?.message).toMatch(
+      /stuck past the plan's deadline \(120 minutes\) at step copying\. Cross-region copies can take hours/,
+    );
+    expect(w.publisher.only(RestoreFailed).detail.errorCode).toBe("DeadlineExceeded");
+    expect(await w.store.lockHolder(targetKey)).toBeUndefined();
+  });
+
+  test("a request nobody took is announced again after five minutes", async () => {
+    const w = await createPipelineWorld(backend);
+    const [started] = await triggerFromSnapshotEvent(w.deps, snapshotCreatedEvent(w.automatedSnapshot()));
+    await watcherTick(w.deps, { id: "tick-early" });
+    expect(w.publisher.delivered(RestoreRequested)).toHaveLength(1);
+    w.clock.advance(minutes(6));
+    await watcherTick(w.deps, { id: "tick-late" });
+    const again = w.publisher.delivered(RestoreRequested);
+    expect(again).toHaveLength(2);
+    expect(again[1]?.detail).toMatchObject({ operationId: started!.operationId, causationId: "tick-late" });
+  });
+
+  test("a snapshot whose event never came starts its operation once; young and pipeline snapshots are left alone", async () => {
+    const w = await createPipelineWorld(backend);
+    const missed = w.automatedSnapshot("2026-03-14-03-00", { createdAt: "2026-03-14T03:00:00.000Z" });
+    w.cloud.addSnapshot(sourceLocation, "aurora-restore-0123456789-share", {
+      clusterIdentifier: "prod-db",
+      createdAt: "2026-03-14T03:30:00.000Z",
+    });
+    w.automatedSnapshot("2026-03-13-03-00", { createdAt: "2026-03-13T03:00:00.000Z" });
+
+    await watcherTick(w.deps, { id: "tick-1" });
+    await watcherTick(w.deps, { id: "tick-2" });
+    const requested = w.publisher.only(RestoreRequested);
+    expect(requested.detail).toMatchObject({
+      operationId: operationIdFor({ snapshotArn: missed.arn, targetKey }),
+      trigger: "reconciler",
+      sourceSnapshot: { arn: missed.arn },
+    });
+
+    const w2 = await createPipelineWorld(backend);
+    w2.automatedSnapshot("2026-03-14-03-55", { createdAt: "2026-03-14T03:55:00.000Z" });
+    await watcherTick(w2.deps, { id: "tick-young" });
+    expect(w2.publisher.entries).toHaveLength(0);
+  });
+
+  test("reconciling leaves a busy target alone", async () => {
+    const w = await createPipelineWorld(backend);
+    w.automatedSnapshot("2026-03-14-03-00", { createdAt: "2026-03-14T03:00:00.000Z" });
+    await w.store.acquireLock(targetKey, "op-active", "2026-03-14T01:00:00.000Z");
+    await watcherTick(w.deps, { id: "tick" });
+    expect(w.publisher.entries).toHaveLength(0);
+    expect(w.metrics.total("RequestsRefused")).toBe(0);
+  });
+});

@@ -1,0 +1,13 @@
+import { ClusterCreated, CopyCompleted } from "@aurora-restore/core";
+import { restoreOnClusterCreated, restoreOnCopyCompleted } from "@aurora-restore/core/stages/restore";
+import { stageHandler } from "../runtime/stage-handler";
+
+/** restore: restore under the temporary name, then create the instances once the cluster is available. */
+export const { handler, handle } = stageHandler({
+  service: "restore",
+  contracts: [CopyCompleted, ClusterCreated],
+  run: (event, deps) =>
+    event.detailType === CopyCompleted.detailType
+      ? restoreOnCopyCompleted(deps, event)
+      : restoreOnClusterCreated(deps, event),
+});

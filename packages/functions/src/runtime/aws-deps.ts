@@ -1,0 +1,99 @@
+import {
+  createAwsClients,
+  createAwsEventPublisher,
+  createAwsKms,
+  createAwsRds,
+  createAwsSecrets,
+  createAwsSns,
+  createPgDatabase,
+} from "@aurora-restore/aws";
+import {
+  createAuditLog,
+  createDocumentClient,
+  createOperationStore,
+  type StageDeps,
+  type StageName,
+} from "@aurora-restore/core";
+import { generatePassword } from "./passwords";
+import { parsePlanList, staticPlanSource } from "./plans";
+import { powertoolsLogger, powertoolsMetrics } from "./powertools";
+
+/** The environment every function is deployed with (the stacks set these). */
+export const stageEnvironment = {
+  stateTable: "AURORA_RESTORE_STATE_TABLE",
+  auditTable: "AURORA_RESTORE_AUDIT_TABLE",
+  busName: "AURORA_RESTORE_BUS_NAME",
+  topicArn: "AURORA_RESTORE_TOPIC_ARN",
+  plans: "AURORA_RESTORE_PLANS",
+} as const;
+
+const topicArnPattern = /^arn:aws[a-z-]*:sns:([a-z0-9-]+):(\d{12}):[\w-]+$/;
+
+export interface AwsStageDepsOptions {
+  /** The service these deps act for: the logger's service name and the audit actor. */
+  service?: StageName;
+  clock?: () => Date;
+}
+
+/**
+ * Builds StageDeps over the AWS adapters from the function's environment. Every missing or invalid variable
+ * is reported at once, naming the variable and the fix. Nothing here calls AWS: clients are created on use.
+ */
+export function awsStageDeps(
+  env: Record<string, string | undefined> = process.env,
+  options: AwsStageDepsOptions = {},
+): StageDeps {
+  const problems: string[] = [];
+  const required = (name: string, what: string): string => {
+    const value = env[name]?.trim();
+    if (!value) problems.push(`${name} is not set: set it to ${what}`);
+    return value ?? "";
+  };
+  const stateTable = required(stageEnvironment.stateTable, "the name of the state DynamoDB table");
+  const auditTable = required(stageEnvironment.auditTable, "the name of the audit DynamoDB table");
+  const busName = required(stageEnvironment.busName, "the name (or ARN) of the pipeline's event bus");
+  const topicArn = required(stageEnvironment.topicArn, "the ARN of the notification SNS topic");
+  const region = env.AWS_REGION?.trim() || env.AWS_DEFAULT_REGION?.trim() || "";
+  if (!region)
+    problems.push("AWS_REGION is not set: Lambda sets it; elsewhere set it to the pipeline's region");
+  const topic = topicArn ? topicArnPattern.exec(topicArn) : null;
+  if (topicArn && !topic) {
+    problems.push(
+      `${stageEnvironment.topicArn} is not an SNS topic ARN (arn:aws:sns:<region>:<account>:<name>): "${topicArn}"`,
+    );
+  }
+  let plans: ReturnType<typeof parsePlanList> = [];
+  try {
+    plans = parsePlanList(env[stageEnvironment.plans], stageEnvironment.plans);
+  } catch (error) {
+    problems.push((error as Error).message);
+  }
+  if (problems.length > 0) {
+    throw new Error(`The function's environment is incomplete:\n  - ${problems.join("\n  - ")}`);
+  }
+
+  const service = options.service ?? "trigger";
+  const serviceName = `aurora-restore-${service}`;
+  const self = { accountId: topic?.[2] ?? "", region };
+  const clients = createAwsClients({ roleSessionName: serviceName });
+  const documents = createDocumentClient({ region });
+
+  return {
+    store: createOperationStore(documents, stateTable),
+    audit: createAuditLog(documents, auditTable),
+    publisher: createAwsEventPublisher(self, { clients, eventBusName: busName }),
+    plans: staticPlanSource(plans),
+    rds: (scope) => createAwsRds(scope, { clients }),
+    kms: (scope) => createAwsKms(scope, { clients }),
+    secrets: (scope) => createAwsSecrets(scope, { clients }),
+    notifications: createAwsSns(self, { clients }),
+    database: createPgDatabase(),
+    busName,
+    topicArn,
+    actor: env.AWS_LAMBDA_FUNCTION_NAME ? `${serviceName} (${env.AWS_LAMBDA_FUNCTION_NAME})` : serviceName,
+    clock: options.clock ?? (() => new Date()),
+    generatePassword: () => generatePassword(),
+    logger: powertoolsLogger(serviceName),
+    metrics: powertoolsMetrics(serviceName),
+  };
+}

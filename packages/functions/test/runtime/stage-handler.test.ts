@@ -1,0 +1,277 @@
+import {
+  ClusterCreated,
+  CopyCompleted,
+  type OperationInfo,
+  PIPELINE_SOURCE,
+  RDS_SOURCE,
+  rdsDetailTypes,
+  type StageDeps,
+} from "@aurora-restore/core";
+import { describe, expect, test, vi } from "vitest";
+import { awsStageDeps } from "../../src/runtime/aws-deps";
+import { NonRetryableEventError } from "../../src/runtime/errors";
+import { generatePassword } from "../../src/runtime/passwords";
+import { stageHandler } from "../../src/runtime/stage-handler";
+
+const meta = {
+  operationId: "op-123",
+  correlationId: "corr-123",
+  causationId: "evt-0",
+  occurredAt: "2026-03-14T04:00:00.000Z",
+};
+const snapshot = {
+  identifier: "aurora-restore-abc-copy",
+  arn: "arn:aws:rds:us-east-1:222222222222:cluster-snapshot:aurora-restore-abc-copy",
+  accountId: "222222222222",
+  region: "us-east-1",
+};
+
+function envelope(detailType: string, detail: unknown, source = PIPELINE_SOURCE) {
+  return {
+    version: "0",
+    id: "evt-1",
+    "detail-type": detailType,
+    source,
+    account: "222222222222",
+    time: "2026-03-14T04:00:00Z",
+    region: "us-east-1",
+    resources: [],
+    detail,
+  };
+}
+
+function fakeDeps(operation?: Partial<OperationInfo>) {
+  const lines: { level: string; message: string; extra?: Record<string, unknown> }[] = [];
+  const audits: unknown[] = [];
+  const counts: string[] = [];
+  const log = (level: string) => (message: string, extra?: Record<string, unknown>) =>
+    lines.push({ level, message, ...(extra ? { extra } : {}) });
+  const deps = {
+    store: { get: async () => operation },
+    audit: { append: async (record: unknown) => audits.push(record) },
+    plans: { get: async () => ({ compliance: "pci" }) },
+    actor: "test",
+    clock: () => new Date("2026-03-14T04:00:00.000Z"),
+    logger: { info: log("info"), warn: log("warn"), error: log("error") },
+    metrics: { count: (name: string) => counts.push(name), durationMs: () => {} },
+  } as unknown as StageDeps;
+  return { deps, lines, audits, counts };
+}
+
+describe("stageHandler", () => {
+  test("parses the event by its detail-type and tags every log line with the operation id, secrets redacted", async () => {
+    const seen: string[] = [];
+    const { handle } = stageHandler({
+      service: "restore",
+      contracts: [CopyCompleted, ClusterCreated],
+      run: async (event, deps) => {
+        if (event.detailType !== CopyCompleted.detailType) throw new Error("expected CopyCompleted");
+        seen.push(event.detail.snapshot.identifier);
+        deps.logger.info("working", { password: "hunter2-secret", snapshot: event.detail.snapshot.arn });
+      },
+    });
+    const { deps, lines, counts } = fakeDeps();
+    await handle(envelope(CopyCompleted.detailType, { ...meta, schemaVersion: 1, snapshot }), deps);
+
+    expect(seen).toEqual(["aurora-restore-abc-copy"]);
+    expect(lines).toEqual([
+      {
+        level: "info",
+        message: "working",
+        extra: expect.objectContaining({
+          service: "restore",
+          operationId: "op-123",
+          correlation_id: "op-123",
+          eventId: "evt-1",
+          password: "[redacted]",
+        }),
+      },
+    ]);
+    expect(JSON.stringify(lines)).not.toContain("hunter2");
+    expect(counts).toEqual(["EventsReceived", "EventsProcessed"]);
+  });
+
+  test("an invalid event is rejected as not retryable and audited against the operation it names", async () => {
+    const run = vi.fn();
+    const { handle } = stageHandler({ service: "restore", contracts: [CopyCompleted], run });
+    const { deps, audits, counts } = fakeDeps({ operationId: "op-123", targetKey: "t/k/x", planId: "p" });
+    const error = await handle(envelope(CopyCompleted.detailType, { ...meta, schemaVersion: 1 }), deps).catch(
+      (e) => e,
+    );
+
+    expect(error).toBeInstanceOf(NonRetryableEventError);
+    expect(error.retryable).toBe(false);
+    expect(error.message).toMatch(/invalid CopyCompleted: detail\.snapshot/);
+    expect(run).not.toHaveBeenCalled();
+    expect(audits).toEqual([
+      expect.objectContaining({
+        operationId: "op-123",
+        targetKey: "t/k/x",
+        outcome: "rejected",
+        stage: "restore",
+      }),
+    ]);
+    expect(counts).toContain("EventsRejected");
+  });
+
+  test("events of other types, sources, schedules and RDS are rejected unless the service takes them", async () => {
+    const { handle } = stageHandler({ service: "copy", contracts: [CopyCompleted], run: async () => {} });
+    const { deps, audits } = fakeDeps();
+    await expect(handle(envelope(ClusterCreated.detailType, { ...meta }), deps)).rejects.toThrow(
+      /copy accepts CopyCompleted/,
+    );
+    await expect(
+      handle(envelope(CopyCompleted.detailType, { ...meta }, "someone.else"), deps),
+    ).rejects.toThrow(NonRetryableEventError);
+    await expect(handle(envelope("Scheduled Event", {}, "aws.events"), deps)).rejects.toThrow(
+      /not a scheduled/,
+    );
+    await expect(handle(envelope(rdsDetailTypes.cluster, {}, RDS_SOURCE), deps)).rejects.toThrow(
+      /RDS events/,
+    );
+    await expect(handle(undefined, deps)).rejects.toThrow(NonRetryableEventError);
+    // The unknown operation is still audited (its target unknown) so the trail shows the rejection.
+    expect(audits).toHaveLength(2);
+  });
+
+  test("routes RDS events and scheduled ticks to their functions", async () => {
+    const ticks: string[] = [];
+    const rds: string[] = [];
+    const { handle } = stageHandler({
+      service: "watcher",
+      contracts: [],
+      onSchedule: async (tick) => {
+        ticks.push(tick.id);
+      },
+      onRdsEvent: async (event) => {
+        rds.push(event.detail.EventID);
+      },
+    });
+    const { deps } = fakeDeps();
+    await handle({ ...envelope("Scheduled Event", {}, "aws.events"), id: "tick-9" }, deps);
+    await handle(
+      envelope(
+        rdsDetailTypes.cluster,
+        {
+          EventCategories: ["creation"],
+          SourceType: "CLUSTER",
+          SourceArn: "arn:aws:rds:us-east-1:222222222222:cluster:x",
+          SourceIdentifier: "x",
+          Date: "2026-03-14T04:00:00.000Z",
+          Message: "DB cluster created",
+          EventID: "RDS-EVENT-0170",
+        },
+        RDS_SOURCE,
+      ),
+      deps,
+    );
+    expect(ticks).toEqual(["tick-9"]);
+    expect(rds).toEqual(["RDS-EVENT-0170"]);
+    await expect(
+      handle(envelope(rdsDetailTypes.cluster, { EventID: "nope" }, RDS_SOURCE), deps),
+    ).rejects.toThrow(/not a valid RDS event/);
+  });
+
+  test("a failing stage's error is rethrown unchanged (so the bus retries it) and counted", async () => {
+    const boom = Object.assign(new Error("DynamoDB throttled"), { retryable: true });
+    const { handle } = stageHandler({
+      service: "copy",
+      contracts: [CopyCompleted],
+      run: async () => {
+        throw boom;
+      },
+    });
+    const { deps, counts } = fakeDeps();
+    await expect(
+      handle(envelope(CopyCompleted.detailType, { ...meta, schemaVersion: 1, snapshot }), deps),
+    ).rejects.toBe(boom);
+    expect(counts).toContain("HandlerErrors");
+  });
+
+  test("handler builds its dependencies on the first call only, never at creation", async () => {
+    const { deps } = fakeDeps();
+    const buildDeps = vi.fn(() => deps);
+    const { handler } = stageHandler({
+      service: "watcher",
+      contracts: [],
+      onSchedule: async () => {},
+      buildDeps,
+    });
+    expect(buildDeps).not.toHaveBeenCalled();
+    await handler(envelope("Scheduled Event", {}, "aws.events"));
+    await handler(envelope("Scheduled Event", {}, "aws.events"));
+    expect(buildDeps).toHaveBeenCalledTimes(1);
+  });
+
+  test("contracts without a run function are a programming error caught at creation", () => {
+    expect(() => stageHandler({ service: "copy", contracts: [CopyCompleted] })).toThrow(/no run function/);
+  });
+});
+
+describe("awsStageDeps", () => {
+  const plan = {
+    id: "staging-refresh",
+    source: { accountId: "111111111111", region: "eu-west-1", clusterIdentifier: "prod-db" },
+    targets: [
+      {
+        accountId: "222222222222",
+        region: "us-east-1",
+        clusterIdentifier: "staging-db",
+        kmsKeyId: "arn:aws:kms:us-east-1:222222222222:key/k",
+        masterSecretName: "staging/master",
+      },
+    ],
+    notificationTopicArn: "arn:aws:sns:us-east-1:222222222222:aurora-restore",
+  };
+  const env = {
+    AWS_REGION: "us-east-1",
+    AURORA_RESTORE_STATE_TABLE: "state",
+    AURORA_RESTORE_AUDIT_TABLE: "audit",
+    AURORA_RESTORE_BUS_NAME: "aurora-restore",
+    AURORA_RESTORE_TOPIC_ARN: "arn:aws:sns:us-east-1:222222222222:aurora-restore",
+    AURORA_RESTORE_PLANS: JSON.stringify([plan]),
+  };
+
+  test("lists every missing variable with what to set it to", () => {
+    expect(() => awsStageDeps({})).toThrow(
+      /AURORA_RESTORE_STATE_TABLE is not set[\s\S]*AURORA_RESTORE_AUDIT_TABLE[\s\S]*AURORA_RESTORE_BUS_NAME[\s\S]*AURORA_RESTORE_TOPIC_ARN[\s\S]*AWS_REGION[\s\S]*AURORA_RESTORE_PLANS is not set/,
+    );
+  });
+
+  test("names the variable and the plan field when plans are invalid", () => {
+    expect(() => awsStageDeps({ ...env, AURORA_RESTORE_PLANS: "[{" })).toThrow(
+      /AURORA_RESTORE_PLANS is not valid JSON/,
+    );
+    const bad = JSON.stringify([{ ...plan, targets: [{ ...plan.targets[0], kmsKeyId: "k" }] }]);
+    expect(() => awsStageDeps({ ...env, AURORA_RESTORE_PLANS: bad })).toThrow(
+      /AURORA_RESTORE_PLANS\[0\] is not a valid plan:[\s\S]*targets\[0\]\.kmsKeyId/,
+    );
+    expect(() => awsStageDeps({ ...env, AURORA_RESTORE_TOPIC_ARN: "topic" })).toThrow(/not an SNS topic ARN/);
+  });
+
+  test("builds the dependencies from a complete environment without calling AWS", async () => {
+    const deps = awsStageDeps(env, { service: "copy" });
+    expect(deps.busName).toBe("aurora-restore");
+    expect(deps.actor).toBe("aurora-restore-copy");
+    expect((await deps.plans.get("staging-refresh")).targets[0]?.clusterIdentifier).toBe("staging-db");
+    await expect(deps.plans.get("nope")).rejects.toThrow(
+      /Unknown plan "nope" \(known plans: staging-refresh\)/,
+    );
+    expect(deps.rds({ accountId: "222222222222", region: "us-east-1" }).location.region).toBe("us-east-1");
+  });
+});
+
+describe("generatePassword", () => {
+  test("is long, random and free of the characters RDS refuses", () => {
+    const passwords = Array.from({ length: 50 }, () => generatePassword());
+    for (const password of passwords) {
+      expect(password.length).toBeGreaterThanOrEqual(32);
+      expect(password).not.toMatch(/[/"@\s]/);
+      expect(password).toMatch(/[a-z]/);
+      expect(password).toMatch(/[A-Z]/);
+      expect(password).toMatch(/[0-9]/);
+    }
+    expect(new Set(passwords).size).toBe(50);
+    expect(() => generatePassword(16)).toThrow(/too short/);
+  });
+});
