@@ -1,5 +1,23 @@
 import type { Command } from "../io";
+import { auditCommand } from "./audit";
+import { demoCommand } from "./demo";
 import { eventsTestPatternCommand } from "./events-test-pattern";
+import { localDlqListCommand, localDlqRedriveCommand } from "./local-dlq";
+import { localSecretGetCommand } from "./local-secret-get";
+import { operationsListCommand, operationsShowCommand } from "./operations";
+import { planValidateCommand } from "./plan-validate";
+import { restoreCommand } from "./restore";
 
 /** Every command of the CLI; each lives in its own module under commands/. */
-export const commands: Command[] = [eventsTestPatternCommand];
+export const commands: Command[] = [
+  eventsTestPatternCommand,
+  demoCommand,
+  planValidateCommand,
+  restoreCommand,
+  operationsListCommand,
+  operationsShowCommand,
+  auditCommand,
+  localSecretGetCommand,
+  localDlqListCommand,
+  localDlqRedriveCommand,
+];

@@ -1,7 +1,7 @@
 import { RDS_SOURCE, rdsDetailTypes } from "@aurora-restore/core/events/rds";
 import type { AccountRegion } from "@aurora-restore/core/ports/index";
 
-/** What the local RDS hands to the injected emitter: an EventBridge event of source `aws.rds`. */
+/** What the local RDS hands to the injected emitter: an EventBridge event from RDS. */
 export interface RdsEvent {
   account: string;
   region: string;

@@ -1,5 +1,6 @@
 import { access, mkdir } from "node:fs/promises";
 import { join } from "node:path";
+import { rdsDetailTypes } from "@aurora-restore/core";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { LocalKms } from "../../src/kms/local-kms";
@@ -144,7 +145,7 @@ describe("local RDS clusters and instances", { timeout: 120_000 }, () => {
     await rds.idle();
     expect((await port.describeInstance("prod-1")).status).toBe("available");
     expect((await port.describeCluster("prod")).members).toEqual([{ instanceIdentifier: "prod-1" }]);
-    expect(log.find("RDS-EVENT-0005", "prod-1")?.detailType).toBe("RDS DB Instance Event");
+    expect(log.find("RDS-EVENT-0005", "prod-1")?.detailType).toBe(rdsDetailTypes.instance);
 
     await rejectsWith(
       port.createInstance({

@@ -1,5 +1,6 @@
 import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
+import { rdsDetailTypes } from "@aurora-restore/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { LocalKms } from "../../src/kms/local-kms";
 import { LocalRds } from "../../src/rds/local-rds";
@@ -113,7 +114,7 @@ describe("local RDS snapshots: create, share, copy, restore", { timeout: 120_000
     });
     for (const id of ["RDS-EVENT-0074", "RDS-EVENT-0075"]) {
       expect(log.find(id, "s1")).toMatchObject({
-        detailType: "RDS DB Cluster Snapshot Event",
+        detailType: rdsDetailTypes.clusterSnapshot,
         resources: [snapshotArn("s1")],
         detail: { EventCategories: ["backup"], SourceType: "CLUSTER_SNAPSHOT" },
       });

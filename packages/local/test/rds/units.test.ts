@@ -2,6 +2,7 @@ import { existsSync } from "node:fs";
 import { mkdir, readdir, readFile, writeFile } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { RDS_SOURCE } from "@aurora-restore/core";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { LocalKms } from "../../src/kms/local-kms";
 import {
@@ -82,7 +83,7 @@ describe.skipIf(!samplesAvailable)("RDS event payloads (conformance samples)", (
     expect(event.detailType).toBe(sample.event["detail-type"]);
     expect(Object.keys(event.detail).sort()).toEqual(Object.keys(sample.event.detail).sort());
     expect(event).toMatchObject({
-      source: "aws.rds",
+      source: RDS_SOURCE,
       account: production.accountId,
       region: production.region,
       resources: [clusterSnapshotArn(production, "s1")],

@@ -1,0 +1,37 @@
+import { openLocalState } from "@aurora-restore/local/runtime/open-state";
+import { type Command, UsageError } from "../io";
+import { parseArgs, stringFlag } from "./parse-args";
+
+export const auditCommand: Command = {
+  path: ["audit"],
+  summary: "Print an operation's audit trail, in order",
+  usage: "Usage: aurora-restore audit <operationId> [--json] [--state-dir DIR]",
+  async run(args, io) {
+    const parsed = parseArgs(args, { values: ["state-dir"], booleans: ["json"] });
+    const [operationId, extra] = parsed.positionals;
+    if (!operationId || extra) throw new UsageError("give exactly one operation id (see 'operations list')");
+    const state = await openLocalState({ stateDir: stringFlag(parsed, "state-dir") });
+    try {
+      const trail = (await state.audit.listByOperation(operationId)).sort((a, b) =>
+        a.entryId.localeCompare(b.entryId),
+      );
+      if (trail.length === 0) {
+        throw new UsageError(`no audit entries for ${operationId} in ${state.stateDir}`, 1);
+      }
+      if (parsed.flags.has("json")) {
+        io.stdout.write(`${JSON.stringify(trail, null, 2)}\n`);
+        return 0;
+      }
+      for (const entry of trail) {
+        const details =
+          entry.details && Object.keys(entry.details).length > 0 ? ` ${JSON.stringify(entry.details)}` : "";
+        io.stdout.write(
+          `${entry.at}  ${entry.stage.padEnd(9)} ${entry.action} ${entry.outcome} by ${entry.actor}${details}\n`,
+        );
+      }
+      return 0;
+    } finally {
+      await state.close();
+    }
+  },
+};

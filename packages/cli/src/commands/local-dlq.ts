@@ -1,0 +1,56 @@
+import { LocalEventBridge } from "@aurora-restore/local/eventbridge/index";
+import { startLocalRuntime } from "@aurora-restore/local/runtime/start-local-runtime";
+import { resolveStateDir } from "@aurora-restore/local/state-dir";
+import type { Command } from "../io";
+import { parseArgs, stringFlag } from "./parse-args";
+
+export const localDlqListCommand: Command = {
+  path: ["local", "dlq", "list"],
+  summary: "List events the local bus could not deliver (its dead-letter queue)",
+  usage: "Usage: aurora-restore local dlq list [--json] [--state-dir DIR]",
+  async run(args, io) {
+    const parsed = parseArgs(args, { values: ["state-dir"], booleans: ["json"] });
+    const stateDir = resolveStateDir({ stateDir: stringFlag(parsed, "state-dir") });
+    const messages = new LocalEventBridge({ stateDir }).listDeadLetters();
+    if (parsed.flags.has("json")) {
+      io.stdout.write(`${JSON.stringify(messages, null, 2)}\n`);
+      return 0;
+    }
+    if (messages.length === 0) {
+      io.stdout.write(`The dead-letter queue in ${stateDir} is empty.\n`);
+      return 0;
+    }
+    for (const m of messages) {
+      io.stdout.write(
+        `${m.messageId}  ${m.sentAt}  ${m.event["detail-type"]} -> ${m.targetId} (${m.ruleName}) after ${m.attempts} attempt(s): ${m.errorCode}: ${m.errorMessage}\n`,
+      );
+    }
+    io.stdout.write(`Re-drive with: aurora-restore local dlq redrive [<messageId> ...]\n`);
+    return 0;
+  },
+};
+
+export const localDlqRedriveCommand: Command = {
+  path: ["local", "dlq", "redrive"],
+  summary: "Re-deliver dead-lettered events to the targets that failed them",
+  usage: "Usage: aurora-restore local dlq redrive [<messageId> ...] [--state-dir DIR]",
+  async run(args, io) {
+    const parsed = parseArgs(args, { values: ["state-dir"] });
+    // The rules live in the running pipeline: start it, re-drive, let the work settle, stop.
+    const runtime = await startLocalRuntime({ stateDir: stringFlag(parsed, "state-dir") });
+    try {
+      const ids = parsed.positionals.length > 0 ? { messageIds: parsed.positionals } : {};
+      const result = runtime.bridge.redriveDeadLetters(ids);
+      await runtime.idle();
+      for (const id of result.redriven) io.stdout.write(`re-driven ${id}\n`);
+      for (const s of result.skipped) io.stderr.write(`skipped ${s.messageId}: ${s.reason}\n`);
+      const left = runtime.bridge.listDeadLetters().length;
+      io.stdout.write(
+        `${result.redriven.length} re-driven, ${result.skipped.length} skipped, ${left} in the queue now\n`,
+      );
+      return result.skipped.length > 0 ? 1 : 0;
+    } finally {
+      await runtime.stop();
+    }
+  },
+};

@@ -1,0 +1,81 @@
+import { isAwsCallError } from "@aurora-restore/core/ports/index";
+import { LocalKms } from "@aurora-restore/local/kms/local-kms";
+import { localPipelineLocation } from "@aurora-restore/local/runtime/start-local-runtime";
+import { LocalSecretsManager } from "@aurora-restore/local/secrets/local-secrets";
+import { resolveStateDir } from "@aurora-restore/local/state-dir";
+import { type Command, UsageError } from "../io";
+import { parseArgs, stringFlag } from "./parse-args";
+
+/**
+ * The one command that prints a secret value, as `aws secretsmanager get-secret-value` does: reading a
+ * secret is an explicit act of the person at the terminal, never a side effect of another command.
+ */
+export const localSecretGetCommand: Command = {
+  path: ["local", "secret", "get"],
+  summary: "Print a local secret's value (the only command that prints one)",
+  usage: [
+    "Usage: aurora-restore local secret get <name-or-arn> [--account 222222222222] [--region eu-west-1]",
+    "       [--field password] [--json] [--state-dir .aurora-restore]",
+    "",
+    "Prints the secret string (AWSCURRENT) of a local Secrets Manager secret. --field prints one field of a",
+    "JSON secret (e.g. password); --json prints the whole GetSecretValue-like response.",
+  ].join("\n"),
+  async run(args, io) {
+    const parsed = parseArgs(args, {
+      values: ["account", "region", "field", "state-dir"],
+      booleans: ["json"],
+    });
+    const [name, extra] = parsed.positionals;
+    if (!name || extra) throw new UsageError("give exactly one secret name or ARN");
+    const location = {
+      accountId: stringFlag(parsed, "account") ?? arnPart(name, 4) ?? localPipelineLocation.accountId,
+      region: stringFlag(parsed, "region") ?? arnPart(name, 3) ?? localPipelineLocation.region,
+    };
+    const stateDir = resolveStateDir({ stateDir: stringFlag(parsed, "state-dir") });
+    const kms = new LocalKms({ stateDir });
+    const secrets = new LocalSecretsManager({ stateDir, kms }).port(location);
+    try {
+      const value = await secrets.getSecretValue({ secretId: name });
+      const field = stringFlag(parsed, "field");
+      if (parsed.flags.has("json")) {
+        io.stdout.write(
+          `${JSON.stringify({ ARN: value.arn, Name: value.name, VersionId: value.versionId, SecretString: value.secretString, VersionStages: ["AWSCURRENT"] }, null, 2)}\n`,
+        );
+      } else if (field) {
+        io.stdout.write(`${readField(value.secretString, field, name)}\n`);
+      } else {
+        io.stdout.write(`${value.secretString}\n`);
+      }
+      return 0;
+    } catch (error) {
+      if (isAwsCallError(error)) {
+        throw new UsageError(
+          `${error.message} (looked in account ${location.accountId}, ${location.region}, state ${stateDir}; use --account/--region)`,
+          1,
+        );
+      }
+      throw error;
+    }
+  },
+};
+
+function arnPart(text: string, index: number): string | undefined {
+  return text.startsWith("arn:") ? text.split(":")[index] : undefined;
+}
+
+function readField(secretString: string, field: string, name: string): string {
+  let data: unknown;
+  try {
+    data = JSON.parse(secretString);
+  } catch {
+    throw new UsageError(`secret ${name} is not JSON; drop --field to print it whole`, 1);
+  }
+  const value = (data as Record<string, unknown>)[field];
+  if (value === undefined) {
+    throw new UsageError(
+      `secret ${name} has no field '${field}' (fields: ${Object.keys(data as object).join(", ")})`,
+      1,
+    );
+  }
+  return typeof value === "string" ? value : JSON.stringify(value);
+}

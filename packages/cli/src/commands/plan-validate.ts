@@ -1,0 +1,49 @@
+import { readFile } from "node:fs/promises";
+import { PlanValidationError, parsePlanJson } from "@aurora-restore/core/plan/index";
+import { type Command, UsageError } from "../io";
+import { parseArgs } from "./parse-args";
+
+export const planValidateCommand: Command = {
+  path: ["plan", "validate"],
+  summary: "Check a restore plan file; errors name the field and what is expected",
+  usage: [
+    "Usage: aurora-restore plan validate <file> [--json]",
+    "",
+    "Validates a plan (JSON) against the plan schema. Exit 0 when valid, 2 with one line per problem:",
+    "  targets[0].kmsKeyId: a full KMS key ARN ...",
+  ].join("\n"),
+  async run(args, io) {
+    const parsed = parseArgs(args, { booleans: ["json"] });
+    const [file, extra] = parsed.positionals;
+    if (!file || extra)
+      throw new UsageError("give exactly one plan file: aurora-restore plan validate <file>");
+    let text: string;
+    try {
+      text = await readFile(file, "utf8");
+    } catch (error) {
+      throw new UsageError(
+        `cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
+      );
+    }
+    try {
+      const plan = parsePlanJson(text, file);
+      if (parsed.flags.has("json")) {
+        io.stdout.write(
+          `${JSON.stringify({ valid: true, file, planId: plan.id, targets: plan.targets.length })}\n`,
+        );
+      } else {
+        const targets = plan.targets.map((t) => `${t.clusterIdentifier} (${t.accountId}, ${t.region})`);
+        io.stdout.write(`${file}: plan '${plan.id}' is valid; targets: ${targets.join(", ")}\n`);
+      }
+      return 0;
+    } catch (error) {
+      if (!(error instanceof PlanValidationError)) throw error;
+      if (parsed.flags.has("json")) {
+        io.stdout.write(`${JSON.stringify({ valid: false, file, issues: error.issues })}\n`);
+      } else {
+        io.stderr.write(`${error.message}\n`);
+      }
+      return 2;
+    }
+  },
+};

@@ -1,0 +1,132 @@
+import { mkdir, writeFile } from "node:fs/promises";
+import { dirname } from "node:path";
+import { fileURLToPath } from "node:url";
+import { targetKeyOf } from "@aurora-restore/core/operation/ids";
+import { validatePlan } from "@aurora-restore/core/plan/index";
+import { isAwsCallError } from "@aurora-restore/core/ports/index";
+import type { OperationInfo } from "@aurora-restore/core/storage/operations";
+import type { LineWriter } from "../runtime/console-logger";
+import { stageTimings, waitForOperation } from "../runtime/operation-progress";
+import {
+  type LocalRuntime,
+  type LocalRuntimeOptions,
+  startLocalRuntime,
+} from "../runtime/start-local-runtime";
+import { demoNames, demoPlan, demoProduction } from "./demo-plan";
+import { type DemoResult, findOperationFor, summarize } from "./demo-result";
+import { ensureDemoKeys, ensureProductionCluster } from "./demo-setup";
+
+export const defaultPlanFile = fileURLToPath(
+  new URL("../../../../examples/plans/local-demo.json", import.meta.url),
+);
+
+export interface DemoOptions {
+  stateDir?: string;
+  /** Customers in the sample data (products and orders scale with it). */
+  rows?: number;
+  /** Progress lines (stderr in the CLI). */
+  progress: LineWriter;
+  planFile?: string;
+  runtime?: Omit<LocalRuntimeOptions, "stateDir">;
+  timeoutMs?: number;
+  /** Aborting stops the runtime and ends the demo with an error (Ctrl-C). */
+  signal?: AbortSignal;
+  /** Gets the runtime as soon as it runs (the CLI stops it on Ctrl-C). */
+  onRuntime?(runtime: LocalRuntime): void;
+}
+
+/**
+ * The `npm start` scenario: start the embedded default, create production with sample data, write and
+ * register the plan, take an AUTOMATED snapshot (its RDS event starts the pipeline), follow the operation
+ * stage by stage, and report where everything is. Running it again refreshes the same target again.
+ */
+export async function runDemo(options: DemoOptions): Promise<DemoResult> {
+  const runtime = await startLocalRuntime({ ...options.runtime, stateDir: options.stateDir });
+  options.onRuntime?.(runtime);
+  const abort = () => void runtime.stop();
+  options.signal?.addEventListener("abort", abort, { once: true });
+  try {
+    return await runDemoOn(runtime, options);
+  } finally {
+    options.signal?.removeEventListener("abort", abort);
+    await runtime.stop();
+  }
+}
+
+/** The scenario on a runtime the caller started (and stops): the end-to-end test runs it twice on one. */
+export async function runDemoOn(
+  runtime: LocalRuntime,
+  options: Omit<DemoOptions, "stateDir" | "runtime" | "onRuntime">,
+): Promise<DemoResult> {
+  const started = Date.now();
+  const say = (line: string) => options.progress.write(`${line}\n`);
+  say(
+    `Local runtime up in ${runtime.stateDir} (pipeline in ${runtime.pipeline.accountId}/${runtime.pipeline.region}, bus ${runtime.busName})`,
+  );
+  await ensureDemoKeys(runtime.kms);
+  const planInput = demoPlan(runtime.topicArn);
+  validatePlan(planInput, "the demo plan");
+  const planFile = options.planFile ?? defaultPlanFile;
+  await mkdir(dirname(planFile), { recursive: true });
+  await writeFile(planFile, `${JSON.stringify(planInput, null, 2)}\n`);
+  const plan = await runtime.registerPlan(planInput, planFile);
+  say(`Plan ${plan.id} written to ${planFile}`);
+  await ensureProductionCluster(runtime, options.rows ?? 200, say);
+  checkAborted(options.signal);
+
+  const target = plan.targets[0]!;
+  const targetKey = targetKeyOf(target);
+  const snapshot = await takeAutomatedSnapshot(runtime, say);
+  say(
+    `Automated snapshot ${snapshot.identifier} of ${demoNames.sourceCluster} taken; its RDS event starts the pipeline`,
+  );
+  const operationId = await findOperationFor(runtime.store, targetKey, snapshot.arn, {
+    timeoutMs: 60_000,
+    ...(options.signal ? { signal: options.signal } : {}),
+  });
+  say(`Operation ${operationId} started for ${targetKey}`);
+  let final: OperationInfo = await waitForOperation(runtime.store, operationId, {
+    timeoutMs: options.timeoutMs ?? 15 * 60_000,
+    onProgress: (event) => {
+      checkAborted(options.signal);
+      if (event.stage === "trigger") return;
+      if (event.kind === "stage-ended") {
+        say(`  ✓ ${event.stage.padEnd(10)} ${((event.durationMs ?? 0) / 1000).toFixed(1)} s`);
+      } else {
+        say(`  … ${event.stage}`);
+      }
+    },
+  });
+  // notify and cleanup react to the final event; let them (and the old cluster's deletion) finish.
+  await runtime.idle();
+  final = (await runtime.store.get(operationId)) ?? final;
+  const trail = (await runtime.audit.listByOperation(operationId)).sort((a, b) =>
+    a.entryId.localeCompare(b.entryId),
+  );
+  for (const stage of stageTimings(final, trail).filter((s) => s.name === "notify" || s.name === "cleanup")) {
+    say(`  ✓ ${stage.name.padEnd(10)} ${((stage.durationMs ?? 0) / 1000).toFixed(1)} s`);
+  }
+  return summarize(runtime, { operation: final, trail, plan, target, startedAtMs: started });
+}
+
+/**
+ * Automated snapshot names carry the minute (rds:<cluster>-YYYY-MM-DD-HH-MM), so RDS refuses a second one in
+ * the same minute; a quick re-run waits for the next minute, as the backup window would.
+ */
+async function takeAutomatedSnapshot(runtime: LocalRuntime, say: (line: string) => void) {
+  try {
+    return await runtime.rds.createAutomatedSnapshot(demoProduction, demoNames.sourceCluster);
+  } catch (error) {
+    if (!isAwsCallError(error, "DBClusterSnapshotAlreadyExistsFault")) throw error;
+    const waitMs = 60_000 - (Date.now() % 60_000) + 500;
+    say(
+      `An automated snapshot of ${demoNames.sourceCluster} was already taken this minute; waiting ${Math.ceil(waitMs / 1000)} s for the next one`,
+    );
+    await new Promise((resolve) => setTimeout(resolve, waitMs));
+    return runtime.rds.createAutomatedSnapshot(demoProduction, demoNames.sourceCluster);
+  }
+}
+
+function checkAborted(signal: AbortSignal | undefined): void {
+  if (signal?.aborted) throw new Error("Interrupted: every local server was stopped");
+}

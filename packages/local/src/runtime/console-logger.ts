@@ -1,0 +1,61 @@
+import { sanitize } from "@aurora-restore/core/security/secret-names";
+import type { StageLogger, StageMetrics } from "@aurora-restore/core/stages/deps";
+
+export interface LineWriter {
+  write(line: string): unknown;
+}
+
+export type LogLevel = "info" | "warn" | "error";
+const levelRank: Record<LogLevel, number> = { info: 0, warn: 1, error: 2 };
+
+/**
+ * The stages' logger on this machine: one line per entry on the writer, prefixed with the service, extra
+ * fields passed through `sanitize` so a field that looks like a secret is redacted, as Powertools' would be.
+ */
+export function consoleLogger(
+  service: string,
+  writer: LineWriter,
+  options: { level?: LogLevel } = {},
+): StageLogger {
+  const minimum = levelRank[options.level ?? "info"];
+  const log = (level: LogLevel, message: string, extra?: Record<string, unknown>) => {
+    if (levelRank[level] < minimum) return;
+    const fields = extra && Object.keys(extra).length > 0 ? ` ${JSON.stringify(sanitize(extra))}` : "";
+    writer.write(`[${service}] ${level.toUpperCase()} ${message}${fields}\n`);
+  };
+  return {
+    info: (message, extra) => log("info", message, extra),
+    warn: (message, extra) => log("warn", message, extra),
+    error: (message, extra) => log("error", message, extra),
+  };
+}
+
+export interface RecordedMetric {
+  service: string;
+  kind: "count" | "durationMs";
+  name: string;
+  value: number;
+  dimensions: Record<string, string>;
+}
+
+/** Metrics kept in memory (CloudWatch EMF in Lambda); the runtime exposes them for the demo and tests. */
+export class MetricsRecorder {
+  readonly #records: RecordedMetric[] = [];
+
+  forService(service: string): StageMetrics {
+    return {
+      count: (name, value = 1, dimensions = {}) =>
+        this.#records.push({ service, kind: "count", name, value, dimensions }),
+      durationMs: (name, ms, dimensions = {}) =>
+        this.#records.push({ service, kind: "durationMs", name, value: ms, dimensions }),
+    };
+  }
+
+  list(): readonly RecordedMetric[] {
+    return this.#records;
+  }
+
+  total(name: string): number {
+    return this.#records.filter((r) => r.name === name).reduce((sum, r) => sum + r.value, 0);
+  }
+}

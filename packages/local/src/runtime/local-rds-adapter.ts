@@ -1,0 +1,80 @@
+import type {
+  AccessScope,
+  AccountRegion,
+  ClusterSnapshot,
+  DbCluster,
+  RdsPort,
+} from "@aurora-restore/core/ports/index";
+import type { LocalKms } from "../kms/local-kms";
+import type { RdsEvent } from "../rds/events";
+import { LocalRds } from "../rds/local-rds";
+import type { Durations } from "../rds/transitions";
+
+export type LocalRdsTimings = Partial<Durations>;
+
+/** The local RDS as the runtime and the demo use it. */
+export interface LocalRdsHandle {
+  raw: LocalRds;
+  port(scope: AccessScope): RdsPort;
+  /** PEM of the local CA every cluster's certificate is signed by, and its file (for psql's sslrootcert). */
+  caPem: string;
+  caFile: string;
+  createCluster(
+    input: AccountRegion & {
+      clusterIdentifier: string;
+      masterUsername: string;
+      masterPassword: string;
+      databaseName?: string;
+    },
+  ): Promise<DbCluster>;
+  /** Waits until the cluster is `available` (the demo's own setup, outside the pipeline). */
+  waitForCluster(location: AccountRegion, clusterIdentifier: string, timeoutMs?: number): Promise<DbCluster>;
+  createAutomatedSnapshot(location: AccountRegion, clusterIdentifier: string): Promise<ClusterSnapshot>;
+  idle(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export async function createLocalRds(options: {
+  stateDir: string;
+  kms: LocalKms;
+  timings?: LocalRdsTimings;
+  clock?: () => Date;
+  emit(event: RdsEvent): Promise<void>;
+  onWarning(message: string): void;
+}): Promise<LocalRdsHandle> {
+  const rds = new LocalRds({
+    stateDir: options.stateDir,
+    kms: options.kms,
+    emit: options.emit,
+    onWarning: options.onWarning,
+    ...(options.timings ? { durations: options.timings } : {}),
+    ...(options.clock ? { clock: options.clock } : {}),
+  });
+  await rds.start();
+  const caPem = await rds.caCertificatePem();
+  return {
+    raw: rds,
+    port: (scope) => rds.port({ accountId: scope.accountId, region: scope.region }),
+    caPem,
+    caFile: rds.caCertificatePath(),
+    createCluster: (input) => rds.createCluster(input),
+    async waitForCluster(location, clusterIdentifier, timeoutMs = 120_000) {
+      const port = rds.port(location);
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const cluster = await port.describeCluster(clusterIdentifier);
+        if (cluster.status === "available") return cluster;
+        if (Date.now() > deadline) {
+          throw new Error(
+            `Cluster ${clusterIdentifier} is still ${cluster.status} after ${timeoutMs / 1000} s`,
+          );
+        }
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    },
+    createAutomatedSnapshot: (location, clusterIdentifier) =>
+      rds.createAutomatedSnapshot({ ...location, clusterIdentifier }),
+    idle: () => rds.idle(),
+    stop: () => rds.stop(),
+  };
+}

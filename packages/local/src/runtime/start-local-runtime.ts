@@ -1,0 +1,291 @@
+import { createWriteStream } from "node:fs";
+import { join } from "node:path";
+import { createPgDatabase } from "@aurora-restore/aws/postgres";
+import { DEFAULT_PIPELINE_BUS } from "@aurora-restore/core/events/names";
+import type { Plan } from "@aurora-restore/core/plan/index";
+import type { AccountRegion, DatabasePort, EventPublisherPort } from "@aurora-restore/core/ports/index";
+import type { ServiceDeclaration } from "@aurora-restore/core/services/declaration";
+import type { StageDeps } from "@aurora-restore/core/stages/deps";
+import { type AuditLog, createAuditLog } from "@aurora-restore/core/storage/audit";
+import { createOperationStore, type OperationStore } from "@aurora-restore/core/storage/operations";
+import { services as declaredServices } from "@aurora-restore/functions/services";
+import { type EventBus, LocalEventBridge } from "../eventbridge/index";
+import { LocalKms } from "../kms/local-kms";
+import { LocalSecretsManager } from "../secrets/local-secrets";
+import { LocalSns } from "../sns/local-sns";
+import { ensurePrivateDir, resolveStateDir } from "../state-dir";
+import { type LineWriter, MetricsRecorder } from "./console-logger";
+import { type LocalDynamo, startLocalDynamo } from "./local-dynamo";
+import { createLocalRds, type LocalRdsHandle, type LocalRdsTimings } from "./local-rds-adapter";
+import { PlanRegistry } from "./plan-registry";
+import {
+  forwardedPatterns,
+  forwardToPipeline,
+  importStageHandler,
+  type StageHandlerModule,
+  wireServices,
+} from "./service-wiring";
+import { depsFor, type SharedDeps } from "./stage-deps";
+import { WatcherSchedule } from "./watcher-schedule";
+
+/** Where the pipeline itself runs locally: the staging account, as the cross-account setup in AWS has it. */
+export const localPipelineLocation: AccountRegion = { accountId: "222222222222", region: "eu-west-1" };
+export const localTopicName = "aurora-restore-notifications";
+
+export interface LocalRuntimeOptions {
+  /** State folder (default: AURORA_RESTORE_STATE_DIR, then ./.aurora-restore). */
+  stateDir?: string;
+  pipeline?: AccountRegion;
+  busName?: string;
+  /** Where the services' log lines go (default: <stateDir>/logs/pipeline.log). Never carries secrets. */
+  log?: LineWriter;
+  /** Where SNS announces notifications (default: nowhere; they are in <stateDir>/sns/messages.jsonl). */
+  console?: LineWriter;
+  /** How often the watcher runs (its schedule; RDS events make it run sooner). Default 1 s. */
+  watcherIntervalMs?: number;
+  /** Simulated durations of the local RDS (copy, restore, instance creation...). */
+  rdsTimings?: LocalRdsTimings;
+  /** The local RDS's clock (snapshot names, event times); tests move it to take two automated snapshots in a minute. */
+  rdsClock?: () => Date;
+  services?: readonly ServiceDeclaration[];
+  /** How a service's handler module is loaded (default: imported from its declared path). */
+  loadHandler?: (service: ServiceDeclaration) => Promise<StageHandlerModule>;
+  clock?: () => Date;
+}
+
+export interface LocalRuntime {
+  stateDir: string;
+  pipeline: AccountRegion;
+  busName: string;
+  topicArn: string;
+  bridge: LocalEventBridge;
+  pipelineBus: EventBus;
+  dynamo: LocalDynamo;
+  store: OperationStore;
+  audit: AuditLog;
+  plans: PlanRegistry;
+  kms: LocalKms;
+  secrets: LocalSecretsManager;
+  sns: LocalSns;
+  rds: LocalRdsHandle;
+  database: DatabasePort;
+  metrics: MetricsRecorder;
+  logFile?: string;
+  /** The deps a service gets (for tests and CLI commands acting as that service). */
+  depsFor(service: string): StageDeps;
+  /** Validates and stores a plan, and forwards its accounts' RDS events to the pipeline account. */
+  registerPlan(input: unknown, origin?: string): Promise<Plan>;
+  /** Resolves when no event delivery is pending and the local RDS has no work in progress. */
+  idle(): Promise<void>;
+  /** Stops the watcher, lets deliveries settle, then stops every server. Safe to call twice. */
+  stop(): Promise<void>;
+}
+
+/** Starts the embedded default: dynalite, KMS, Secrets Manager, SNS, RDS on PostgreSQL, buses, services. */
+export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Promise<LocalRuntime> {
+  const stateDir = resolveStateDir({ stateDir: options.stateDir });
+  await ensurePrivateDir(stateDir);
+  const pipeline = options.pipeline ?? localPipelineLocation;
+  const busName = options.busName ?? DEFAULT_PIPELINE_BUS;
+  const clock = options.clock ?? (() => new Date());
+  const serviceList = options.services ?? declaredServices;
+  const cleanups: (() => Promise<void>)[] = [];
+  const stopAll = async () => {
+    for (const cleanup of cleanups.splice(0).reverse()) await cleanup().catch(() => undefined);
+  };
+  try {
+    let logFile: string | undefined;
+    let log = options.log;
+    if (!log) {
+      logFile = join(await ensurePrivateDir(stateDir, "logs"), "pipeline.log");
+      const stream = createWriteStream(logFile, { flags: "a", mode: 0o600 });
+      cleanups.push(() => new Promise<void>((resolve) => stream.end(() => resolve())));
+      log = { write: (line: string) => stream.write(line) };
+    }
+
+    const dynamo = await startLocalDynamo({ stateDir });
+    cleanups.push(() => dynamo.stop());
+    const store = createOperationStore(dynamo.client, dynamo.tables.state);
+    const audit = createAuditLog(dynamo.client, dynamo.tables.audit);
+
+    const kms = new LocalKms({ stateDir });
+    const secrets = new LocalSecretsManager({ stateDir, kms });
+    const sns = new LocalSns({ stateDir, ...(options.console ? { console: options.console } : {}) });
+    const { topicArn } = await sns.createTopic({ ...pipeline, name: localTopicName });
+
+    const bridge = new LocalEventBridge({
+      stateDir,
+      account: pipeline.accountId,
+      region: pipeline.region,
+      // Locally a failed delivery is retried within seconds, not over 24 hours.
+      backoff: { baseDelayMs: 250, maxDelayMs: 4_000 },
+      onUndeliverable: (job, error) =>
+        log.write(`[eventbridge] ERROR undeliverable event ${job.event.id}: ${(error as Error).message}\n`),
+    });
+    cleanups.push(() => bridge.drain());
+    const pipelineBus = bridge.ensureEventBus(busName, {
+      account: pipeline.accountId,
+      region: pipeline.region,
+    });
+    const pipelineDefaultBus = bridge.eventBus("default", {
+      account: pipeline.accountId,
+      region: pipeline.region,
+    });
+    ensureArchive(bridge, pipelineBus);
+
+    const rds = await createLocalRds({
+      stateDir,
+      kms,
+      ...(options.rdsTimings ? { timings: options.rdsTimings } : {}),
+      ...(options.rdsClock ? { clock: options.rdsClock } : {}),
+      onWarning: (message) => log.write(`[rds] WARN ${message}\n`),
+      emit: async (event) => {
+        const result = await bridge.putEvents(
+          [
+            {
+              Source: event.source,
+              DetailType: event.detailType,
+              Detail: JSON.stringify(event.detail),
+              Resources: event.resources,
+              Time: event.time,
+              EventBusName: "default",
+            },
+          ],
+          { account: event.account, region: event.region },
+        );
+        if (result.FailedEntryCount > 0) {
+          log.write(`[rds] WARN event not delivered: ${result.Entries[0]?.ErrorMessage}\n`);
+        }
+      },
+    });
+    cleanups.push(() => rds.stop());
+    const database = createPgDatabase({ ca: rds.caPem });
+
+    const publisher: EventPublisherPort = {
+      async putEvents(entries) {
+        const result = await bridge.putEvents(entries, {
+          account: pipeline.accountId,
+          region: pipeline.region,
+        });
+        if (result.FailedEntryCount > 0) {
+          const failed = result.Entries.find((e) => e.ErrorCode);
+          throw new Error(`PutEvents to ${busName} failed: ${failed?.ErrorCode} ${failed?.ErrorMessage}`);
+        }
+        return result;
+      },
+    };
+    const plans = new PlanRegistry(stateDir);
+    const metrics = new MetricsRecorder();
+    const shared: SharedDeps = {
+      store,
+      audit,
+      publisher,
+      plans,
+      rds: (scope) => rds.port(scope),
+      kms,
+      secrets,
+      sns,
+      database,
+      busName,
+      topicArn,
+      clock,
+      log,
+      metrics,
+    };
+    const depsCache = new Map<string, StageDeps>();
+    const deps = (service: string) => {
+      const existing = depsCache.get(service);
+      if (existing) return existing;
+      const created = depsFor(shared, service);
+      depsCache.set(service, created);
+      return created;
+    };
+
+    const handlers = new Map<string, StageHandlerModule>();
+    const loadHandler = options.loadHandler ?? importStageHandler;
+    for (const service of serviceList) handlers.set(service.name, await loadHandler(service));
+    wireServices({
+      pipelineBus,
+      pipelineDefaultBus,
+      services: serviceList,
+      handlers,
+      deps,
+      retryPolicy: { maximumRetryAttempts: 4, maximumEventAgeInSeconds: 600 },
+      onFailure: (service, event, error) =>
+        log.write(
+          `[${service}] ERROR ${event["detail-type"]} ${event.id} failed (will retry, then dead-letter): ${(error as Error).message}\n`,
+        ),
+    });
+    const patterns = forwardedPatterns(serviceList);
+    const connectPlan = (plan: Plan) => {
+      for (const location of [plan.source, ...plan.targets]) {
+        forwardToPipeline(bridge, location, pipelineDefaultBus, patterns);
+      }
+    };
+    for (const plan of await plans.list().catch(() => [])) connectPlan(plan);
+
+    const schedules = serviceList.filter((s) => s.schedule);
+    const watchers = schedules.map(
+      (service) =>
+        new WatcherSchedule({
+          service: service.name,
+          handler: handlers.get(service.name)!,
+          deps: deps(service.name),
+          location: pipeline,
+          intervalMs: options.watcherIntervalMs ?? 1_000,
+          clock,
+          onError: (error) =>
+            log.write(`[${service.name}] ERROR scheduled run failed: ${(error as Error).message}\n`),
+        }),
+    );
+    for (const watcher of watchers) {
+      watcher.start();
+      cleanups.push(() => watcher.stop());
+    }
+
+    let stopped: Promise<void> | undefined;
+    return {
+      stateDir,
+      pipeline,
+      busName,
+      topicArn,
+      bridge,
+      pipelineBus,
+      dynamo,
+      store,
+      audit,
+      plans,
+      kms,
+      secrets,
+      sns,
+      rds,
+      database,
+      metrics,
+      ...(logFile ? { logFile } : {}),
+      depsFor: deps,
+      async registerPlan(input, origin) {
+        const plan = await plans.register(input, origin);
+        connectPlan(plan);
+        return plan;
+      },
+      async idle() {
+        await bridge.drain();
+        await rds.idle();
+        await bridge.drain();
+      },
+      stop() {
+        stopped ??= stopAll();
+        return stopped;
+      },
+    };
+  } catch (error) {
+    await stopAll();
+    throw error;
+  }
+}
+
+function ensureArchive(bridge: LocalEventBridge, bus: EventBus): void {
+  const archiveName = `${bus.name}-archive`;
+  if (bridge.listArchives().some((a) => a.archiveName === archiveName)) return;
+  bridge.createArchive({ archiveName, eventSourceArn: bus.arn, retentionDays: 30 });
+}
