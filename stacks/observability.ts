@@ -1,4 +1,5 @@
 import { RestoreFailed, type StageName } from "@aurora-restore/core";
+import { METRICS_NAMESPACE, pipelineMetrics } from "@aurora-restore/core/stages/metrics";
 
 /**
  * The dashboard and the alarms, as data. The pipeline's own metrics are the ones the stages emit through
@@ -7,16 +8,8 @@ import { RestoreFailed, type StageName } from "@aurora-restore/core";
  * CloudWatch Metrics Insights queries that sum over every dimension instead of naming each series.
  */
 
-export const METRICS_NAMESPACE = "AuroraRestore";
-
-/** Metric names the stages emit (packages/core/src/stages). */
-export const pipelineMetrics = {
-  started: "OperationsStarted",
-  succeeded: "OperationsSucceeded",
-  failed: "OperationsFailed",
-  /** Per stage (dimension `stage`), in milliseconds. */
-  stageDuration: "StageDuration",
-} as const;
+/** Named once in core, where the stages emit them. */
+export { METRICS_NAMESPACE, pipelineMetrics };
 
 export function sumOf(metricName: string): string {
   return `SELECT SUM(${metricName}) FROM ${METRICS_NAMESPACE}`;

@@ -38,3 +38,6 @@ export const stageName = z.enum([
   "watcher",
 ]);
 export type StageName = z.infer<typeof stageName>;
+
+/** The stages an operation goes through, in flow order (the watcher serves them all and is left out). */
+export const stagesInFlowOrder: readonly StageName[] = stageName.options.filter((s) => s !== "watcher");

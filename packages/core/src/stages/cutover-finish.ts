@@ -6,6 +6,7 @@ import { deleteClusterWithInstances } from "./cluster-swap";
 import { repointCredentials } from "./credentials";
 import type { StageDeps } from "./deps";
 import { advance, audit, errorCodeOf, errorMessageOf, failOperation, metaFor, publish } from "./kit";
+import { pipelineMetrics } from "./metrics";
 
 /** At new-moved-in: secrets point at the target's endpoint, the old cluster goes, the operation completes. */
 export async function finishCutover(
@@ -99,7 +100,7 @@ export async function finishCutover(
   if (!completed) return;
   await deps.store.releaseLock(targetKeyOf(target), operation.operationId);
   await step("completed", "succeeded", { endpoint: endpoint.host });
-  deps.metrics.count("OperationsSucceeded", 1, { stage: "cutover" });
+  deps.metrics.count(pipelineMetrics.succeeded, 1, { stage: "cutover" });
   await publish(deps, RestoreCompleted, {
     ...metaFor(deps, operation, eventId),
     planId: operation.planId,

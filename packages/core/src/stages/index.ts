@@ -1,2 +1,3 @@
 export * from "./deps";
 export * from "./kit";
+export * from "./metrics";

@@ -7,6 +7,7 @@ import { isAwsCallError } from "../ports/errors";
 import type { AuditOutcome } from "../storage/audit-entity";
 import { type OperationInfo, StaleTransitionError, type TransitionInput } from "../storage/operations";
 import type { StageDeps } from "./deps";
+import { pipelineMetrics } from "./metrics";
 
 /** Shared moves of every stage: move state, audit, publish, fail. Stages stay small and alike. */
 
@@ -67,6 +68,20 @@ export async function audit(
   );
 }
 
+/** A StageDuration metric for each stage this transition ended (the dashboard's stage-duration widget). */
+function recordStageDurations(deps: StageDeps, before: OperationInfo, after: OperationInfo): void {
+  for (const [stage, times] of Object.entries(after.stageTimes)) {
+    if (!times?.endedAt || before.stageTimes[stage as StageName]?.endedAt) continue;
+    deps.metrics.durationMs(
+      pipelineMetrics.stageDuration,
+      Date.parse(times.endedAt) - Date.parse(times.startedAt),
+      {
+        stage,
+      },
+    );
+  }
+}
+
 /**
  * Moves the operation, or, when it already moved (duplicate or replayed event), records the duplicate and
  * returns undefined so the caller does nothing twice.
@@ -85,6 +100,7 @@ export async function advance(
       error: input.error,
       countAttempt: input.countAttempt,
     });
+    recordStageDurations(deps, operation, moved);
     return moved;
   } catch (error) {
     if (error instanceof StaleTransitionError) {
@@ -173,7 +189,7 @@ export async function failOperation(
     eventId,
     details: { code, message },
   });
-  deps.metrics.count("OperationsFailed", 1, { stage });
+  deps.metrics.count(pipelineMetrics.failed, 1, { stage });
   deps.logger.error("Operation failed", { operationId: operation.operationId, stage, code, message });
   await publish(deps, RestoreFailed, {
     ...metaFor(deps, operation, eventId),

@@ -6,6 +6,7 @@ import type { Plan, PlanTarget } from "../plan/schema";
 import { TargetBusyError } from "../storage/operations";
 import type { StageDeps } from "./deps";
 import { audit, metaFor, now, publish } from "./kit";
+import { pipelineMetrics } from "./metrics";
 import { clusterRefOf } from "./snapshot-refs";
 
 export interface StartOperationInput {
@@ -122,7 +123,7 @@ export async function startOperation(deps: StageDeps, input: StartOperationInput
     trigger: input.trigger,
     requestedBy: input.requestedBy,
   });
-  deps.metrics.count("OperationsStarted", 1, { trigger: input.trigger });
+  deps.metrics.count(pipelineMetrics.started, 1, { trigger: input.trigger });
   deps.logger.info("Operation started", { operationId, targetKey, snapshot: input.snapshot.arn });
   return { outcome: "started", operationId };
 }

@@ -1,9 +1,10 @@
 import type { StageLogger, StageMetrics } from "@aurora-restore/core";
+import { METRICS_NAMESPACE } from "@aurora-restore/core/stages/metrics";
 import { Logger } from "@aws-lambda-powertools/logger";
 import { Metrics, MetricUnit } from "@aws-lambda-powertools/metrics";
 import { sanitizingLogger } from "./logging";
 
-export const METRICS_NAMESPACE = "AuroraRestore";
+export { METRICS_NAMESPACE };
 
 /** Powertools Logger behind the StageLogger interface, with secret-like keys redacted. */
 export function powertoolsLogger(serviceName: string): StageLogger {

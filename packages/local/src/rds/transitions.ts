@@ -61,13 +61,18 @@ export class Transitions {
   async wait(kind: DurationKind, fraction = 1): Promise<void> {
     const signal = this.#abort.signal;
     if (signal.aborted) throw new StoppedError(`stopped before ${kind}`);
+    let onAbort = () => {};
     const aborted = new Promise<never>((_, reject) => {
-      signal.addEventListener("abort", () => reject(new StoppedError(`stopped during ${kind}`)), {
-        once: true,
-      });
+      onAbort = () => reject(new StoppedError(`stopped during ${kind}`));
+      signal.addEventListener("abort", onAbort, { once: true });
     });
     aborted.catch(() => undefined);
-    await Promise.race([this.#delay(Math.round(this.durations[kind] * fraction), kind), aborted]);
+    try {
+      await Promise.race([this.#delay(Math.round(this.durations[kind] * fraction), kind), aborted]);
+    } finally {
+      // A long-lived runtime waits thousands of times on one signal: never leave a listener behind.
+      signal.removeEventListener("abort", onAbort);
+    }
     if (signal.aborted) throw new StoppedError(`stopped during ${kind}`);
   }
 

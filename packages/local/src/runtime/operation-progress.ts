@@ -1,4 +1,4 @@
-import type { StageName } from "@aurora-restore/core/events/shapes";
+import { type StageName, stagesInFlowOrder } from "@aurora-restore/core/events/shapes";
 import type { AuditEntryInfo } from "@aurora-restore/core/storage/audit";
 import type { OperationInfo, OperationStore } from "@aurora-restore/core/storage/operations";
 
@@ -10,17 +10,7 @@ export interface StageTiming {
 }
 
 /** The order stages run in, for reports (the operation's stageTimes is a map). */
-export const stageOrder: readonly StageName[] = [
-  "trigger",
-  "prepare",
-  "copy",
-  "restore",
-  "configure",
-  "verify",
-  "cutover",
-  "notify",
-  "cleanup",
-];
+export const stageOrder = stagesInFlowOrder;
 
 /**
  * Stage timings of an operation: the state's stageTimes for the stages that move the operation, and the

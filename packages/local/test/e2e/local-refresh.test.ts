@@ -2,6 +2,7 @@ import { chmod, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { isAwsCallError, resourceNames } from "@aurora-restore/core";
+import { stagesInFlowOrder } from "@aurora-restore/core/events/shapes";
 import type { DbSession } from "@aurora-restore/core/ports/index";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { demoNames, demoProduction, demoStaging } from "../../src/demo/demo-plan";
@@ -16,17 +17,6 @@ import { type LocalRuntime, startLocalRuntime } from "../../src/runtime/start-lo
  * (the second run replaces the target through cutover), then the data, logins, audit, notification and
  * cleanup are checked against what the product promises.
  */
-const stagesInFlowOrder = [
-  "trigger",
-  "prepare",
-  "copy",
-  "restore",
-  "configure",
-  "verify",
-  "cutover",
-  "notify",
-  "cleanup",
-];
 
 describe("a local refresh, end to end", () => {
   let dir: string;
