@@ -21,11 +21,16 @@ export const demoCommand: Command = {
     const rows = integerFlag(parsed, "rows", 200, [1, 1_000_000]);
     const controller = new AbortController();
     let runtime: LocalRuntime | undefined;
-    let interrupts = 0;
+    let firstInterrupt: number | undefined;
     let waiting = false;
     const onSignal = (signal: NodeJS.Signals) => {
-      interrupts++;
-      if (interrupts > 1) process.exit(130);
+      // Under `npm start` one Ctrl-C reaches this process twice (from the terminal and relayed by the
+      // runners above it): only a second press, a moment later, forces the exit.
+      if (firstInterrupt !== undefined) {
+        if (Date.now() - firstInterrupt > 1_000) process.exit(130);
+        return;
+      }
+      firstInterrupt = Date.now();
       io.stderr.write(`\n${signal}: stopping every local server (press Ctrl-C again to force)\n`);
       controller.abort();
       // While waiting after a finished demo, the normal path stops the servers and exits 0.
