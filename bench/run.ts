@@ -1,4 +1,5 @@
 import { benchPatterns } from "./patterns";
+import { benchSnapshot } from "./snapshot";
 import { benchStorage } from "./storage";
 
 /**
@@ -10,3 +11,4 @@ const selected = new Set(process.argv.slice(2));
 const all = selected.size === 0;
 if (all || selected.has("patterns")) await benchPatterns();
 if (all || selected.has("storage")) await benchStorage();
+if (all || selected.has("snapshot")) benchSnapshot();
