@@ -5,6 +5,7 @@ import {
   DescribeSecretCommand,
   GetSecretValueCommand,
   PutSecretValueCommand,
+  UpdateSecretVersionStageCommand,
 } from "@aws-sdk/client-secrets-manager";
 import { type AwsAdapterOptions, clientsFrom } from "./clients";
 import { type CallContext, callAws } from "./errors";
@@ -46,10 +47,14 @@ export function createAwsSecrets(scope: AccessScope, options: AwsAdapterOptions 
       return { arn: out.ARN, name: out.Name ?? input.name, versionId: out.VersionId };
     },
 
-    async putSecretValue({ secretId, secretString }) {
+    async putSecretValue({ secretId, secretString, versionStages }) {
       const client = clients.secretsManager(scope);
       const out = await callAws(ctx("PutSecretValue", secretId, [secretString]), () =>
-        client.send(new PutSecretValueCommand({ SecretId: secretId, SecretString: secretString })),
+        client.send(
+          new PutSecretValueCommand(
+            omitUndefined({ SecretId: secretId, SecretString: secretString, VersionStages: versionStages }),
+          ),
+        ),
       );
       if (!out.ARN || !out.VersionId) throw incomplete("PutSecretValue", secretId, "ARN or VersionId");
       return { arn: out.ARN, versionId: out.VersionId };
@@ -87,6 +92,22 @@ export function createAwsSecrets(scope: AccessScope, options: AwsAdapterOptions 
         description: out.Description,
         versions: out.VersionIdsToStages ?? {},
       });
+    },
+
+    async updateSecretVersionStage({ secretId, versionStage, moveToVersionId, removeFromVersionId }) {
+      const client = clients.secretsManager(scope);
+      await callAws(ctx("UpdateSecretVersionStage", secretId), () =>
+        client.send(
+          new UpdateSecretVersionStageCommand(
+            omitUndefined({
+              SecretId: secretId,
+              VersionStage: versionStage,
+              MoveToVersionId: moveToVersionId,
+              RemoveFromVersionId: removeFromVersionId,
+            }),
+          ),
+        ),
+      );
     },
   };
 }

@@ -10,6 +10,7 @@ import {
   ResourceExistsException,
   ResourceNotFoundException,
   SecretsManagerClient,
+  UpdateSecretVersionStageCommand,
 } from "@aws-sdk/client-secrets-manager";
 import { mockClient } from "aws-sdk-client-mock";
 import { beforeEach, describe, expect, it } from "vitest";
@@ -54,7 +55,65 @@ describe("createAwsSecrets", () => {
       SecretId: arn,
       SecretString: value,
     });
+    // No VersionStages: Secrets Manager makes it AWSCURRENT and the previous current AWSPREVIOUS.
+    expect(secretsMock.commandCalls(PutSecretValueCommand)[0]!.args[0].input).not.toHaveProperty(
+      "VersionStages",
+    );
     expect(put).toEqual({ arn, versionId: "v2" });
+  });
+
+  it("stages a new value with VersionStages (AWSPENDING), leaving AWSCURRENT to Secrets Manager", async () => {
+    secretsMock
+      .on(PutSecretValueCommand)
+      .resolves({ ARN: arn, VersionId: "v3", VersionStages: ["AWSPENDING"] });
+    const put = await createAwsSecrets(scope).putSecretValue({
+      secretId: arn,
+      secretString: value,
+      versionStages: ["AWSPENDING"],
+    });
+    expect(secretsMock).toHaveReceivedCommandExactlyOnceWith(PutSecretValueCommand, {
+      SecretId: arn,
+      SecretString: value,
+      VersionStages: ["AWSPENDING"],
+    });
+    expect(put).toEqual({ arn, versionId: "v3" });
+  });
+
+  it("moves and removes staging labels with UpdateSecretVersionStage", async () => {
+    secretsMock.on(UpdateSecretVersionStageCommand).resolves({ ARN: arn, Name: "orders-staging/master" });
+    const secrets = createAwsSecrets(scope);
+    await secrets.updateSecretVersionStage({
+      secretId: arn,
+      versionStage: "AWSPENDING",
+      removeFromVersionId: "v3",
+    });
+    await secrets.updateSecretVersionStage({
+      secretId: arn,
+      versionStage: "AWSCURRENT",
+      moveToVersionId: "v3",
+      removeFromVersionId: "v2",
+    });
+    const inputs = secretsMock.commandCalls(UpdateSecretVersionStageCommand).map((c) => c.args[0].input);
+    expect(inputs).toEqual([
+      { SecretId: arn, VersionStage: "AWSPENDING", RemoveFromVersionId: "v3" },
+      { SecretId: arn, VersionStage: "AWSCURRENT", MoveToVersionId: "v3", RemoveFromVersionId: "v2" },
+    ]);
+  });
+
+  it("maps UpdateSecretVersionStage's refusal of a version that does not hold the label", async () => {
+    secretsMock.on(UpdateSecretVersionStageCommand).rejects(
+      new InvalidParameterException({
+        message: "The staging label AWSPENDING is not attached to version v1.",
+        $metadata: {},
+      }),
+    );
+    await expect(
+      createAwsSecrets(scope).updateSecretVersionStage({
+        secretId: arn,
+        versionStage: "AWSPENDING",
+        removeFromVersionId: "v1",
+      }),
+    ).rejects.toMatchObject({ code: "InvalidParameterException", service: "secretsmanager" });
   });
 
   it("gets a value by stage", async () => {

@@ -5,7 +5,7 @@ export interface SecretDescription {
   name: string;
   kmsKeyId?: string;
   description?: string;
-  /** version id to its stages (AWSCURRENT, AWSPREVIOUS). */
+  /** version id to its stages (AWSCURRENT, AWSPREVIOUS, AWSPENDING). */
   versions: Record<string, string[]>;
 }
 
@@ -16,7 +16,18 @@ export interface SecretValue {
   secretString: string;
 }
 
-/** Secrets Manager, bound to one account and region. Values are strings (JSON for credentials). */
+/** The staging labels Secrets Manager gives meaning to; each is attached to at most one version. */
+export const secretStages = {
+  current: "AWSCURRENT",
+  previous: "AWSPREVIOUS",
+  pending: "AWSPENDING",
+} as const;
+
+/**
+ * Secrets Manager, bound to one account and region. Values are strings (JSON for credentials). Staging
+ * labels behave as in AWS: AWSCURRENT is what readers get; moving it moves AWSPREVIOUS to the version it
+ * left; a version without labels is deprecated.
+ */
 export interface SecretsPort {
   readonly location: AccountRegion;
   createSecret(input: {
@@ -26,10 +37,26 @@ export interface SecretsPort {
     description?: string;
     tags?: Record<string, string>;
   }): Promise<{ arn: string; name: string; versionId: string }>;
+  /**
+   * A new version carrying `versionStages` (default ["AWSCURRENT"]); each label moves to it from the version
+   * holding it. Staging it as ["AWSPENDING"] leaves AWSCURRENT (what readers get) where it is.
+   */
   putSecretValue(input: {
     secretId: string;
     secretString: string;
+    versionStages?: string[];
   }): Promise<{ arn: string; versionId: string }>;
+  /** The version holding `versionStage` (default AWSCURRENT); ResourceNotFoundException when none does. */
   getSecretValue(input: { secretId: string; versionStage?: string }): Promise<SecretValue>;
   describeSecret(secretId: string): Promise<SecretDescription>;
+  /**
+   * Moves a label to `moveToVersionId` and/or removes it from `removeFromVersionId`. A label attached to
+   * another version must be named there with `removeFromVersionId` (else InvalidParameterException).
+   */
+  updateSecretVersionStage(input: {
+    secretId: string;
+    versionStage: string;
+    moveToVersionId?: string;
+    removeFromVersionId?: string;
+  }): Promise<void>;
 }

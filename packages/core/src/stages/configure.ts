@@ -40,7 +40,9 @@ export class PostRestoreSqlError extends Error {
  * configure (on ClusterAvailable): a fresh master password, stored in Secrets Manager before RDS is asked
  * to use it (a crash never loses it), a verified login with it, then over that TLS session the plan's
  * application users (each password in its own secret, stored before use), grants and post-restore SQL.
- * Publishes ClusterConfigured with secret ARNs only.
+ * A secret the target already has gets the new credentials as AWSPENDING only: the target's applications
+ * keep reading AWSCURRENT, which still works on the target, until cutover promotes them (or cleanup of a
+ * failed operation discards them). Publishes ClusterConfigured with secret ARNs only.
  */
 export async function configureCluster(
   deps: StageDeps,
@@ -121,7 +123,8 @@ async function applyConfiguration(
     engine: "postgres",
   };
 
-  // The secret first: if anything below fails, the password RDS may already use is not lost.
+  // The secret first: if anything below fails, the password RDS may already use is not lost. The -next
+  // host is right for verify; cutover points the promoted value at the target's endpoint.
   const secrets = deps.secrets(scope);
   const master = await storeCredentials(
     secrets,
@@ -129,7 +132,12 @@ async function applyConfiguration(
     { ...base, username, password },
     `Master user of ${target.clusterIdentifier} (aurora-restore)`,
   );
-  await step("store-master-secret", { secretName: target.masterSecretName, secretArn: master.arn });
+  await step("store-master-secret", {
+    secretName: target.masterSecretName,
+    secretArn: master.arn,
+    versionId: master.versionId,
+    versionStage: master.stage,
+  });
 
   await deps.rds(scope).modifyCluster({ clusterIdentifier, masterUserPassword: password });
   await step("set-master-password", { clusterIdentifier });
@@ -162,6 +170,8 @@ async function applyConfiguration(
       await step(created ? "create-user" : "reset-user", {
         username: user.username,
         secretArn: secret.arn,
+        versionId: secret.versionId,
+        versionStage: secret.stage,
       });
       await grantAll(session, target.database, user, (grant, statement) =>
         step("grant", { username: user.username, ...grant, statement }),

@@ -1,6 +1,6 @@
 import { createHash, createHmac, pbkdf2Sync, randomBytes } from "node:crypto";
 import { isAwsCallError } from "../ports/errors";
-import type { SecretsPort } from "../ports/secrets";
+import { type SecretsPort, secretStages } from "../ports/secrets";
 
 /** The JSON an RDS-managed credentials secret holds, so the usual tools and rotation lambdas read ours too. */
 export interface CredentialSecret {
@@ -12,24 +12,33 @@ export interface CredentialSecret {
   engine: "postgres";
 }
 
+type Stage = (typeof secretStages)[keyof typeof secretStages];
+
 /**
- * Creates the secret, or puts a new version when it exists (the previous value stays as AWSPREVIOUS).
- * Returns the secret's ARN only; the value never leaves this function.
+ * configure: stores new credentials before anything uses them (a crash never loses a password). A secret
+ * that does not exist yet is created (nothing reads it before this refresh's cutover). An existing one gets
+ * them as AWSPENDING, as Secrets Manager rotation stages a new password: the target's applications keep
+ * reading AWSCURRENT, which still works on the target, until cutover promotes them.
+ * Returns where the value went; the value itself never leaves this function.
  */
 export async function storeCredentials(
   secrets: SecretsPort,
   name: string,
   value: CredentialSecret,
   description: string,
-): Promise<{ arn: string; created: boolean }> {
+): Promise<{ arn: string; versionId: string; stage: Stage }> {
   const secretString = JSON.stringify(value);
   try {
     const created = await secrets.createSecret({ name, secretString, description });
-    return { arn: created.arn, created: true };
+    return { arn: created.arn, versionId: created.versionId, stage: secretStages.current };
   } catch (error) {
     if (!isAwsCallError(error, "ResourceExistsException")) throw error;
-    const put = await secrets.putSecretValue({ secretId: name, secretString });
-    return { arn: put.arn, created: false };
+    const put = await secrets.putSecretValue({
+      secretId: name,
+      secretString,
+      versionStages: [secretStages.pending],
+    });
+    return { arn: put.arn, versionId: put.versionId, stage: secretStages.pending };
   }
 }
 
@@ -38,42 +47,117 @@ export class CredentialSecretFormatError extends Error {
   readonly code = "InvalidCredentialSecret";
 }
 
-export async function readCredentials(secrets: SecretsPort, secretId: string): Promise<CredentialSecret> {
-  return (await readCredentialsWithArn(secrets, secretId)).value;
+interface CredentialVersion {
+  arn: string;
+  versionId: string;
+  value: CredentialSecret;
 }
 
-async function readCredentialsWithArn(
+/** verify: the credentials this refresh staged (AWSPENDING), else AWSCURRENT (a secret configure created). */
+export async function readStagedCredentials(
   secrets: SecretsPort,
   secretId: string,
-): Promise<{ arn: string; value: CredentialSecret }> {
-  const { secretString, name, arn } = await secrets.getSecretValue({ secretId });
-  let parsed: Partial<CredentialSecret>;
-  try {
-    parsed = JSON.parse(secretString) as Partial<CredentialSecret>;
-  } catch {
-    throw new CredentialSecretFormatError(`Secret ${name} is not JSON; expected {username, password, ...}.`);
-  }
-  if (typeof parsed.username !== "string" || typeof parsed.password !== "string") {
-    throw new CredentialSecretFormatError(
-      `Secret ${name} lacks a username or password; it must hold RDS-style credentials JSON.`,
-    );
-  }
-  return { arn, value: parsed as CredentialSecret };
+): Promise<CredentialSecret> {
+  const pending = await findVersion(secrets, secretId, secretStages.pending);
+  return (pending ?? (await readCurrent(secrets, secretId))).value;
 }
 
-/** Points a credentials secret at a new endpoint, keeping user and password (a new version, AWSPREVIOUS kept). */
-export async function repointCredentials(
+/**
+ * cutover, once the restored cluster carries the target's name: the staged credentials (AWSPENDING, else
+ * AWSCURRENT when configure created the secret) pointed at the target's endpoint become AWSCURRENT (the
+ * value applications used until now stays as AWSPREVIOUS), then the AWSPENDING label goes. Repeatable: a
+ * retry after a crash between the two finds AWSCURRENT already final and only removes the label.
+ */
+export async function promoteCredentials(
   secrets: SecretsPort,
   secretId: string,
   endpoint: { host: string; port: number },
-): Promise<{ arn: string; changed: boolean }> {
-  const { arn, value: current } = await readCredentialsWithArn(secrets, secretId);
-  if (current.host === endpoint.host && current.port === endpoint.port) return { arn, changed: false };
-  await secrets.putSecretValue({
+): Promise<{ arn: string; changed: boolean; promotedPending: boolean }> {
+  const current = await readCurrent(secrets, secretId);
+  const pending = await findVersion(secrets, secretId, secretStages.pending);
+  const final: CredentialSecret = { ...(pending ?? current).value, host: endpoint.host, port: endpoint.port };
+  const changed = !sameCredentials(current.value, final);
+  if (changed) await secrets.putSecretValue({ secretId, secretString: JSON.stringify(final) });
+  if (pending) {
+    await secrets.updateSecretVersionStage({
+      secretId,
+      versionStage: secretStages.pending,
+      removeFromVersionId: pending.versionId,
+    });
+  }
+  return { arn: current.arn, changed, promotedPending: pending !== undefined };
+}
+
+/**
+ * cleanup of a failed operation: removes the AWSPENDING label so the next refresh starts clean (AWSCURRENT,
+ * what the target uses, was never touched). Reads no value (DescribeSecret). Returns the version id the
+ * label was on, so the audit trail can name it, or undefined when there is nothing to discard.
+ */
+export async function discardPendingCredentials(
+  secrets: SecretsPort,
+  secretId: string,
+): Promise<string | undefined> {
+  let versions: Record<string, string[]>;
+  try {
+    versions = (await secrets.describeSecret(secretId)).versions;
+  } catch (error) {
+    if (isAwsCallError(error, "ResourceNotFoundException")) return undefined;
+    throw error;
+  }
+  const versionId = Object.entries(versions).find(([, stages]) => stages.includes(secretStages.pending))?.[0];
+  if (versionId === undefined) return undefined;
+  await secrets.updateSecretVersionStage({
     secretId,
-    secretString: JSON.stringify({ ...current, host: endpoint.host, port: endpoint.port }),
+    versionStage: secretStages.pending,
+    removeFromVersionId: versionId,
   });
-  return { arn, changed: true };
+  return versionId;
+}
+
+function sameCredentials(a: CredentialSecret, b: CredentialSecret): boolean {
+  return (
+    a.username === b.username &&
+    a.password === b.password &&
+    a.host === b.host &&
+    a.port === b.port &&
+    a.dbname === b.dbname
+  );
+}
+
+function readCurrent(secrets: SecretsPort, secretId: string): Promise<CredentialVersion> {
+  return readVersion(secrets, secretId, secretStages.current);
+}
+
+/** The version holding `stage`, or undefined when no version holds it. */
+async function findVersion(
+  secrets: SecretsPort,
+  secretId: string,
+  stage: Stage,
+): Promise<CredentialVersion | undefined> {
+  try {
+    return await readVersion(secrets, secretId, stage);
+  } catch (error) {
+    if (isAwsCallError(error, "ResourceNotFoundException")) return undefined;
+    throw error;
+  }
+}
+
+async function readVersion(secrets: SecretsPort, secretId: string, stage: Stage): Promise<CredentialVersion> {
+  const found = await secrets.getSecretValue({ secretId, versionStage: stage });
+  let parsed: Partial<CredentialSecret>;
+  try {
+    parsed = JSON.parse(found.secretString) as Partial<CredentialSecret>;
+  } catch {
+    throw new CredentialSecretFormatError(
+      `Secret ${found.name} (${stage}) is not JSON; expected {username, password, ...}.`,
+    );
+  }
+  if (typeof parsed.username !== "string" || typeof parsed.password !== "string") {
+    throw new CredentialSecretFormatError(
+      `Secret ${found.name} (${stage}) lacks a username or password; it must hold RDS-style credentials JSON.`,
+    );
+  }
+  return { arn: found.arn, versionId: found.versionId, value: parsed as CredentialSecret };
 }
 
 const scramIterations = 4096;

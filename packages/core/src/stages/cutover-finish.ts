@@ -3,12 +3,15 @@ import { resourceNames, targetKeyOf } from "../operation/ids";
 import type { OperationInfo } from "../storage/operations";
 import { isRetryable, targetScope } from "./claim";
 import { deleteClusterWithInstances } from "./cluster-swap";
-import { repointCredentials } from "./credentials";
+import { promoteCredentials } from "./credentials";
 import type { StageDeps } from "./deps";
 import { advance, audit, errorCodeOf, errorMessageOf, failOperation, metaFor, publish } from "./kit";
 import { pipelineMetrics } from "./metrics";
 
-/** At new-moved-in: secrets point at the target's endpoint, the old cluster goes, the operation completes. */
+/**
+ * At new-moved-in: the credentials configure staged become AWSCURRENT with the target's endpoint (until now
+ * AWSCURRENT still served the old cluster), the old cluster goes, the operation completes.
+ */
 export async function finishCutover(
   deps: StageDeps,
   operation: OperationInfo,
@@ -21,7 +24,7 @@ export async function finishCutover(
   const step = (action: string, outcome: "succeeded" | "failed", details: Record<string, unknown>) =>
     audit(deps, operation, { stage: "cutover", action, outcome, eventId, details });
 
-  let endpoint: { host: string; port: number };
+  let endpoint: { host: string; port: number } | undefined;
   try {
     const cluster = await rds.describeCluster(target.clusterIdentifier);
     if (!cluster.endpoint || !cluster.port) {
@@ -34,12 +37,13 @@ export async function finishCutover(
     ].filter((arn): arn is string => typeof arn === "string");
     const secrets = deps.secrets(scope);
     for (const secretArn of secretArns) {
-      const { changed } = await repointCredentials(secrets, secretArn, endpoint);
-      await step("repoint-secret", "succeeded", {
+      const { changed, promotedPending } = await promoteCredentials(secrets, secretArn, endpoint);
+      await step("promote-secret", "succeeded", {
         secretArn,
         host: endpoint.host,
         port: endpoint.port,
         changed,
+        promotedPending,
       });
     }
   } catch (error) {
@@ -50,7 +54,10 @@ export async function finishCutover(
       "cutover",
       error,
       eventId,
-      `The restored cluster already serves ${target.clusterIdentifier}, but its secrets were not all pointed at it: set their host to the cluster endpoint of ${target.clusterIdentifier}.` +
+      `The restored cluster already serves ${target.clusterIdentifier}, but its secrets were not all promoted: ` +
+        `in each secret still holding an AWSPENDING version, that version has the new credentials; store them ` +
+        `with host ${endpoint?.host ?? `the cluster endpoint of ${target.clusterIdentifier}`} as AWSCURRENT and remove the AWSPENDING label ` +
+        "(cleanup leaves those labels in place)." +
         (operation.outputs.oldClusterExisted === true
           ? ` The old cluster is kept as ${names.oldCluster}.`
           : ""),

@@ -16,7 +16,8 @@ export { CutoverRolledBackError } from "./cutover-rollback";
  * transition, each rename confirmed by the watcher (ClusterRenamed) before the next:
  *   RestoreVerified -> cutting-over: rename the existing target (and instances) away to oldCluster
  *   ClusterRenamed(old-moved-away) -> old-moved-away: rename next (and instances) to the target name
- *   ClusterRenamed(new-moved-in) -> new-moved-in: repoint the secrets, delete the old cluster, completed
+ *   ClusterRenamed(new-moved-in) -> new-moved-in: promote the staged credentials (AWSPENDING) to AWSCURRENT
+ *     with the target endpoint, delete the old cluster, completed
  * A failure before the new cluster holds the name renames everything back (rolling-back), and
  * ClusterRenamed(rolled-back) fails the operation: the target is left as it was.
  *

@@ -52,7 +52,7 @@ export async function connectOnceAccepted(
           `The new master password for ${endpoint.user}@${endpoint.host} was still refused (${code}) after ` +
             `${attempts} attempts over ${Math.round(waitedMs / 1000)} s. Check the cluster's status ` +
             `(resetting-master-credentials) and RDS-EVENT-0067 ("unable to reset password"), then restore again; ` +
-            `the password is stored in the master secret.`,
+            `the password is stored in the master secret (the version named by the store-master-secret audit entry).`,
         );
       }
       const wait = Math.min(delay, backoff.maxDelayMs, backoff.timeoutMs - waitedMs);

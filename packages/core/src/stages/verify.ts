@@ -2,7 +2,7 @@ import type { ClusterConfigured } from "../events/domain";
 import { RestoreVerified } from "../events/domain";
 import type { OperationInfo } from "../storage/operations";
 import { claimStep, isRetryable, planTargetOf, type StageEvent, targetScope } from "./claim";
-import { readCredentials } from "./credentials";
+import { readStagedCredentials } from "./credentials";
 import type { StageDeps } from "./deps";
 import { advance, audit, errorCodeOf, errorMessageOf, failOperation, metaFor, publish } from "./kit";
 import { type CheckResult, runCheck } from "./verify-checks";
@@ -25,7 +25,8 @@ export class VerificationFailedError extends Error {
 
 /**
  * verify (on ClusterConfigured): logs in as the plan's first application user (the master user when there
- * is none) with the password from its secret, over verified TLS; checks every application user can log in;
+ * is none) with the password configure staged in its secret (AWSPENDING when the secret already existed,
+ * else AWSCURRENT), over verified TLS; checks every application user can log in;
  * runs the plan's checks and records each result. All passed: RestoreVerified. Any failed: the operation
  * fails naming the failed checks, so cutover never runs.
  */
@@ -107,7 +108,7 @@ async function runVerification(
     });
 
   const connectAs = async (secretArn: string) => {
-    const credentials = await readCredentials(secrets, secretArn);
+    const credentials = await readStagedCredentials(secrets, secretArn);
     const session = await deps.database.connect({
       host: event.detail.endpoint.host,
       port: event.detail.endpoint.port,

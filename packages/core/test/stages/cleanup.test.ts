@@ -117,6 +117,80 @@ describe("cleanup", () => {
     expect(world.calls).not.toContain("rds.deleteCluster:staging");
   });
 
+  it("discards the credentials a failed operation staged (AWSPENDING); AWSCURRENT stays as the target uses it", async () => {
+    const world = await createWorld(backend);
+    const before = world.seedTargetSecrets();
+    const secrets = world.secrets.port(targetLocation);
+    const staged = ["aurora-restore/staging/master", "aurora-restore/staging/app_reader"];
+    for (const name of staged) {
+      await secrets.putSecretValue({
+        secretId: name,
+        secretString: JSON.stringify({ ...before.get(name), password: "never-promoted", host: "next" }),
+        versionStages: ["AWSPENDING"],
+      });
+    }
+    const operation = await world.seedOperation("failed");
+    const event = failedEvent(world, operation);
+
+    await cleanUp(world.deps, event);
+
+    for (const [name, old] of before) {
+      expect(world.secrets.current(name)).toEqual(old);
+      expect(world.secrets.staged(name, "AWSPENDING")).toBeUndefined();
+    }
+    const entries = await world.audit.listByOperation(operation.operationId);
+    const discarded = entries.filter((e) => e.action === "discard-pending-secret");
+    expect(discarded.map((e) => [e.details?.secretId, e.outcome])).toEqual([
+      ["aurora-restore/staging/master", "succeeded"],
+      ["aurora-restore/staging/app_reader", "succeeded"],
+      ["aurora-restore/staging/app_writer", "succeeded"],
+    ]);
+    expect(discarded.map((e) => e.details?.versionId ?? e.details?.result)).toEqual([
+      expect.stringMatching(/^v\d/),
+      expect.stringMatching(/^v\d/),
+      "none-pending",
+    ]);
+    expect(entries).toContainEqual(expect.objectContaining({ action: "cleanup", outcome: "succeeded" }));
+    expect(await world.observable(operation.operationId)).not.toContain("never-promoted");
+
+    const calls = world.calls.length;
+    await cleanUp(world.deps, event);
+    expect(world.calls.length).toBe(calls);
+  });
+
+  it("keeps AWSPENDING after a completed refresh, when the restored cluster holds the target name, or another operation holds the target", async () => {
+    const world = await createWorld(backend);
+    world.seedTargetSecrets();
+    await world.secrets.port(targetLocation).putSecretValue({
+      secretId: "aurora-restore/staging/master",
+      secretString: JSON.stringify({ username: "postgres", password: "staged" }),
+      versionStages: ["AWSPENDING"],
+    });
+    const pendingStays = () =>
+      expect(world.secrets.staged("aurora-restore/staging/master", "AWSPENDING")).toBeDefined();
+
+    const completed = await world.seedOperation("completed");
+    await cleanUp(world.deps, completedEvent(world, completed));
+    pendingStays();
+
+    // Cutover failed while promoting: the staged versions are the credentials of the cluster now serving.
+    const movedIn = await world.seedOperation("failed", { "claimedBy:new-moved-in": "evt-1" });
+    await cleanUp(world.deps, failedEvent(world, movedIn));
+    pendingStays();
+
+    const failed = await world.seedOperation("failed");
+    await world.store.releaseLock("222222222222/eu-west-1/staging", failed.operationId);
+    await world.store.acquireLock("222222222222/eu-west-1/staging", "op-next", "2026-11-28T04:00:00.000Z");
+    await cleanUp(world.deps, failedEvent(world, failed));
+    pendingStays();
+
+    expect(world.calls.some((c) => c.startsWith("secrets.updateSecretVersionStage"))).toBe(false);
+    const kept = (await world.audit.listByOperation(failed.operationId)).find(
+      (e) => e.action === "keep-pending-secrets",
+    );
+    expect(String(kept?.details?.reason)).toContain("op-next");
+  });
+
   it("ignores an end event for an operation that has not ended", async () => {
     const world = await createWorld(backend);
     const operation = await world.seedOperation("verifying");

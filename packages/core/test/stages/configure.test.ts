@@ -54,6 +54,7 @@ describe("configure", () => {
     expect(storeSecret).toBeGreaterThanOrEqual(0);
     expect(modify).toBeGreaterThan(storeSecret);
 
+    // A new target: nothing read these secrets before, so they are created with the new credentials.
     const master = world.secrets.current("aurora-restore/staging/master");
     expect(master).toEqual({
       username: "postgres",
@@ -63,6 +64,7 @@ describe("configure", () => {
       dbname: "app",
       engine: "postgres",
     });
+    expect(world.secrets.staged("aurora-restore/staging/master", "AWSPENDING")).toBeUndefined();
     // RDS refused the new password three times (asynchronous change); the stage backed off and retried.
     expect(world.database.connects.map((c) => c.code ?? "ok")).toEqual(["28P01", "28P01", "28P01", "ok"]);
     expect(sleeps).toEqual([10, 20, 40]);
@@ -122,6 +124,46 @@ describe("configure", () => {
     }
   });
 
+  it("stages the new credentials as AWSPENDING in existing secrets, leaving AWSCURRENT as the target uses it", async () => {
+    const world = await createWorld(backend);
+    const before = world.seedTargetSecrets();
+    const { operation, event } = await clusterAvailable(world);
+    world.database.passwordDelayLogins = 0;
+
+    await configureCluster(world.deps, event, { loginBackoff: backoff([]) });
+
+    expect((await world.store.get(operation.operationId))?.step).toBe("configured");
+    // Stored before RDS is asked to use it, as AWSPENDING only.
+    const stage = world.calls.indexOf("secrets.putSecretValue:aurora-restore/staging/master:AWSPENDING");
+    expect(stage).toBeGreaterThanOrEqual(0);
+    expect(world.calls.indexOf("rds.modifyCluster:password")).toBeGreaterThan(stage);
+    expect(world.calls.filter((c) => c.startsWith("secrets.putSecretValue"))).toEqual([
+      "secrets.putSecretValue:aurora-restore/staging/master:AWSPENDING",
+      "secrets.putSecretValue:aurora-restore/staging/app_reader:AWSPENDING",
+      "secrets.putSecretValue:aurora-restore/staging/app_writer:AWSPENDING",
+    ]);
+    for (const [name, old] of before) {
+      // What the target's applications read is untouched: the old password, the live target's host.
+      expect(world.secrets.current(name)).toEqual(old);
+      const pending = world.secrets.staged(name, "AWSPENDING");
+      expect(pending).toMatchObject({ username: old.username, host: nextHost, port: 5432, dbname: "app" });
+      expect(pending?.password).not.toBe(old.password);
+    }
+    const master = world.secrets.staged("aurora-restore/staging/master", "AWSPENDING");
+    expect(world.database.role(nextHost, "postgres")?.password).toBe(master?.password);
+    for (const username of ["app_reader", "app_writer"]) {
+      const pending = world.secrets.staged(`aurora-restore/staging/${username}`, "AWSPENDING");
+      const role = world.database.role(nextHost, username);
+      expect(scramMatches(role!.verifier!, String(pending?.password))).toBe(true);
+    }
+    const stored = (await world.audit.listByOperation(operation.operationId)).find(
+      (e) => e.action === "store-master-secret",
+    );
+    expect(stored?.details).toMatchObject({ versionStage: "AWSPENDING", versionId: expect.any(String) });
+    const observable = await world.observable(operation.operationId);
+    for (const password of world.passwords) expect(observable).not.toContain(password);
+  });
+
   it("does nothing twice for a duplicate or replayed ClusterAvailable", async () => {
     const world = await createWorld(backend);
     const { operation, event } = await clusterAvailable(world);
@@ -162,9 +204,11 @@ describe("configure", () => {
 
     await configureCluster(world.deps, event, { loginBackoff: backoff([]) });
     expect((await world.store.get(operation.operationId))?.step).toBe("configured");
-    expect(world.calls).toContain("secrets.putSecretValue:aurora-restore/staging/master");
-    const master = world.secrets.current("aurora-restore/staging/master");
+    // The first attempt created the master secret; the retry's password is staged beside it, not over it.
+    expect(world.calls).toContain("secrets.putSecretValue:aurora-restore/staging/master:AWSPENDING");
+    const master = world.secrets.staged("aurora-restore/staging/master", "AWSPENDING");
     expect(world.database.role(nextHost, "postgres")?.password).toBe(master?.password);
+    expect(world.secrets.current("aurora-restore/staging/master")?.password).toBe(world.passwords[0]);
     const writer = world.secrets.current("aurora-restore/staging/app_writer");
     expect(
       scramMatches(world.database.role(nextHost, "app_writer")!.verifier!, String(writer?.password)),
@@ -173,6 +217,7 @@ describe("configure", () => {
 
   it("fails with an actionable error when the new password is never accepted, and keeps it in the secret", async () => {
     const world = await createWorld(backend);
+    const before = world.seedTargetSecrets();
     const { operation, event } = await clusterAvailable(world);
     world.database.passwordDelayLogins = 1_000;
     const sleeps: number[] = [];
@@ -184,7 +229,11 @@ describe("configure", () => {
     expect(failed?.error?.code).toBe("MasterPasswordNotApplied");
     expect(failed?.error?.message).toMatch(/resetting-master-credentials/);
     expect(sleeps.reduce((a, b) => a + b, 0)).toBe(100);
-    expect(world.secrets.current("aurora-restore/staging/master")?.password).toBe(world.passwords[0]);
+    expect(world.secrets.staged("aurora-restore/staging/master", "AWSPENDING")?.password).toBe(
+      world.passwords[0],
+    );
+    // The target was never touched: its applications still read working credentials.
+    for (const [name, old] of before) expect(world.secrets.current(name)).toEqual(old);
     expect(world.publisher.delivered(RestoreFailed.detailType)).toHaveLength(1);
     expect(await world.store.lockHolder("222222222222/eu-west-1/staging")).toBeUndefined();
     const observable = await world.observable(operation.operationId);

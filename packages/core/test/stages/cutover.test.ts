@@ -6,12 +6,12 @@ import { AwsCallError } from "../../src/ports/errors";
 import { cutover } from "../../src/stages/cutover";
 import type { OperationInfo } from "../../src/storage/operations";
 import { type DynamoBackend, startDynalite } from "../support/dynamo";
-import { endpointOf } from "../support/fakes-b";
 import {
   createWorld,
   nextHost,
   planInput,
   target,
+  targetHost,
   targetLocation,
   type World,
 } from "../support/stage-world-b";
@@ -24,9 +24,14 @@ afterAll(async () => {
   await backend.stop();
 });
 
-const targetHost = endpointOf("staging", targetLocation.region);
+const secretNames = ["aurora-restore/staging/master", "aurora-restore/staging/app_reader"] as const;
 
-/** A verified operation: next cluster restored, secrets written by configure (pointing at the next host). */
+/**
+ * A verified operation: next cluster restored, the credentials configure stored pointing at the next host.
+ * With an existing target, its secrets already exist: AWSCURRENT is what the target's applications use (old
+ * password, target host) and the new credentials are staged as AWSPENDING; a new target's secrets were
+ * created by configure with the new credentials as AWSCURRENT.
+ */
 async function verified(world: World, options: { existingTarget: boolean }) {
   if (options.existingTarget)
     world.rds.addCluster(targetLocation, "staging", ["staging-instance-a", "staging-1"]);
@@ -34,8 +39,8 @@ async function verified(world: World, options: { existingTarget: boolean }) {
   const secrets = world.secrets.port(targetLocation);
   const arns: string[] = [];
   for (const [name, username] of [
-    ["aurora-restore/staging/master", "postgres"],
-    ["aurora-restore/staging/app_reader", "app_reader"],
+    [secretNames[0], "postgres"],
+    [secretNames[1], "app_reader"],
   ] as const) {
     const value = {
       username,
@@ -45,7 +50,14 @@ async function verified(world: World, options: { existingTarget: boolean }) {
       dbname: "app",
       engine: "postgres",
     };
-    arns.push((await secrets.createSecret({ name, secretString: JSON.stringify(value) })).arn);
+    if (options.existingTarget) {
+      const old = { ...value, password: `old-secret-of-${username}`, host: targetHost };
+      await secrets.createSecret({ name, secretString: JSON.stringify(old) });
+      const staged = { secretId: name, secretString: JSON.stringify(value), versionStages: ["AWSPENDING"] };
+      arns.push((await secrets.putSecretValue(staged)).arn);
+    } else {
+      arns.push((await secrets.createSecret({ name, secretString: JSON.stringify(value) })).arn);
+    }
   }
   const operation = await world.seedOperation("verified", {
     masterSecretArn: arns[0]!,
@@ -57,6 +69,27 @@ async function verified(world: World, options: { existingTarget: boolean }) {
     checks: [{ name: "orders rows", passed: true }],
   });
   return { operation, event, names: resourceNames(operation.operationId, "staging") };
+}
+
+/** The target's applications still read the old, working credentials; the new ones wait as AWSPENDING. */
+function expectTargetSecretsUntouched(world: World) {
+  for (const name of secretNames) {
+    const current = world.secrets.current(name);
+    expect(current).toMatchObject({ host: targetHost, port: 5432 });
+    expect(current?.password).toMatch(/^old-secret-of-/);
+    expect(world.secrets.staged(name, "AWSPENDING")).toMatchObject({ host: nextHost });
+  }
+}
+
+/** Promoted: AWSCURRENT has the new password with the target's host, the old value is AWSPREVIOUS. */
+function expectTargetSecretsPromoted(world: World) {
+  for (const name of secretNames) {
+    const current = world.secrets.current(name);
+    expect(current).toMatchObject({ host: targetHost, port: 5432 });
+    expect(current?.password).toMatch(/^secret-of-/);
+    expect(world.secrets.staged(name, "AWSPENDING")).toBeUndefined();
+    expect(world.secrets.staged(name, "AWSPREVIOUS")?.password).toMatch(/^old-secret-of-/);
+  }
 }
 
 function renamed(
@@ -83,12 +116,13 @@ async function stepOf(world: World, operation: OperationInfo) {
 }
 
 describe("cutover", () => {
-  it("moves the old target away, the new cluster in, repoints the secrets and deletes the old cluster", async () => {
+  it("moves the old target away, the new cluster in, promotes the secrets and deletes the old cluster", async () => {
     const world = await createWorld(backend);
     const { operation, event, names } = await verified(world, { existingTarget: true });
 
     await cutover(world.deps, event);
     expect(await stepOf(world, operation)).toBe("cutting-over");
+    expectTargetSecretsUntouched(world);
     expect(
       world.rds
         .cluster(targetLocation, names.oldCluster)
@@ -115,6 +149,7 @@ describe("cutover", () => {
     const swapped = world.rds.cluster(targetLocation, "staging");
     expect(swapped?.members.map((m) => m.instanceIdentifier)).toEqual(["staging-1", "staging-2"]);
     expect(world.rds.cluster(targetLocation, "staging-next")).toBeUndefined();
+    expectTargetSecretsUntouched(world);
     // Instances are renamed before their cluster.
     const renames = world.calls.filter((c) => c.includes("rename"));
     expect(renames.indexOf("rds.modifyCluster:rename:staging-next->staging")).toBeGreaterThan(
@@ -125,13 +160,10 @@ describe("cutover", () => {
     const done = await world.store.get(operation.operationId);
     expect(done?.step).toBe("completed");
     expect(done?.outputs.replacedClusterIdentifier).toBe(names.oldCluster);
-    for (const name of ["aurora-restore/staging/master", "aurora-restore/staging/app_reader"]) {
-      const value = world.secrets.current(name);
-      expect(value).toMatchObject({ host: targetHost, port: 5432 });
-      expect(value?.password).toMatch(/^secret-of-/);
-      const stored = [...world.secrets.secrets.values()].find((s) => s.name === name)!;
-      expect(stored.versions.some((v) => v.stages.includes("AWSPREVIOUS"))).toBe(true);
-    }
+    expectTargetSecretsPromoted(world);
+    expect(world.calls.filter((c) => c.startsWith("secrets.updateSecretVersionStage"))).toEqual(
+      secretNames.map((name) => expect.stringMatching(`${name}-AbCdEf:AWSPENDING$`)),
+    );
     expect(world.rds.cluster(targetLocation, names.oldCluster)).toBeUndefined();
     const deletes = world.calls.filter((c) => c.startsWith("rds.delete"));
     expect(deletes.at(-1)).toBe(`rds.deleteCluster:${names.oldCluster}`);
@@ -164,6 +196,38 @@ describe("cutover", () => {
     expect(done?.step).toBe("completed");
     expect(done?.outputs.replacedClusterIdentifier).toBeUndefined();
     expect(world.calls.some((c) => c.startsWith("rds.deleteCluster"))).toBe(false);
+    // configure created these secrets (with the next host); now they point at the target.
+    for (const name of secretNames) {
+      expect(world.secrets.current(name)).toMatchObject({ host: targetHost, password: expect.any(String) });
+      expect(world.secrets.staged(name, "AWSPREVIOUS")).toMatchObject({ host: nextHost });
+    }
+    expect(world.calls.some((c) => c.startsWith("secrets.updateSecretVersionStage"))).toBe(false);
+  });
+
+  it("finishes promoting after a transient failure between storing the value and removing AWSPENDING", async () => {
+    const world = await createWorld(backend);
+    const { operation, event } = await verified(world, { existingTarget: true });
+    await cutover(world.deps, event);
+    await cutover(world.deps, renamed(world, operation, "old-moved-away"));
+    let throttled = false;
+    world.secrets.failWith = (method) => {
+      if (method !== "updateSecretVersionStage" || throttled) return undefined;
+      throttled = true;
+      return new AwsCallError("ThrottlingException", "Rate exceeded", "secretsmanager");
+    };
+    const movedIn = renamed(world, operation, "new-moved-in");
+
+    await expect(cutover(world.deps, movedIn)).rejects.toThrow(/Rate exceeded/);
+    expect(world.secrets.current(secretNames[0])?.password).toBe("secret-of-postgres");
+    expect(world.secrets.staged(secretNames[0], "AWSPENDING")).toBeDefined();
+    await cutover(world.deps, movedIn);
+
+    expect(await stepOf(world, operation)).toBe("completed");
+    // The retry did not store the value again, so AWSPREVIOUS is still what the applications used before.
+    expectTargetSecretsPromoted(world);
+    expect(world.calls.filter((c) => c.startsWith("secrets.putSecretValue")).length).toBe(
+      secretNames.length * 2,
+    );
   });
 
   it("ignores duplicate RestoreVerified and ClusterRenamed events", async () => {
@@ -229,6 +293,8 @@ describe("cutover", () => {
     expect(world.publisher.delivered(RestoreFailed.detailType)).toHaveLength(1);
     expect(world.publisher.delivered(RestoreCompleted.detailType)).toHaveLength(0);
     expect(await world.store.lockHolder("222222222222/eu-west-1/staging")).toBeUndefined();
+    // The old cluster serves the target again and its applications' credentials never changed.
+    expectTargetSecretsUntouched(world);
   });
 
   it("puts renamed instances back and fails at once when the old cluster cannot be moved away", async () => {

@@ -80,8 +80,27 @@ describe("verify", () => {
     for (const password of world.passwords) expect(observable).not.toContain(password);
   });
 
+  it("logs in with the AWSPENDING credentials when the target's secrets exist; AWSCURRENT stays unchanged", async () => {
+    const world = await createWorld(backend);
+    const before = world.seedTargetSecrets();
+    const { operation, event } = await configured(world);
+
+    await verifyRestore(world.deps, event);
+
+    expect((await world.store.get(operation.operationId))?.step).toBe("verified");
+    const logins = world.database.connects.filter((c) => c.ok);
+    expect(logins.map((c) => c.user)).toEqual(expect.arrayContaining(["app_reader", "app_writer"]));
+    // Logged in to the restored cluster only: nothing of the target changed before cutover.
+    expect(new Set(world.database.connects.map((c) => c.host))).toEqual(new Set([nextHost]));
+    for (const [name, old] of before) {
+      expect(world.secrets.current(name)).toEqual(old);
+      expect(world.secrets.staged(name, "AWSPENDING")).toMatchObject({ host: nextHost });
+    }
+  });
+
   it("fails the operation naming each failed check, so cutover never runs", async () => {
     const world = await createWorld(backend);
+    const before = world.seedTargetSecrets();
     const { operation, event } = await configured(world);
     world.database.answer = (q) => {
       if (q.text.startsWith("SELECT count(*)")) return { rows: [{ count: "0" }] };
@@ -103,6 +122,8 @@ describe("verify", () => {
     const [restoreFailed] = world.publisher.delivered(RestoreFailed.detailType);
     expect((restoreFailed!.detail as { message: string }).message).toContain("orders rows");
     expect(await world.store.lockHolder("222222222222/eu-west-1/staging")).toBeUndefined();
+    // The target's applications still read the credentials that work on the target.
+    for (const [name, old] of before) expect(world.secrets.current(name)).toEqual(old);
   });
 
   it("treats a query error or a non-boolean answer as a failed check with the reason", async () => {

@@ -200,9 +200,24 @@ export class FakeSecrets {
 
   /** The current value, parsed (tests only: stages never print it). */
   current(name: string): Record<string, unknown> | undefined {
+    return this.staged(name, "AWSCURRENT");
+  }
+
+  /** The value holding `stage` (AWSPENDING, AWSPREVIOUS), parsed; undefined when no version holds it. */
+  staged(name: string, stage: string): Record<string, unknown> | undefined {
     const secret = [...this.secrets.values()].find((s) => s.name === name || s.arn === name);
-    const value = secret?.versions.find((v) => v.stages.includes("AWSCURRENT"))?.value;
+    const value = secret?.versions.find((v) => v.stages.includes(stage))?.value;
     return value === undefined ? undefined : (JSON.parse(value) as Record<string, unknown>);
+  }
+
+  /** Seeds a secret as an earlier refresh left it: one AWSCURRENT version. */
+  seed(scope: AccessScope, name: string, value: Record<string, unknown>): void {
+    const arn = `arn:aws:secretsmanager:${scope.region}:${scope.accountId}:secret:${name}-AbCdEf`;
+    this.secrets.set(arn, {
+      name,
+      arn,
+      versions: [{ versionId: `seed-${name}`, value: JSON.stringify(value), stages: ["AWSCURRENT"] }],
+    });
   }
 
   port(scope: AccessScope): SecretsPort {
@@ -243,13 +258,18 @@ export class FakeSecrets {
         return { arn, name: input.name, versionId };
       },
       putSecretValue: async (input) => {
-        check("putSecretValue", input, input.secretId);
+        const stages = input.versionStages ?? ["AWSCURRENT"];
+        check("putSecretValue", input, `${input.secretId}:${stages.join(",")}`);
         const secret = find(input.secretId);
+        const movesCurrent = stages.includes("AWSCURRENT");
         for (const v of secret.versions) {
-          v.stages = v.stages.includes("AWSCURRENT") ? ["AWSPREVIOUS"] : [];
+          const wasCurrent = v.stages.includes("AWSCURRENT");
+          v.stages = v.stages.filter((x) => !stages.includes(x) && !(movesCurrent && x === "AWSPREVIOUS"));
+          if (movesCurrent && wasCurrent) v.stages.push("AWSPREVIOUS");
         }
         const versionId = nextVersion();
-        secret.versions.push({ versionId, value: input.secretString, stages: ["AWSCURRENT"] });
+        secret.versions.push({ versionId, value: input.secretString, stages: [...stages] });
+        secret.versions = secret.versions.filter((v) => v.stages.length > 0);
         return { arn: secret.arn, versionId };
       },
       getSecretValue: async (input) => {
@@ -266,8 +286,27 @@ export class FakeSecrets {
         return {
           arn: secret.arn,
           name: secret.name,
-          versions: Object.fromEntries(secret.versions.map((v) => [v.versionId, v.stages])),
+          versions: Object.fromEntries(secret.versions.map((v) => [v.versionId, [...v.stages]])),
         };
+      },
+      // Removing a label only (what the stages do); moving one is the local Secrets Manager's business.
+      updateSecretVersionStage: async (input) => {
+        check("updateSecretVersionStage", input, `${input.secretId}:${input.versionStage}`);
+        const secret = find(input.secretId);
+        const holder = secret.versions.find((v) => v.stages.includes(input.versionStage));
+        if (
+          !holder ||
+          input.moveToVersionId !== undefined ||
+          holder.versionId !== input.removeFromVersionId
+        ) {
+          throw fault(
+            "InvalidParameterException",
+            `${input.versionStage} is not attached to version ${input.removeFromVersionId}.`,
+            "secretsmanager",
+          );
+        }
+        holder.stages = holder.stages.filter((x) => x !== input.versionStage);
+        secret.versions = secret.versions.filter((v) => v.stages.length > 0);
       },
     };
   }

@@ -24,6 +24,7 @@ export const source = { accountId: "111111111111", region: "us-east-1" };
 export const targetLocation = { accountId: "222222222222", region: "eu-west-1" };
 export const target = { ...targetLocation, clusterIdentifier: "staging" };
 export const nextHost = endpointOf("staging-next", targetLocation.region);
+export const targetHost = endpointOf("staging", targetLocation.region);
 
 export function planInput(): PlanInput {
   return {
@@ -183,6 +184,31 @@ export async function createWorld(backend: DynamoBackend, plan: Plan = planSchem
     };
   }
 
+  /**
+   * The target's secrets as an earlier refresh left them (AWSCURRENT only, pointing at the live target, which
+   * its applications use): secret name -> value.
+   */
+  function seedTargetSecrets(): Map<string, Record<string, unknown>> {
+    const planned = plan.targets[0]!;
+    const seeded = new Map<string, Record<string, unknown>>();
+    for (const [name, username] of [
+      [planned.masterSecretName, "postgres"],
+      ...planned.applicationUsers.map((u) => [u.secretName, u.username] as const),
+    ] as const) {
+      const value = {
+        username,
+        password: `old-password-of-${username}`,
+        host: targetHost,
+        port: 5432,
+        dbname: planned.database,
+        engine: "postgres",
+      };
+      secrets.seed(targetLocation, name, value);
+      seeded.set(name, value);
+    }
+    return seeded;
+  }
+
   /** Everything a secret must never appear in: audit entries, published events, log lines, notifications. */
   async function observable(operationId: string): Promise<string> {
     const entries = await audit.listByOperation(operationId);
@@ -203,6 +229,7 @@ export async function createWorld(backend: DynamoBackend, plan: Plan = planSchem
     calls,
     passwords,
     seedOperation,
+    seedTargetSecrets,
     deliver,
     meta,
     observable,

@@ -10,7 +10,10 @@ import {
   targetSecretArns,
 } from "../shared/permissions";
 
-/** Renames old away and new in (or back), repoints the secrets, deletes the old cluster. */
+/**
+ * Renames old away and new in (or back), promotes the staged credentials (AWSPENDING) to AWSCURRENT with
+ * the target's endpoint, deletes the old cluster.
+ */
 export function permissions(context: PermissionContext): PolicyStatement[] {
   return [
     ...storageStatements(context),
@@ -37,6 +40,8 @@ export function permissions(context: PermissionContext): PolicyStatement[] {
             "secretsmanager:GetSecretValue",
             "secretsmanager:PutSecretValue",
             "secretsmanager:DescribeSecret",
+            // Removing the AWSPENDING label once the promoted credentials are AWSCURRENT.
+            "secretsmanager:UpdateSecretVersionStage",
           ],
           resources: targetSecretArns(context, target),
         },

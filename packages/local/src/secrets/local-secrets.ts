@@ -8,18 +8,18 @@ import type {
 import { AwsCallError, type AwsErrorCode } from "@aurora-restore/core/ports/index";
 import type { LocalKms } from "../kms/local-kms";
 import { openSecretValue, sealSecretValue } from "./secret-envelope";
+import { addStagedVersion, current, moveStage, validateStage } from "./secret-stages";
 import { SecretStore, type StoredSecret, type StoredVersion } from "./secret-store";
 
 const defaultKeyAlias = "alias/aws/secretsmanager";
-const current = "AWSCURRENT";
-const previous = "AWSPREVIOUS";
 const maxSecretBytes = 65_536;
 const suffixAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
 
 /**
  * Secrets Manager on this machine: secrets per local account and region under
  * `<stateDir>/secrets/<account>/<region>/`, values envelope-encrypted with the local KMS (the secret's key or
- * the account's `aws/secretsmanager` key), versions staged AWSCURRENT/AWSPREVIOUS as AWS stages them.
+ * the account's `aws/secretsmanager` key), versions staged (AWSCURRENT, AWSPREVIOUS, AWSPENDING, any label)
+ * as AWS stages them (secret-stages.ts).
  */
 export class LocalSecretsManager {
   readonly #store: SecretStore;
@@ -45,6 +45,7 @@ export class LocalSecretsManager {
       putSecretValue: (input) => this.#putSecretValue(fixed, input),
       getSecretValue: (input) => this.#getSecretValue(fixed, input),
       describeSecret: (secretId) => this.#describeSecret(fixed, secretId),
+      updateSecretVersionStage: (input) => this.#updateSecretVersionStage(fixed, input),
     };
   }
 
@@ -71,31 +72,50 @@ export class LocalSecretsManager {
         createdAt: this.#now().toISOString(),
         versions: [],
       };
-      const version = await this.#newVersion(location, secret, input.secretString);
+      const version = await this.#newVersion(location, secret, input.secretString, [current]);
       secret.versions.push(version);
       secrets.push(secret);
       return { arn, name: secret.name, versionId: version.versionId };
     });
   }
 
-  /** A new AWSCURRENT version; the old current becomes AWSPREVIOUS and the old previous loses its stage. */
+  /**
+   * A new version with `versionStages` (default AWSCURRENT), each label taken from the version holding it.
+   * Only when AWSCURRENT moves does the old current become AWSPREVIOUS (and the old previous lose it).
+   */
   async #putSecretValue(
     location: AccountRegion,
-    input: { secretId: string; secretString: string },
+    input: Parameters<SecretsPort["putSecretValue"]>[0],
   ): Promise<{ arn: string; versionId: string }> {
     validateValue(input.secretString);
+    const stages = [...new Set(input.versionStages ?? [current])];
+    if (stages.length === 0) {
+      throw secretsError(
+        "InvalidParameterException",
+        "VersionStages must list at least one staging label; leave it out to stage the value as AWSCURRENT",
+      );
+    }
+    for (const stage of stages) validateStage(stage);
     return this.#store.update(location, async (secrets) => {
       const secret = findSecret(secrets, input.secretId);
-      const version = await this.#newVersion(location, secret, input.secretString);
-      for (const existing of secret.versions) {
-        const wasCurrent = existing.stages.includes(current);
-        existing.stages = existing.stages.filter((stage) => stage !== current && stage !== previous);
-        if (wasCurrent) existing.stages.push(previous);
-      }
-      secret.versions.push(version);
-      // Versions without a stage are deprecated; DescribeSecret does not list them and AWS removes them.
-      secret.versions = secret.versions.filter((v) => v.stages.length > 0);
+      const version = await this.#newVersion(location, secret, input.secretString, stages);
+      addStagedVersion(secret, version);
       return { arn: secret.arn, versionId: version.versionId };
+    });
+  }
+
+  /**
+   * UpdateSecretVersionStage as AWS does it: a label attached elsewhere moves only when the caller names
+   * the version it leaves; moving AWSCURRENT moves AWSPREVIOUS to the version it left; AWSCURRENT is never
+   * just removed (every secret keeps a current version).
+   */
+  async #updateSecretVersionStage(
+    location: AccountRegion,
+    input: Parameters<SecretsPort["updateSecretVersionStage"]>[0],
+  ): Promise<void> {
+    validateStage(input.versionStage);
+    await this.#store.update(location, (secrets) => {
+      moveStage(findSecret(secrets, input.secretId), input);
     });
   }
 
@@ -144,7 +164,12 @@ export class LocalSecretsManager {
     };
   }
 
-  async #newVersion(location: AccountRegion, secret: StoredSecret, value: string): Promise<StoredVersion> {
+  async #newVersion(
+    location: AccountRegion,
+    secret: StoredSecret,
+    value: string,
+    stages: string[],
+  ): Promise<StoredVersion> {
     const versionId = randomUUID();
     const keyRef = secret.kmsKeyId ?? defaultKeyAlias;
     try {
@@ -155,7 +180,7 @@ export class LocalSecretsManager {
         versionId,
         value,
       });
-      return { versionId, stages: [current], createdAt: this.#now().toISOString(), ...sealed };
+      return { versionId, stages: [...stages], createdAt: this.#now().toISOString(), ...sealed };
     } catch (error) {
       if (!(error instanceof AwsCallError)) throw error;
       // AWS names this EncryptionFailure, which the ports' error codes do not include.

@@ -26,8 +26,11 @@ describe("a local refresh, end to end", () => {
   /** Moves the local RDS's clock: automated snapshot names are per minute, and the test refreshes twice. */
   let rdsClockOffsetMs = 0;
 
-  async function secretJson(name: string): Promise<{ username?: string; password: string }> {
-    const value = await runtime.secrets.port(demoStaging).getSecretValue({ secretId: name });
+  async function secretJson(
+    name: string,
+    versionStage?: string,
+  ): Promise<{ username?: string; password: string; host?: string; port?: number }> {
+    const value = await runtime.secrets.port(demoStaging).getSecretValue({ secretId: name, versionStage });
     return JSON.parse(value.secretString) as { username?: string; password: string };
   }
 
@@ -173,6 +176,11 @@ describe("a local refresh, end to end", () => {
   it("refreshes again: the new cluster takes the name, the old one is deleted", async () => {
     const staging = runtime.rds.port(demoStaging);
     const before = await staging.describeCluster(demoNames.targetCluster);
+    const secretNames = [
+      demoNames.targetMasterSecret,
+      `aurora-restore/${demoNames.targetCluster}/${demoNames.readerUser}`,
+    ];
+    const firstRunSecrets = await Promise.all(secretNames.map((name) => secretJson(name)));
     rdsClockOffsetMs += 60_000;
     const second = await runDemoOn(runtime, {
       rows: 25,
@@ -190,6 +198,16 @@ describe("a local refresh, end to end", () => {
       await expect(staging.describeCluster(identifier)).rejects.toMatchObject({
         code: "DBClusterNotFoundFault",
       });
+    }
+    // The first run's credentials stayed AWSCURRENT (what the target's applications read) until cutover
+    // replaced them: they are exactly AWSPREVIOUS now, and no staged AWSPENDING version is left behind.
+    for (const [i, name] of secretNames.entries()) {
+      expect(await secretJson(name, "AWSPREVIOUS")).toEqual(firstRunSecrets[i]);
+      const promoted = await secretJson(name);
+      expect(promoted.password).not.toBe(firstRunSecrets[i]!.password);
+      expect(promoted).toMatchObject({ host: after.endpoint, port: after.port });
+      const stages = Object.values((await runtime.secrets.port(demoStaging).describeSecret(name)).versions);
+      expect(stages.flat()).not.toContain("AWSPENDING");
     }
     const reader = await secretJson(`aurora-restore/${demoNames.targetCluster}/${demoNames.readerUser}`);
     const session = await connectTarget(demoNames.readerUser, reader.password);

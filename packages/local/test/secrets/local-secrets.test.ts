@@ -78,6 +78,151 @@ describe("LocalSecretsManager", () => {
     });
   });
 
+  it("stages a value as AWSPENDING without moving AWSCURRENT or AWSPREVIOUS, as rotation does", async () => {
+    const v1 = await secrets.createSecret({ name: "db", secretString: "one" });
+    const v2 = await secrets.putSecretValue({ secretId: "db", secretString: "two" });
+    const p1 = await secrets.putSecretValue({
+      secretId: "db",
+      secretString: "pending-1",
+      versionStages: ["AWSPENDING"],
+    });
+    expect((await secrets.describeSecret("db")).versions).toEqual({
+      [v1.versionId]: ["AWSPREVIOUS"],
+      [v2.versionId]: ["AWSCURRENT"],
+      [p1.versionId]: ["AWSPENDING"],
+    });
+    expect((await secrets.getSecretValue({ secretId: "db" })).secretString).toBe("two");
+    expect(await secrets.getSecretValue({ secretId: "db", versionStage: "AWSPENDING" })).toMatchObject({
+      versionId: p1.versionId,
+      secretString: "pending-1",
+    });
+    // Staging again moves only AWSPENDING; the version it left has no label and is deprecated.
+    const p2 = await secrets.putSecretValue({
+      secretId: "db",
+      secretString: "pending-2",
+      versionStages: ["AWSPENDING"],
+    });
+    expect((await secrets.describeSecret("db")).versions).toEqual({
+      [v1.versionId]: ["AWSPREVIOUS"],
+      [v2.versionId]: ["AWSCURRENT"],
+      [p2.versionId]: ["AWSPENDING"],
+    });
+    // A default put (AWSCURRENT) leaves AWSPENDING where it is.
+    const v3 = await secrets.putSecretValue({ secretId: "db", secretString: "three" });
+    expect((await secrets.describeSecret("db")).versions).toEqual({
+      [v2.versionId]: ["AWSPREVIOUS"],
+      [v3.versionId]: ["AWSCURRENT"],
+      [p2.versionId]: ["AWSPENDING"],
+    });
+    await expectAwsError(
+      secrets.putSecretValue({ secretId: "db", secretString: "x", versionStages: [] }),
+      "InvalidParameterException",
+      "secretsmanager",
+      /at least one staging label/,
+    );
+  });
+
+  it("moves AWSCURRENT with updateSecretVersionStage, taking AWSPREVIOUS to the version it left", async () => {
+    const v1 = await secrets.createSecret({ name: "db", secretString: "one" });
+    const v2 = await secrets.putSecretValue({ secretId: "db", secretString: "two" });
+    const pending = await secrets.putSecretValue({
+      secretId: "db",
+      secretString: "three",
+      versionStages: ["AWSPENDING"],
+    });
+    await secrets.updateSecretVersionStage({
+      secretId: "db",
+      versionStage: "AWSCURRENT",
+      moveToVersionId: pending.versionId,
+      removeFromVersionId: v2.versionId,
+    });
+    expect((await secrets.describeSecret("db")).versions).toEqual({
+      [v2.versionId]: ["AWSPREVIOUS"],
+      [pending.versionId]: ["AWSPENDING", "AWSCURRENT"],
+    });
+    expect(v1.versionId in (await secrets.describeSecret("db")).versions).toBe(false);
+    expect((await secrets.getSecretValue({ secretId: "db" })).secretString).toBe("three");
+    // Moving a label onto the version that holds it changes nothing.
+    await secrets.updateSecretVersionStage({
+      secretId: "db",
+      versionStage: "AWSCURRENT",
+      moveToVersionId: pending.versionId,
+    });
+    await secrets.updateSecretVersionStage({
+      secretId: "db",
+      versionStage: "AWSPENDING",
+      removeFromVersionId: pending.versionId,
+    });
+    expect((await secrets.describeSecret("db")).versions).toEqual({
+      [v2.versionId]: ["AWSPREVIOUS"],
+      [pending.versionId]: ["AWSCURRENT"],
+    });
+    await expectAwsError(
+      secrets.getSecretValue({ secretId: "db", versionStage: "AWSPENDING" }),
+      "ResourceNotFoundException",
+      "secretsmanager",
+      /staging label: AWSPENDING/,
+    );
+  });
+
+  it("refuses stage moves AWS refuses, with AWS's errors, changing nothing", async () => {
+    const v1 = await secrets.createSecret({ name: "db", secretString: "one" });
+    const pending = await secrets.putSecretValue({
+      secretId: "db",
+      secretString: "two",
+      versionStages: ["AWSPENDING"],
+    });
+    const before = (await secrets.describeSecret("db")).versions;
+    const refused: [Parameters<SecretsPort["updateSecretVersionStage"]>[0], RegExp][] = [
+      // removeFromVersionId names a version that does not hold the label.
+      [
+        { secretId: "db", versionStage: "AWSPENDING", removeFromVersionId: v1.versionId },
+        /AWSPENDING is not attached to version/,
+      ],
+      // The label is on another version and the caller did not say it may leave it.
+      [
+        { secretId: "db", versionStage: "AWSCURRENT", moveToVersionId: pending.versionId },
+        /RemoveFromVersionId can't be empty/,
+      ],
+      // AWSCURRENT can only move.
+      [{ secretId: "db", versionStage: "AWSCURRENT", removeFromVersionId: v1.versionId }, /only moved/],
+      [{ secretId: "db", versionStage: "AWSPENDING" }, /MoveToVersionId.*RemoveFromVersionId/],
+      [
+        { secretId: "db", versionStage: "AWSPREVIOUS", removeFromVersionId: v1.versionId },
+        /AWSPREVIOUS is not attached to version .* \(no version holds it\)/,
+      ],
+    ];
+    for (const [input, message] of refused) {
+      await expectAwsError(
+        secrets.updateSecretVersionStage(input),
+        "InvalidParameterException",
+        "secretsmanager",
+        message,
+      );
+    }
+    await expectAwsError(
+      secrets.updateSecretVersionStage({
+        secretId: "db",
+        versionStage: "AWSPENDING",
+        moveToVersionId: "no-such-version",
+        removeFromVersionId: pending.versionId,
+      }),
+      "ResourceNotFoundException",
+      "secretsmanager",
+      /can't find the specified secret version no-such-version/,
+    );
+    await expectAwsError(
+      secrets.updateSecretVersionStage({
+        secretId: "nope",
+        versionStage: "AWSPENDING",
+        removeFromVersionId: pending.versionId,
+      }),
+      "ResourceNotFoundException",
+      "secretsmanager",
+    );
+    expect((await secrets.describeSecret("db")).versions).toEqual(before);
+  });
+
   it("refuses a name that exists, and unknown secrets, with AWS's errors", async () => {
     await secrets.createSecret({ name: "db", secretString: "x" });
     await expectAwsError(
