@@ -122,7 +122,9 @@ describe("aurora-restore CLI", () => {
           b.io,
         ),
       ).toBe(2);
-      expect(b.stderr()).toContain("--source-snapshot-date must be a date as YYYY-MM-DD (got '2025-02-30')");
+      expect(b.stderr()).toContain(
+        '--source-snapshot-date: "2025-02-30" is not a date in the form YYYY-MM-DD (e.g. 2025-03-14)',
+      );
       const c = buffers();
       expect(
         await runCli([...base, "--target-cluster-id", "qa-db", "--source-snapshot-date", "2025-02-03"], c.io),
@@ -131,6 +133,10 @@ describe("aurora-restore CLI", () => {
       const d = buffers();
       expect(await runCli([...base, "--source-snapshot-date", "2025-02-03"], d.io)).toBe(2);
       expect(d.stderr()).toContain("--target-cluster-id is required");
+      const e = buffers();
+      const badId = ["--target-cluster-id", "staging-db", "--source-snapshot-date", "2025-02-03"];
+      expect(await runCli([...base, ...badId, "--operation-id", "bad id!"], e.io)).toBe(2);
+      expect(e.stderr()).toContain("--operation-id: must be 1-64 letters, digits, - or _");
     });
   });
 

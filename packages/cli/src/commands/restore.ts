@@ -1,22 +1,23 @@
-import { randomUUID } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import { userInfo } from "node:os";
-import { ManualRestoreRequested } from "@aurora-restore/core/events/domain";
 import { targetKeyOf } from "@aurora-restore/core/operation/ids";
 import { PlanValidationError, parsePlanJson } from "@aurora-restore/core/plan/index";
+import { ManualRequestError, parseManualRequest } from "@aurora-restore/core/stages/manual-request";
+import {
+  ManualRestoreRefusedError,
+  requestManualRestore,
+} from "@aurora-restore/local/runtime/manual-restore";
 import { stageTimings, waitForOperation } from "@aurora-restore/local/runtime/operation-progress";
 import { startLocalRuntime } from "@aurora-restore/local/runtime/start-local-runtime";
 import { type Command, UsageError } from "../io";
 import { integerFlag, parseArgs, requiredFlag, stringFlag } from "./parse-args";
 
-/** YYYY-MM-DD that is a real calendar date. */
-export function checkSnapshotDate(text: string): string {
-  const match = /^(\d{4})-(\d{2})-(\d{2})$/.exec(text);
-  const date = match ? new Date(`${text}T00:00:00Z`) : undefined;
-  if (!match || !date || Number.isNaN(date.getTime()) || date.toISOString().slice(0, 10) !== text) {
-    throw new UsageError(`--source-snapshot-date must be a date as YYYY-MM-DD (got '${text}')`);
-  }
-  return text;
+/** The request's field names (target_cluster_id...) as the flags a CLI user typed (--target-cluster-id...). */
+function flagNames(message: string): string {
+  return message.replace(
+    /\b(target_cluster_id|source_snapshot_date|operation_id)\b/g,
+    (field) => `--${field.replaceAll("_", "-")}`,
+  );
 }
 
 export const restoreCommand: Command = {
@@ -42,10 +43,17 @@ export const restoreCommand: Command = {
     });
     const planFile = requiredFlag(parsed, "plan", "the plan file naming the target");
     const targetClusterId = requiredFlag(parsed, "target-cluster-id", "the target cluster to refresh");
-    const sourceSnapshotDate = checkSnapshotDate(requiredFlag(parsed, "source-snapshot-date", "YYYY-MM-DD"));
+    const sourceSnapshotDate = requiredFlag(parsed, "source-snapshot-date", "YYYY-MM-DD");
     const requestedOperationId = stringFlag(parsed, "operation-id");
-    if (requestedOperationId !== undefined && !/^[A-Za-z0-9-]{1,64}$/.test(requestedOperationId)) {
-      throw new UsageError("--operation-id must be 1 to 64 letters, digits or hyphens");
+    // The trigger's own validation, before any server starts; it runs again on the event.
+    try {
+      parseManualRequest(
+        { targetClusterId, sourceSnapshotDate, operationId: requestedOperationId },
+        new Date(),
+      );
+    } catch (error) {
+      if (error instanceof ManualRequestError) throw new UsageError(flagNames(error.message));
+      throw error;
     }
     const timeoutMinutes = integerFlag(parsed, "timeout-minutes", 30, [1, 2880]);
     let plan: ReturnType<typeof parsePlanJson>;
@@ -64,39 +72,22 @@ export const restoreCommand: Command = {
     const runtime = await startLocalRuntime({ stateDir: stringFlag(parsed, "state-dir") });
     try {
       await runtime.registerPlan(plan, planFile);
-      const requestId = randomUUID();
-      // The trigger starts the operation under the request's operation id, so it can be followed directly.
-      const operationId = requestedOperationId ?? `manual-${requestId}`;
-      const entry = ManualRestoreRequested.entry(
-        {
-          operationId,
-          correlationId: requestId,
-          causationId: requestId,
-          occurredAt: new Date().toISOString(),
+      let started: Awaited<ReturnType<typeof requestManualRestore>>;
+      try {
+        started = await requestManualRestore(runtime, {
           targetClusterId,
           sourceSnapshotDate,
+          ...(requestedOperationId === undefined ? {} : { operationId: requestedOperationId }),
           requestedBy: `cli:${userInfo().username}`,
-        },
-        { busName: runtime.busName },
-      );
-      await runtime.depsFor("cli").publisher.putEvents([entry]);
-      io.stderr.write(
-        `Requested a refresh of ${targetClusterId} from the ${sourceSnapshotDate} snapshot (operation ${operationId})\n`,
-      );
-      await runtime.bridge.drain();
-      const started = await runtime.store.get(operationId);
-      if (!started) {
-        const rejected = (await runtime.audit.listByOperation(operationId)).filter(
-          (e) => e.outcome === "rejected",
-        );
-        const reason = rejected.map((e) => String(e.details?.reason ?? e.action)).join("; ");
-        throw new UsageError(
-          `the trigger started no operation for ${targetKeyOf(target)}${reason ? `: ${reason}` : ""}. ` +
-            "See 'aurora-restore local dlq list' and <state>/logs/pipeline.log.",
-          1,
-        );
+        });
+      } catch (error) {
+        if (error instanceof ManualRequestError) throw new UsageError(flagNames(error.message));
+        if (error instanceof ManualRestoreRefusedError) throw new UsageError(flagNames(error.message), 1);
+        throw error;
       }
-      io.stderr.write(`Operation ${started.operationId} started\n`);
+      io.stderr.write(
+        `Requested a refresh of ${targetKeyOf(target)} from the ${sourceSnapshotDate} snapshot: operation ${started.operationId} ${started.outcome === "started" ? "started" : "was already started by this request; following it"}\n`,
+      );
       const final = await waitForOperation(runtime.store, started.operationId, {
         timeoutMs: timeoutMinutes * 60_000,
         onProgress: (event) => {

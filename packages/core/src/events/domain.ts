@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { defineEvent } from "./contract";
-import { clusterRef, endpointRef, snapshotRef, stageName } from "./shapes";
+import { clusterRef, endpointRef, operationTrigger, snapshotRef, stageName } from "./shapes";
 
 /**
  * The pipeline's domain events, each declared once. Stages react to these on the custom bus; the stacks
@@ -29,7 +29,7 @@ export const RestoreRequested = defineEvent({
     planId: z.string().min(1),
     target: clusterRef,
     sourceSnapshot: snapshotRef.extend({ type: z.enum(["automated", "manual"]) }),
-    trigger: z.enum(["snapshot-event", "manual", "reconciler"]),
+    trigger: operationTrigger,
     requestedBy: z.string().min(1),
   },
 });

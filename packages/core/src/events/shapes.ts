@@ -41,3 +41,7 @@ export type StageName = z.infer<typeof stageName>;
 
 /** The stages an operation goes through, in flow order (the watcher serves them all and is left out). */
 export const stagesInFlowOrder: readonly StageName[] = stageName.options.filter((s) => s !== "watcher");
+
+/** What started an operation: the source's snapshot event, a person, the watcher's reconciler or a plan's schedule. */
+export const operationTrigger = z.enum(["snapshot-event", "manual", "reconciler", "schedule"]);
+export type OperationTrigger = z.infer<typeof operationTrigger>;

@@ -18,9 +18,20 @@ export function targetKeyOf(target: {
   return `${target.accountId}/${target.region}/${target.clusterIdentifier}`;
 }
 
+/**
+ * Ten hex characters that stand for the operation in resource names: the digest in a derived `op-<hex>` id,
+ * else a digest of the id. A person's id (`--operation-id refresh-2025-03-14-a`) may hold characters or
+ * hyphens RDS refuses in identifiers, and two such ids may share a prefix: both must still give valid,
+ * distinct names.
+ */
+function shortIdOf(operationId: string): string {
+  const derived = /^op-([0-9a-f]{10})/.exec(operationId)?.[1];
+  return derived ?? createHash("sha256").update(operationId).digest("hex").slice(0, 10);
+}
+
 /** Deterministic names of the resources an operation creates, so a retry finds what it already made. */
 export function resourceNames(operationId: string, targetClusterIdentifier: string) {
-  const short = operationId.replace(/^op-/, "").slice(0, 10);
+  const short = shortIdOf(operationId);
   return {
     shareableSnapshot: `aurora-restore-${short}-share`,
     targetSnapshot: `aurora-restore-${short}-copy`,

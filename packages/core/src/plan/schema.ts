@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { accountId, region } from "../events/shapes";
+import { scheduleExpressionProblem } from "./schedule-expression";
 
 /** Plans configure which targets are refreshed from which source, and how. Validated before any use. */
 
@@ -162,7 +163,11 @@ export const planSchema = z
         }),
         z.strictObject({
           type: z.literal("schedule"),
-          expression: z.string().regex(/^(rate|cron)\(.+\)$/, "rate(...) or cron(...)"),
+          /** EventBridge syntax in UTC: rate(N minute|minutes|hour|hours|day|days) or 6-field cron(...). */
+          expression: z.string().superRefine((text, ctx) => {
+            const problem = scheduleExpressionProblem(text);
+            if (problem) ctx.addIssue({ code: "custom", message: problem });
+          }),
         }),
       ])
       .default({ type: "every-snapshot", snapshotTypes: ["automated", "manual"] }),

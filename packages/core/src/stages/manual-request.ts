@@ -27,11 +27,20 @@ export class ManualRequestError extends Error {
   }
 }
 
-/** The request is well-formed but cannot be served (no such planned target, no snapshot that day). */
+/**
+ * The request is well-formed but cannot be served (no such planned target, no snapshot that day, an operation
+ * id already in use). The message starts with the request field to change.
+ */
 export class ManualRequestRefusedError extends Error {
   override name = "ManualRequestRefused";
   readonly code = "ManualRequestRefused";
   readonly retryable = false;
+  constructor(
+    readonly field: "target_cluster_id" | "source_snapshot_date" | "operation_id",
+    reason: string,
+  ) {
+    super(`${field}: ${reason}`);
+  }
 }
 
 const fieldNames = {
@@ -140,11 +149,13 @@ export function findPlannedTarget(
   if (matches.length === 0) {
     const planned = plans.flatMap((plan) => plan.targets.map((target) => where({ plan, target })));
     throw new ManualRequestRefusedError(
-      `No plan has a target cluster named ${clusterId}. Planned targets: ${planned.join(", ") || "none"}.`,
+      "target_cluster_id",
+      `no plan has a target cluster named ${clusterId}. Planned targets: ${planned.join(", ") || "none"}.`,
     );
   }
   if (matches.length > 1) {
     throw new ManualRequestRefusedError(
+      "target_cluster_id",
       `${clusterId} is a target in more than one place (${matches.map(where).join("; ")}); rename one of them in the plans.`,
     );
   }
@@ -173,8 +184,9 @@ export async function findSourceSnapshotOfDate(
   const dates = [...new Set(usable.map((s) => s.createdAt!.slice(0, 10)))].sort().reverse();
   const source = `${plan.source.clusterIdentifier} (${plan.source.accountId}/${plan.source.region})`;
   throw new ManualRequestRefusedError(
+    "source_snapshot_date",
     dates.length === 0
-      ? `Source cluster ${source} has no available snapshots; take one or wait for the next automated backup.`
-      : `Source cluster ${source} has no available snapshot taken on ${date} (UTC). Dates with snapshots: ${dates.slice(0, 35).join(", ")}.`,
+      ? `source cluster ${source} has no available snapshots; take one or wait for the next automated backup.`
+      : `source cluster ${source} has no available snapshot taken on ${date} (UTC). Dates with snapshots: ${dates.slice(0, 35).join(", ")}.`,
   );
 }

@@ -1,5 +1,5 @@
 import { RestoreRequested } from "../events/domain";
-import type { SnapshotRef, StageName } from "../events/shapes";
+import type { OperationTrigger, SnapshotRef, StageName } from "../events/shapes";
 import { targetKeyOf } from "../operation/ids";
 import { terminalSteps } from "../operation/steps";
 import type { Plan, PlanTarget } from "../plan/schema";
@@ -13,7 +13,7 @@ export interface StartOperationInput {
   plan: Plan;
   target: PlanTarget;
   snapshot: SnapshotRef & { type: "automated" | "manual" };
-  trigger: "snapshot-event" | "manual" | "reconciler";
+  trigger: OperationTrigger;
   requestedBy: string;
   operationId: string;
   correlationId: string;

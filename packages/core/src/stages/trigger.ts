@@ -127,8 +127,9 @@ export async function triggerFromSnapshotEvent(deps: StageDeps, event: RdsEvent)
 
 /**
  * trigger on ManualRestoreRequested: validates the request, finds the planned target and the source snapshot
- * of that date, and starts the operation under the request's operation id. A bad request is audited as
- * rejected and thrown as not retryable.
+ * of that date, and starts the operation under the request's operation id. A bad request (invalid field,
+ * unplanned target, no snapshot that day, an operation id already used for another refresh) and a busy
+ * target are audited as rejected under that id and thrown as not retryable.
  */
 export async function triggerFromManualRequest(
   deps: StageDeps,
@@ -181,6 +182,22 @@ export async function triggerFromManualRequest(
   }
 
   const { plan, target, snapshot } = resolved;
+  // The same request delivered again finds its own operation (a duplicate, below); an id that already names
+  // another refresh must not pass for this one.
+  const existing = await deps.store.get(detail.operationId);
+  if (
+    existing &&
+    (existing.targetKey !== targetKeyOf(target) || existing.sourceSnapshot.arn !== snapshot.arn)
+  ) {
+    throw await refuse(
+      new ManualRequestRefusedError(
+        "operation_id",
+        `${detail.operationId} already names the refresh of ${existing.targetKey} from ${existing.sourceSnapshot.identifier} (${existing.status}); give a new operation_id, or omit it to have one generated.`,
+      ),
+      plan,
+      targetKeyOf(target),
+    );
+  }
   const outcome = await startOperation(deps, {
     plan,
     target,

@@ -14,12 +14,13 @@ import type { Plan } from "../plan/schema";
 import type { OperationInfo } from "../storage/operations";
 import type { StageDeps } from "./deps";
 import { advance, audit, errorCodeOf, errorMessageOf, failOperation, metaFor, publish } from "./kit";
+import { type ScheduleOptions, startScheduledPlans } from "./scheduled-plans";
 import { isPipelineSnapshot, snapshotRefOf, sourceScope } from "./snapshot-refs";
 import { startOperation } from "./start-operation";
 import { type ProbeResult, probe, ResourceFailedError } from "./watch-probes";
 import { expectedSteps, type WatchContext, watchContextOf } from "./watches";
 
-export interface WatcherOptions {
+export interface WatcherOptions extends ScheduleOptions {
   /** Reconcile snapshots created within this many hours (default 24). */
   reconcileWindowHours?: number;
   /** Leave snapshots younger than this to their (up to 5 minutes late) event (default 10). */
@@ -41,7 +42,7 @@ const earlyCheckIds: ReadonlySet<string> = new Set([
 /**
  * watcher (scheduled): RDS has no event for a finished copy and its events are best effort, so each tick
  * describes what operations wait on, fails operations past their deadline, re-announces requests nobody
- * took, and starts operations for snapshots whose event never came.
+ * took, starts operations for snapshots whose event never came, and starts plans whose schedule is due.
  */
 export async function watcherTick(
   deps: StageDeps,
@@ -52,6 +53,7 @@ export async function watcherTick(
   await failOverdueOperations(deps, tick.id);
   await republishStalledRequests(deps, tick.id, options.republishAfterMinutes ?? 5);
   await reconcileSnapshots(deps, tick.id, options);
+  await startScheduledPlans(deps, tick.id, options);
 }
 
 /** watcher on RDS 0170/0005/0172/0171: look at the watches now instead of at the next tick. */

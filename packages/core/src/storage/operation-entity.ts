@@ -1,5 +1,6 @@
 import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { Entity } from "electrodb";
+import { operationTrigger } from "../events/shapes";
 import { operationSteps } from "../operation/steps";
 import { SERVICE } from "./tables";
 
@@ -15,7 +16,7 @@ export function operationEntity(client: DynamoDBDocumentClient, table: string) {
         target: { type: "any", required: true, readOnly: true },
         sourceSnapshot: { type: "any", required: true, readOnly: true },
         trigger: {
-          type: ["snapshot-event", "manual", "reconciler"] as const,
+          type: operationTrigger.options,
           required: true,
           readOnly: true,
         },

@@ -1,5 +1,5 @@
 import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
-import type { ClusterRef, SnapshotRef, StageName } from "../events/shapes";
+import type { ClusterRef, OperationTrigger, SnapshotRef, StageName } from "../events/shapes";
 import { canMove, type OperationStep, stageOfStep, statusOfStep } from "../operation/steps";
 import { targetLockEntity } from "./lock-entity";
 import { operationEntity } from "./operation-entity";
@@ -11,7 +11,7 @@ export interface OperationInfo {
   targetKey: string;
   target: ClusterRef;
   sourceSnapshot: SnapshotRef & { type: "automated" | "manual" };
-  trigger: "snapshot-event" | "manual" | "reconciler";
+  trigger: OperationTrigger;
   requestedBy: string;
   correlationId: string;
   step: OperationStep;
@@ -48,7 +48,7 @@ export class TargetBusyError extends Error {
     readonly activeOperationId: string,
   ) {
     super(
-      `Target ${targetKey} already has an active operation (${activeOperationId}); wait for it to finish or fail it with 'aurora-restore operations fail ${activeOperationId}'`,
+      `Target ${targetKey} already has an active operation (${activeOperationId}); wait for it to finish ('aurora-restore operations show ${activeOperationId}' shows where it stands); the watcher fails it once it passes the plan's deadline`,
     );
   }
 }

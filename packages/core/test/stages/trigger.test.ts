@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { ManualRestoreRequested, RestoreRequested } from "../../src/events/domain";
-import { operationIdFor } from "../../src/operation/ids";
+import { operationIdFor, resourceNames } from "../../src/operation/ids";
 import {
   ManualRequestError,
   ManualRequestRefusedError,
@@ -98,7 +98,7 @@ describe("trigger on RDS snapshot events", () => {
     expect(refused).toBeInstanceOf(TargetsBusyError);
     expect(refused.retryable).toBe(false);
     expect(refused.message).toMatch(
-      /already has an active operation \(op-active\).*operations fail op-active/,
+      /already has an active operation \(op-active\).*operations show op-active/,
     );
 
     const operationId = operationIdFor({ snapshotArn: snapshot.arn, targetKey });
@@ -188,10 +188,41 @@ describe("trigger on manual requests", () => {
       w.deps,
       manualRequest(w, { targetClusterId: "qa-db", sourceSnapshotDate: "2026-03-14" }),
     ).catch((e) => e);
+    expect(error).toMatchObject({ field: "target_cluster_id", retryable: false });
     expect(error.message).toBe(
-      "No plan has a target cluster named qa-db. Planned targets: staging-db (plan staging-refresh, 222222222222/us-east-1).",
+      "target_cluster_id: no plan has a target cluster named qa-db. Planned targets: staging-db (plan staging-refresh, 222222222222/us-east-1).",
     );
     expect(w.cloud.calls).toEqual([]);
+    expect(await w.auditOf("op-manual-1")).toEqual(["trigger:manual-request:rejected"]);
+  });
+
+  test("an operation id already used for another refresh is refused; the same request again is a duplicate", async () => {
+    const w = await createPipelineWorld(backend);
+    w.automatedSnapshot("2026-03-14-03-00", { createdAt: "2026-03-14T03:00:00.000Z" });
+    w.automatedSnapshot("2026-03-13-03-00", { createdAt: "2026-03-13T03:00:00.000Z" });
+    const request = manualRequest(w, { targetClusterId: "staging-db", sourceSnapshotDate: "2026-03-14" });
+    await triggerFromManualRequest(w.deps, request);
+    expect(await triggerFromManualRequest(w.deps, request)).toEqual({
+      outcome: "duplicate",
+      operationId: "op-manual-1",
+    });
+
+    const other = manualRequest(
+      w,
+      { targetClusterId: "staging-db", sourceSnapshotDate: "2026-03-13" },
+      "req-2",
+    );
+    const error = await triggerFromManualRequest(w.deps, other).catch((e) => e);
+    expect(error).toBeInstanceOf(ManualRequestRefusedError);
+    expect(error.message).toMatch(
+      /^operation_id: op-manual-1 already names the refresh of 222222222222\/us-east-1\/staging-db from rds:prod-db-2026-03-14-03-00 \(running\); give a new operation_id/,
+    );
+    expect(w.publisher.delivered(RestoreRequested)).toHaveLength(1);
+    expect(await w.auditOf("op-manual-1")).toEqual([
+      "trigger:start-operation:started",
+      "trigger:start-operation:ignored-duplicate",
+      "trigger:manual-request:rejected",
+    ]);
   });
 
   test("a busy target refuses the manual request too", async () => {
@@ -203,7 +234,27 @@ describe("trigger on manual requests", () => {
       manualRequest(w, { targetClusterId: "staging-db", sourceSnapshotDate: "2026-03-14" }),
     ).catch((e) => e);
     expect(error).toBeInstanceOf(TargetsBusyError);
+    expect(error.message).toContain(`Target ${targetKey} already has an active operation (op-active)`);
     expect(await w.store.get("op-manual-1")).toBeUndefined();
+    expect(await w.auditOf("op-manual-1")).toEqual(["trigger:start-operation:rejected"]);
+  });
+
+  test("a person's operation ids give valid, distinct resource names", () => {
+    const rdsIdentifier = /^[a-zA-Z](?!.*--)[a-zA-Z0-9-]*[a-zA-Z0-9]$/;
+    const a = resourceNames("refresh-2026-03-14-a", "staging-db");
+    const b = resourceNames("refresh-2026-03-14-b", "staging-db");
+    const odd = resourceNames("x-", "staging-db");
+    for (const names of [a, b, odd]) {
+      for (const name of [names.shareableSnapshot, names.targetSnapshot, names.oldCluster]) {
+        expect(name).toMatch(rdsIdentifier);
+      }
+    }
+    expect(a.shareableSnapshot).not.toBe(b.shareableSnapshot);
+    expect(a.oldCluster).not.toBe(b.oldCluster);
+    // Derived ids keep their names (operations already running find what they created).
+    expect(resourceNames("op-0123456789abcdef0123", "staging-db").targetSnapshot).toBe(
+      "aurora-restore-0123456789-copy",
+    );
   });
 });
 

@@ -17,8 +17,14 @@ async function transferLoop(client: pg.Client, seed: number, stop: { requested: 
     const to = ((x >> 8) % accounts) + 1;
     const amount = (x >> 16) % 50;
     await client.query("BEGIN");
-    await client.query("UPDATE accounts SET balance = balance - $1 WHERE id = $2", [amount, from]);
-    await client.query("UPDATE accounts SET balance = balance + $1 WHERE id = $2", [amount, to]);
+    // Rows are locked in id order so the two concurrent loops never deadlock (40P01).
+    const moves = [
+      [from, -amount],
+      [to, amount],
+    ].sort((a, b) => (a[0] ?? 0) - (b[0] ?? 0));
+    for (const [id, delta] of moves) {
+      await client.query("UPDATE accounts SET balance = balance + $1 WHERE id = $2", [delta, id]);
+    }
     await client.query(
       "INSERT INTO transfers(source, target, amount, padding) VALUES ($1, $2, $3, repeat('x', 200))",
       [from, to, amount],
