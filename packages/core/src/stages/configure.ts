@@ -6,7 +6,16 @@ import type { OperationInfo } from "../storage/operations";
 import { claimStep, isRetryable, planTargetOf, type StageEvent, targetScope } from "./claim";
 import { type CredentialSecret, scramVerifier, storeCredentials } from "./credentials";
 import type { StageDeps } from "./deps";
-import { advance, audit, errorCodeOf, errorMessageOf, failOperation, metaFor, publish } from "./kit";
+import {
+  advance,
+  audit,
+  errorCodeOf,
+  errorMessageOf,
+  failOperation,
+  handoffOf,
+  metaFor,
+  publish,
+} from "./kit";
 import { connectOnceAccepted, defaultLoginBackoff, type LoginBackoff } from "./password-wait";
 
 export interface ConfigureOptions {
@@ -73,10 +82,18 @@ export async function configureCluster(
     return;
   }
 
+  const configuredEvent = {
+    ...metaFor(deps, operation, event.id),
+    cluster: event.detail.cluster,
+    endpoint: event.detail.endpoint,
+    masterSecretArn: configured.masterSecretArn,
+    applicationUsers: configured.users,
+  };
   const moved = await advance(deps, operation, {
     to: "configured",
     eventId: event.id,
     action: "configured",
+    handoff: handoffOf(deps, "configured", ClusterConfigured, configuredEvent),
     outputs: {
       masterSecretArn: configured.masterSecretArn,
       applicationUsers: configured.users.map((u) => u.username),
@@ -91,13 +108,7 @@ export async function configureCluster(
     eventId: event.id,
     details: { masterSecretArn: configured.masterSecretArn, users: configured.users.map((u) => u.username) },
   });
-  await publish(deps, ClusterConfigured, {
-    ...metaFor(deps, operation, event.id),
-    cluster: event.detail.cluster,
-    endpoint: event.detail.endpoint,
-    masterSecretArn: configured.masterSecretArn,
-    applicationUsers: configured.users,
-  });
+  await publish(deps, ClusterConfigured, configuredEvent);
 }
 
 async function applyConfiguration(

@@ -7,7 +7,7 @@ import type { AccessScope } from "../ports/location";
 import type { OperationInfo } from "../storage/operations";
 import { claimStep, isRetryable, planTargetOf, type StageEvent, targetScope } from "./claim";
 import type { StageDeps } from "./deps";
-import { audit, failOperation, metaFor, publish } from "./kit";
+import { audit, failOperation, handOff, metaFor } from "./kit";
 import { clusterSnapshotArn } from "./snapshot-refs";
 import { addWatch } from "./watches";
 
@@ -92,7 +92,7 @@ export async function copyOnSnapshotAvailable(
   if (!operation) return;
   try {
     if (plan.kind === "none") {
-      await publish(deps, CopyCompleted, {
+      await handOff(deps, operation, CopyCompleted, {
         ...metaFor(deps, operation, event.id),
         snapshot: detail.snapshot,
       });

@@ -1,11 +1,17 @@
 import type { AnyDomainEventContract, DomainEventInput } from "../events/contract";
 import { RestoreFailed } from "../events/domain";
+import type { EventMetadata } from "../events/metadata";
 import type { StageName } from "../events/shapes";
 import { targetKeyOf } from "../operation/ids";
 import { type OperationStep, stageOfStep } from "../operation/steps";
 import { isAwsCallError } from "../ports/errors";
 import type { AuditOutcome } from "../storage/audit-entity";
-import { type OperationInfo, StaleTransitionError, type TransitionInput } from "../storage/operations";
+import {
+  type OperationHandoff,
+  type OperationInfo,
+  StaleTransitionError,
+  type TransitionInput,
+} from "../storage/operations";
 import type { StageDeps } from "./deps";
 import { pipelineMetrics } from "./metrics";
 
@@ -43,6 +49,58 @@ export async function publish<C extends AnyDomainEventContract>(
       `PutEvents failed for ${contract.detailType}: ${failure?.ErrorCode} ${failure?.ErrorMessage}`,
     );
   }
+}
+
+/**
+ * The outbox entry for `detail`, the event that hands an operation at `step` to the next stage. Pass it to
+ * `advance` (or the store's create) when a transition comes right before the publish; otherwise `handOff`
+ * records it.
+ */
+export function handoffOf<C extends AnyDomainEventContract>(
+  deps: StageDeps,
+  step: OperationStep,
+  contract: C,
+  detail: DomainEventInput<C>,
+): OperationHandoff {
+  // The metadata is made afresh on a republish; only the payload and the original cause are kept.
+  const {
+    operationId: _operationId,
+    correlationId: _correlationId,
+    occurredAt: _occurredAt,
+    causationId,
+    ...rest
+  } = detail as unknown as EventMetadata & Record<string, unknown>;
+  return { step, detailType: contract.detailType, detail: rest, causationId, recordedAt: now(deps) };
+}
+
+/**
+ * Publishes the event that hands `operation` to the next stage, recording it on the operation first (unless
+ * the transition into its step already did), so the watcher can publish it again when this process dies or
+ * PutEvents fails after the transition: a redelivered input would find the operation moved and be ignored.
+ */
+export async function handOff<C extends AnyDomainEventContract>(
+  deps: StageDeps,
+  operation: OperationInfo,
+  contract: C,
+  detail: DomainEventInput<C>,
+): Promise<void> {
+  const { handoff } = operation;
+  if (handoff?.step !== operation.step || handoff.detailType !== contract.detailType) {
+    const recorded = await deps.store.recordHandoff(
+      operation.operationId,
+      { step: operation.step, version: operation.version },
+      handoffOf(deps, operation.step, contract, detail),
+    );
+    // Moved on meanwhile (a deadline failure, say): the next stage ignores the event, so publishing is harmless.
+    if (!recorded) {
+      deps.logger.warn("The operation moved on before its handoff was recorded", {
+        operationId: operation.operationId,
+        step: operation.step,
+        detailType: contract.detailType,
+      });
+    }
+  }
+  await publish(deps, contract, detail);
 }
 
 export async function audit(
@@ -99,6 +157,7 @@ export async function advance(
       outputs: input.outputs,
       error: input.error,
       countAttempt: input.countAttempt,
+      handoff: input.handoff,
     });
     recordStageDurations(deps, operation, moved);
     return moved;
@@ -191,6 +250,9 @@ export async function failOperation(
   });
   deps.metrics.count(pipelineMetrics.failed, 1, { stage });
   deps.logger.error("Operation failed", { operationId: operation.operationId, stage, code, message });
+  // Release first: if the publish fails, a redelivery finds the operation ended and must not leave the
+  // target locked forever.
+  await deps.store.releaseLock(targetKeyOf(operation.target), operation.operationId);
   await publish(deps, RestoreFailed, {
     ...metaFor(deps, operation, eventId),
     planId: operation.planId,
@@ -199,5 +261,4 @@ export async function failOperation(
     errorCode: code,
     message,
   });
-  await deps.store.releaseLock(targetKeyOf(operation.target), operation.operationId);
 }

@@ -7,7 +7,7 @@ import { isAwsCallError } from "../ports/errors";
 import type { OperationInfo } from "../storage/operations";
 import { claimStep, isRetryable, planTargetOf, type StageEvent } from "./claim";
 import type { StageDeps } from "./deps";
-import { audit, failOperation, metaFor, publish } from "./kit";
+import { audit, failOperation, handOff, metaFor } from "./kit";
 import { clusterSnapshotArn, snapshotRefOf, sourceScope } from "./snapshot-refs";
 import { addWatch } from "./watches";
 
@@ -233,7 +233,11 @@ async function announce(
   snapshot: SnapshotRef,
   sharedWith: string[],
 ): Promise<void> {
-  await publish(deps, SnapshotAvailable, { ...metaFor(deps, operation, eventId), snapshot, sharedWith });
+  await handOff(deps, operation, SnapshotAvailable, {
+    ...metaFor(deps, operation, eventId),
+    snapshot,
+    sharedWith,
+  });
   await audit(deps, operation, {
     stage: "prepare",
     action: "snapshot-available",

@@ -5,7 +5,7 @@ import { terminalSteps } from "../operation/steps";
 import type { Plan, PlanTarget } from "../plan/schema";
 import { TargetBusyError } from "../storage/operations";
 import type { StageDeps } from "./deps";
-import { audit, metaFor, now, publish } from "./kit";
+import { audit, handoffOf, metaFor, now, publish } from "./kit";
 import { pipelineMetrics } from "./metrics";
 import { clusterRefOf } from "./snapshot-refs";
 
@@ -76,6 +76,14 @@ export async function startOperation(deps: StageDeps, input: StartOperationInput
     };
   }
 
+  const requested = {
+    ...metaFor(deps, { operationId, correlationId: input.correlationId }, input.causationId),
+    planId: plan.id,
+    target: clusterRefOf(target, target.clusterIdentifier),
+    sourceSnapshot: input.snapshot,
+    trigger: input.trigger,
+    requestedBy: input.requestedBy,
+  };
   const deadline = new Date(deps.clock().getTime() + target.deadlineMinutes * 60_000).toISOString();
   let created: boolean;
   try {
@@ -90,6 +98,7 @@ export async function startOperation(deps: StageDeps, input: StartOperationInput
         requestedBy: input.requestedBy,
         correlationId: input.correlationId,
         deadline,
+        handoff: handoffOf(deps, "requested", RestoreRequested, requested),
       },
       at,
     );
@@ -115,14 +124,7 @@ export async function startOperation(deps: StageDeps, input: StartOperationInput
       deadline,
     },
   });
-  await publish(deps, RestoreRequested, {
-    ...metaFor(deps, { operationId, correlationId: input.correlationId }, input.causationId),
-    planId: plan.id,
-    target: clusterRefOf(target, target.clusterIdentifier),
-    sourceSnapshot: input.snapshot,
-    trigger: input.trigger,
-    requestedBy: input.requestedBy,
-  });
+  await publish(deps, RestoreRequested, requested);
   deps.metrics.count(pipelineMetrics.started, 1, { trigger: input.trigger });
   deps.logger.info("Operation started", { operationId, targetKey, snapshot: input.snapshot.arn });
   return { outcome: "started", operationId };

@@ -4,7 +4,16 @@ import type { OperationInfo } from "../storage/operations";
 import { claimStep, isRetryable, planTargetOf, type StageEvent, targetScope } from "./claim";
 import { readStagedCredentials } from "./credentials";
 import type { StageDeps } from "./deps";
-import { advance, audit, errorCodeOf, errorMessageOf, failOperation, metaFor, publish } from "./kit";
+import {
+  advance,
+  audit,
+  errorCodeOf,
+  errorMessageOf,
+  failOperation,
+  handoffOf,
+  metaFor,
+  publish,
+} from "./kit";
 import { type CheckResult, runCheck } from "./verify-checks";
 
 export class VerificationFailedError extends Error {
@@ -73,18 +82,16 @@ export async function verifyRestore(
     );
     return;
   }
+  const verified = { ...metaFor(deps, operation, event.id), cluster: event.detail.cluster, checks: results };
   const moved = await advance(deps, operation, {
     to: "verified",
     eventId: event.id,
     action: "verified",
     outputs: { checksPassed: results.map((r) => r.name), checksFailed: [] },
+    handoff: handoffOf(deps, "verified", RestoreVerified, verified),
   });
   if (!moved) return;
-  await publish(deps, RestoreVerified, {
-    ...metaFor(deps, operation, event.id),
-    cluster: event.detail.cluster,
-    checks: results,
-  });
+  await publish(deps, RestoreVerified, verified);
 }
 
 async function runVerification(

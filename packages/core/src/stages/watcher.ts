@@ -3,7 +3,6 @@ import {
   ClusterCreated,
   ClusterRenamed,
   CopyCompleted,
-  RestoreRequested,
   SnapshotAvailable,
   SourceSnapshotCopied,
 } from "../events/domain";
@@ -14,19 +13,18 @@ import type { Plan } from "../plan/schema";
 import type { OperationInfo } from "../storage/operations";
 import type { StageDeps } from "./deps";
 import { advance, audit, errorCodeOf, errorMessageOf, failOperation, metaFor, publish } from "./kit";
+import { type HandoffOptions, republishStalledHandoffs } from "./republish-handoffs";
 import { type ScheduleOptions, startScheduledPlans } from "./scheduled-plans";
 import { isPipelineSnapshot, snapshotRefOf, sourceScope } from "./snapshot-refs";
 import { startOperation } from "./start-operation";
 import { type ProbeResult, probe, ResourceFailedError } from "./watch-probes";
 import { expectedSteps, type WatchContext, watchContextOf } from "./watches";
 
-export interface WatcherOptions extends ScheduleOptions {
+export interface WatcherOptions extends ScheduleOptions, HandoffOptions {
   /** Reconcile snapshots created within this many hours (default 24). */
   reconcileWindowHours?: number;
   /** Leave snapshots younger than this to their (up to 5 minutes late) event (default 10). */
   reconcileGraceMinutes?: number;
-  /** Re-publish RestoreRequested for operations left at "requested" this long (default 5). */
-  republishAfterMinutes?: number;
 }
 
 type PendingWatch = Awaited<ReturnType<StageDeps["store"]["pendingWatches"]>>[number];
@@ -41,8 +39,9 @@ const earlyCheckIds: ReadonlySet<string> = new Set([
 
 /**
  * watcher (scheduled): RDS has no event for a finished copy and its events are best effort, so each tick
- * describes what operations wait on, fails operations past their deadline, re-announces requests nobody
- * took, starts operations for snapshots whose event never came, and starts plans whose schedule is due.
+ * describes what operations wait on, fails operations past their deadline, publishes again handoffs nobody
+ * took (republish-handoffs.ts), starts operations for snapshots whose event never came, and starts plans
+ * whose schedule is due.
  */
 export async function watcherTick(
   deps: StageDeps,
@@ -51,7 +50,7 @@ export async function watcherTick(
 ): Promise<void> {
   await checkWatches(deps, tick.id);
   await failOverdueOperations(deps, tick.id);
-  await republishStalledRequests(deps, tick.id, options.republishAfterMinutes ?? 5);
+  await republishStalledHandoffs(deps, tick.id, options);
   await reconcileSnapshots(deps, tick.id, options);
   await startScheduledPlans(deps, tick.id, options);
 }
@@ -239,34 +238,6 @@ export async function failOverdueOperations(deps: StageDeps, causationId: string
       deadlineHints[stage] ?? "See the audit trail, then restore again.",
     );
     deps.metrics.count("OperationsOverdue", 1, { stage });
-  }
-}
-
-/** RestoreRequested may have been lost after the operation was written (publish failed): announce it again. */
-export async function republishStalledRequests(
-  deps: StageDeps,
-  causationId: string,
-  afterMinutes: number,
-): Promise<void> {
-  const cutoff = deps.clock().getTime() - afterMinutes * 60_000;
-  for (const operation of await deps.store.listByStatus("running")) {
-    // createdAt comes from the injected clock (updatedAt is the store's wall clock); at "requested" they agree.
-    if (operation.step !== "requested" || Date.parse(operation.createdAt) > cutoff) continue;
-    await publish(deps, RestoreRequested, {
-      ...metaFor(deps, operation, causationId),
-      planId: operation.planId,
-      target: operation.target,
-      sourceSnapshot: operation.sourceSnapshot,
-      trigger: operation.trigger,
-      requestedBy: operation.requestedBy,
-    });
-    await audit(deps, operation, {
-      stage: "watcher",
-      action: "republish-request",
-      outcome: "succeeded",
-      eventId: causationId,
-      details: { reason: `still at requested after ${afterMinutes} minutes` },
-    });
   }
 }
 

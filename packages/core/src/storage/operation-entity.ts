@@ -31,6 +31,8 @@ export function operationEntity(client: DynamoDBDocumentClient, table: string) {
         /** stage -> attempts */
         attempts: { type: "any", default: () => ({}) },
         error: { type: "any" },
+        /** The event that hands the operation to the next stage (an outbox the watcher re-publishes). */
+        handoff: { type: "any" },
         deadline: { type: "string", required: true },
         version: { type: "number", required: true },
         createdAt: {

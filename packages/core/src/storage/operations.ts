@@ -20,10 +20,30 @@ export interface OperationInfo {
   outputs: Record<string, string | number | boolean | string[]>;
   attempts: Partial<Record<StageName, number>>;
   error?: { stage: StageName; code: string; message: string };
+  /** The last event a stage published to hand the operation on (see OperationHandoff). */
+  handoff?: OperationHandoff;
   deadline: string;
   version: number;
   createdAt: string;
   updatedAt: string;
+}
+
+/**
+ * The outbox entry for the event that hands an operation at `step` to the next stage. Written before the
+ * event is published, so the watcher can publish it again when the process died or PutEvents failed in
+ * between. Events carry no secrets, so neither does this.
+ */
+export interface OperationHandoff {
+  step: OperationStep;
+  detailType: string;
+  /** The event's detail without its metadata (operationId, correlationId, causationId, occurredAt). */
+  detail: Record<string, unknown>;
+  /** The id of the event that caused the handoff (republished events keep it). */
+  causationId: string;
+  recordedAt: string;
+  /** How often the watcher published it again, and when last. */
+  republished?: number;
+  lastRepublishedAt?: string;
 }
 
 /** A transition was refused: the operation is not where the caller expected (duplicate, replay, race). */
@@ -65,6 +85,8 @@ export interface TransitionInput {
   outputs?: OperationInfo["outputs"];
   error?: OperationInfo["error"];
   countAttempt?: boolean;
+  /** Records the event about to be published for the step moved to (in the same conditional write). */
+  handoff?: OperationHandoff;
 }
 
 /** Operations, per-target locks and watches in the state table. */
@@ -157,6 +179,7 @@ export function createOperationStore(client: DynamoDBDocumentClient, table: stri
         outputs: { ...current.outputs, ...(input.outputs ?? {}) },
         version: current.version + 1,
         ...(input.error ? { error: input.error } : {}),
+        ...(input.handoff ? { handoff: input.handoff } : {}),
       };
       try {
         await operations
@@ -177,6 +200,29 @@ export function createOperationStore(client: DynamoDBDocumentClient, table: stri
         );
       }
       return { ...current, ...next } as OperationInfo;
+    },
+
+    /**
+     * Records (or updates) the operation's handoff, only while it is still at the step and version the
+     * caller saw; false when it has moved on. Leaves the version alone: a handoff is bookkeeping, and a
+     * consumer holding this version must still be able to move the operation.
+     */
+    async recordHandoff(
+      operationId: string,
+      at: { step: OperationStep; version: number },
+      handoff: OperationHandoff,
+    ): Promise<boolean> {
+      try {
+        await operations
+          .patch({ operationId })
+          .set({ handoff })
+          .where(({ step, version }, { eq }) => `${eq(step, at.step)} AND ${eq(version, at.version)}`)
+          .go();
+        return true;
+      } catch (error) {
+        if (isConditionFailure(error)) return false;
+        throw error;
+      }
     },
 
     async listByTarget(targetKey: string): Promise<OperationInfo[]> {

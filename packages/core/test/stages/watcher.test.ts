@@ -154,16 +154,19 @@ describe("watcher: deadlines, stalled requests, reconciling", () => {
     expect(await w.store.lockHolder(targetKey)).toBeUndefined();
   });
 
-  test("a request nobody took is announced again after five minutes", async () => {
+  test("a request nobody took is announced again once its handoff stalls (ten minutes)", async () => {
     const w = await createPipelineWorld(backend);
     const [started] = await triggerFromSnapshotEvent(w.deps, snapshotCreatedEvent(w.automatedSnapshot()));
-    await watcherTick(w.deps, { id: "tick-early" });
-    expect(w.publisher.delivered(RestoreRequested)).toHaveLength(1);
     w.clock.advance(minutes(6));
+    await watcherTick(w.deps, { id: "tick-early" });
+    const first = w.publisher.only(RestoreRequested);
+    w.clock.advance(minutes(5));
     await watcherTick(w.deps, { id: "tick-late" });
     const again = w.publisher.delivered(RestoreRequested);
     expect(again).toHaveLength(2);
-    expect(again[1]?.detail).toMatchObject({ operationId: started!.operationId, causationId: "tick-late" });
+    const { occurredAt: _first, ...same } = first.detail;
+    expect(again[1]?.detail).toMatchObject({ ...same, operationId: started!.operationId });
+    expect(await w.auditOf(started!.operationId)).toContain("watcher:republish-handoff:succeeded");
   });
 
   test("a snapshot whose event never came starts its operation once; young and pipeline snapshots are left alone", async () => {

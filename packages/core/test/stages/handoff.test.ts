@@ -1,0 +1,232 @@
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { ClusterAvailable, ClusterConfigured, CopyCompleted, RestoreVerified } from "../../src/events/domain";
+import { AwsCallError } from "../../src/ports/errors";
+import type { EventPublisherPort } from "../../src/ports/events";
+import { configureCluster } from "../../src/stages/configure";
+import { copyOnSnapshotAvailable } from "../../src/stages/copy";
+import type { StageDeps } from "../../src/stages/deps";
+import { republishStalledHandoffs } from "../../src/stages/republish-handoffs";
+import { restoreOnCopyCompleted } from "../../src/stages/restore";
+import { verifyRestore } from "../../src/stages/verify";
+import { watcherTick } from "../../src/stages/watcher";
+import { type DynamoBackend, startDynalite } from "../support/dynalite";
+import {
+  createPipelineWorld,
+  keys,
+  makePlan,
+  type PipelineWorld,
+  sourceLocation,
+} from "../support/pipeline-world";
+import { createWorld, nextHost, targetLocation } from "../support/stage-world-b";
+import { untilSnapshotAvailable } from "./chain";
+
+let backend: DynamoBackend;
+beforeAll(async () => {
+  backend = await startDynalite();
+});
+afterAll(async () => {
+  await backend.stop();
+});
+
+const minutes = (n: number) => n * 60_000;
+
+/** A target in the source's account and region under the snapshot's key: copy publishes CopyCompleted itself. */
+async function noCopyWorld() {
+  const w = await createPipelineWorld(backend, [
+    makePlan({ target: { ...sourceLocation, kmsKeyId: keys.sourceCustomer } }),
+  ]);
+  const snapshot = w.automatedSnapshot("2026-03-14-03-00", { kmsKeyId: keys.sourceCustomer });
+  return { w, ...(await untilSnapshotAvailable(w, snapshot)) };
+}
+
+/** copy moves the operation to copy-completed, then PutEvents fails: CopyCompleted is lost. */
+async function copyLosesItsEvent(w: PipelineWorld, event: Awaited<ReturnType<typeof noCopyWorld>>["event"]) {
+  w.publisher.failNext();
+  await expect(copyOnSnapshotAvailable(w.deps, event)).rejects.toThrow(/PutEvents failed/);
+}
+
+describe("handoffs lost after the transition are published again by the watcher", () => {
+  test("copy: a lost CopyCompleted is republished after the stall time, and restore carries on", async () => {
+    const { w, operationId, event } = await noCopyWorld();
+    await copyLosesItsEvent(w, event);
+
+    const stuck = await w.store.get(operationId);
+    expect(stuck?.step).toBe("copy-completed");
+    expect(stuck?.handoff).toMatchObject({ step: "copy-completed", detailType: CopyCompleted.detailType });
+    expect(stuck?.handoff?.detail).not.toHaveProperty("occurredAt");
+    expect(w.publisher.delivered(CopyCompleted)).toHaveLength(0);
+
+    // Before the stall time nothing is republished.
+    w.clock.advance(minutes(5));
+    await watcherTick(w.deps, { id: "tick-early" });
+    expect(w.publisher.delivered(CopyCompleted)).toHaveLength(0);
+
+    w.clock.advance(minutes(6));
+    await watcherTick(w.deps, { id: "tick-late" });
+    const republished = w.publisher.only(CopyCompleted);
+    expect(republished.detail).toMatchObject({
+      operationId,
+      correlationId: stuck?.correlationId,
+      causationId: event.id,
+      snapshot: event.detail.snapshot,
+    });
+    expect(Date.parse(republished.detail.occurredAt)).toBeGreaterThan(Date.parse(stuck!.handoff!.recordedAt));
+    expect(await w.auditOf(operationId)).toContain("watcher:republish-handoff:succeeded");
+    expect(w.metrics.total("HandoffsRepublished")).toBe(1);
+
+    await restoreOnCopyCompleted(w.deps, republished);
+    expect((await w.store.get(operationId))?.step).toBe("restoring");
+    expect(w.cloud.callsOf("restoreClusterFromSnapshot")).toHaveLength(1);
+
+    // The operation moved on: later ticks have nothing to republish.
+    w.clock.advance(minutes(30));
+    await watcherTick(w.deps, { id: "tick-after" });
+    expect(w.publisher.delivered(CopyCompleted)).toHaveLength(1);
+  });
+
+  test("a republish racing a slow consumer is ignored as a duplicate; republishes stop at the limit", async () => {
+    const { w, operationId, event } = await noCopyWorld();
+    await copyLosesItsEvent(w, event);
+
+    for (const tick of ["tick-1", "tick-2", "tick-3", "tick-4"]) {
+      w.clock.advance(minutes(11));
+      await watcherTick(w.deps, { id: tick }, { handoffRepublishLimit: 2 });
+    }
+    const copies = w.publisher.delivered(CopyCompleted);
+    expect(copies).toHaveLength(2);
+    expect((await w.store.get(operationId))?.handoff?.republished).toBe(2);
+
+    // Both copies reach restore: the first moves the operation, the second finds it moved.
+    await restoreOnCopyCompleted(w.deps, copies[0]!);
+    await restoreOnCopyCompleted(w.deps, copies[1]!);
+    expect((await w.store.get(operationId))?.step).toBe("restoring");
+    expect(w.cloud.callsOf("restoreClusterFromSnapshot")).toHaveLength(1);
+    expect(await w.auditOf(operationId)).toContain("restore:restore-cluster:ignored-duplicate");
+  });
+
+  test("an operation waiting on a watch is left to the watch", async () => {
+    const { w, operationId, event } = await noCopyWorld();
+    await copyLosesItsEvent(w, event);
+    await w.store.addWatch({
+      operationId,
+      watchId: "slow-thing",
+      kind: "cluster-deleted",
+      ...sourceLocation,
+      resource: "something-still-there",
+      context: { publish: "none", atStep: "copy-completed" },
+      createdAt: w.clock.peek().toISOString(),
+    });
+    w.clock.advance(minutes(30));
+    await republishStalledHandoffs(w.deps, "tick-watching");
+    expect(w.publisher.delivered(CopyCompleted)).toHaveLength(0);
+
+    await w.store.removeWatch(operationId, "slow-thing");
+    await republishStalledHandoffs(w.deps, "tick-free");
+    expect(w.publisher.delivered(CopyCompleted)).toHaveLength(1);
+  });
+});
+
+/** World B with a clock the test can move and a publisher that fails when told. */
+async function configureWorld() {
+  const world = await createWorld(backend);
+  let offset = 0;
+  let failuresLeft = 0;
+  const publisher: EventPublisherPort = {
+    putEvents: async (entries) => {
+      if (failuresLeft > 0) {
+        failuresLeft--;
+        throw new AwsCallError("ServiceUnavailable", "PutEvents failed", "events");
+      }
+      return world.publisher.putEvents(entries);
+    },
+  };
+  const deps: StageDeps = {
+    ...world.deps,
+    publisher,
+    clock: () => new Date(world.deps.clock().getTime() + offset),
+  };
+  world.rds.addCluster(targetLocation, "staging-next", ["staging-next-1"], "postgres");
+  world.database.addServer(nextHost, "postgres", "password-from-the-snapshot");
+  world.database.passwordDelayLogins = 0;
+  const operation = await world.seedOperation("cluster-available");
+  const available = world.deliver(ClusterAvailable, {
+    ...world.meta(operation),
+    cluster: { ...targetLocation, clusterIdentifier: "staging-next" },
+    endpoint: { host: nextHost, port: 5432 },
+  });
+  return {
+    world,
+    deps,
+    operation,
+    available,
+    failNext: () => {
+      failuresLeft = 1;
+    },
+    advance: (ms: number) => {
+      offset += ms;
+    },
+  };
+}
+
+describe("configure: a lost ClusterConfigured", () => {
+  test("is republished after the stall time, verify carries on, and a duplicate does nothing twice", async () => {
+    const { world, deps, operation, available, failNext, advance } = await configureWorld();
+    failNext();
+    await expect(configureCluster(deps, available)).rejects.toThrow(/PutEvents failed/);
+    expect(world.publisher.delivered(ClusterConfigured.detailType)).toHaveLength(0);
+
+    // The redelivered ClusterAvailable finds the operation configured and is ignored: it is stuck.
+    await configureCluster(deps, available);
+    const stuck = await world.store.get(operation.operationId);
+    expect(stuck?.step).toBe("configured");
+    expect(stuck?.handoff).toMatchObject({ step: "configured", detailType: ClusterConfigured.detailType });
+    expect(world.publisher.delivered(ClusterConfigured.detailType)).toHaveLength(0);
+    // Events carry secret ARNs, never values: neither does the handoff.
+    for (const password of world.passwords) expect(JSON.stringify(stuck?.handoff)).not.toContain(password);
+
+    advance(minutes(9));
+    await republishStalledHandoffs(deps, "tick-early");
+    expect(world.publisher.delivered(ClusterConfigured.detailType)).toHaveLength(0);
+
+    advance(minutes(2));
+    await republishStalledHandoffs(deps, "tick-late");
+    const [published] = world.publisher.delivered(ClusterConfigured.detailType);
+    expect(published?.detail).toMatchObject({
+      operationId: operation.operationId,
+      causationId: available.id,
+      masterSecretArn: stuck?.outputs.masterSecretArn,
+      endpoint: { host: nextHost, port: 5432 },
+    });
+    const republished = ClusterConfigured.parseEnvelope(published);
+    const entries = await world.audit.listByOperation(operation.operationId);
+    expect(entries).toContainEqual(
+      expect.objectContaining({
+        stage: "watcher",
+        action: "republish-handoff",
+        outcome: "succeeded",
+        eventId: "tick-late",
+      }),
+    );
+
+    world.database.answer = (query) => {
+      if (query.text.includes("to_regclass")) return { rows: [{ present: true }] };
+      if (query.text.startsWith("SELECT count(*)")) return { rows: [{ count: "42" }] };
+      if (query.text.includes("bool_and")) return { rows: [{ bool_and: true }] };
+      return undefined;
+    };
+    await verifyRestore(deps, republished);
+    expect((await world.store.get(operation.operationId))?.step).toBe("verified");
+    const connects = world.database.connects.length;
+
+    // A second copy of the event (another delivery or republish) finds the operation verified: ignored.
+    await verifyRestore(deps, { ...republished, id: "another-delivery" });
+    expect(world.publisher.delivered(RestoreVerified.detailType)).toHaveLength(1);
+    expect(world.database.connects).toHaveLength(connects);
+
+    // verify recorded its own handoff in the transition: RestoreVerified would be republished the same way.
+    expect((await world.store.get(operation.operationId))?.handoff).toMatchObject({
+      step: "verified",
+      detailType: RestoreVerified.detailType,
+    });
+  });
+});
