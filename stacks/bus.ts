@@ -1,3 +1,4 @@
+import { defaultBusPermissions } from "@aurora-restore/functions/shared/deploy/policy-documents";
 import { deploymentNames } from "./names";
 
 /**
@@ -18,12 +19,12 @@ export function createBus(input: {
     description: `Every event of ${names.bus}, for replay (aurora-restore replay)`,
   });
   // EventPermission adds one statement per account instead of replacing the default bus's whole policy.
-  for (const accountId of input.sourceAccountIds) {
-    new aws.cloudwatch.EventPermission(`SourceAccount${accountId}`, {
+  for (const permission of defaultBusPermissions(input.stage, input.sourceAccountIds)) {
+    new aws.cloudwatch.EventPermission(`SourceAccount${permission.principal}`, {
       eventBusName: "default",
-      principal: accountId,
-      action: "events:PutEvents",
-      statementId: `${names.archive}-${accountId}`,
+      principal: permission.principal,
+      action: permission.action,
+      statementId: permission.statementId,
     });
   }
   return bus;

@@ -1,13 +1,13 @@
 import { snapshotCreatedPattern } from "@aurora-restore/core";
+import {
+  forwarderStatements,
+  forwarderTrust,
+  sourceAccessTrust,
+} from "@aurora-restore/functions/shared/deploy/policy-documents";
 import type { ResolvedStage } from "./config";
 import { toSstPermissions } from "./iam";
 import { deploymentNames } from "./names";
-import {
-  forwardingTargetBusArn,
-  sourceAccessPolicy,
-  sourceAccessPrincipals,
-  sourceAccessRoleArn,
-} from "./source-access";
+import { forwardingTargetBusArn, sourceAccessPolicy, sourceAccessRoleArn } from "./source-access";
 
 function policyDocument(statements: ReturnType<typeof toSstPermissions>) {
   return aws.iam.getPolicyDocumentOutput({
@@ -26,22 +26,9 @@ export function sourceStage(stage: ResolvedStage & { kind: "source" }) {
 
   const forwarder = new aws.iam.Role("ForwarderRole", {
     name: names.forwarderRole,
-    assumeRolePolicy: JSON.stringify({
-      Version: "2012-10-17",
-      Statement: [
-        {
-          Effect: "Allow",
-          Principal: { Service: "events.amazonaws.com" },
-          Action: "sts:AssumeRole",
-          Condition: { StringEquals: { "aws:SourceAccount": stage.accountId } },
-        },
-      ],
-    }),
+    assumeRolePolicy: JSON.stringify(forwarderTrust(stage)),
     inlinePolicies: [
-      {
-        name: "forward-to-target-bus",
-        policy: policyDocument([{ actions: ["events:PutEvents"], resources: [targetBus] }]),
-      },
+      { name: "forward-to-target-bus", policy: policyDocument(toSstPermissions(forwarderStatements(stage))) },
     ],
   });
   const rule = new aws.cloudwatch.EventRule("ForwardSnapshotEvents", {
@@ -58,16 +45,7 @@ export function sourceStage(stage: ResolvedStage & { kind: "source" }) {
 
   const access = new aws.iam.Role("SourceAccessRole", {
     name: names.sourceAccessRole,
-    assumeRolePolicy: JSON.stringify({
-      Version: "2012-10-17",
-      Statement: [
-        {
-          Effect: "Allow",
-          Principal: { AWS: sourceAccessPrincipals(stage) },
-          Action: "sts:AssumeRole",
-        },
-      ],
-    }),
+    assumeRolePolicy: JSON.stringify(sourceAccessTrust(stage)),
     inlinePolicies: [
       { name: "planned-snapshots", policy: policyDocument(toSstPermissions(sourceAccessPolicy(stage))) },
     ],

@@ -1,5 +1,6 @@
 import type { StageName } from "@aurora-restore/core";
 import { services } from "@aurora-restore/functions/services";
+import { sourceAccountIdsOf } from "@aurora-restore/functions/shared/deploy/policy-documents";
 import { createBus } from "./bus";
 import type { ResolvedStage } from "./config";
 import { createStageKey } from "./encryption";
@@ -35,9 +36,7 @@ export function targetStage(stage: ResolvedStage & { kind: "target" }) {
     production: stage.production,
     ...(tablesUseCustomerKey ? { customerKeyArn: key.arn } : {}),
   });
-  const sourceAccountIds = [...new Set(stage.planList.map((p) => p.source.accountId))].filter(
-    (id) => id !== stage.accountId,
-  );
+  const sourceAccountIds = sourceAccountIdsOf(stage);
   const bus = createBus({
     stage: stage.stage,
     archiveRetentionDays: stage.archiveRetentionDays,

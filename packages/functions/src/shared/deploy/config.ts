@@ -1,0 +1,205 @@
+import { existsSync, readFileSync } from "node:fs";
+import { dirname, resolve } from "node:path";
+import { accountId, describeIssues, type Plan, parsePlanJson, region } from "@aurora-restore/core";
+import { z } from "zod";
+import { deploymentNames, MAX_STAGE_LENGTH, roleArn } from "./names";
+
+/**
+ * The deployment configuration: which stages exist, in which account and region, and which plans each
+ * deploys. One JSON file (AURORA_RESTORE_DEPLOY_CONFIG, default deploy/aurora-restore.json), validated
+ * here before anything is created; plan files are validated with the plan schema.
+ */
+
+export const DEPLOY_CONFIG_ENV = "AURORA_RESTORE_DEPLOY_CONFIG";
+export const DEFAULT_DEPLOY_CONFIG = "deploy/aurora-restore.json";
+
+const stageName = z
+  .string()
+  .regex(
+    new RegExp(`^[a-z][a-z0-9-]{0,${MAX_STAGE_LENGTH - 1}}$`),
+    `a stage name: lower-case letters, digits and hyphens, at most ${MAX_STAGE_LENGTH}, starting with a letter`,
+  );
+
+const common = {
+  accountId,
+  region,
+  partition: z.enum(["aws", "aws-cn", "aws-us-gov"]).default("aws"),
+  /** Production stages keep their tables and data on removal and turn on deletion protection. */
+  production: z.boolean().default(false),
+  /** Plan files (JSON, see the plan schema), relative to this config file. */
+  plans: z.array(z.string().min(1)).min(1, "list at least one plan file"),
+};
+
+const targetStageSchema = z.strictObject({
+  kind: z.literal("target"),
+  ...common,
+  /** Days the bus archive keeps events for replay; 0 keeps them forever. */
+  archiveRetentionDays: z.number().int().min(0).default(30),
+  /** EventBridge delivery to each function: retries of the hand-off, then the dead-letter queue. */
+  delivery: z
+    .strictObject({
+      maximumRetryAttempts: z.number().int().min(0).max(185).default(185),
+      maximumEventAgeSeconds: z.number().int().min(60).max(86_400).default(86_400),
+    })
+    .default({ maximumRetryAttempts: 185, maximumEventAgeSeconds: 86_400 }),
+  /**
+   * Where the functions that reach the database run. Omit it to use the plans' subnet group and
+   * security groups (all targets must then share one subnet group).
+   */
+  databaseNetwork: z
+    .strictObject({
+      subnetIds: z.array(z.string().regex(/^subnet-[0-9a-f]+$/, "a subnet id (subnet-...)")).min(1),
+      securityGroupIds: z.array(z.string().regex(/^sg-[0-9a-f]+$/, "a security group id (sg-...)")).min(1),
+    })
+    .optional(),
+  /** Lambda runtime: nodejs20.x is deprecated in Lambda. */
+  runtime: z.enum(["nodejs22.x", "nodejs24.x"]).default("nodejs22.x"),
+  /** An address subscribed to the notifications topic (alarms and operation summaries). */
+  alarmEmail: z.email().optional(),
+});
+
+const sourceStageSchema = z.strictObject({
+  kind: z.literal("source"),
+  ...common,
+  /** The target stage whose pipeline reads this account's snapshots. */
+  target: z.strictObject({ stage: stageName, accountId, region }),
+});
+
+const deployConfigSchema = z.strictObject({
+  stages: z
+    .record(z.string(), z.discriminatedUnion("kind", [targetStageSchema, sourceStageSchema]))
+    .superRefine((stages, ctx) => {
+      if (Object.keys(stages).length === 0)
+        ctx.addIssue({ code: "custom", message: "declare at least one stage" });
+      for (const name of Object.keys(stages)) {
+        const checked = stageName.safeParse(name);
+        if (!checked.success) {
+          ctx.addIssue({
+            code: "custom",
+            path: [name],
+            message: checked.error.issues[0]?.message ?? "invalid",
+          });
+        }
+      }
+    }),
+});
+
+export type DeployConfig = z.output<typeof deployConfigSchema>;
+export type TargetStageConfig = z.output<typeof targetStageSchema>;
+export type SourceStageConfig = z.output<typeof sourceStageSchema>;
+
+export type ResolvedStage =
+  | (TargetStageConfig & { stage: string; planList: Plan[] })
+  | (SourceStageConfig & { stage: string; planList: Plan[] });
+
+export class DeployConfigError extends Error {
+  override name = "DeployConfigError";
+}
+
+export function deployConfigPath(env: Record<string, string | undefined>, cwd: string): string {
+  return resolve(cwd, env[DEPLOY_CONFIG_ENV] || DEFAULT_DEPLOY_CONFIG);
+}
+
+export function parseDeployConfig(text: string, origin: string): DeployConfig {
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch (error) {
+    throw new DeployConfigError(`${origin} is not valid JSON (${(error as Error).message})`);
+  }
+  const result = deployConfigSchema.safeParse(data);
+  if (!result.success) {
+    const lines = describeIssues(result.error).map((issue) => `  - ${issue.path}: ${issue.message}`);
+    throw new DeployConfigError(`${origin} is not a valid deploy configuration:\n${lines.join("\n")}`);
+  }
+  return result.data;
+}
+
+export function readDeployConfig(path: string): DeployConfig {
+  if (!existsSync(path)) {
+    throw new DeployConfigError(
+      `No deploy configuration at ${path}: copy deploy/aurora-restore.example.json to ${DEFAULT_DEPLOY_CONFIG} ` +
+        `and fill in your accounts, or point ${DEPLOY_CONFIG_ENV} at your file.`,
+    );
+  }
+  return parseDeployConfig(readFileSync(path, "utf8"), path);
+}
+
+/** One stage of the configuration with its plan files read and validated, and cross-checked. */
+export function resolveStage(config: DeployConfig, stage: string, configPath: string): ResolvedStage {
+  const stageConfig = config.stages[stage];
+  if (!stageConfig) {
+    throw new DeployConfigError(
+      `Stage "${stage}" is not in ${configPath}; it declares: ${Object.keys(config.stages).join(", ")}. ` +
+        "Add it under stages, or deploy one of those with --stage.",
+    );
+  }
+  const base = dirname(configPath);
+  const planList = stageConfig.plans.map((file) => {
+    const path = resolve(base, file);
+    if (!existsSync(path)) {
+      throw new DeployConfigError(`Stage "${stage}" lists plan ${file}, but ${path} does not exist.`);
+    }
+    return parsePlanJson(readFileSync(path, "utf8"), path);
+  });
+  const resolved = { ...stageConfig, stage, planList } as ResolvedStage;
+  const problems = resolved.kind === "target" ? targetProblems(resolved) : sourceProblems(resolved);
+  if (problems.length > 0) {
+    throw new DeployConfigError(
+      `Stage "${stage}" in ${configPath} cannot be deployed:\n${problems.map((p) => `  - ${p}`).join("\n")}`,
+    );
+  }
+  return resolved;
+}
+
+function targetProblems(stage: ResolvedStage & { kind: "target" }): string[] {
+  const problems: string[] = [];
+  const ids = stage.planList.map((plan) => plan.id);
+  const duplicate = ids.find((id, i) => ids.indexOf(id) !== i);
+  if (duplicate) problems.push(`plan id ${duplicate} appears twice: plan ids must be unique`);
+  for (const plan of stage.planList) {
+    plan.targets.forEach((target, i) => {
+      if (target.accountId !== stage.accountId || target.region !== stage.region) {
+        problems.push(
+          `plan ${plan.id} targets[${i}] is in ${target.accountId}/${target.region}, but the pipeline runs in ` +
+            `${stage.accountId}/${stage.region} and must reach the database: deploy a target stage there`,
+        );
+      }
+    });
+    const sameAccount = plan.source.accountId === stage.accountId;
+    if (!sameAccount && !plan.source.roleArn) {
+      problems.push(
+        `plan ${plan.id}: the source is in account ${plan.source.accountId}; set source.roleArn to the role ` +
+          "a source stage creates there (see README, Deploy to AWS)",
+      );
+    }
+  }
+  return problems;
+}
+
+function sourceProblems(stage: ResolvedStage & { kind: "source" }): string[] {
+  const accessRole = roleArn(stage, deploymentNames(stage.stage).sourceAccessRole);
+  return stage.planList.flatMap((plan) => {
+    const problems: string[] = [];
+    if (plan.source.accountId !== stage.accountId || plan.source.region !== stage.region) {
+      problems.push(
+        `plan ${plan.id} has its source in ${plan.source.accountId}/${plan.source.region}, not in this stage's ` +
+          `${stage.accountId}/${stage.region}: list it in the source stage of that account and region`,
+      );
+    }
+    if (plan.source.roleArn && plan.source.roleArn !== accessRole) {
+      problems.push(`plan ${plan.id}: source.roleArn must be ${accessRole}, the role this stage creates`);
+    }
+    return problems;
+  });
+}
+
+/** Reads the configuration and resolves one stage: what `sst.config.ts` calls. */
+export function loadStage(
+  stage: string,
+  env: Record<string, string | undefined>,
+  cwd: string,
+): ResolvedStage {
+  const path = deployConfigPath(env, cwd);
+  return resolveStage(readDeployConfig(path), stage, path);
+}
