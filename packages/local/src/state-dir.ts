@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { chmod, mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
+import { chmod, mkdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
 
 /** Environment variable that moves the local state folder (clusters, keys, secrets, messages). */
@@ -17,6 +17,50 @@ export function resolveStateDir(
   const fromEnv = (options.env ?? process.env)[stateDirEnvVar];
   const chosen = options.stateDir ?? (fromEnv && fromEnv.trim() !== "" ? fromEnv : defaultStateDirName);
   return resolve(cwd, chosen);
+}
+
+/** A state folder that cannot be used as asked: missing where it must exist, or not a folder. */
+export class StateDirError extends Error {
+  override name = "StateDirError";
+  constructor(
+    message: string,
+    readonly stateDir: string,
+  ) {
+    super(message);
+  }
+}
+
+async function kindOf(path: string): Promise<"missing" | "directory" | "other"> {
+  try {
+    return (await stat(path)).isDirectory() ? "directory" : "other";
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return "missing";
+    throw error;
+  }
+}
+
+/** For commands that only read state: the folder must exist, and nothing is created (a typo stays a typo). */
+export async function requireExistingStateDir(stateDir: string): Promise<void> {
+  const kind = await kindOf(stateDir);
+  if (kind === "missing") throw new StateDirError(`the state folder ${stateDir} does not exist`, stateDir);
+  if (kind === "other") throw new StateDirError(`the state folder ${stateDir} is not a folder`, stateDir);
+}
+
+/**
+ * For commands that create state: the folder may be new, but its parent must already exist, so a mistyped
+ * path is refused rather than created along with every missing ancestor.
+ */
+export async function requireCreatableStateDir(stateDir: string): Promise<void> {
+  const kind = await kindOf(stateDir);
+  if (kind === "directory") return;
+  if (kind === "other") throw new StateDirError(`the state folder ${stateDir} is not a folder`, stateDir);
+  const parent = dirname(stateDir);
+  if ((await kindOf(parent)) !== "directory") {
+    throw new StateDirError(
+      `cannot create the state folder ${stateDir}: its parent ${parent} does not exist (a typo?)`,
+      stateDir,
+    );
+  }
 }
 
 /**

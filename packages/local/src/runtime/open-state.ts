@@ -4,8 +4,8 @@ import {
   type OperationInfo,
   type OperationStore,
 } from "@aurora-restore/core/storage/operations";
-import { resolveStateDir } from "../state-dir";
-import { startLocalDynamo } from "./local-dynamo";
+import { requireExistingStateDir, resolveStateDir } from "../state-dir";
+import { openLocalDynamoForReading } from "./local-dynamo";
 
 export interface LocalState {
   stateDir: string;
@@ -14,10 +14,15 @@ export interface LocalState {
   close(): Promise<void>;
 }
 
-/** Just the state and audit tables of a state folder, for commands that read them (no servers started). */
+/**
+ * Just the state and audit tables of a state folder, for commands that read them (no servers started). The
+ * folder must exist (StateDirError otherwise; nothing is created); while a runtime holds it, its tables are
+ * read through that runtime (StateFolderBusyError if they cannot be).
+ */
 export async function openLocalState(options: { stateDir?: string } = {}): Promise<LocalState> {
   const stateDir = resolveStateDir({ stateDir: options.stateDir });
-  const dynamo = await startLocalDynamo({ stateDir });
+  await requireExistingStateDir(stateDir);
+  const dynamo = await openLocalDynamoForReading({ stateDir });
   return {
     stateDir,
     store: createOperationStore(dynamo.client, dynamo.tables.state),
