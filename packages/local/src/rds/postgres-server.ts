@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pg from "pg";
 import { chownTree, currentOsUser, run, type ServerAccount } from "./processes";
+import { guardServer, type ServerGuard } from "./server-guard";
 import type { TlsFiles } from "./tls";
 
 export interface PostgresBinaries {
@@ -53,11 +54,13 @@ export interface PostgresServerOptions {
 /**
  * One PostgreSQL server (a local "cluster"): TLS only over TCP with scram-sha-256, plus a private Unix socket
  * (peer authentication, this OS user mapped to the master user) that the local RDS uses for its own work, such
- * as backups and password changes, without knowing the master password. Started with `pg_ctl`, so the server
- * outlives a crash of this process; `stop()` shuts it down with `pg_ctl stop -m fast`.
+ * as backups and password changes, without knowing the master password. Started with `pg_ctl`; a watchdog
+ * stops it if this process ends without `stop()` (which shuts it down with `pg_ctl stop -m fast`).
  */
 export class PostgresServer {
   #socketDir: string | undefined;
+  /** Stops the server if this process dies without stopping it (see server-guard.ts). */
+  #guard: ServerGuard | undefined;
   #port: number | undefined;
 
   constructor(readonly options: PostgresServerOptions) {}
@@ -140,11 +143,15 @@ export class PostgresServer {
       );
     }
     this.#port = port;
+    await this.#guard?.release();
+    this.#guard = await guardServer(dataDir);
   }
 
   /** Clean shutdown (`pg_ctl stop -m fast`); does nothing when the server is not running. */
   async stop(): Promise<void> {
     if (await this.isRunning()) await this.#pgCtlStop();
+    await this.#guard?.release();
+    this.#guard = undefined;
     if (this.#socketDir) await rm(this.#socketDir, { recursive: true, force: true });
     this.#socketDir = undefined;
     this.#port = undefined;

@@ -5,6 +5,7 @@ import { ensurePrivateDir } from "../state-dir";
 import { freePort, loadPostgresBinaries, type PostgresBinaries, PostgresServer } from "./postgres-server";
 import { allowTraversal, chownTree, resolveServerAccount, type ServerAccount } from "./processes";
 import type { ClusterRecord } from "./registry";
+import { stopOrphanServers } from "./server-guard";
 import { ensureLocalCa, type TlsFiles, tlsFiles } from "./tls";
 
 interface Environment {
@@ -59,6 +60,8 @@ export class ServerFleet {
       const rds = await ensurePrivateDir(this.stateDir, "rds");
       await ensurePrivateDir(rds, "tls");
       await ensurePrivateDir(rds, "clusters");
+      // Servers a dead process left running (its watchdog did not get to them) are stopped; running() restarts.
+      await stopOrphanServers(join(rds, "clusters"));
       await this.#allowServerTraversal(account);
       const tls = await ensureLocalCa(this.tlsDir, account);
       return { account, binaries: await loadPostgresBinaries(), tls };
