@@ -22,3 +22,34 @@ export interface Command {
   usage: string;
   run(args: string[], io: CliIo): Promise<number>;
 }
+
+const hex = (char: string) => `\\u${char.charCodeAt(0).toString(16).padStart(4, "0")}`;
+
+/**
+ * User-controlled text (arguments, file names, plan keys, ids) made safe to print: every C0 control
+ * character (newline and tab included), DEL and every C1 control character becomes a JSON-style escape
+ * (`\u001b`), so typed or stored text can neither drive the terminal nor fake extra lines.
+ */
+export function escapeControl(text: string): string {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point
+  return text.replace(/[\u0000-\u001f\u007f-\u009f]/g, hex);
+}
+
+/**
+ * What every write of the CLI goes through (see safeIo): the same escapes, except for the line feeds and
+ * tabs the CLI writes itself. JSON-style escapes keep `--json` output valid: JSON.stringify already escapes
+ * C0 characters inside strings, and a C1 character can only appear inside a string, where `\u0085` is the
+ * same character to a JSON parser.
+ */
+export function escapeForTerminal(text: string): string {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point
+  return text.replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g, hex);
+}
+
+/** The CLI's streams with every chunk passed through escapeForTerminal. */
+export function safeIo(io: CliIo): CliIo {
+  return {
+    stdout: { write: (chunk: string) => io.stdout.write(escapeForTerminal(String(chunk))) },
+    stderr: { write: (chunk: string) => io.stderr.write(escapeForTerminal(String(chunk))) },
+  };
+}

@@ -1,6 +1,8 @@
 import { openLocalState } from "@aurora-restore/local/runtime/open-state";
-import { type Command, UsageError } from "../io";
-import { parseArgs, stringFlag } from "./parse-args";
+import { type Command, escapeControl, UsageError } from "../io";
+import { onStopSignal } from "../stop-signals";
+import { parseArgs } from "./parse-args";
+import { existingStateDir } from "./state-dir-option";
 
 export const auditCommand: Command = {
   path: ["audit"],
@@ -10,13 +12,17 @@ export const auditCommand: Command = {
     const parsed = parseArgs(args, { values: ["state-dir"], booleans: ["json"] });
     const [operationId, extra] = parsed.positionals;
     if (!operationId || extra) throw new UsageError("give exactly one operation id (see 'operations list')");
-    const state = await openLocalState({ stateDir: stringFlag(parsed, "state-dir") });
+    const state = await openLocalState({ stateDir: await existingStateDir(parsed) });
+    const removeStopper = onStopSignal(() => state.close().then(() => undefined));
     try {
       const trail = (await state.audit.listByOperation(operationId)).sort((a, b) =>
         a.entryId.localeCompare(b.entryId),
       );
       if (trail.length === 0) {
-        throw new UsageError(`no audit entries for ${operationId} in ${state.stateDir}`, 1);
+        throw new UsageError(
+          `no audit entries for ${escapeControl(operationId)} in ${escapeControl(state.stateDir)}`,
+          1,
+        );
       }
       if (parsed.flags.has("json")) {
         io.stdout.write(`${JSON.stringify(trail, null, 2)}\n`);
@@ -32,6 +38,7 @@ export const auditCommand: Command = {
       return 0;
     } finally {
       await state.close();
+      removeStopper();
     }
   },
 };

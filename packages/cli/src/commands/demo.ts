@@ -2,7 +2,9 @@ import { formatSummary } from "@aurora-restore/local/demo/demo-result";
 import { runDemoOn } from "@aurora-restore/local/demo/run-demo";
 import { type LocalRuntime, startLocalRuntime } from "@aurora-restore/local/runtime/start-local-runtime";
 import type { Command } from "../io";
-import { integerFlag, parseArgs, stringFlag } from "./parse-args";
+import { onStopSignal } from "../stop-signals";
+import { integerFlag, parseArgs } from "./parse-args";
+import { creatableStateDir } from "./state-dir-option";
 
 export const demoCommand: Command = {
   path: ["demo"],
@@ -19,33 +21,25 @@ export const demoCommand: Command = {
   async run(args, io) {
     const parsed = parseArgs(args, { values: ["rows", "state-dir"], booleans: ["json", "verbose", "exit"] });
     const rows = integerFlag(parsed, "rows", 200, [1, 1_000_000]);
+    const stateDir = await creatableStateDir(parsed);
     const controller = new AbortController();
     let runtime: LocalRuntime | undefined;
-    let firstInterrupt: number | undefined;
     let waiting = false;
-    const onSignal = (signal: NodeJS.Signals) => {
-      // Under `npm start` one Ctrl-C reaches this process twice (from the terminal and relayed by the
-      // runners above it): only a second press, a moment later, forces the exit.
-      if (firstInterrupt !== undefined) {
-        if (Date.now() - firstInterrupt > 1_000) process.exit(130);
-        return;
-      }
-      firstInterrupt = Date.now();
-      io.stderr.write(`\n${signal}: stopping every local server (press Ctrl-C again to force)\n`);
+    // Ctrl-C, SIGTERM or SIGHUP: abort the demo and stop every server, then exit 128+n (stop-signals.ts).
+    // While waiting after a finished demo, the normal path stops the servers and exits 0.
+    const removeStopper = onStopSignal(async () => {
       controller.abort();
-      // While waiting after a finished demo, the normal path stops the servers and exits 0.
-      if (waiting) return;
-      void runtime?.stop().finally(() => process.exit(130));
-    };
-    process.on("SIGINT", onSignal);
-    process.on("SIGTERM", onSignal);
+      if (waiting) return "handled";
+      await runtime?.stop();
+      return undefined;
+    });
     // Some writers (SNS's console announcement) give lines without their newline.
     const stderrLines = {
       write: (line: string) => io.stderr.write(line.endsWith("\n") ? line : `${line}\n`),
     };
     try {
       runtime = await startLocalRuntime({
-        ...(stringFlag(parsed, "state-dir") ? { stateDir: stringFlag(parsed, "state-dir") } : {}),
+        stateDir,
         console: stderrLines,
         ...(parsed.flags.has("verbose") ? { log: stderrLines } : {}),
       });
@@ -54,7 +48,7 @@ export const demoCommand: Command = {
       else io.stdout.write(formatSummary(result));
       // At a terminal, keep the clusters up so the psql command above works; Ctrl-C stops everything.
       const stay = !parsed.flags.has("json") && !parsed.flags.has("exit") && process.stdin.isTTY === true;
-      if (stay && result.status === "succeeded") {
+      if (stay && result.status === "succeeded" && !controller.signal.aborted) {
         waiting = true;
         io.stderr.write(
           "The clusters stay up so you can connect now; press Ctrl-C to stop them (or pass --exit).\n",
@@ -64,8 +58,7 @@ export const demoCommand: Command = {
       return result.status === "succeeded" ? 0 : 1;
     } finally {
       await runtime?.stop();
-      process.off("SIGINT", onSignal);
-      process.off("SIGTERM", onSignal);
+      removeStopper();
     }
   },
 };

@@ -1,8 +1,9 @@
 import { LocalEventBridge } from "@aurora-restore/local/eventbridge/index";
 import { startLocalRuntime } from "@aurora-restore/local/runtime/start-local-runtime";
-import { resolveStateDir } from "@aurora-restore/local/state-dir";
 import type { Command } from "../io";
-import { parseArgs, stringFlag } from "./parse-args";
+import { onStopSignal } from "../stop-signals";
+import { parseArgs } from "./parse-args";
+import { existingStateDir } from "./state-dir-option";
 
 export const localDlqListCommand: Command = {
   path: ["local", "dlq", "list"],
@@ -10,7 +11,7 @@ export const localDlqListCommand: Command = {
   usage: "Usage: aurora-restore local dlq list [--json] [--state-dir DIR]",
   async run(args, io) {
     const parsed = parseArgs(args, { values: ["state-dir"], booleans: ["json"] });
-    const stateDir = resolveStateDir({ stateDir: stringFlag(parsed, "state-dir") });
+    const stateDir = await existingStateDir(parsed);
     const messages = new LocalEventBridge({ stateDir }).listDeadLetters();
     if (parsed.flags.has("json")) {
       io.stdout.write(`${JSON.stringify(messages, null, 2)}\n`);
@@ -37,7 +38,9 @@ export const localDlqRedriveCommand: Command = {
   async run(args, io) {
     const parsed = parseArgs(args, { values: ["state-dir"] });
     // The rules live in the running pipeline: start it, re-drive, let the work settle, stop.
-    const runtime = await startLocalRuntime({ stateDir: stringFlag(parsed, "state-dir") });
+    const stateDir = await existingStateDir(parsed);
+    const runtime = await startLocalRuntime({ stateDir });
+    const removeStopper = onStopSignal(() => runtime.stop().then(() => undefined));
     try {
       const ids = parsed.positionals.length > 0 ? { messageIds: parsed.positionals } : {};
       const result = runtime.bridge.redriveDeadLetters(ids);
@@ -51,6 +54,7 @@ export const localDlqRedriveCommand: Command = {
       return result.skipped.length > 0 ? 1 : 0;
     } finally {
       await runtime.stop();
+      removeStopper();
     }
   },
 };

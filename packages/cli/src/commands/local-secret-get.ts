@@ -2,9 +2,9 @@ import { isAwsCallError } from "@aurora-restore/core/ports/index";
 import { LocalKms } from "@aurora-restore/local/kms/local-kms";
 import { localPipelineLocation } from "@aurora-restore/local/runtime/start-local-runtime";
 import { LocalSecretsManager } from "@aurora-restore/local/secrets/local-secrets";
-import { resolveStateDir } from "@aurora-restore/local/state-dir";
-import { type Command, UsageError } from "../io";
+import { type Command, escapeControl, UsageError } from "../io";
 import { parseArgs, stringFlag } from "./parse-args";
+import { existingStateDir } from "./state-dir-option";
 
 /**
  * The one command that prints a secret value, as `aws secretsmanager get-secret-value` does: reading a
@@ -31,7 +31,7 @@ export const localSecretGetCommand: Command = {
       accountId: stringFlag(parsed, "account") ?? arnPart(name, 4) ?? localPipelineLocation.accountId,
       region: stringFlag(parsed, "region") ?? arnPart(name, 3) ?? localPipelineLocation.region,
     };
-    const stateDir = resolveStateDir({ stateDir: stringFlag(parsed, "state-dir") });
+    const stateDir = await existingStateDir(parsed);
     const kms = new LocalKms({ stateDir });
     const secrets = new LocalSecretsManager({ stateDir, kms }).port(location);
     try {
@@ -50,7 +50,9 @@ export const localSecretGetCommand: Command = {
     } catch (error) {
       if (isAwsCallError(error)) {
         throw new UsageError(
-          `${error.message} (looked in account ${location.accountId}, ${location.region}, state ${stateDir}; use --account/--region)`,
+          escapeControl(
+            `${error.message} (looked in account ${location.accountId}, ${location.region}, state ${stateDir}; use --account/--region)`,
+          ),
           1,
         );
       }
@@ -68,12 +70,14 @@ function readField(secretString: string, field: string, name: string): string {
   try {
     data = JSON.parse(secretString);
   } catch {
-    throw new UsageError(`secret ${name} is not JSON; drop --field to print it whole`, 1);
+    throw new UsageError(`secret ${escapeControl(name)} is not JSON; drop --field to print it whole`, 1);
   }
   const value = (data as Record<string, unknown>)[field];
   if (value === undefined) {
     throw new UsageError(
-      `secret ${name} has no field '${field}' (fields: ${Object.keys(data as object).join(", ")})`,
+      escapeControl(
+        `secret ${name} has no field '${field}' (fields: ${Object.keys(data as object).join(", ")})`,
+      ),
       1,
     );
   }

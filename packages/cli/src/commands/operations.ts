@@ -1,7 +1,9 @@
 import { listAllOperations, openLocalState } from "@aurora-restore/local/runtime/open-state";
 import { stageTimings } from "@aurora-restore/local/runtime/operation-progress";
-import { type Command, UsageError } from "../io";
+import { type Command, escapeControl, UsageError } from "../io";
+import { onStopSignal } from "../stop-signals";
 import { parseArgs, stringFlag } from "./parse-args";
+import { existingStateDir } from "./state-dir-option";
 
 export const operationsListCommand: Command = {
   path: ["operations", "list"],
@@ -12,9 +14,10 @@ export const operationsListCommand: Command = {
     const parsed = parseArgs(args, { values: ["status", "state-dir"], booleans: ["json"] });
     const status = stringFlag(parsed, "status");
     if (status && !["running", "succeeded", "failed"].includes(status)) {
-      throw new UsageError(`--status must be running, succeeded or failed (got '${status}')`);
+      throw new UsageError(`--status must be running, succeeded or failed (got '${escapeControl(status)}')`);
     }
-    const state = await openLocalState({ stateDir: stringFlag(parsed, "state-dir") });
+    const state = await openLocalState({ stateDir: await existingStateDir(parsed) });
+    const removeStopper = onStopSignal(() => state.close().then(() => undefined));
     try {
       const all = await listAllOperations(state.store);
       const operations = status ? all.filter((o) => o.status === status) : all;
@@ -34,6 +37,7 @@ export const operationsListCommand: Command = {
       return 0;
     } finally {
       await state.close();
+      removeStopper();
     }
   },
 };
@@ -46,12 +50,13 @@ export const operationsShowCommand: Command = {
     const parsed = parseArgs(args, { values: ["state-dir"], booleans: ["json"] });
     const [operationId, extra] = parsed.positionals;
     if (!operationId || extra) throw new UsageError("give exactly one operation id (see 'operations list')");
-    const state = await openLocalState({ stateDir: stringFlag(parsed, "state-dir") });
+    const state = await openLocalState({ stateDir: await existingStateDir(parsed) });
+    const removeStopper = onStopSignal(() => state.close().then(() => undefined));
     try {
       const operation = await state.store.get(operationId);
       if (!operation) {
         throw new UsageError(
-          `no operation ${operationId} in ${state.stateDir} (see 'aurora-restore operations list')`,
+          `no operation ${escapeControl(operationId)} in ${escapeControl(state.stateDir)} (see 'aurora-restore operations list')`,
           1,
         );
       }
@@ -89,6 +94,7 @@ export const operationsShowCommand: Command = {
       return 0;
     } finally {
       await state.close();
+      removeStopper();
     }
   },
 };

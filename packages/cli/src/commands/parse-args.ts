@@ -1,4 +1,4 @@
-import { UsageError } from "../io";
+import { escapeControl, UsageError } from "../io";
 
 export interface ParsedArgs {
   positionals: string[];
@@ -25,18 +25,19 @@ export function parseArgs(
     }
     const eq = arg.indexOf("=");
     const name = arg.slice(2, eq === -1 ? undefined : eq);
+    const shown = escapeControl(name);
     if (booleans.has(name)) {
-      if (eq !== -1) throw new UsageError(`--${name} takes no value`);
+      if (eq !== -1) throw new UsageError(`--${shown} takes no value`);
       flags.set(name, true);
     } else if (values.has(name)) {
       const value = eq === -1 ? args[++i] : arg.slice(eq + 1);
       if (value === undefined || (eq === -1 && value.startsWith("--"))) {
-        throw new UsageError(`--${name} needs a value`);
+        throw new UsageError(`--${shown} needs a value`);
       }
       flags.set(name, value);
     } else {
       const known = [...values, ...booleans].map((n) => `--${n}`).join(", ");
-      throw new UsageError(`unknown option --${name}${known ? ` (known: ${known})` : ""}`);
+      throw new UsageError(`unknown option --${shown}${known ? ` (known: ${known})` : ""}`);
     }
   }
   return { positionals, flags };
@@ -63,7 +64,9 @@ export function integerFlag(
   if (text === undefined) return fallback;
   const value = Number(text);
   if (!Number.isInteger(value) || value < range[0] || value > range[1]) {
-    throw new UsageError(`--${name} must be a whole number from ${range[0]} to ${range[1]} (got '${text}')`);
+    throw new UsageError(
+      `--${name} must be a whole number from ${range[0]} to ${range[1]} (got '${escapeControl(text)}')`,
+    );
   }
   return value;
 }

@@ -1,7 +1,16 @@
 import { readFile } from "node:fs/promises";
 import { PlanValidationError, parsePlanJson } from "@aurora-restore/core/plan/index";
-import { type Command, UsageError } from "../io";
+import { type Command, escapeControl, UsageError } from "../io";
 import { parseArgs } from "./parse-args";
+
+/**
+ * A PlanValidationError's message, one line per issue, with each piece escaped: field names come from the
+ * file, so a key cannot drive the terminal or fake a line.
+ */
+export function describePlanErrors(error: PlanValidationError): string {
+  const lines = error.issues.map((i) => `  - ${escapeControl(i.path)}: ${escapeControl(i.message)}`);
+  return `${escapeControl(error.origin)} is not a valid plan:\n${lines.join("\n")}`;
+}
 
 export const planValidateCommand: Command = {
   path: ["plan", "validate"],
@@ -22,7 +31,7 @@ export const planValidateCommand: Command = {
       text = await readFile(file, "utf8");
     } catch (error) {
       throw new UsageError(
-        `cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
+        `cannot read ${escapeControl(file)}: ${escapeControl((error as NodeJS.ErrnoException).code ?? (error as Error).message)}`,
       );
     }
     try {
@@ -33,7 +42,9 @@ export const planValidateCommand: Command = {
         );
       } else {
         const targets = plan.targets.map((t) => `${t.clusterIdentifier} (${t.accountId}, ${t.region})`);
-        io.stdout.write(`${file}: plan '${plan.id}' is valid; targets: ${targets.join(", ")}\n`);
+        io.stdout.write(
+          `${escapeControl(`${file}: plan '${plan.id}' is valid; targets: ${targets.join(", ")}`)}\n`,
+        );
       }
       return 0;
     } catch (error) {
@@ -41,7 +52,7 @@ export const planValidateCommand: Command = {
       if (parsed.flags.has("json")) {
         io.stdout.write(`${JSON.stringify({ valid: false, file, issues: error.issues })}\n`);
       } else {
-        io.stderr.write(`${error.message}\n`);
+        io.stderr.write(`${describePlanErrors(error)}\n`);
       }
       return 2;
     }

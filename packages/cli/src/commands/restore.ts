@@ -9,8 +9,11 @@ import {
 } from "@aurora-restore/local/runtime/manual-restore";
 import { stageTimings, waitForOperation } from "@aurora-restore/local/runtime/operation-progress";
 import { startLocalRuntime } from "@aurora-restore/local/runtime/start-local-runtime";
-import { type Command, UsageError } from "../io";
+import { type Command, escapeControl, UsageError } from "../io";
+import { onStopSignal } from "../stop-signals";
 import { integerFlag, parseArgs, requiredFlag, stringFlag } from "./parse-args";
+import { describePlanErrors } from "./plan-validate";
+import { creatableStateDir } from "./state-dir-option";
 
 /** The request's field names (target_cluster_id...) as the flags a CLI user typed (--target-cluster-id...). */
 function flagNames(message: string): string {
@@ -60,16 +63,23 @@ export const restoreCommand: Command = {
     try {
       plan = parsePlanJson(await readFile(planFile, "utf8"), planFile);
     } catch (error) {
-      if (error instanceof PlanValidationError) throw new UsageError(error.message);
-      throw new UsageError(`cannot read ${planFile}: ${(error as Error).message}`);
+      if (error instanceof PlanValidationError) throw new UsageError(describePlanErrors(error));
+      throw new UsageError(
+        `cannot read ${escapeControl(planFile)}: ${escapeControl((error as Error).message)}`,
+      );
     }
     const target = plan.targets.find((t) => t.clusterIdentifier === targetClusterId);
     if (!target) {
       throw new UsageError(
-        `plan ${plan.id} has no target ${targetClusterId} (its targets: ${plan.targets.map((t) => t.clusterIdentifier).join(", ")})`,
+        escapeControl(
+          `plan ${plan.id} has no target ${targetClusterId} (its targets: ${plan.targets.map((t) => t.clusterIdentifier).join(", ")})`,
+        ),
       );
     }
-    const runtime = await startLocalRuntime({ stateDir: stringFlag(parsed, "state-dir") });
+    const stateDir = await creatableStateDir(parsed);
+    const runtime = await startLocalRuntime({ stateDir });
+    // Ctrl-C, SIGTERM, SIGHUP: stop the servers; the operation resumes on the next start.
+    const removeStopper = onStopSignal(() => runtime.stop().then(() => undefined));
     try {
       await runtime.registerPlan(plan, planFile);
       let started: Awaited<ReturnType<typeof requestManualRestore>>;
@@ -117,6 +127,7 @@ export const restoreCommand: Command = {
       return final.status === "succeeded" ? 0 : 1;
     } finally {
       await runtime.stop();
+      removeStopper();
     }
   },
 };

@@ -1,0 +1,56 @@
+import { constants } from "node:os";
+
+/**
+ * SIGINT (Ctrl-C), SIGTERM (kill, a service manager) and SIGHUP (the terminal was closed) all stop the local
+ * servers the same way: Node's default for each is to end the process at once, with no chance to stop them.
+ */
+export const stopSignals = ["SIGINT", "SIGTERM", "SIGHUP"] as const;
+export type StopSignal = (typeof stopSignals)[number];
+
+/** What a command does on a stop signal; "handled" means the command ends by itself and sets the exit code. */
+export type Stopper = (signal: StopSignal) => Promise<undefined | "handled"> | undefined | "handled";
+
+/** The shell's convention: 128 + the signal's number (SIGHUP 129, SIGINT 130, SIGTERM 143). */
+export function signalExitCode(signal: StopSignal): number {
+  return 128 + constants.signals[signal];
+}
+
+const stoppers = new Set<Stopper>();
+
+/** While registered, `stopper` runs on the first stop signal (the process then exits); returns its removal. */
+export function onStopSignal(stopper: Stopper): () => void {
+  stoppers.add(stopper);
+  return () => stoppers.delete(stopper);
+}
+
+let installed: ((signal: StopSignal) => void) | undefined;
+
+/**
+ * Installs the process's handlers (the binary does, once). The first signal runs every registered stopper
+ * (each stops what its command started: servers, tables), then the process exits with 128 + the signal's
+ * number, unless every stopper answered "handled". Under `npm start` one Ctrl-C reaches the process twice
+ * (from the terminal and relayed by npm): a repeat within a second is ignored, a later one forces the exit.
+ * After SIGHUP nothing is written: there is no terminal any more.
+ */
+export function installStopSignals(stderr: { write(chunk: string): unknown }): void {
+  if (installed) return;
+  let first: number | undefined;
+  installed = (signal) => {
+    if (first !== undefined) {
+      if (Date.now() - first > 1_000) process.exit(signalExitCode(signal));
+      return;
+    }
+    first = Date.now();
+    const running = [...stoppers];
+    if (running.length > 0 && signal !== "SIGHUP") {
+      const again = signal === "SIGINT" ? "press Ctrl-C again" : `send ${signal} again`;
+      stderr.write(`\n${signal}: stopping every local server (${again} to force)\n`);
+    }
+    void Promise.allSettled(running.map(async (stop) => stop(signal))).then((results) => {
+      const handled =
+        results.length > 0 && results.every((r) => r.status === "fulfilled" && r.value === "handled");
+      if (!handled) process.exit(signalExitCode(signal));
+    });
+  };
+  for (const signal of stopSignals) process.on(signal, installed);
+}
