@@ -1,4 +1,5 @@
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { existsSync } from "node:fs";
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { demoPlan, demoStaging } from "@aurora-restore/local/demo/demo-plan";
@@ -6,6 +7,7 @@ import { LocalKms } from "@aurora-restore/local/kms/local-kms";
 import { LocalSecretsManager } from "@aurora-restore/local/secrets/local-secrets";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runCli } from "../src/cli";
+import { escapeControl } from "../src/io";
 
 function buffers() {
   const out: string[] = [];
@@ -19,6 +21,14 @@ function buffers() {
 
 const topicArn = "arn:aws:sns:eu-west-1:222222222222:aurora-restore-notifications";
 
+/** C0 (but line feed and tab), DEL and C1 characters: what must never reach a terminal raw. */
+function rawControls(text: string): string[] {
+  return [...text].filter((c) => {
+    const code = c.charCodeAt(0);
+    return (code < 0x20 && c !== "\n" && c !== "\t") || (code >= 0x7f && code <= 0x9f);
+  });
+}
+
 describe("aurora-restore CLI", () => {
   let dir: string;
   let stateDir: string;
@@ -26,6 +36,7 @@ describe("aurora-restore CLI", () => {
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), "aurora-cli-"));
     stateDir = join(dir, "state");
+    await mkdir(stateDir);
   });
   afterAll(async () => {
     await rm(dir, { recursive: true, force: true });
@@ -159,6 +170,119 @@ describe("aurora-restore CLI", () => {
       const b = buffers();
       expect(await runCli(["operations", "list", "--colour", "--state-dir", stateDir], b.io)).toBe(2);
       expect(b.stderr()).toContain("unknown option --colour (known: --status, --state-dir, --json)");
+    });
+  });
+
+  describe("a state folder that is not there", () => {
+    it("read commands refuse a mistyped --state-dir (exit 2) and create nothing", async () => {
+      const typo = join(dir, "stat");
+      const reads = [
+        ["operations", "list"],
+        ["operations", "show", "op-1"],
+        ["audit", "op-1"],
+        ["local", "secret", "get", "aurora-restore/staging-db/app_reader"],
+        ["local", "dlq", "list"],
+        ["local", "dlq", "redrive"],
+      ];
+      for (const args of reads) {
+        const b = buffers();
+        expect(await runCli([...args, "--state-dir", typo], b.io), args.join(" ")).toBe(2);
+        expect(b.stderr()).toBe(
+          `aurora-restore ${args.filter((a) => !a.includes("-") && !a.includes("/")).join(" ")}: the state folder ${typo} does not exist (--state-dir ${typo}): check the path; nothing was created\n`,
+        );
+        expect(existsSync(typo)).toBe(false);
+      }
+    });
+
+    it("so do they for AURORA_RESTORE_STATE_DIR", async () => {
+      const typo = join(dir, "from-env");
+      const before = process.env.AURORA_RESTORE_STATE_DIR;
+      process.env.AURORA_RESTORE_STATE_DIR = typo;
+      try {
+        const b = buffers();
+        expect(await runCli(["operations", "list"], b.io)).toBe(2);
+        expect(b.stderr()).toContain(`(AURORA_RESTORE_STATE_DIR=${typo}): check the path`);
+        expect(existsSync(typo)).toBe(false);
+      } finally {
+        if (before === undefined) delete process.env.AURORA_RESTORE_STATE_DIR;
+        else process.env.AURORA_RESTORE_STATE_DIR = before;
+      }
+    });
+
+    it("commands that create state refuse a path whose parent does not exist (exit 2)", async () => {
+      const typo = join(dir, "no", "such", "state");
+      const b = buffers();
+      expect(await runCli(["demo", "--exit", "--state-dir", typo], b.io)).toBe(2);
+      expect(b.stderr()).toBe(
+        `aurora-restore demo: cannot create the state folder ${typo}: its parent ${join(dir, "no", "such")} does not exist (a typo?) (--state-dir ${typo})\n`,
+      );
+      const file = join(dir, "plan-for-typo.json");
+      await writeFile(file, JSON.stringify(demoPlan(topicArn)));
+      const c = buffers();
+      const restore = ["restore", "--plan", file, "--target-cluster-id", "staging-db"];
+      expect(
+        await runCli([...restore, "--source-snapshot-date", "2025-02-03", "--state-dir", typo], c.io),
+      ).toBe(2);
+      expect(c.stderr()).toContain(`cannot create the state folder ${typo}: its parent`);
+      expect(existsSync(join(dir, "no"))).toBe(false);
+    });
+
+    it("a state folder that is a file is refused", async () => {
+      const file = join(dir, "a-file");
+      await writeFile(file, "");
+      const b = buffers();
+      expect(await runCli(["operations", "list", "--state-dir", file], b.io)).toBe(2);
+      expect(b.stderr()).toContain(`the state folder ${file} is not a folder`);
+    });
+  });
+
+  describe("control characters", () => {
+    it("escapeControl escapes C0, DEL and C1 characters JSON-style, and leaves the rest", () => {
+      expect(escapeControl("a\u001b[31mb\u0007c\rd\ne\tf\u007fg\u009bh é ✓")).toBe(
+        "a\\u001b[31mb\\u0007c\\u000dd\\u000ae\\u0009f\\u007fg\\u009bh é ✓",
+      );
+    });
+
+    it("unknown options, commands and bad values are echoed escaped, never raw", async () => {
+      const b = buffers();
+      expect(await runCli(["operations", "list", "--\u001b[31mfoo", "--state-dir", stateDir], b.io)).toBe(2);
+      expect(b.stderr()).toContain("unknown option --\\u001b[31mfoo (known:");
+      const c = buffers();
+      expect(await runCli(["\u001b]0;owned\u0007", "x\ry"], c.io)).toBe(2);
+      expect(c.stderr()).toContain("unknown command '\\u001b]0;owned\\u0007 x\\u000dy'");
+      const d = buffers();
+      expect(await runCli(["demo", "--rows", "\u001b[2J\u009b"], d.io)).toBe(2);
+      expect(d.stderr()).toContain("(got '\\u001b[2J\\u009b')");
+      const e = buffers();
+      expect(await runCli(["operations", "show", "op-\u001b[1m\n", "--state-dir", stateDir], e.io)).toBe(1);
+      expect(e.stderr()).toContain("no operation op-\\u001b[1m\\u000a in");
+      for (const x of [b, c, d, e]) expect(rawControls(x.stdout() + x.stderr())).toEqual([]);
+    });
+
+    it("plan keys with ESC, BEL, CR or C1 characters are escaped in plan validate; --json stays valid JSON", async () => {
+      const plan = demoPlan(topicArn) as { targets: Record<string, unknown>[] } & Record<string, unknown>;
+      const evil = "col\u001b[31mour\u0007\rfake\u009b";
+      plan.targets[0]![evil] = "blue";
+      plan[`x\u001b]8;;http://evil\u0007`] = 1;
+      const file = join(dir, "evil\u001b[1m.json");
+      await writeFile(file, JSON.stringify(plan));
+      const b = buffers();
+      expect(await runCli(["plan", "validate", file], b.io)).toBe(2);
+      expect(rawControls(b.stderr())).toEqual([]);
+      expect(b.stderr()).toContain("col\\u001b[31mour\\u0007\\u000dfake\\u009b");
+      expect(b.stderr()).toContain("evil\\u001b[1m.json is not a valid plan:\n  - ");
+      const c = buffers();
+      expect(await runCli(["plan", "validate", file, "--json"], c.io)).toBe(2);
+      expect(rawControls(c.stdout())).toEqual([]);
+      const parsed = JSON.parse(c.stdout()) as {
+        valid: boolean;
+        file: string;
+        issues: { message: string }[];
+      };
+      expect(parsed.valid).toBe(false);
+      // The escapes are JSON's own: a JSON reader gets the original text back.
+      expect(parsed.file).toBe(file);
+      expect(parsed.issues.map((i) => i.message).join(" ")).toContain(evil);
     });
   });
 });
