@@ -1,56 +1,19 @@
-import type { AccessScope, PutEventsEntry, StageDeps } from "@aurora-restore/core";
-import {
-  ClusterAvailable,
-  ClusterCreated,
-  CopyCompleted,
-  RDS_SOURCE,
-  RestoreRequested,
-  rdsDetailTypes,
-  rdsEventIds,
-  SnapshotAvailable,
-  SourceSnapshotCopied,
-  targetKeyOf,
-} from "@aurora-restore/core";
-import { createAuditLog, createOperationStore } from "@aurora-restore/core/storage/index";
-import { handle as copy } from "@aurora-restore/functions/copy/handler";
-import { handle as prepare } from "@aurora-restore/functions/prepare/handler";
-import { handle as restore } from "@aurora-restore/functions/restore/handler";
-import { staticPlanSource } from "@aurora-restore/functions/runtime/plans";
-import { handle as trigger } from "@aurora-restore/functions/trigger/handler";
-import { handle as watcher } from "@aurora-restore/functions/watcher/handler";
-import { EventBridgeClient, PutEventsCommand } from "@aws-sdk/client-eventbridge";
-import { DescribeKeyCommand, KMSClient, ListAliasesCommand } from "@aws-sdk/client-kms";
-import {
-  CopyDBClusterSnapshotCommand,
-  CreateDBInstanceCommand,
-  type DBCluster,
-  type DBClusterSnapshot,
-  type DBInstance,
-  DescribeDBClusterSnapshotsCommand,
-  DescribeDBClustersCommand,
-  DescribeDBInstancesCommand,
-  ModifyDBClusterSnapshotAttributeCommand,
-  RDSClient,
-  RestoreDBClusterFromSnapshotCommand,
-} from "@aws-sdk/client-rds";
-import { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
-import { SNSClient } from "@aws-sdk/client-sns";
-import { mockClient } from "aws-sdk-client-mock";
+import { ClusterAvailable, targetKeyOf } from "@aurora-restore/core";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { planSchema } from "../../core/src/plan/schema";
-import { createTables, type DynamoBackend, startDynalite } from "../../core/test/support/dynamo";
-import type { AwsClients } from "../src/clients";
-import { createAwsEventPublisher, createAwsKms, createAwsRds } from "../src/index";
+import { type DynamoBackend, startDynalite } from "../../core/test/support/dynamo";
+import { AwsWorld } from "./support/aws-world";
+import { PipelineRun } from "./support/pipeline-driver";
 
 /**
  * A cross-account (111… -> 222…), cross-region (eu-west-1 -> us-east-1) refresh driven through the real stage
- * handlers and the AWS adapters, with the SDK mocked: checks where each call is made and with what parameters.
+ * handlers and the AWS adapters, with the SDK answered by the test AWS (support/aws-world.ts): checks where
+ * each call is made and with what parameters.
  */
 
 const source = { accountId: "111111111111", region: "eu-west-1" };
 const target = { accountId: "222222222222", region: "us-east-1" };
 const roleArn = "arn:aws:iam::111111111111:role/aurora-restore-source";
-const defaultKey = "arn:aws:kms:eu-west-1:111111111111:key/aws-rds-default";
 const shareKey = "arn:aws:kms:eu-west-1:111111111111:key/share-key";
 const targetKey = "arn:aws:kms:us-east-1:222222222222:key/target-key";
 
@@ -73,281 +36,46 @@ const planFor = (copyMode: "single-hop" | "two-hop") =>
     notificationTopicArn: "arn:aws:sns:us-east-1:222222222222:aurora-restore",
   });
 
-const rdsMock = mockClient(RDSClient);
-const kmsMock = mockClient(KMSClient);
-const eventsMock = mockClient(EventBridgeClient);
-
-/** RDS as the mocks answer it: resources per account and region, statuses moved on by settle(). */
-class SimulatedRds {
-  snapshots = new Map<string, DBClusterSnapshot & { shared: string[]; account: string; region: string }>();
-  clusters = new Map<string, DBCluster>();
-  instances = new Map<string, DBInstance>();
-  private key = (scope: AccessScope, id: string) => `${scope.accountId}/${scope.region}/${id}`;
-
-  addSnapshot(scope: AccessScope, id: string, fields: Partial<DBClusterSnapshot>) {
-    const arn = `arn:aws:rds:${scope.region}:${scope.accountId}:cluster-snapshot:${id}`;
-    this.snapshots.set(this.key(scope, id), {
-      DBClusterSnapshotIdentifier: id,
-      DBClusterSnapshotArn: arn,
-      DBClusterIdentifier: "prod-db",
-      Status: "available",
-      SnapshotType: "manual",
-      StorageEncrypted: true,
-      Engine: "aurora-postgresql",
-      SnapshotCreateTime: new Date("2026-03-14T03:00:00Z"),
-      shared: [],
-      account: scope.accountId,
-      region: scope.region,
-      ...fields,
-    });
-    return arn;
-  }
-
-  findSnapshot(scope: AccessScope, ref: string) {
-    const [, , , region, account, , ...id] = ref.split(":");
-    const key = ref.startsWith("arn:") ? `${account}/${region}/${id.join(":")}` : this.key(scope, ref);
-    const snapshot = this.snapshots.get(key);
-    if (!snapshot || (snapshot.account !== scope.accountId && !snapshot.shared.includes(scope.accountId))) {
-      throw Object.assign(new Error(`${ref} not found`), { name: "DBClusterSnapshotNotFoundFault" });
-    }
-    return snapshot;
-  }
-
-  settle() {
-    for (const s of this.snapshots.values()) s.Status = "available";
-    for (const c of this.clusters.values()) c.Status = "available";
-    for (const i of this.instances.values()) i.DBInstanceStatus = "available";
-  }
-}
-
 let backend: DynamoBackend;
+let world: AwsWorld | undefined;
 beforeAll(async () => {
   backend = await startDynalite();
 });
 afterAll(async () => {
   await backend.stop();
-  rdsMock.restore();
-  kmsMock.restore();
-  eventsMock.restore();
+  world?.restore();
 });
 
-function setUp(sim: SimulatedRds, published: PutEventsEntry[]) {
-  // One client per scope, remembered so each mocked call knows the account, region and role it was made for.
-  const scopes = new WeakMap<object, AccessScope>();
-  const cache = new Map<string, unknown>();
-  const credentials = { accessKeyId: "test", secretAccessKey: "test" };
-  const client = <C extends object>(service: string, scope: AccessScope, build: () => C): C => {
-    const key = `${service}|${scope.accountId}|${scope.region}|${scope.roleArn ?? ""}`;
-    if (!cache.has(key)) {
-      const built = build();
-      scopes.set(built, scope);
-      cache.set(key, built);
-    }
-    return cache.get(key) as C;
-  };
-  const clients: AwsClients = {
-    rds: (scope) => client("rds", scope, () => new RDSClient({ region: scope.region, credentials })),
-    kms: (scope) => client("kms", scope, () => new KMSClient({ region: scope.region, credentials })),
-    eventBridge: (scope) =>
-      client("events", scope, () => new EventBridgeClient({ region: scope.region, credentials })),
-    secretsManager: (scope) =>
-      client("sm", scope, () => new SecretsManagerClient({ region: scope.region, credentials })),
-    sns: (scope) => client("sns", scope, () => new SNSClient({ region: scope.region, credentials })),
-  };
-  const scopeOf = (getClient: () => object) => scopes.get(getClient())!;
-
-  rdsMock.reset();
-  kmsMock.reset();
-  eventsMock.reset();
-  rdsMock.on(DescribeDBClusterSnapshotsCommand).callsFake((input, getClient) => {
-    const snapshot = sim.findSnapshot(scopeOf(getClient), input.DBClusterSnapshotIdentifier);
-    return { DBClusterSnapshots: [{ ...snapshot }] };
-  });
-  rdsMock.on(CopyDBClusterSnapshotCommand).callsFake((input, getClient) => {
-    const scope = scopeOf(getClient);
-    const from = sim.findSnapshot(scope, input.SourceDBClusterSnapshotIdentifier);
-    const arn = sim.addSnapshot(scope, input.TargetDBClusterSnapshotIdentifier, {
-      Status: "copying",
-      KmsKeyId: input.KmsKeyId ?? from.KmsKeyId,
-      SnapshotCreateTime: new Date("2026-03-14T04:10:00Z"),
-    });
-    return { DBClusterSnapshot: { ...sim.findSnapshot(scope, arn) } };
-  });
-  rdsMock.on(ModifyDBClusterSnapshotAttributeCommand).callsFake((input, getClient) => {
-    sim.findSnapshot(scopeOf(getClient), input.DBClusterSnapshotIdentifier).shared.push(...input.ValuesToAdd);
-    return {};
-  });
-  rdsMock.on(RestoreDBClusterFromSnapshotCommand).callsFake((input, getClient) => {
-    const scope = scopeOf(getClient);
-    const cluster: DBCluster = {
-      DBClusterIdentifier: input.DBClusterIdentifier,
-      DBClusterArn: `arn:aws:rds:${scope.region}:${scope.accountId}:cluster:${input.DBClusterIdentifier}`,
-      Status: "creating",
-      Engine: input.Engine,
-      Endpoint: `${input.DBClusterIdentifier}.cluster-xyz.${scope.region}.rds.amazonaws.com`,
-      Port: 5432,
-      MasterUsername: "postgres",
-      KmsKeyId: input.KmsKeyId,
-      DBClusterMembers: [],
-      ClusterCreateTime: new Date("2026-03-14T05:00:00Z"),
-    };
-    sim.clusters.set(input.DBClusterIdentifier, cluster);
-    return { DBCluster: cluster };
-  });
-  rdsMock.on(DescribeDBClustersCommand).callsFake((input) => {
-    const cluster = sim.clusters.get(input.DBClusterIdentifier);
-    if (!cluster) throw Object.assign(new Error("not found"), { name: "DBClusterNotFoundFault" });
-    return { DBClusters: [{ ...cluster }] };
-  });
-  rdsMock.on(CreateDBInstanceCommand).callsFake((input, getClient) => {
-    const scope = scopeOf(getClient);
-    const instance: DBInstance = {
-      DBInstanceIdentifier: input.DBInstanceIdentifier,
-      DBInstanceArn: `arn:aws:rds:${scope.region}:${scope.accountId}:db:${input.DBInstanceIdentifier}`,
-      DBClusterIdentifier: input.DBClusterIdentifier,
-      DBInstanceClass: input.DBInstanceClass,
-      DBInstanceStatus: "creating",
-    };
-    sim.instances.set(input.DBInstanceIdentifier, instance);
-    return { DBInstance: instance };
-  });
-  rdsMock.on(DescribeDBInstancesCommand).callsFake((input) => ({
-    DBInstances: [{ ...sim.instances.get(input.DBInstanceIdentifier) }],
-  }));
-  kmsMock.on(DescribeKeyCommand).callsFake((input) => ({
-    KeyMetadata: {
-      KeyId: input.KeyId.split("/").pop(),
-      Arn: input.KeyId,
-      KeyManager: input.KeyId === defaultKey ? "AWS" : "CUSTOMER",
-      Enabled: true,
-    },
-  }));
-  kmsMock.on(ListAliasesCommand).resolves({ Aliases: [] });
-  eventsMock.on(PutEventsCommand).callsFake((input) => {
-    published.push(...input.Entries);
-    return {
-      FailedEntryCount: 0,
-      Entries: input.Entries.map((_: unknown, i: number) => ({ EventId: `e-${i}` })),
-    };
-  });
-
-  return { clients, scopeOf };
-}
-
 async function drive(copyMode: "single-hop" | "two-hop") {
-  const sim = new SimulatedRds();
-  const published: PutEventsEntry[] = [];
-  const { clients, scopeOf } = setUp(sim, published);
-  const snapshotArn = sim.addSnapshot(source, "rds:prod-db-2026-03-14-03-00", {
+  world?.restore();
+  world = new AwsWorld();
+  world.addKey(shareKey);
+  world.addKey(targetKey);
+  world.addCluster(source, "prod-db", { kmsKeyId: world.awsRdsKey(source.accountId, source.region) });
+  const snapshotArn = world.addSnapshot(source, "rds:prod-db-2026-03-14-03-00", {
+    DBClusterIdentifier: "prod-db",
     SnapshotType: "automated",
-    KmsKeyId: defaultKey,
+    KmsKeyId: world.awsRdsKey(source.accountId, source.region),
   });
-  const { client, stateTable, auditTable } = await createTables(backend);
-  let now = Date.parse("2026-03-14T04:00:00Z");
-  const deps: StageDeps = {
-    store: createOperationStore(client, stateTable),
-    audit: createAuditLog(client, auditTable),
-    publisher: createAwsEventPublisher(target, { clients, eventBusName: "aurora-restore" }),
-    plans: staticPlanSource([planFor(copyMode)]),
-    rds: (scope) => createAwsRds(scope, { clients }),
-    kms: (scope) => createAwsKms(scope, { clients }),
-    secrets: () => {
-      throw new Error("not used before configure");
-    },
-    notifications: { publish: async () => ({ messageId: "unused" }) },
-    database: { connect: async () => Promise.reject(new Error("not used before configure")) },
-    busName: "aurora-restore",
-    actor: "test",
-    clock: () => {
-      now += 1000;
-      return new Date(now);
-    },
-    generatePassword: () => "unused-password-0123456789-abcdefgh",
-    logger: { info: () => {}, warn: () => {}, error: () => {} },
-    metrics: { count: () => {}, durationMs: () => {} },
+  const run = await PipelineRun.start({
+    backend,
+    world,
+    at: { stage: "production", partition: "aws", ...target },
+    plans: [planFor(copyMode)],
+  });
+  await run.run(run.snapshotCreated(snapshotArn, "automated"), {
+    until: (published) => published.some((e) => e.DetailType === ClusterAvailable.detailType),
+  });
+  const published = world.published.find((e) => e.DetailType === ClusterAvailable.detailType);
+  const current = world;
+  const callsOf = <I>(command: string) =>
+    current.callsOf(command).map((c) => ({ input: c.input as I, scope: c.scope }));
+  return {
+    deps: run.deps,
+    available: { detail: JSON.parse(published?.Detail ?? "{}") },
+    callsOf,
+    world: current,
   };
-
-  let delivered = 0;
-  const next = ({ detailType }: { detailType: string }) => {
-    const index = published.findIndex((e, i) => i >= delivered && e.DetailType === detailType);
-    expect(
-      index,
-      `${detailType} published (got ${published.map((e) => e.DetailType).join(", ")})`,
-    ).toBeGreaterThanOrEqual(0);
-    delivered = index + 1;
-    const entry = published[index]!;
-    return {
-      version: "0",
-      id: `evt-${index}`,
-      "detail-type": entry.DetailType,
-      source: entry.Source,
-      account: target.accountId,
-      time: "2026-03-14T04:00:00Z",
-      region: target.region,
-      resources: entry.Resources ?? [],
-      detail: JSON.parse(entry.Detail),
-    };
-  };
-  const tick = async () => {
-    sim.settle();
-    await watcher(
-      {
-        version: "0",
-        id: `tick-${now}`,
-        "detail-type": "Scheduled Event",
-        source: "aws.events",
-        account: target.accountId,
-        time: "2026-03-14T04:00:00Z",
-        region: target.region,
-        resources: [],
-        detail: {},
-      },
-      deps,
-    );
-  };
-
-  await trigger(
-    {
-      version: "0",
-      id: "rds-event-1",
-      "detail-type": rdsDetailTypes.clusterSnapshot,
-      source: RDS_SOURCE,
-      account: source.accountId,
-      time: "2026-03-14T03:05:00Z",
-      region: source.region,
-      resources: [snapshotArn],
-      detail: {
-        EventCategories: ["backup"],
-        SourceType: "CLUSTER_SNAPSHOT",
-        SourceArn: snapshotArn,
-        SourceIdentifier: "rds:prod-db-2026-03-14-03-00",
-        Date: "2026-03-14T03:05:00.000Z",
-        Message: "Automated snapshot created",
-        EventID: rdsEventIds.automatedSnapshotCreated,
-      },
-    },
-    deps,
-  );
-  await prepare(next(RestoreRequested), deps);
-  await tick();
-  await prepare(next(SourceSnapshotCopied), deps);
-  await copy(next(SnapshotAvailable), deps);
-  await tick();
-  if (copyMode === "two-hop") {
-    await copy(next(SnapshotAvailable), deps);
-    await tick();
-  }
-  await restore(next(CopyCompleted), deps);
-  await tick();
-  await restore(next(ClusterCreated), deps);
-  await tick();
-  const available = next(ClusterAvailable);
-
-  const callsOf = <I>(command: Parameters<typeof rdsMock.commandCalls>[0]) =>
-    rdsMock
-      .commandCalls(command)
-      .map((c) => ({ input: c.args[0].input as I, scope: scopeOf(() => c.thisValue as object) }));
-  return { deps, available, callsOf };
 }
 
 describe("cross-account, cross-region pipeline through the AWS adapters", () => {
@@ -359,7 +87,7 @@ describe("cross-account, cross-region pipeline through the AWS adapters", () => 
     });
 
     // 1. The shareable copy: in the source account and region, through the source role, under the customer key.
-    const copies = callsOf<Record<string, string>>(CopyDBClusterSnapshotCommand);
+    const copies = callsOf<Record<string, string>>("CopyDBClusterSnapshot");
     expect(copies).toHaveLength(2);
     const [shareCopy, targetCopy] = copies;
     expect(shareCopy!.scope).toEqual({ ...source, roleArn });
@@ -372,7 +100,7 @@ describe("cross-account, cross-region pipeline through the AWS adapters", () => 
     });
 
     // 2. Shared with the target account, in the source account.
-    const [share] = callsOf(ModifyDBClusterSnapshotAttributeCommand);
+    const [share] = callsOf("ModifyDBClusterSnapshotAttribute");
     expect(share!.scope).toEqual({ ...source, roleArn });
     expect(share!.input).toEqual({
       DBClusterSnapshotIdentifier: shareCopy!.input.TargetDBClusterSnapshotIdentifier,
@@ -391,7 +119,7 @@ describe("cross-account, cross-region pipeline through the AWS adapters", () => 
     });
 
     // 4. Restore with the network, parameter group and key explicit, in the target.
-    const [restoreCall] = callsOf(RestoreDBClusterFromSnapshotCommand);
+    const [restoreCall] = callsOf("RestoreDBClusterFromSnapshot");
     expect(restoreCall!.scope).toEqual(target);
     expect(restoreCall!.input).toEqual({
       DBClusterIdentifier: "staging-db-next",
@@ -405,7 +133,7 @@ describe("cross-account, cross-region pipeline through the AWS adapters", () => 
     });
 
     // 5. Instances after the cluster is available (restore creates none).
-    expect(rdsMock.commandCalls(CreateDBInstanceCommand).map((c) => c.args[0].input)).toEqual([
+    expect(callsOf("CreateDBInstance").map((c) => c.input)).toEqual([
       expect.objectContaining({
         DBInstanceIdentifier: "staging-db-next-1",
         DBClusterIdentifier: "staging-db-next",
@@ -420,9 +148,9 @@ describe("cross-account, cross-region pipeline through the AWS adapters", () => 
 
     // Every event went to the pipeline's bus; the operation stands at cluster-available.
     expect(
-      eventsMock
-        .commandCalls(PutEventsCommand)
-        .every((c) => c.args[0].input.Entries?.every((e) => e.EventBusName === "aurora-restore")),
+      callsOf<{ Entries: { EventBusName: string }[] }>("PutEvents").every((c) =>
+        c.input.Entries.every((e) => e.EventBusName === "aurora-restore-production"),
+      ),
     ).toBe(true);
     const operation = (
       await deps.store.listByTarget(targetKeyOf({ ...target, clusterIdentifier: "staging-db" }))
@@ -432,7 +160,7 @@ describe("cross-account, cross-region pipeline through the AWS adapters", () => 
 
   test("two hops: into the target account in the source region first, then across regions under the target key", async () => {
     const { callsOf } = await drive("two-hop");
-    const copies = callsOf<Record<string, string>>(CopyDBClusterSnapshotCommand);
+    const copies = callsOf<Record<string, string>>("CopyDBClusterSnapshot");
     expect(copies.map((c) => c.scope)).toEqual([
       { ...source, roleArn },
       { ...target, region: source.region },
@@ -449,7 +177,7 @@ describe("cross-account, cross-region pipeline through the AWS adapters", () => 
       TargetDBClusterSnapshotIdentifier: expect.stringMatching(/-copy$/),
       KmsKeyId: targetKey,
     });
-    expect(callsOf(RestoreDBClusterFromSnapshotCommand)[0]!.input).toMatchObject({
+    expect(callsOf("RestoreDBClusterFromSnapshot")[0]!.input).toMatchObject({
       SnapshotIdentifier: hop2!.input.TargetDBClusterSnapshotIdentifier,
     });
   });
