@@ -1,11 +1,16 @@
 import type { AccessScope, AccountRegion, KmsKeyInfo, KmsPort } from "@aurora-restore/core/ports/index";
 import { AwsCallError } from "@aurora-restore/core/ports/index";
-import { DescribeKeyCommand, ListAliasesCommand } from "@aws-sdk/client-kms";
+import { DescribeKeyCommand } from "@aws-sdk/client-kms";
 import { locationOf, parseArn } from "./arn";
 import { type AwsAdapterOptions, clientsFrom } from "./clients";
 import { callAws } from "./errors";
 
-/** KMS over the AWS SDK: describes a plan's keys (by id, ARN or alias) before the pipeline relies on them. */
+/**
+ * KMS over the AWS SDK: describes a plan's keys (by id, ARN or alias) before the pipeline relies on them.
+ * DescribeKey alone, on the key: ListAliases has no resource-level permission (it would need `*` in every
+ * policy that describes a key) and nothing in the pipeline needs a key's other aliases, so `aliases` is the
+ * alias the key was named by, if any.
+ */
 export function createAwsKms(scope: AccessScope, options: AwsAdapterOptions = {}): KmsPort {
   const clients = clientsFrom(options);
   const location: AccountRegion = { accountId: scope.accountId, region: scope.region };
@@ -21,9 +26,7 @@ export function createAwsKms(scope: AccessScope, options: AwsAdapterOptions = {}
         throw new AwsCallError("UnknownError", `DescribeKey ${keyRef} returned no key metadata.`, "kms");
       }
       const keyLocation = locationOf(meta.Arn, location);
-      // ListAliases only sees this account's aliases; for another account's key keep the alias it was named by.
-      const aliases =
-        keyLocation.accountId === scope.accountId ? await listAliases(meta.KeyId) : aliasIn(keyRef);
+      const aliases = aliasIn(keyRef);
       return {
         ...keyLocation,
         keyId: meta.KeyId,
@@ -34,21 +37,6 @@ export function createAwsKms(scope: AccessScope, options: AwsAdapterOptions = {}
       } satisfies KmsKeyInfo;
     },
   };
-
-  async function listAliases(keyId: string): Promise<string[]> {
-    const client = clients.kms(scope);
-    const context = { service: "kms" as const, operation: "ListAliases", resource: keyId, location };
-    const aliases: string[] = [];
-    let marker: string | undefined;
-    do {
-      const page = await callAws(context, () =>
-        client.send(new ListAliasesCommand({ KeyId: keyId, ...(marker ? { Marker: marker } : {}) })),
-      );
-      for (const alias of page.Aliases ?? []) if (alias.AliasName) aliases.push(alias.AliasName);
-      marker = page.Truncated ? page.NextMarker : undefined;
-    } while (marker);
-    return aliases;
-  }
 }
 
 function aliasIn(keyRef: string): string[] {
