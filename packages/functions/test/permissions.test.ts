@@ -113,7 +113,7 @@ describe("each service's permissions for the sample plans", () => {
   it("lets a stage publish only the detail-types its contracts say it produces", () => {
     const publish = statementsOf("verify").find((s) => s.actions.includes("events:PutEvents"));
     expect(publish?.resources).toEqual([sampleContext().busArn]);
-    expect(publish?.conditions?.StringEquals?.["events:detail-type"]).toEqual([
+    expect(publish?.conditions?.["ForAllValues:StringEquals"]?.["events:detail-type"]).toEqual([
       RestoreVerified.detailType,
       RestoreFailed.detailType,
     ]);

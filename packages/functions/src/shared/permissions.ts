@@ -7,6 +7,7 @@ import {
   type PolicyStatement,
   resourceNames,
   type StageName,
+  stageOfStep,
 } from "@aurora-restore/core";
 
 /**
@@ -176,17 +177,49 @@ export function storageStatements(context: PermissionContext): PolicyStatement[]
   ];
 }
 
+/**
+ * PutEvents on the pipeline bus, limited to the given detail-types. `events:source` and `events:detail-type`
+ * are multivalued keys (one value per entry of the call; ArrayOfString in AWS's Service Authorization
+ * Reference): a plain StringEquals never matches them, so every entry must be allowed (ForAllValues) and the
+ * keys must be present (Null false; ForAllValues alone also matches a request without them).
+ */
+export function putEventsStatement(
+  context: PermissionContext,
+  detailTypes: readonly string[],
+): PolicyStatement {
+  return {
+    actions: ["events:PutEvents"],
+    resources: [context.busArn],
+    conditions: {
+      "ForAllValues:StringEquals": {
+        "events:source": [PIPELINE_SOURCE],
+        "events:detail-type": [...detailTypes],
+      },
+      Null: { "events:source": "false", "events:detail-type": "false" },
+    },
+  };
+}
+
+/** The detail-types the contracts say `stage` produces. */
+export function producedBy(stage: StageName): string[] {
+  return domainEvents.filter((c) => c.producers.includes(stage)).map((c) => c.detailType);
+}
+
+/**
+ * What the watcher may publish again from the outbox (core/stages/republish-handoffs.ts): the handoff a
+ * stage recorded for the step it owns. Derived from the contracts and the steps' owners, so a stage that
+ * starts recording another event cannot leave the watcher unable to republish it.
+ */
+export function republishableDetailTypes(): string[] {
+  const owners = new Set<string>(Object.values(stageOfStep));
+  return domainEvents.filter((c) => c.producers.some((p) => owners.has(p))).map((c) => c.detailType);
+}
+
 /** PutEvents on the pipeline bus, limited to the detail-types the contracts say this stage produces. */
 export function publishStatements(context: PermissionContext, stage: StageName): PolicyStatement[] {
-  const detailTypes = domainEvents.filter((c) => c.producers.includes(stage)).map((c) => c.detailType);
+  const detailTypes = producedBy(stage);
   if (detailTypes.length === 0) return [];
-  return [
-    {
-      actions: ["events:PutEvents"],
-      resources: [context.busArn],
-      conditions: { StringEquals: { "events:source": PIPELINE_SOURCE, "events:detail-type": detailTypes } },
-    },
-  ];
+  return [putEventsStatement(context, detailTypes)];
 }
 
 /** What a stage does to a plan's source snapshots (through the source role, or directly in one account). */

@@ -127,13 +127,7 @@ export function readDeployConfig(path: string): DeployConfig {
 
 /** One stage of the configuration with its plan files read and validated, and cross-checked. */
 export function resolveStage(config: DeployConfig, stage: string, configPath: string): ResolvedStage {
-  const stageConfig = config.stages[stage];
-  if (!stageConfig) {
-    throw new DeployConfigError(
-      `Stage "${stage}" is not in ${configPath}; it declares: ${Object.keys(config.stages).join(", ")}. ` +
-        "Add it under stages, or deploy one of those with --stage.",
-    );
-  }
+  const stageConfig = stageOf(config, stage, configPath);
   const base = dirname(configPath);
   const planList = stageConfig.plans.map((file) => {
     const path = resolve(base, file);
@@ -142,53 +136,125 @@ export function resolveStage(config: DeployConfig, stage: string, configPath: st
     }
     return parsePlanJson(readFileSync(path, "utf8"), path);
   });
-  const resolved = { ...stageConfig, stage, planList } as ResolvedStage;
-  const problems = resolved.kind === "target" ? targetProblems(resolved) : sourceProblems(resolved);
+  return resolveStageWithPlans(config, stage, planList, configPath);
+}
+
+function stageOf(config: DeployConfig, stage: string, configPath: string) {
+  const stageConfig = config.stages[stage];
+  if (!stageConfig) {
+    throw new DeployConfigError(
+      `Stage "${stage}" is not in ${configPath}; it declares: ${Object.keys(config.stages).join(", ")}. ` +
+        "Add it under stages, or deploy one of those with --stage.",
+    );
+  }
+  return stageConfig;
+}
+
+/** A stage with its plans already validated (tests build plans in memory): the same cross-checks. */
+export function resolveStageWithPlans(
+  config: DeployConfig,
+  stage: string,
+  planList: Plan[],
+  configPath: string,
+): ResolvedStage {
+  const resolved = { ...stageOf(config, stage, configPath), stage, planList } as ResolvedStage;
+  const problems = stageProblems(resolved);
   if (problems.length > 0) {
     throw new DeployConfigError(
-      `Stage "${stage}" in ${configPath} cannot be deployed:\n${problems.map((p) => `  - ${p}`).join("\n")}`,
+      `Stage "${stage}" in ${configPath} cannot be deployed:\n${problems.map((p) => `  - ${p.path}: ${p.message}`).join("\n")}`,
     );
   }
   return resolved;
 }
 
-function targetProblems(stage: ResolvedStage & { kind: "target" }): string[] {
-  const problems: string[] = [];
+/** A problem of a resolved stage: the field to fix (from the configuration's root) and what is wrong. */
+export interface StageProblem {
+  path: string;
+  message: string;
+}
+
+/** Everything that stops a resolved stage from deploying (empty when it can deploy). */
+export function stageProblems(stage: ResolvedStage): StageProblem[] {
+  return stage.kind === "target" ? targetProblems(stage) : sourceProblems(stage);
+}
+
+/** Where plan `index` of a stage is, for a problem's path: `stages.<stage>.plans[<i>] (<plan id>)`. */
+function planPath(stage: ResolvedStage, index: number): string {
+  return `stages.${stage.stage}.plans[${index}] (${stage.planList[index]?.id})`;
+}
+
+/**
+ * A plan alone: the pipeline runs in its targets' account, so a source in another account is reached
+ * through source.roleArn (the role a source stage creates there). `plan validate` and `deploy validate`
+ * both apply it; a target stage also checks it against its own account.
+ */
+export function planCrossAccountProblems(plan: Plan): StageProblem[] {
+  if (plan.source.roleArn) return [];
+  const elsewhere = [...new Set(plan.targets.map((t) => t.accountId))].filter(
+    (id) => id !== plan.source.accountId,
+  );
+  if (elsewhere.length === 0) return [];
+  return [
+    {
+      path: "source.roleArn",
+      message:
+        `the source is in account ${plan.source.accountId} but targets are in ${elsewhere.join(", ")}: set it to the ` +
+        `role a source stage creates there (arn:aws:iam::${plan.source.accountId}:role/aurora-restore-<source stage>-source-access; README, Deploy to AWS)`,
+    },
+  ];
+}
+
+function targetProblems(stage: ResolvedStage & { kind: "target" }): StageProblem[] {
+  const problems: StageProblem[] = [];
   const ids = stage.planList.map((plan) => plan.id);
   const duplicate = ids.find((id, i) => ids.indexOf(id) !== i);
-  if (duplicate) problems.push(`plan id ${duplicate} appears twice: plan ids must be unique`);
-  for (const plan of stage.planList) {
+  if (duplicate) {
+    problems.push({
+      path: `stages.${stage.stage}.plans`,
+      message: `plan id ${duplicate} appears twice: plan ids must be unique`,
+    });
+  }
+  stage.planList.forEach((plan, p) => {
     plan.targets.forEach((target, i) => {
       if (target.accountId !== stage.accountId || target.region !== stage.region) {
-        problems.push(
-          `plan ${plan.id} targets[${i}] is in ${target.accountId}/${target.region}, but the pipeline runs in ` +
-            `${stage.accountId}/${stage.region} and must reach the database: deploy a target stage there`,
-        );
+        problems.push({
+          path: `${planPath(stage, p)} targets[${i}]`,
+          message:
+            `${target.accountId}/${target.region}, but the pipeline runs in ${stage.accountId}/${stage.region} ` +
+            "and must reach the database: deploy a target stage there",
+        });
       }
     });
     const sameAccount = plan.source.accountId === stage.accountId;
     if (!sameAccount && !plan.source.roleArn) {
-      problems.push(
-        `plan ${plan.id}: the source is in account ${plan.source.accountId}; set source.roleArn to the role ` +
-          "a source stage creates there (see README, Deploy to AWS)",
-      );
+      problems.push({
+        path: `${planPath(stage, p)} source.roleArn`,
+        message:
+          `the source is in account ${plan.source.accountId}; set source.roleArn to the role a source stage ` +
+          "creates there (see README, Deploy to AWS)",
+      });
     }
-  }
+  });
   return problems;
 }
 
-function sourceProblems(stage: ResolvedStage & { kind: "source" }): string[] {
+function sourceProblems(stage: ResolvedStage & { kind: "source" }): StageProblem[] {
   const accessRole = roleArn(stage, deploymentNames(stage.stage).sourceAccessRole);
-  return stage.planList.flatMap((plan) => {
-    const problems: string[] = [];
+  return stage.planList.flatMap((plan, p) => {
+    const problems: StageProblem[] = [];
     if (plan.source.accountId !== stage.accountId || plan.source.region !== stage.region) {
-      problems.push(
-        `plan ${plan.id} has its source in ${plan.source.accountId}/${plan.source.region}, not in this stage's ` +
-          `${stage.accountId}/${stage.region}: list it in the source stage of that account and region`,
-      );
+      problems.push({
+        path: `${planPath(stage, p)} source`,
+        message:
+          `in ${plan.source.accountId}/${plan.source.region}, not in this stage's ${stage.accountId}/${stage.region}: ` +
+          "list it in the source stage of that account and region",
+      });
     }
     if (plan.source.roleArn && plan.source.roleArn !== accessRole) {
-      problems.push(`plan ${plan.id}: source.roleArn must be ${accessRole}, the role this stage creates`);
+      problems.push({
+        path: `${planPath(stage, p)} source.roleArn`,
+        message: `source.roleArn must be ${accessRole}, the role this stage creates`,
+      });
     }
     return problems;
   });
