@@ -236,3 +236,54 @@ describe("compactStatements and toSstPermissions", () => {
     ]);
   });
 });
+
+describe("each stage reaches only what it touches (issue 10, item 10)", () => {
+  const rds = (resource: string) => `arn:aws:rds:eu-west-1:222222222222:${resource}`;
+  const covering = (service: string, action: string, arn: string) =>
+    statementsOf(service).some(
+      (s) => s.actions.includes(action) && s.resources.some((r) => resourceCovers(r, arn)),
+    );
+  const live = rds("cluster:orders-staging");
+  const next = rds("cluster:orders-staging-next");
+  const old = rds("cluster:orders-staging-old-0a1b2c3d4e");
+
+  it("configure modifies only the restored cluster, never the live target", () => {
+    expect(covering("configure", "rds:ModifyDBCluster", next)).toBe(true);
+    expect(covering("configure", "rds:ModifyDBCluster", live)).toBe(false);
+    expect(covering("configure", "rds:ModifyDBCluster", old)).toBe(false);
+  });
+
+  it("restore creates and tags only under the temporary name", () => {
+    for (const action of [
+      "rds:RestoreDBClusterFromSnapshot",
+      "rds:CreateDBInstance",
+      "rds:AddTagsToResource",
+    ]) {
+      expect(covering("restore", action, next), action).toBe(true);
+      expect(covering("restore", action, live), action).toBe(false);
+      expect(covering("restore", action, old), action).toBe(false);
+    }
+    expect(covering("restore", "rds:CreateDBInstance", rds("db:orders-staging-next-1"))).toBe(true);
+    expect(covering("restore", "rds:CreateDBInstance", rds("db:orders-staging-1"))).toBe(false);
+  });
+
+  it("cutover deletes only the cluster it moved away (and its final snapshot), never the live target", () => {
+    expect(covering("cutover", "rds:DeleteDBCluster", old)).toBe(true);
+    expect(
+      covering("cutover", "rds:DeleteDBCluster", rds("cluster-snapshot:orders-staging-old-0a1b2c3d4e-final")),
+    ).toBe(true);
+    expect(covering("cutover", "rds:DeleteDBCluster", live)).toBe(false);
+    expect(covering("cutover", "rds:DeleteDBCluster", next)).toBe(false);
+    expect(covering("cutover", "rds:DeleteDBInstance", rds("db:orders-staging-old-0a1b2c3d4e-1"))).toBe(true);
+    expect(covering("cutover", "rds:DeleteDBInstance", rds("db:orders-staging-1"))).toBe(false);
+  });
+
+  it("no function creates or deletes the instances of another cluster named after the target", () => {
+    const other = rds("db:orders-staging-reporting-1");
+    for (const service of services) {
+      for (const action of ["rds:CreateDBInstance", "rds:DeleteDBInstance"]) {
+        expect(covering(service.name, action, other), `${service.name} ${action}`).toBe(false);
+      }
+    }
+  });
+});

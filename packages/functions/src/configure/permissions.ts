@@ -1,10 +1,10 @@
 import type { PermissionContext, PolicyStatement } from "@aurora-restore/core";
 import {
+  nextClusterArn,
   plannedTargets,
   publishStatements,
   secretKeyUseStatement,
   storageStatements,
-  targetClusterArns,
   targetSecretArns,
 } from "../shared/permissions";
 
@@ -18,8 +18,9 @@ export function permissions(context: PermissionContext): PolicyStatement[] {
     ...publishStatements(context, "configure"),
     ...plannedTargets(context).flatMap(({ target }) => [
       {
+        // The restored cluster only: configure never touches the live target.
         actions: ["rds:ModifyDBCluster", "rds:DescribeDBClusters"],
-        resources: targetClusterArns(context, target),
+        resources: [nextClusterArn(context, target)],
       },
       {
         actions: [

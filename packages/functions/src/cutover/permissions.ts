@@ -3,6 +3,7 @@ import {
   finalSnapshotArns,
   plannedTargets,
   publishStatements,
+  replacedClusterArns,
   secretKeyUseStatement,
   storageStatements,
   targetClusterArns,
@@ -20,21 +21,21 @@ export function permissions(context: PermissionContext): PolicyStatement[] {
     ...publishStatements(context, "cutover"),
     ...plannedTargets(context).flatMap(({ target }) => {
       const clusters = targetClusterArns(context, target);
-      const instances = targetInstanceArns(context, target);
+      const replaced = replacedClusterArns(context, target);
       return [
+        // Renames: the live target away (and back), the restored cluster in; its instances likewise.
+        { actions: ["rds:ModifyDBCluster", "rds:DescribeDBClusters"], resources: clusters },
         {
-          actions: ["rds:ModifyDBCluster", "rds:DescribeDBClusters", "rds:DeleteDBCluster"],
-          resources: clusters,
+          actions: ["rds:ModifyDBInstance", "rds:DescribeDBInstances"],
+          resources: targetInstanceArns(context, target),
         },
+        // Deletes only what it moved away: the old cluster (with its optional final snapshot, a resource of
+        // DeleteDBCluster in AWS's Service Authorization Reference) and its instances.
         {
-          actions: ["rds:ModifyDBInstance", "rds:DescribeDBInstances", "rds:DeleteDBInstance"],
-          resources: instances,
+          actions: ["rds:DeleteDBCluster"],
+          resources: [...replaced.clusters, ...finalSnapshotArns(context, target)],
         },
-        // Deleting the old cluster with its optional final snapshot.
-        {
-          actions: ["rds:CreateDBClusterSnapshot"],
-          resources: [...clusters, ...finalSnapshotArns(context, target)],
-        },
+        { actions: ["rds:DeleteDBInstance"], resources: replaced.instances },
         {
           actions: [
             "secretsmanager:GetSecretValue",

@@ -1,5 +1,7 @@
 import type { PermissionContext, PolicyStatement } from "@aurora-restore/core";
 import {
+  nextClusterArn,
+  nextInstanceArns,
   pipelineSnapshotArns,
   plannedTargets,
   publishStatements,
@@ -7,19 +9,20 @@ import {
   sourceClusterArn,
   sourceSnapshotArns,
   storageStatements,
-  targetClusterArns,
-  targetInstanceArns,
   targetPlacementArns,
 } from "../shared/permissions";
 
-/** Restores (or clones) under the temporary name, then creates the instances once the cluster is up. */
+/**
+ * Restores (or clones) under the temporary name, then creates the instances once the cluster is up: only
+ * the `-next` cluster and its numbered instances, never the live target.
+ */
 export function permissions(context: PermissionContext): PolicyStatement[] {
   return [
     ...storageStatements(context),
     ...publishStatements(context, "restore"),
     ...plannedTargets(context).flatMap(({ plan, target }) => {
-      const clusters = targetClusterArns(context, target);
-      const instances = targetInstanceArns(context, target);
+      const clusters = [nextClusterArn(context, target)];
+      const instances = nextInstanceArns(context, target);
       const placement = targetPlacementArns(context, target);
       // A shared snapshot can be restored directly; a copied one is the pipeline's own.
       const snapshots = [

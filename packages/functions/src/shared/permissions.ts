@@ -42,13 +42,34 @@ function rdsArn(context: Pick<PermissionContext, "partition">, at: Location, res
 
 /** The target cluster under its own name, its temporary `-next` name and the `-old-*` names cutover uses. */
 export function targetClusterArns(context: PermissionContext, target: PlanTarget): string[] {
-  const names = namesFor(target.clusterIdentifier);
-  const oldPrefix = prefixOf(names.oldCluster);
   return [
-    rdsArn(context, target, `cluster:${target.clusterIdentifier}`),
-    rdsArn(context, target, `cluster:${names.nextCluster}`),
-    rdsArn(context, target, `cluster:${oldPrefix}*`),
+    liveClusterArn(context, target),
+    nextClusterArn(context, target),
+    ...replacedClusterArns(context, target).clusters,
   ];
+}
+
+/** The live target: only cutover renames it (away, or back on a rollback), and nobody deletes it. */
+export function liveClusterArn(context: PermissionContext, target: PlanTarget): string {
+  return rdsArn(context, target, `cluster:${target.clusterIdentifier}`);
+}
+
+/** The cluster a refresh restores (or clones) into, under the temporary name, until cutover renames it in. */
+export function nextClusterArn(context: PermissionContext, target: PlanTarget): string {
+  return rdsArn(context, target, `cluster:${namesFor(target.clusterIdentifier).nextCluster}`);
+}
+
+/**
+ * Instance names under a cluster name: restore names them `<cluster>-<n>` (1 to 15, the plan's limit), so
+ * `<cluster>-?` and `<cluster>-1?` hold them all and nothing named `<cluster>-<word>-...`.
+ */
+function numberedInstanceArns(context: PermissionContext, target: PlanTarget, cluster: string): string[] {
+  return [rdsArn(context, target, `db:${cluster}-?`), rdsArn(context, target, `db:${cluster}-1?`)];
+}
+
+/** The instances restore creates in the `-next` cluster. */
+export function nextInstanceArns(context: PermissionContext, target: PlanTarget): string[] {
+  return numberedInstanceArns(context, target, namesFor(target.clusterIdentifier).nextCluster);
 }
 
 /** The cluster a cutover moved away (`<target>-old-<id>`) and its instances, which follow its name. */
@@ -66,7 +87,12 @@ export function finalSnapshotArns(context: PermissionContext, target: PlanTarget
   return [rdsArn(context, target, `cluster-snapshot:${oldPrefix}*`)];
 }
 
-/** Instances are named `<cluster>-<n>` after whichever of the target's cluster names they belong to. */
+/**
+ * Every instance a cutover renames or the watcher describes: the restored ones, and the live target's,
+ * whose names are discovered when cutover starts (a console-made cluster's are `<target>-instance-1`, so
+ * no narrower pattern holds them). Only renames and describes use this; creating and deleting instances
+ * is narrowed to `nextInstanceArns` and the `-old-*` instances.
+ */
 export function targetInstanceArns(context: PermissionContext, target: PlanTarget): string[] {
   return [rdsArn(context, target, `db:${target.clusterIdentifier}-*`)];
 }

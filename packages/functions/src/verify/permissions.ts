@@ -1,10 +1,10 @@
 import type { PermissionContext, PolicyStatement } from "@aurora-restore/core";
 import {
+  nextClusterArn,
   plannedTargets,
   publishStatements,
   secretKeyUseStatement,
   storageStatements,
-  targetClusterArns,
   targetSecretArns,
 } from "../shared/permissions";
 
@@ -14,7 +14,7 @@ export function permissions(context: PermissionContext): PolicyStatement[] {
     ...storageStatements(context),
     ...publishStatements(context, "verify"),
     ...plannedTargets(context).flatMap(({ target }) => [
-      { actions: ["rds:DescribeDBClusters"], resources: targetClusterArns(context, target) },
+      { actions: ["rds:DescribeDBClusters"], resources: [nextClusterArn(context, target)] },
       {
         actions: ["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"],
         resources: targetSecretArns(context, target),
