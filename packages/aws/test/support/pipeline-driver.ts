@@ -23,6 +23,7 @@ import {
   deploymentNames,
   permissionContextFor,
 } from "@aurora-restore/functions/shared/deploy/names";
+import { secretKeyFor, withSecretKeys } from "@aurora-restore/functions/shared/secret-keys";
 import { handle as trigger } from "@aurora-restore/functions/trigger/handler";
 import { handle as verify } from "@aurora-restore/functions/verify/handler";
 import { handle as watcher } from "@aurora-restore/functions/watcher/handler";
@@ -156,7 +157,9 @@ export class PipelineRun {
         plans: staticPlanSource(options.plans),
         rds: (scope) => createAwsRds(scope, { clients }),
         kms: (scope) => createAwsKms(scope, { clients }),
-        secrets: (scope) => createAwsSecrets(scope, { clients }),
+        // As runtime/aws-deps.ts builds it: PCI and HIPAA secrets under the target's key.
+        secrets: (scope) =>
+          withSecretKeys(createAwsSecrets(scope, { clients }), secretKeyFor(options.plans, scope)),
         notifications: createAwsSns(self, { clients }),
         database: options.database ?? fakeDatabase(),
         busName,

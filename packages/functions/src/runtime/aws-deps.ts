@@ -14,6 +14,7 @@ import {
   type StageDeps,
   type StageName,
 } from "@aurora-restore/core";
+import { secretKeyFor, withSecretKeys } from "../shared/secret-keys";
 import { generatePassword } from "./passwords";
 import { parsePlanList, staticPlanSource } from "./plans";
 import { powertoolsLogger, powertoolsMetrics } from "./powertools";
@@ -85,7 +86,8 @@ export function awsStageDeps(
     plans: staticPlanSource(plans),
     rds: (scope) => createAwsRds(scope, { clients }),
     kms: (scope) => createAwsKms(scope, { clients }),
-    secrets: (scope) => createAwsSecrets(scope, { clients }),
+    // PCI and HIPAA plans' secrets are created under the target's key (shared/secret-keys.ts).
+    secrets: (scope) => withSecretKeys(createAwsSecrets(scope, { clients }), secretKeyFor(plans, scope)),
     notifications: createAwsSns(self, { clients }),
     database: createPgDatabase(),
     busName,

@@ -1,4 +1,5 @@
 import type { Plan, tableDefinitions } from "@aurora-restore/core";
+import { planNeedsCustomerKey } from "../secret-keys";
 
 type TableDefinition = ReturnType<(typeof tableDefinitions)["state"]>;
 
@@ -42,5 +43,5 @@ export function dynamoSchemaFrom(definition: TableDefinition): DynamoSchema {
 
 /** PCI and HIPAA plans ask for data at rest under a customer managed key. */
 export function needsCustomerKey(plans: readonly Plan[]): boolean {
-  return plans.some((plan) => plan.compliance !== "default");
+  return plans.some(planNeedsCustomerKey);
 }
