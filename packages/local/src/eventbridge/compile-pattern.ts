@@ -2,8 +2,9 @@
  * Validates an event pattern as AWS does (same checks, same `InvalidEventPatternException` reasons, taken
  * from aws/event-ruler's JsonRuleCompiler and AWS-recorded answers) and compiles it for the matcher.
  */
-import { InvalidEventPatternError } from "./errors";
+import { EventBridgeError, InvalidEventPatternError } from "./errors";
 import { compileCidr } from "./ip";
+import { jsonTextDepth, jsonValueDepth, MAX_EVENT_PATTERN_DEPTH, MAX_EVENT_PATTERN_LENGTH } from "./limits";
 import {
   type CompiledPattern,
   type FieldRule,
@@ -36,11 +37,52 @@ export function parsePatternText(text: string): unknown {
   }
 }
 
+export interface CompilePatternOptions {
+  /** Longest pattern accepted, in characters (default MAX_EVENT_PATTERN_LENGTH; archives' managed rules lift it). */
+  maxLength?: number;
+}
+
+function tooLong(maxLength: number): never {
+  // AWS checks the EventPattern member's length before it reads the pattern (a ValidationException).
+  throw new EventBridgeError(
+    "ValidationException",
+    `1 validation error detected: Value at 'eventPattern' failed to satisfy constraint: Member must have length less than or equal to ${maxLength}`,
+  );
+}
+
+function tooDeep(): never {
+  return fail(`Filter is nested deeper than ${MAX_EVENT_PATTERN_DEPTH} levels`);
+}
+
+/**
+ * Bounds first (length, then nesting, both without recursion), so no pattern can make validation, the
+ * matcher or JSON.stringify recurse without limit; an object pattern is measured as its compact JSON text.
+ */
+function checkBounds(pattern: unknown, maxLength: number): void {
+  if (typeof pattern === "string") {
+    if (pattern.length > maxLength) tooLong(maxLength);
+    if (jsonTextDepth(pattern, MAX_EVENT_PATTERN_DEPTH) > MAX_EVENT_PATTERN_DEPTH) tooDeep();
+    return;
+  }
+  if (jsonValueDepth(pattern, MAX_EVENT_PATTERN_DEPTH) > MAX_EVENT_PATTERN_DEPTH) tooDeep();
+  if (Number.isFinite(maxLength) && typeof pattern === "object" && pattern !== null) {
+    let text: string | undefined;
+    try {
+      text = JSON.stringify(pattern);
+    } catch (error) {
+      fail(`Filter is not valid JSON: ${(error as Error).message}`);
+    }
+    if (text !== undefined && text.length > maxLength) tooLong(maxLength);
+  }
+}
+
 /**
  * Validates and compiles a pattern (an object, or its JSON text). Throws InvalidEventPatternError with
- * AWS's reason when AWS would refuse the pattern at PutRule/TestEventPattern time.
+ * AWS's reason when AWS would refuse the pattern at PutRule/TestEventPattern time, and ValidationException
+ * for a pattern longer than MAX_EVENT_PATTERN_LENGTH.
  */
-export function compilePattern(pattern: unknown): CompiledPattern {
+export function compilePattern(pattern: unknown, options: CompilePatternOptions = {}): CompiledPattern {
+  checkBounds(pattern, options.maxLength ?? MAX_EVENT_PATTERN_LENGTH);
   const parsed = typeof pattern === "string" ? parsePatternText(pattern) : pattern;
   if (!isPlainObject(parsed)) fail("Filter is not an object");
   let branches: Branch[] = [new Map()];
@@ -80,7 +122,7 @@ function compileObject(object: Record<string, unknown>, prefix: string, branches
     if (key === "$or" && isOrOperator(value)) {
       // Each alternative forks every branch built so far: (A AND (B OR C)) becomes (A AND B) OR (A AND C).
       const forked: Branch[] = [];
-      for (const alternative of value) {
+      for (const [index, alternative] of value.entries()) {
         forked.push(
           ...compileObject(
             alternative,
@@ -88,11 +130,15 @@ function compileObject(object: Record<string, unknown>, prefix: string, branches
             current.map((b) => new Map(b)),
           ),
         );
-      }
-      if (forked.length > MAX_OR_COMBINATIONS) {
-        fail(
-          `The $or relationship expands to ${forked.length} combinations; at most ${MAX_OR_COMBINATIONS} are allowed`,
-        );
+        if (forked.length > MAX_OR_COMBINATIONS) {
+          // Stop building branches at once (they would multiply); count the rest to report the total.
+          const total = value
+            .slice(index + 1)
+            .reduce((sum, rest) => sum + countBranches(rest, current.length), forked.length);
+          fail(
+            `The $or relationship expands to ${total} combinations; at most ${MAX_OR_COMBINATIONS} are allowed`,
+          );
+        }
       }
       current = forked;
     } else if (Array.isArray(value)) {
@@ -106,6 +152,20 @@ function compileObject(object: Record<string, unknown>, prefix: string, branches
     }
   }
   return current;
+}
+
+/** How many branches `object` turns `branches` branches into, without building them (capped, as a float). */
+function countBranches(object: Record<string, unknown>, branches: number): number {
+  let count = branches;
+  for (const [key, value] of Object.entries(object)) {
+    if (key === "$or" && isOrOperator(value)) {
+      count = value.reduce((sum, alternative) => sum + countBranches(alternative, count), 0);
+    } else if (isPlainObject(value)) {
+      count = countBranches(value, count);
+    }
+    if (!Number.isFinite(count)) return Number.POSITIVE_INFINITY;
+  }
+  return count;
 }
 
 function compileValueList(values: unknown[]): ValueMatcher[] {

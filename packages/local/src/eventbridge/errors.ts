@@ -32,6 +32,17 @@ export class InvalidEventPatternError extends EventBridgeError {
   }
 }
 
+/**
+ * An event the matcher refuses to evaluate: nested deeper than the bus accepts, or (for rare shapes with
+ * dot-joined keys) needing more array-consistency search than MAX_AMBIGUOUS_MATCH_STEPS. PutEvents reports
+ * it on the entry; it is never retried.
+ */
+export class EventTooComplexError extends EventBridgeError {
+  constructor(reason: string) {
+    super("ValidationException", `Event is not valid. Reason: ${reason}`);
+  }
+}
+
 export function isEventBridgeError(error: unknown, code?: EventBridgeErrorCode): error is EventBridgeError {
   return error instanceof EventBridgeError && (code === undefined || error.code === code);
 }
