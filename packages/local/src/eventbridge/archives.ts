@@ -264,6 +264,17 @@ export class ArchiveManager {
     return this.snapshot(replay);
   }
 
+  /** Asks every running replay to stop at its next window (the bus is stopping). */
+  cancelAll(reason: string): void {
+    for (const replay of this.replays.values()) {
+      if (replay.state === "STARTING" || replay.state === "RUNNING") {
+        replay.cancelRequested = true;
+        replay.state = "CANCELLING";
+        replay.stateReason = reason;
+      }
+    }
+  }
+
   private requireReplay(replayName: string) {
     const replay = [...this.replays.values()].find((r) => r.replayName === replayName);
     if (!replay)

@@ -2,8 +2,11 @@
  * Asynchronous, at-least-once delivery of matched events to rule targets: no ordering promise, retries
  * with exponential backoff and jitter within the target's RetryPolicy, then the dead-letter queue.
  * Every delivery is tracked so `drain()` can wait until nothing is pending (deterministic tests, and the
- * local runtime's "wait until the pipeline is idle").
+ * local runtime's "wait until the pipeline is idle"). An error that cannot succeed on a retry
+ * (isRetriable: `retryable: false`, permissions, validation, RangeError such as a stack overflow) is
+ * dead-lettered after its one attempt. `stop()` does not wait for backoff: see DeliveryEngine.stop.
  */
+import { setMaxListeners } from "node:events";
 import type { DeadLetterQueue } from "./dead-letter-queue";
 import type { EventBridgeEvent } from "./envelope";
 import {
@@ -100,6 +103,9 @@ export interface DeliveryEngineOptions {
   onUndeliverable?(job: DeliveryJob, error: unknown): void;
 }
 
+const STOPPED_BEFORE_ATTEMPT =
+  "The local EventBridge stopped before this delivery was attempted; re-drive it after the next start.";
+
 export class DeliveryEngine {
   readonly metrics: DeliveryMetrics = {
     invocations: 0,
@@ -111,8 +117,30 @@ export class DeliveryEngine {
   };
   readonly internalErrors: unknown[] = [];
   private readonly pending = new Set<Promise<void>>();
+  /** Aborted by stop(): wakes every delivery sleeping on a backoff or a chaos delay. */
+  private readonly stopping = new AbortController();
 
-  constructor(private readonly options: DeliveryEngineOptions) {}
+  constructor(private readonly options: DeliveryEngineOptions) {
+    // Every sleeping delivery listens on this one signal; there may be thousands, and that is no leak.
+    setMaxListeners(0, this.stopping.signal);
+  }
+
+  get stopped(): boolean {
+    return this.stopping.signal.aborted;
+  }
+
+  /**
+   * Stops without blocking on retry backoff. Invocations already running are let finish (a handler cannot
+   * be interrupted safely); a failure among them is dead-lettered, not retried. A delivery waiting for its
+   * next retry, and one not attempted yet (a chaos delay, or scheduled after stop), is dead-lettered at once
+   * with `interruptedBy: "stop"` (and counted as dropped, with onUndeliverable, for a target without a
+   * dead-letter queue): pending retries are persisted in the dead-letter queue, never silently dropped nor
+   * waited for, and `aurora-restore local dlq redrive` delivers them after the next start.
+   */
+  async stop(): Promise<void> {
+    this.stopping.abort();
+    await this.drain();
+  }
 
   /**
    * Starts background work and keeps track of it until it settles. Background work must never become an
@@ -172,7 +200,12 @@ export class DeliveryEngine {
   private async deliver(job: DeliveryJob, initialDelayMs: number): Promise<void> {
     const { runtime, backoff } = this.options;
     const policy = job.target.retryPolicy;
-    await runtime.sleep(initialDelayMs);
+    const signal = this.stopping.signal;
+    if (!signal.aborted) await runtime.sleep(initialDelayMs, signal);
+    if (signal.aborted) {
+      const error = Object.assign(new Error(STOPPED_BEFORE_ATTEMPT), { code: "LocalEventBridgeStopped" });
+      return this.fail(job, error, 0, null, true, "stop");
+    }
     for (let attempts = 1; ; attempts++) {
       try {
         this.metrics.invocations++;
@@ -189,8 +222,12 @@ export class DeliveryEngine {
         if (ageAtRetryMs > policy.maximumEventAgeInSeconds * 1000) {
           return this.fail(job, error, attempts, "MaximumEventAgeInSeconds", true);
         }
-        this.metrics.retries++;
-        await runtime.sleep(delay);
+        if (!signal.aborted) {
+          this.metrics.retries++;
+          await runtime.sleep(delay, signal);
+        }
+        // Stopped before (or while) waiting for the retry: persist it instead of retrying or waiting.
+        if (signal.aborted) return this.fail(job, error, attempts, null, true, "stop");
       }
     }
   }
@@ -201,6 +238,7 @@ export class DeliveryEngine {
     attempts: number,
     exhausted: ExhaustedRetryCondition | null,
     retriable: boolean,
+    interruptedBy?: "stop",
   ): void {
     if (!job.target.deadLetter) {
       this.metrics.dropped++;
@@ -219,9 +257,10 @@ export class DeliveryEngine {
         errorCode: errorCodeOf(error),
         errorMessage: errorMessageOf(error),
         attempts,
-        retryAttempts: attempts - 1,
+        retryAttempts: Math.max(0, attempts - 1),
         exhaustedRetryCondition: exhausted,
         retriable,
+        ...(interruptedBy ? { interruptedBy } : {}),
         event: job.event,
       });
       this.metrics.sentToDeadLetterQueue++;

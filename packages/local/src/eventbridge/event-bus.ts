@@ -5,7 +5,7 @@ import { busArn, ruleArn } from "./envelope";
 import { EventBridgeError } from "./errors";
 import { type FlatEvent, matchesPattern } from "./matcher";
 import type { CompiledPattern } from "./pattern-types";
-import type { PutEventsRequestEntry, PutEventsResponse } from "./put-events";
+import type { PutEventsOptions, PutEventsRequestEntry, PutEventsResponse } from "./put-events";
 import { resolveRetryPolicy } from "./retry";
 
 export type RuleState = "ENABLED" | "DISABLED";
@@ -48,6 +48,7 @@ export interface BusHost {
   putEvents(
     entries: PutEventsRequestEntry[],
     sender: { account: string; region: string },
+    options?: PutEventsOptions,
   ): Promise<PutEventsResponse>;
   drain(): Promise<void>;
 }
@@ -97,7 +98,11 @@ export class EventBus {
         `Rule ${input.name} is managed by ${existing.managedBy}.`,
       );
     }
-    const compiled = compilePattern(input.eventPattern);
+    // A managed rule's pattern is an archive's (already validated) plus the replay-name clause.
+    const compiled = compilePattern(
+      input.eventPattern,
+      input.managedBy ? { maxLength: Number.POSITIVE_INFINITY } : {},
+    );
     const eventPattern =
       typeof input.eventPattern === "string" ? input.eventPattern : JSON.stringify(input.eventPattern);
     const rule: Rule = {
@@ -164,11 +169,17 @@ export class EventBus {
     return [...this.rules.values()].filter((r) => r.state === "ENABLED" && matchesPattern(r.compiled, flat));
   }
 
-  /** PutEvents with this bus as the default EventBusName; the sender is this bus's account and region. */
-  putEvents(entries: PutEventsRequestEntry[]): Promise<PutEventsResponse> {
+  /**
+   * PutEvents with this bus as the default EventBusName; the sender is this bus's account and region.
+   * `options.awsServiceSource` is for local AWS services only (see LocalEventBridge.putEvents).
+   */
+  putEvents(entries: PutEventsRequestEntry[], options: PutEventsOptions = {}): Promise<PutEventsResponse> {
     return this.host.putEvents(
-      entries.map((e) => ({ ...e, EventBusName: e.EventBusName ?? this.arn })),
+      Array.isArray(entries)
+        ? entries.map((e) => ({ ...e, EventBusName: e?.EventBusName ?? this.arn }))
+        : entries,
       { account: this.account, region: this.region },
+      options,
     );
   }
 

@@ -23,12 +23,13 @@ import {
   formatEventTime,
   parseEventsArn,
 } from "./envelope";
-import { EventBridgeError } from "./errors";
+import { EventBridgeError, isEventBridgeError } from "./errors";
 import { EventBus } from "./event-bus";
 import { flattenEvent } from "./matcher";
 import {
   checkPutEventsEntry,
   DEFAULT_MAX_REQUEST_SIZE_BYTES,
+  type PutEventsOptions,
   type PutEventsRequestEntry,
   type PutEventsResponse,
   type PutEventsResultEntry,
@@ -146,7 +147,7 @@ export class LocalEventBridge {
 
   private addBus(account: string, region: string, name: string): EventBus {
     const bus = new EventBus(account, region, name, {
-      putEvents: (entries, sender) => this.putEvents(entries, sender),
+      putEvents: (entries, sender, options) => this.putEvents(entries, sender, options),
       drain: () => this.drain(),
     });
     this.buses.set(bus.arn, bus);
@@ -170,8 +171,16 @@ export class LocalEventBridge {
    * ValidationException; a bad entry is reported in its result slot and the others still go through.
    * Unlike AWS (which acknowledges and silently drops events for a bus that does not exist), an unknown
    * EventBusName fails that entry with ResourceNotFoundException: locally, nothing is dropped silently.
+   *
+   * As in AWS, an `aws.*` Source is refused (NotAuthorizedForSourceException): only AWS services publish
+   * those. The local AWS services say who they are with `options.awsServiceSource` (the local RDS passes
+   * "aws.rds" and may publish only that source); application code never passes it.
    */
-  async putEvents(entries: PutEventsRequestEntry[], sender: Sender = {}): Promise<PutEventsResponse> {
+  async putEvents(
+    entries: PutEventsRequestEntry[],
+    sender: Sender = {},
+    options: PutEventsOptions = {},
+  ): Promise<PutEventsResponse> {
     validatePutEventsRequest(entries, this.maxRequestSizeBytes);
     const account = sender.account ?? this.account;
     const region = sender.region ?? this.region;
@@ -179,7 +188,7 @@ export class LocalEventBridge {
     const results: PutEventsResultEntry[] = [];
     const jobs: DeliveryJob[] = [];
     for (const entry of entries) {
-      const check = checkPutEventsEntry(entry);
+      const check = checkPutEventsEntry(entry, options);
       if (!check.ok) {
         results.push({ ErrorCode: check.errorCode, ErrorMessage: check.errorMessage });
         continue;
@@ -203,7 +212,16 @@ export class LocalEventBridge {
         resources: check.entry.resources,
         detail: check.entry.detail,
       };
-      jobs.push(...this.route(bus, event, { receivedAtMs: now.getTime() }));
+      let routed: DeliveryJob[];
+      try {
+        routed = this.route(bus, event, { receivedAtMs: now.getTime() });
+      } catch (error) {
+        // An event the matcher refuses (EventTooComplexError) is refused here, before any delivery.
+        if (!isEventBridgeError(error)) throw error;
+        results.push({ ErrorCode: "InvalidArgument", ErrorMessage: error.message });
+        continue;
+      }
+      jobs.push(...routed);
       results.push({ EventId: event.id });
     }
     this.engine.schedule(jobs);
@@ -246,9 +264,21 @@ export class LocalEventBridge {
 
   // ---- quiescence, chaos, metrics ----------------------------------------------------------------------
 
-  /** Resolves when no delivery, retry, forward or replay is pending. */
+  /** Resolves when no delivery, retry, forward or replay is pending (retries are waited for). */
   drain(): Promise<void> {
     return this.engine.drain();
+  }
+
+  /**
+   * Stops delivering, without waiting for retry backoff: invocations already running finish; a delivery
+   * waiting to be retried, or not yet attempted, is dead-lettered at once (persisted under the state folder,
+   * `interruptedBy: "stop"`, re-drivable after the next start), so nothing is lost and nothing blocks;
+   * running replays are cancelled. Resolves when the running invocations have settled. Deliveries scheduled
+   * afterwards are dead-lettered the same way. Safe to call twice.
+   */
+  stop(): Promise<void> {
+    this.archives.cancelAll("The local EventBridge stopped.");
+    return this.engine.stop();
   }
 
   get pendingDeliveries(): number {

@@ -3,6 +3,7 @@
  * are reported in the response (as AWS does, HTTP 200 with FailedEntryCount) rather than thrown.
  */
 import { EventBridgeError } from "./errors";
+import { jsonTextDepth, MAX_DETAIL_DEPTH } from "./limits";
 
 /** A PutEvents entry as the API takes it; every field is optional because AWS validates each entry. */
 export interface PutEventsRequestEntry {
@@ -27,6 +28,18 @@ export interface PutEventsResponse {
   Entries: PutEventsResultEntry[];
 }
 
+/**
+ * Options only code inside the local AWS world passes. `awsServiceSource` says the caller *is* the AWS
+ * service that owns that reserved source (the local RDS passes "aws.rds"): its entries with exactly that
+ * Source are accepted. Everyone else is refused any `aws.*` Source, as AWS refuses it to every account.
+ */
+export interface PutEventsOptions {
+  awsServiceSource?: string;
+}
+
+/** Sources AWS reserves for its own services: PutEvents refuses them (NotAuthorizedForSourceException). */
+export const RESERVED_SOURCE_PREFIX = "aws.";
+
 export const MAX_ENTRIES_PER_REQUEST = 10;
 /** The current limit (since Jan 2026); the legacy one was 256 KB (LEGACY_MAX_REQUEST_SIZE_BYTES). */
 export const DEFAULT_MAX_REQUEST_SIZE_BYTES = 1024 * 1024;
@@ -40,12 +53,14 @@ const utf8Length = (text: string) => Buffer.byteLength(text, "utf8");
  * of Source, DetailType, Detail and every Resources entry. EventBusName and TraceHeader do not count.
  */
 export function putEventsEntrySize(entry: PutEventsRequestEntry): number {
+  if (typeof entry !== "object" || entry === null) return 0;
   let size = entry.Time !== undefined ? 14 : 0;
   if (typeof entry.Source === "string") size += utf8Length(entry.Source);
   if (typeof entry.DetailType === "string") size += utf8Length(entry.DetailType);
   if (typeof entry.Detail === "string") size += utf8Length(entry.Detail);
-  for (const resource of entry.Resources ?? [])
-    if (typeof resource === "string") size += utf8Length(resource);
+  if (Array.isArray(entry.Resources)) {
+    for (const resource of entry.Resources) if (typeof resource === "string") size += utf8Length(resource);
+  }
   return size;
 }
 
@@ -93,10 +108,24 @@ const invalid = (parameter: string, reason: string): EntryCheck => ({
   errorMessage: `Parameter ${parameter} is not valid. Reason: ${reason}`,
 });
 
-/** Per-entry checks, in AWS's order (Source, DetailType, Detail), with AWS's codes and messages. */
-export function checkPutEventsEntry(entry: PutEventsRequestEntry): EntryCheck {
+/**
+ * Per-entry checks, in AWS's order (Source, DetailType, Detail), with AWS's codes and messages; a Detail
+ * nested deeper than MAX_DETAIL_DEPTH is refused before it is parsed (our limit; AWS's is 1000 levels).
+ */
+export function checkPutEventsEntry(
+  entry: PutEventsRequestEntry,
+  options: PutEventsOptions = {},
+): EntryCheck {
+  if (typeof entry !== "object" || entry === null) return invalid("Source", "Source is a required argument.");
   if (typeof entry.Source !== "string" || entry.Source === "")
     return invalid("Source", "Source is a required argument.");
+  if (entry.Source.startsWith(RESERVED_SOURCE_PREFIX) && entry.Source !== options.awsServiceSource) {
+    return {
+      ok: false,
+      errorCode: "NotAuthorizedForSourceException",
+      errorMessage: "Not authorized for the source.",
+    };
+  }
   if (typeof entry.DetailType !== "string" || entry.DetailType === "") {
     return invalid("DetailType", "DetailType is a required argument.");
   }
@@ -106,6 +135,13 @@ export function checkPutEventsEntry(entry: PutEventsRequestEntry): EntryCheck {
   }
   if (typeof entry.Detail !== "string" || entry.Detail === "")
     return invalid("Detail", "Detail is a required argument.");
+  const depth = jsonTextDepth(entry.Detail, MAX_DETAIL_DEPTH);
+  if (depth > MAX_DETAIL_DEPTH) {
+    return invalid(
+      "Detail",
+      `Detail is nested more than ${MAX_DETAIL_DEPTH} levels deep (the local EventBridge's limit).`,
+    );
+  }
   let detail: unknown;
   try {
     detail = JSON.parse(entry.Detail);
@@ -122,6 +158,8 @@ export function checkPutEventsEntry(entry: PutEventsRequestEntry): EntryCheck {
   }
   let time: Date | undefined;
   if (entry.Time !== undefined) {
+    if (!(entry.Time instanceof Date) && typeof entry.Time !== "string" && typeof entry.Time !== "number")
+      return invalid("Time", "Time is not a valid timestamp.");
     time = entry.Time instanceof Date ? entry.Time : new Date(entry.Time);
     if (Number.isNaN(time.getTime())) return invalid("Time", "Time is not a valid timestamp.");
   }

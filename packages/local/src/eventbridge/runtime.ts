@@ -6,7 +6,8 @@ import { randomUUID } from "node:crypto";
 
 export interface EventBridgeRuntime {
   now(): Date;
-  sleep(ms: number): Promise<void>;
+  /** Resolves after `ms`, or as soon as `signal` aborts (the bus stopping); never rejects. */
+  sleep(ms: number, signal?: AbortSignal): Promise<void>;
   /** Uniform in [0, 1), like Math.random. */
   random(): number;
   uuid(): string;
@@ -15,7 +16,18 @@ export interface EventBridgeRuntime {
 export function systemRuntime(): EventBridgeRuntime {
   return {
     now: () => new Date(),
-    sleep: (ms) => new Promise((resolve) => setTimeout(resolve, Math.max(0, ms))),
+    sleep: (ms, signal) =>
+      new Promise<void>((resolve) => {
+        if (signal?.aborted) return resolve();
+        // The timer is cleared on abort: a cancelled 5-minute backoff must not keep the process alive.
+        const wake = () => {
+          clearTimeout(timer);
+          signal?.removeEventListener("abort", wake);
+          resolve();
+        };
+        const timer = setTimeout(wake, Math.max(0, ms));
+        signal?.addEventListener("abort", wake, { once: true });
+      }),
     random: Math.random,
     uuid: randomUUID,
   };

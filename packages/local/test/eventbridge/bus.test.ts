@@ -366,9 +366,11 @@ describe("forwarding between accounts", () => {
     });
     third.putRule({ name: "all", eventPattern: { source: [RDS_SOURCE] }, targets: [thirdGot] });
 
-    const { Entries } = await sender.putEvents([
-      { Source: RDS_SOURCE, DetailType: rdsDetailTypes.cluster, Detail: "{}" },
-    ]);
+    // Published as RDS itself would (only AWS services may use an aws.* source).
+    const { Entries } = await sender.putEvents(
+      [{ Source: RDS_SOURCE, DetailType: rdsDetailTypes.cluster, Detail: "{}" }],
+      { awsServiceSource: RDS_SOURCE },
+    );
     await eb.drain();
     expect(got.received).toHaveLength(1);
     expect(got.received[0]).toMatchObject({
