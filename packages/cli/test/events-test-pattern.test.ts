@@ -1,4 +1,5 @@
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { mkdirSync, mkdtempSync, truncateSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { RDS_SOURCE, rdsDetailTypes } from "@aurora-restore/core";
@@ -108,6 +109,76 @@ describe("aurora-restore events test-pattern", () => {
     );
     expect(r.code).toBe(2);
     expect(r.stderr).toContain("--event-pattern: cannot read /nonexistent/pattern.json");
+  });
+
+  describe("bounded input", () => {
+    const tempDir = () => mkdtempSync(path.join(tmpdir(), "events-test-pattern-"));
+    const heapGrowth = async (fn: () => Promise<unknown>) => {
+      const before = process.memoryUsage();
+      await fn();
+      const after = process.memoryUsage();
+      return Math.max(after.heapUsed - before.heapUsed, after.arrayBuffers - before.arrayBuffers);
+    };
+
+    it("refuses file:///dev/zero before reading a byte", async () => {
+      let r: Awaited<ReturnType<typeof run>> | undefined;
+      const growth = await heapGrowth(async () => {
+        r = await run("--event-pattern", "file:///dev/zero", "--event", JSON.stringify(event));
+      });
+      expect(r?.code).toBe(2);
+      expect(r?.stdout).toBe("");
+      expect(r?.stderr).toContain("--event-pattern: /dev/zero is not a regular file.");
+      expect(growth).toBeLessThan(32 * 1024 * 1024);
+    });
+
+    it("refuses a 2 GB file without reading it, and a FIFO or a directory without waiting", async () => {
+      const dir = tempDir();
+      const huge = path.join(dir, "huge.json");
+      writeFileSync(huge, "");
+      truncateSync(huge, 2 * 1024 ** 3); // sparse: no disk used, but 2 GB to whoever reads it all
+      let r: Awaited<ReturnType<typeof run>> | undefined;
+      const growth = await heapGrowth(async () => {
+        r = await run("--event-pattern", '{"source": ["x"]}', "--event", `file://${huge}`);
+      });
+      expect(r?.code).toBe(2);
+      expect(r?.stderr).toContain(`--event: ${huge} is larger than 1048576 bytes`);
+      expect(growth).toBeLessThan(32 * 1024 * 1024);
+
+      const fifo = path.join(dir, "fifo");
+      execFileSync("mkfifo", [fifo]);
+      const fromFifo = await run("--event-pattern", `file://${fifo}`, "--event", JSON.stringify(event));
+      expect(fromFifo.stderr).toContain(`--event-pattern: ${fifo} is not a regular file.`);
+      mkdirSync(path.join(dir, "folder"));
+      const fromDir = await run("--event-pattern", `file://${dir}/folder`, "--event", JSON.stringify(event));
+      expect(fromDir.stderr).toContain(`${dir}/folder is not a regular file.`);
+    });
+
+    it("reads a file up to the limit", async () => {
+      const dir = tempDir();
+      const padded = { ...event, detail: { ...event.detail, padding: "x".repeat(1024 * 1024 - 400) } };
+      writeFileSync(path.join(dir, "event.json"), JSON.stringify(padded));
+      const r = await run(
+        "--event-pattern",
+        '{"source": ["aws.rds"]}',
+        "--event",
+        `file://${dir}/event.json`,
+      );
+      expect(r).toEqual({ code: 0, stdout: '{"Result": true}\n', stderr: "" });
+    });
+
+    it("reports a pattern over 4096 characters and a too-deep event as AWS-style errors", async () => {
+      const long = JSON.stringify({ source: ["x".repeat(4100)] });
+      const r = await run("--event-pattern", long, "--event", JSON.stringify(event));
+      expect(r.code).toBe(2);
+      expect(r.stderr).toBe(
+        "An error occurred (ValidationException) when calling the TestEventPattern operation: 1 validation error detected: Value at 'eventPattern' failed to satisfy constraint: Member must have length less than or equal to 4096\n",
+      );
+      const deep = `{"id":"1","account":"1","source":"s","time":"t","region":"r","detail-type":"d","detail":${'{"a":'.repeat(3000)}1${"}".repeat(3000)}}`;
+      const d = await run("--event-pattern", '{"source": ["s"]}', "--event", deep);
+      expect(d.code).toBe(2);
+      expect(d.stderr).toContain("(ValidationException) when calling the TestEventPattern operation");
+      expect(d.stderr).toContain("nested more than 101 levels deep");
+    });
   });
 
   it("is listed in the help", async () => {
