@@ -122,7 +122,8 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       onUndeliverable: (job, error) =>
         log.write(`[eventbridge] ERROR undeliverable event ${job.event.id}: ${(error as Error).message}\n`),
     });
-    cleanups.push(() => bridge.drain());
+    // Running deliveries finish; retries waiting on backoff are dead-lettered (re-drivable), not awaited.
+    cleanups.push(() => bridge.stop());
     const pipelineBus = bridge.ensureEventBus(busName, {
       account: pipeline.accountId,
       region: pipeline.region,
@@ -152,6 +153,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
             },
           ],
           { account: event.account, region: event.region },
+          { awsServiceSource: event.source },
         );
         if (result.FailedEntryCount > 0) {
           log.write(`[rds] WARN event not delivered: ${result.Entries[0]?.ErrorMessage}\n`);
