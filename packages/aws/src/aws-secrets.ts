@@ -39,6 +39,7 @@ export function createAwsSecrets(scope: AccessScope, options: AwsAdapterOptions 
               KmsKeyId: input.kmsKeyId,
               Description: input.description,
               Tags: toTags(input.tags),
+              ClientRequestToken: input.clientRequestToken,
             }),
           ),
         ),
@@ -47,12 +48,17 @@ export function createAwsSecrets(scope: AccessScope, options: AwsAdapterOptions 
       return { arn: out.ARN, name: out.Name ?? input.name, versionId: out.VersionId };
     },
 
-    async putSecretValue({ secretId, secretString, versionStages }) {
+    async putSecretValue({ secretId, secretString, versionStages, clientRequestToken }) {
       const client = clients.secretsManager(scope);
       const out = await callAws(ctx("PutSecretValue", secretId, [secretString]), () =>
         client.send(
           new PutSecretValueCommand(
-            omitUndefined({ SecretId: secretId, SecretString: secretString, VersionStages: versionStages }),
+            omitUndefined({
+              SecretId: secretId,
+              SecretString: secretString,
+              VersionStages: versionStages,
+              ClientRequestToken: clientRequestToken,
+            }),
           ),
         ),
       );
@@ -60,11 +66,13 @@ export function createAwsSecrets(scope: AccessScope, options: AwsAdapterOptions 
       return { arn: out.ARN, versionId: out.VersionId };
     },
 
-    async getSecretValue({ secretId, versionStage }) {
+    async getSecretValue({ secretId, versionStage, versionId }) {
       const client = clients.secretsManager(scope);
       const out = await callAws(ctx("GetSecretValue", secretId), () =>
         client.send(
-          new GetSecretValueCommand(omitUndefined({ SecretId: secretId, VersionStage: versionStage })),
+          new GetSecretValueCommand(
+            omitUndefined({ SecretId: secretId, VersionStage: versionStage, VersionId: versionId }),
+          ),
         ),
       );
       if (out.SecretString === undefined) {

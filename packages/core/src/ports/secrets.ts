@@ -36,6 +36,8 @@ export interface SecretsPort {
     kmsKeyId?: string;
     description?: string;
     tags?: Record<string, string>;
+    /** The first version's id (ClientRequestToken, 32-64 characters): a retry that repeats it is no new version. */
+    clientRequestToken?: string;
   }): Promise<{ arn: string; name: string; versionId: string }>;
   /**
    * A new version carrying `versionStages` (default ["AWSCURRENT"]); each label moves to it from the version
@@ -45,9 +47,21 @@ export interface SecretsPort {
     secretId: string;
     secretString: string;
     versionStages?: string[];
+    /**
+     * The new version's id (ClientRequestToken). As in AWS: repeating it with the same value changes nothing;
+     * with another value it fails with ResourceExistsException (a compare-and-set on the version).
+     */
+    clientRequestToken?: string;
   }): Promise<{ arn: string; versionId: string }>;
-  /** The version holding `versionStage` (default AWSCURRENT); ResourceNotFoundException when none does. */
-  getSecretValue(input: { secretId: string; versionStage?: string }): Promise<SecretValue>;
+  /**
+   * The version `versionId`, else the one holding `versionStage` (default AWSCURRENT);
+   * ResourceNotFoundException when there is none.
+   */
+  getSecretValue(input: {
+    secretId: string;
+    versionStage?: string;
+    versionId?: string;
+  }): Promise<SecretValue>;
   describeSecret(secretId: string): Promise<SecretDescription>;
   /**
    * Moves a label to `moveToVersionId` and/or removes it from `removeFromVersionId`. A label attached to

@@ -5,8 +5,9 @@ import type { Plan } from "../plan/schema";
 import { isAwsCallError } from "../ports/errors";
 import type { AccessScope } from "../ports/location";
 import type { OperationInfo } from "../storage/operations";
-import { alreadyAudited, claimKey, isRetryable, type StageEvent, targetScope } from "./claim";
+import { claimKey, isRetryable, once, type StageEvent, targetScope } from "./claim";
 import { deleteClusterWithInstances } from "./cluster-swap";
+import { hopSnapshotName } from "./copy";
 import { discardPendingCredentials } from "./credentials";
 import type { StageDeps } from "./deps";
 import { audit, errorCodeOf, errorMessageOf } from "./kit";
@@ -31,18 +32,29 @@ export async function cleanUp(deps: StageDeps, event: CleanupEvent): Promise<voi
     return;
   }
   const context = { stage: "cleanup" as const, eventId: event.id };
-  if (
-    !terminalSteps.has(operation.step) ||
-    (await alreadyAudited(deps, operationId, { eventId: event.id, action: "cleanup", outcome: "succeeded" }))
-  ) {
-    await audit(deps, operation, {
+  const ignore = (reason: string) =>
+    audit(deps, operation, {
       ...context,
       action: "cleanup",
       outcome: "ignored-duplicate",
-      details: { step: operation.step },
+      details: { step: operation.step, reason },
     });
-    return;
+  if (!terminalSteps.has(operation.step)) return ignore("the operation has not ended");
+  // Once per operation, whichever delivery (duplicate, replay, republished event) comes first.
+  const { ran, state } = await once(deps, operationId, "cleanup", () =>
+    cleanUpEnded(deps, operation, context),
+  );
+  if (!ran) {
+    await ignore(state === "completed" ? "already cleaned up" : "another delivery is cleaning up");
   }
+}
+
+async function cleanUpEnded(
+  deps: StageDeps,
+  operation: OperationInfo,
+  context: { stage: "cleanup"; eventId: string },
+): Promise<void> {
+  const { operationId } = operation;
   const step = (action: string, outcome: "succeeded" | "failed", details: Record<string, unknown>) =>
     audit(deps, operation, { ...context, action, outcome, details });
 
@@ -53,6 +65,15 @@ export async function cleanUp(deps: StageDeps, event: CleanupEvent): Promise<voi
   const snapshots: { scope: AccessScope; identifier: string }[] = [
     ...(plan ? [{ scope: sourceScope(plan), identifier: names.shareableSnapshot }] : []),
     { scope: targetScope(operation), identifier: names.targetSnapshot },
+    // The two-hop copy's first hop (target account, source region): unmasked production data.
+    ...(typeof operation.outputs.hopSnapshotArn === "string"
+      ? [
+          {
+            scope: scopeOfArn(operation.outputs.hopSnapshotArn),
+            identifier: hopSnapshotName(operationId, operation.target.clusterIdentifier),
+          },
+        ]
+      : []),
   ];
   if (plan?.retention.keepIntermediateSnapshots) {
     await step("keep-snapshots", "succeeded", { snapshots: snapshots.map((s) => s.identifier) });
@@ -83,9 +104,17 @@ export async function cleanUp(deps: StageDeps, event: CleanupEvent): Promise<voi
     typeof replaced === "string" &&
     operation.outputs.oldClusterDeleted !== true
   ) {
+    // The final snapshot the plan asks for is never skipped, on this retry either.
+    const finalSnapshot = plannedTarget(plan, operation)?.finalSnapshotOnDelete
+      ? `${replaced}-final`
+      : undefined;
     try {
-      const result = await deleteClusterWithInstances(deps.rds(targetScope(operation)), replaced);
-      await step("delete-old-cluster", "succeeded", { clusterIdentifier: replaced, result });
+      const result = await deleteClusterWithInstances(
+        deps.rds(targetScope(operation)),
+        replaced,
+        finalSnapshot,
+      );
+      await step("delete-old-cluster", "succeeded", { clusterIdentifier: replaced, result, finalSnapshot });
     } catch (error) {
       if (isRetryable(error)) throw error;
       failures += 1;
@@ -99,6 +128,7 @@ export async function cleanUp(deps: StageDeps, event: CleanupEvent): Promise<voi
 
   const targetKey = targetKeyOf(operation.target);
   if (operation.step === "failed") {
+    failures += await deleteRestoredCluster(deps, operation, step);
     failures += await discardPendingSecrets(deps, operation, plan, step);
   }
 
@@ -107,6 +137,59 @@ export async function cleanUp(deps: StageDeps, event: CleanupEvent): Promise<voi
     await step("release-lock", "succeeded", { targetKey });
   }
   await step("cleanup", failures === 0 ? "succeeded" : "failed", { failures });
+}
+
+function plannedTarget(plan: Plan | undefined, operation: Pick<OperationInfo, "target">) {
+  const { target } = operation;
+  return plan?.targets.find(
+    (t) =>
+      t.accountId === target.accountId &&
+      t.region === target.region &&
+      t.clusterIdentifier === target.clusterIdentifier,
+  );
+}
+
+function scopeOfArn(arn: string): AccessScope {
+  const [, , , region = "", accountId = ""] = arn.split(":");
+  return { accountId, region };
+}
+
+/**
+ * A failed operation removes the `-next` cluster it restored, so the next refresh of the target is not
+ * blocked by it (restore refuses a `-next` older than its operation). Only a cluster this operation created
+ * (created after the operation started) and only while it does not carry the target's name.
+ */
+async function deleteRestoredCluster(
+  deps: StageDeps,
+  operation: OperationInfo,
+  step: (action: string, outcome: "succeeded" | "failed", details: Record<string, unknown>) => Promise<void>,
+): Promise<number> {
+  if (typeof operation.outputs.nextClusterId !== "string") return 0;
+  if (operation.outputs[claimKey("new-moved-in")] !== undefined) return 0;
+  const rds = deps.rds(targetScope(operation));
+  const name = resourceNames(operation.operationId, operation.target.clusterIdentifier).nextCluster;
+  try {
+    const cluster = await rds.describeCluster(name);
+    if (cluster.createdAt && cluster.createdAt < operation.createdAt) {
+      await step("keep-next-cluster", "succeeded", {
+        clusterIdentifier: name,
+        reason: "created before this operation started: not this operation's",
+      });
+      return 0;
+    }
+    const result = await deleteClusterWithInstances(rds, name);
+    await step("delete-next-cluster", "succeeded", { clusterIdentifier: name, result });
+    return 0;
+  } catch (error) {
+    if (isAwsCallError(error, "DBClusterNotFoundFault")) return 0;
+    if (isRetryable(error)) throw error;
+    await step("delete-next-cluster", "failed", {
+      clusterIdentifier: name,
+      code: errorCodeOf(error),
+      message: `${errorMessageOf(error)} Delete ${name} by hand (its instances first) before the next refresh.`,
+    });
+    return 1;
+  }
 }
 
 /**
@@ -122,12 +205,7 @@ async function discardPendingSecrets(
   step: (action: string, outcome: "succeeded" | "failed", details: Record<string, unknown>) => Promise<void>,
 ): Promise<number> {
   const { target } = operation;
-  const planned = plan?.targets.find(
-    (t) =>
-      t.accountId === target.accountId &&
-      t.region === target.region &&
-      t.clusterIdentifier === target.clusterIdentifier,
-  );
+  const planned = plannedTarget(plan, operation);
   const secretIds = planned
     ? [planned.masterSecretName, ...planned.applicationUsers.map((u) => u.secretName)]
     : [

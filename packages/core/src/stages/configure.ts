@@ -4,7 +4,7 @@ import type { PlanTarget } from "../plan/schema";
 import type { DbSession } from "../ports/database";
 import type { OperationInfo } from "../storage/operations";
 import { claimStep, isRetryable, planTargetOf, type StageEvent, targetScope } from "./claim";
-import { type CredentialSecret, scramVerifier, storeCredentials } from "./credentials";
+import { type CredentialSecret, credentialVersionId, scramVerifier, stageCredentials } from "./credentials";
 import type { StageDeps } from "./deps";
 import {
   advance,
@@ -16,6 +16,7 @@ import {
   metaFor,
   publish,
 } from "./kit";
+import { ensureOwner, isLeaseLost } from "./lease";
 import { connectOnceAccepted, defaultLoginBackoff, type LoginBackoff } from "./password-wait";
 
 export interface ConfigureOptions {
@@ -78,6 +79,17 @@ export async function configureCluster(
     );
   } catch (error) {
     if (isRetryable(error)) throw error;
+    if (isLeaseLost(error)) {
+      // Failed at its deadline, or taken over after this delivery's lease expired: stop, touch nothing more.
+      await audit(deps, operation, {
+        stage: "configure",
+        action: "configure-cluster",
+        outcome: "ignored-duplicate",
+        eventId: event.id,
+        details: { reason: errorMessageOf(error) },
+      });
+      return;
+    }
     await failOperation(deps, operation, "configure", error, event.id);
     return;
   }
@@ -124,23 +136,32 @@ async function applyConfiguration(
   const step = (action: string, details: Record<string, unknown>) =>
     audit(deps, operation, { stage: "configure", action, outcome: "succeeded", eventId: event.id, details });
 
+  const owned = () => ensureOwner(deps, operation);
+  await owned();
   const cluster = await deps.rds(scope).describeCluster(clusterIdentifier);
   const username = cluster.masterUsername;
-  const password = deps.generatePassword();
   const base: Omit<CredentialSecret, "username" | "password"> = {
     host,
     port,
     dbname: target.database,
     engine: "postgres",
   };
+  const credentials = (name: string, user: string, description: string) =>
+    stageCredentials(secrets, {
+      name,
+      versionId: credentialVersionId(operation.operationId, name),
+      description,
+      make: () => ({ ...base, username: user, password: deps.generatePassword() }),
+    });
 
   // The secret first: if anything below fails, the password RDS may already use is not lost. The -next
-  // host is right for verify; cutover points the promoted value at the target's endpoint.
+  // host is right for verify; cutover points the promoted value at the target's endpoint. A resumed or
+  // duplicated configure finds this operation's version and sets the same password again, never a second.
   const secrets = deps.secrets(scope);
-  const master = await storeCredentials(
-    secrets,
+  await owned();
+  const master = await credentials(
     target.masterSecretName,
-    { ...base, username, password },
+    username,
     `Master user of ${target.clusterIdentifier} (aurora-restore)`,
   );
   await step("store-master-secret", {
@@ -148,15 +169,17 @@ async function applyConfiguration(
     secretArn: master.arn,
     versionId: master.versionId,
     versionStage: master.stage,
+    reused: master.reused,
   });
 
-  await deps.rds(scope).modifyCluster({ clusterIdentifier, masterUserPassword: password });
+  await owned();
+  await deps.rds(scope).modifyCluster({ clusterIdentifier, masterUserPassword: master.value.password });
   await step("set-master-password", { clusterIdentifier });
 
   const login = await connectOnceAccepted(
     deps.database,
-    { host, port, database: target.database, user: username, password },
-    backoff,
+    { host, port, database: target.database, user: username, password: master.value.password },
+    { ...backoff, beforeAttempt: owned },
   );
   deps.metrics.durationMs("MasterPasswordWait", login.waitedMs, { stage: "configure" });
   await step("master-login-verified", { user: username, attempts: login.attempts, waitedMs: login.waitedMs });
@@ -170,19 +193,19 @@ async function applyConfiguration(
   try {
     const users: { username: string; secretArn: string }[] = [];
     for (const user of target.applicationUsers) {
-      const userPassword = deps.generatePassword();
-      const secret = await storeCredentials(
-        secrets,
+      await owned();
+      const secret = await credentials(
         user.secretName,
-        { ...base, username: user.username, password: userPassword },
+        user.username,
         `Application user ${user.username} of ${target.clusterIdentifier} (aurora-restore)`,
       );
-      const created = await upsertRole(session, user.username, userPassword);
+      const created = await upsertRole(session, user.username, secret.value.password);
       await step(created ? "create-user" : "reset-user", {
         username: user.username,
         secretArn: secret.arn,
         versionId: secret.versionId,
         versionStage: secret.stage,
+        reused: secret.reused,
       });
       await grantAll(session, target.database, user, (grant, statement) =>
         step("grant", { username: user.username, ...grant, statement }),
@@ -190,6 +213,7 @@ async function applyConfiguration(
       users.push({ username: user.username, secretArn: secret.arn });
     }
     for (const script of target.postRestoreSql) {
+      await owned();
       const result = await session.query(script.sql).catch((error: unknown) => {
         throw new PostRestoreSqlError(
           errorCodeOf(error),

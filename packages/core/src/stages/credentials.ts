@@ -1,6 +1,6 @@
 import { createHash, createHmac, pbkdf2Sync, randomBytes } from "node:crypto";
 import { isAwsCallError } from "../ports/errors";
-import { type SecretsPort, secretStages } from "../ports/secrets";
+import { type SecretsPort, type SecretValue, secretStages } from "../ports/secrets";
 
 /** The JSON an RDS-managed credentials secret holds, so the usual tools and rotation lambdas read ours too. */
 export interface CredentialSecret {
@@ -15,31 +15,94 @@ export interface CredentialSecret {
 type Stage = (typeof secretStages)[keyof typeof secretStages];
 
 /**
- * configure: stores new credentials before anything uses them (a crash never loses a password). A secret
- * that does not exist yet is created (nothing reads it before this refresh's cutover). An existing one gets
- * them as AWSPENDING, as Secrets Manager rotation stages a new password: the target's applications keep
- * reading AWSCURRENT, which still works on the target, until cutover promotes them.
- * Returns where the value went; the value itself never leaves this function.
+ * The version id (ClientRequestToken) of the credentials an operation stages in a secret: derived from the
+ * operation and the secret, so a resumed or duplicated configure finds the version it already wrote.
  */
-export async function storeCredentials(
+export function credentialVersionId(operationId: string, secretName: string): string {
+  const hex = createHash("sha256").update(`aurora-restore\n${operationId}\n${secretName}`).digest("hex");
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20, 32)}`;
+}
+
+/**
+ * configure: stores new credentials before anything uses them (a crash never loses a password), under the
+ * operation's version id. A secret that does not exist yet is created (nothing reads it before this
+ * refresh's cutover). An existing one gets them as AWSPENDING, as Secrets Manager rotation stages a new
+ * password: the target's applications keep reading AWSCURRENT, which still works on the target, until
+ * cutover promotes them.
+ * Exactly once per operation and secret: when the version already exists (a resumed or duplicated
+ * configure), its credentials are reused and no second password is made; two writers racing are settled by
+ * Secrets Manager (the same version id with another value is refused) and the loser reads the winner's.
+ * Returns where the value went and the value, which the caller uses and never logs.
+ */
+export async function stageCredentials(
   secrets: SecretsPort,
-  name: string,
-  value: CredentialSecret,
-  description: string,
-): Promise<{ arn: string; versionId: string; stage: Stage }> {
-  const secretString = JSON.stringify(value);
-  try {
-    const created = await secrets.createSecret({ name, secretString, description });
-    return { arn: created.arn, versionId: created.versionId, stage: secretStages.current };
-  } catch (error) {
-    if (!isAwsCallError(error, "ResourceExistsException")) throw error;
-    const put = await secrets.putSecretValue({
-      secretId: name,
-      secretString,
-      versionStages: [secretStages.pending],
-    });
-    return { arn: put.arn, versionId: put.versionId, stage: secretStages.pending };
+  input: {
+    name: string;
+    versionId: string;
+    description: string;
+    make: () => CredentialSecret;
+    kmsKeyId?: string;
+  },
+): Promise<{ arn: string; versionId: string; stage: Stage; value: CredentialSecret; reused: boolean }> {
+  for (let attempt = 0; attempt < 2; attempt += 1) {
+    const existing = await findVersionById(secrets, input.name, input.versionId);
+    if (existing) return { ...existing, reused: true };
+    const value = input.make();
+    const secretString = JSON.stringify(value);
+    try {
+      const created = await secrets.createSecret({
+        name: input.name,
+        secretString,
+        description: input.description,
+        clientRequestToken: input.versionId,
+        ...(input.kmsKeyId ? { kmsKeyId: input.kmsKeyId } : {}),
+      });
+      return {
+        arn: created.arn,
+        versionId: created.versionId,
+        stage: secretStages.current,
+        value,
+        reused: false,
+      };
+    } catch (error) {
+      if (!isAwsCallError(error, "ResourceExistsException")) throw error;
+    }
+    try {
+      const put = await secrets.putSecretValue({
+        secretId: input.name,
+        secretString,
+        versionStages: [secretStages.pending],
+        clientRequestToken: input.versionId,
+      });
+      return { arn: put.arn, versionId: put.versionId, stage: secretStages.pending, value, reused: false };
+    } catch (error) {
+      // Another delivery wrote this version first (with its own password): read and use that one.
+      if (!isAwsCallError(error, "ResourceExistsException")) throw error;
+    }
   }
+  throw new Error(
+    `Secret ${input.name}: version ${input.versionId} was reported to exist but could not be read; check the secret's versions.`,
+  );
+}
+
+/** The credentials of version `versionId` and the stage they were staged under, or undefined. */
+async function findVersionById(
+  secrets: SecretsPort,
+  secretId: string,
+  versionId: string,
+): Promise<{ arn: string; versionId: string; stage: Stage; value: CredentialSecret } | undefined> {
+  let found: SecretValue;
+  try {
+    found = await secrets.getSecretValue({ secretId, versionId });
+  } catch (error) {
+    if (isAwsCallError(error, "ResourceNotFoundException")) return undefined;
+    throw error;
+  }
+  const value = parseCredentials(found, "version");
+  const { versions } = await secrets.describeSecret(secretId);
+  const stages = versions[versionId] ?? [];
+  const stage = stages.includes(secretStages.pending) ? secretStages.pending : secretStages.current;
+  return { arn: found.arn, versionId, stage, value };
 }
 
 export class CredentialSecretFormatError extends Error {
@@ -72,12 +135,20 @@ export async function promoteCredentials(
   secrets: SecretsPort,
   secretId: string,
   endpoint: { host: string; port: number },
+  /** The promoted version's id (derived from the operation): a repeat cannot add a second version. */
+  versionId?: string,
 ): Promise<{ arn: string; changed: boolean; promotedPending: boolean }> {
   const current = await readCurrent(secrets, secretId);
   const pending = await findVersion(secrets, secretId, secretStages.pending);
   const final: CredentialSecret = { ...(pending ?? current).value, host: endpoint.host, port: endpoint.port };
   const changed = !sameCredentials(current.value, final);
-  if (changed) await secrets.putSecretValue({ secretId, secretString: JSON.stringify(final) });
+  if (changed) {
+    await secrets.putSecretValue({
+      secretId,
+      secretString: JSON.stringify(final),
+      ...(versionId ? { clientRequestToken: versionId } : {}),
+    });
+  }
   if (pending) {
     await secrets.updateSecretVersionStage({
       secretId,
@@ -144,20 +215,24 @@ async function findVersion(
 
 async function readVersion(secrets: SecretsPort, secretId: string, stage: Stage): Promise<CredentialVersion> {
   const found = await secrets.getSecretValue({ secretId, versionStage: stage });
+  return { arn: found.arn, versionId: found.versionId, value: parseCredentials(found, stage) };
+}
+
+function parseCredentials(found: SecretValue, label: string): CredentialSecret {
   let parsed: Partial<CredentialSecret>;
   try {
     parsed = JSON.parse(found.secretString) as Partial<CredentialSecret>;
   } catch {
     throw new CredentialSecretFormatError(
-      `Secret ${found.name} (${stage}) is not JSON; expected {username, password, ...}.`,
+      `Secret ${found.name} (${label}) is not JSON; expected {username, password, ...}.`,
     );
   }
   if (typeof parsed.username !== "string" || typeof parsed.password !== "string") {
     throw new CredentialSecretFormatError(
-      `Secret ${found.name} (${stage}) lacks a username or password; it must hold RDS-style credentials JSON.`,
+      `Secret ${found.name} (${label}) lacks a username or password; it must hold RDS-style credentials JSON.`,
     );
   }
-  return { arn: found.arn, versionId: found.versionId, value: parsed as CredentialSecret };
+  return parsed as CredentialSecret;
 }
 
 const scramIterations = 4096;

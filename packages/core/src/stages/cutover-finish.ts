@@ -3,9 +3,10 @@ import { resourceNames, targetKeyOf } from "../operation/ids";
 import type { OperationInfo } from "../storage/operations";
 import { isRetryable, targetScope } from "./claim";
 import { deleteClusterWithInstances } from "./cluster-swap";
-import { promoteCredentials } from "./credentials";
+import { credentialVersionId, promoteCredentials } from "./credentials";
 import type { StageDeps } from "./deps";
 import { advance, audit, errorCodeOf, errorMessageOf, failOperation, metaFor, publish } from "./kit";
+import { ensureOwner, isLeaseLost } from "./lease";
 import { pipelineMetrics } from "./metrics";
 
 /**
@@ -37,7 +38,13 @@ export async function finishCutover(
     ].filter((arn): arn is string => typeof arn === "string");
     const secrets = deps.secrets(scope);
     for (const secretArn of secretArns) {
-      const { changed, promotedPending } = await promoteCredentials(secrets, secretArn, endpoint);
+      await ensureOwner(deps, operation);
+      const { changed, promotedPending } = await promoteCredentials(
+        secrets,
+        secretArn,
+        endpoint,
+        credentialVersionId(operation.operationId, `${secretArn}#promoted`),
+      );
       await step("promote-secret", "succeeded", {
         secretArn,
         host: endpoint.host,
@@ -47,7 +54,7 @@ export async function finishCutover(
       });
     }
   } catch (error) {
-    if (isRetryable(error)) throw error;
+    if (isRetryable(error) || isLeaseLost(error)) throw error;
     await failOperation(
       deps,
       operation,

@@ -52,4 +52,8 @@ export interface StageDeps {
   generatePassword(): string;
   logger: StageLogger;
   metrics: StageMetrics;
+  /** How long a claim on a step lasts before another delivery may take it over (default: lease.ts). */
+  leaseMs?: number;
+  /** Names this process in lease holders (the local runtime expires a dead process's leases at start). */
+  leaseOwner?: string;
 }

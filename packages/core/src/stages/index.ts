@@ -1,3 +1,4 @@
 export * from "./deps";
 export * from "./kit";
+export * from "./lease";
 export * from "./metrics";

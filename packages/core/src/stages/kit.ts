@@ -4,6 +4,7 @@ import type { EventMetadata } from "../events/metadata";
 import type { StageName } from "../events/shapes";
 import { targetKeyOf } from "../operation/ids";
 import { type OperationStep, stageOfStep } from "../operation/steps";
+import type { ComplianceProfile } from "../plan/schema";
 import { isAwsCallError } from "../ports/errors";
 import type { AuditOutcome } from "../storage/audit-entity";
 import {
@@ -103,9 +104,22 @@ export async function handOff<C extends AnyDomainEventContract>(
   await publish(deps, contract, detail);
 }
 
+/**
+ * The retention of the operation's audit entries: the compliance profile recorded when it started. An
+ * operation from before that was recorded reads its plan; when that fails, the audit write fails (and the
+ * delivery retries) rather than silently keeping entries for a shorter time than the plan requires.
+ */
+async function complianceOf(
+  deps: StageDeps,
+  operation: Pick<OperationInfo, "planId" | "compliance">,
+): Promise<ComplianceProfile> {
+  if (operation.compliance) return operation.compliance;
+  return (await deps.plans.get(operation.planId)).compliance;
+}
+
 export async function audit(
   deps: StageDeps,
-  operation: Pick<OperationInfo, "operationId" | "targetKey" | "planId">,
+  operation: Pick<OperationInfo, "operationId" | "targetKey" | "planId" | "compliance">,
   entry: {
     stage: StageName;
     action: string;
@@ -114,7 +128,6 @@ export async function audit(
     details?: Record<string, unknown>;
   },
 ): Promise<void> {
-  const plan = await deps.plans.get(operation.planId).catch(() => undefined);
   await deps.audit.append(
     {
       operationId: operation.operationId,
@@ -122,7 +135,7 @@ export async function audit(
       actor: deps.actor,
       ...entry,
     },
-    { at: now(deps), compliance: plan?.compliance ?? "default" },
+    { at: now(deps), compliance: await complianceOf(deps, operation) },
   );
 }
 
@@ -158,6 +171,7 @@ export async function advance(
       error: input.error,
       countAttempt: input.countAttempt,
       handoff: input.handoff,
+      lease: input.lease,
     });
     recordStageDurations(deps, operation, moved);
     return moved;

@@ -2,7 +2,7 @@ import { RestoreCompleted, type RestoreFailed } from "../events/domain";
 import { stageName } from "../events/shapes";
 import type { Plan } from "../plan/schema";
 import type { OperationInfo } from "../storage/operations";
-import { alreadyAudited, type StageEvent } from "./claim";
+import { once, type StageEvent } from "./claim";
 import type { StageDeps } from "./deps";
 import { audit } from "./kit";
 
@@ -92,16 +92,6 @@ export async function notifyOutcome(deps: StageDeps, event: NotifyEvent): Promis
     return;
   }
   const context = { stage: "notify" as const, action: "notify", eventId: event.id };
-  if (
-    await alreadyAudited(deps, operationId, { eventId: event.id, action: "notify", outcome: "succeeded" })
-  ) {
-    await audit(deps, operation, {
-      ...context,
-      outcome: "ignored-duplicate",
-      details: { reason: "already notified" },
-    });
-    return;
-  }
   const plan = await deps.plans.get(operation.planId).catch(() => undefined);
   const topicArn = plan?.notificationTopicArn ?? deps.topicArn;
   if (!topicArn) {
@@ -114,11 +104,22 @@ export async function notifyOutcome(deps: StageDeps, event: NotifyEvent): Promis
     return;
   }
   const summary = notificationSummary(operation, event, plan);
-  const { messageId } = await deps.notifications.publish({ topicArn, ...summary });
-  await audit(deps, operation, {
-    ...context,
-    outcome: "succeeded",
-    details: { topicArn, messageId, subject: summary.subject, status: summary.attributes.status },
+  // One notification per operation, however often (and however concurrently) its outcome is delivered.
+  const { ran, state } = await once(deps, operationId, "notify", async () => {
+    const { messageId } = await deps.notifications.publish({ topicArn, ...summary });
+    await audit(deps, operation, {
+      ...context,
+      outcome: "succeeded",
+      details: { topicArn, messageId, subject: summary.subject, status: summary.attributes.status },
+    });
   });
+  if (!ran) {
+    await audit(deps, operation, {
+      ...context,
+      outcome: "ignored-duplicate",
+      details: { reason: state === "completed" ? "already notified" : "another delivery is notifying" },
+    });
+    return;
+  }
   deps.metrics.count("NotificationsSent", 1, { status: summary.attributes.status });
 }

@@ -8,12 +8,15 @@ export interface LoginBackoff {
   /** Total time slept before giving up. */
   timeoutMs: number;
   sleep(ms: number): Promise<void>;
+  /** Called before each attempt (configure checks it still owns its step, and renews its lease). */
+  beforeAttempt?: () => Promise<void>;
 }
 
+/** The whole wait stays well inside the function's timeout (lease.ts), with room for the rest of configure. */
 export const defaultLoginBackoff: LoginBackoff = {
   initialDelayMs: 2_000,
   maxDelayMs: 15_000,
-  timeoutMs: 6 * 60_000,
+  timeoutMs: 3 * 60_000,
   sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
 };
 
@@ -42,6 +45,7 @@ export async function connectOnceAccepted(
   let attempts = 0;
   for (;;) {
     attempts += 1;
+    await backoff.beforeAttempt?.();
     try {
       return { session: await database.connect(endpoint), attempts, waitedMs };
     } catch (error) {

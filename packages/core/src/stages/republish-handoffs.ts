@@ -1,8 +1,10 @@
 import type { AnyDomainEventContract, DomainEventInput } from "../events/contract";
 import { domainEvents } from "../events/domain";
 import type { OperationHandoff, OperationInfo } from "../storage/operations";
+import { waitsOnWatch } from "./claim";
 import type { StageDeps } from "./deps";
 import { audit, errorCodeOf, errorMessageOf, metaFor, publish } from "./kit";
+import { leaseMsOf } from "./lease";
 
 export interface HandoffOptions {
   /** Publish a recorded handoff again once its step has not changed for this many minutes (default 10). */
@@ -29,12 +31,12 @@ export async function republishStalledHandoffs(
   const now = deps.clock().getTime();
   for (const operation of await deps.store.listByStatus("running")) {
     const { handoff } = operation;
-    if (!handoff || handoff.step !== operation.step) continue;
+    if (!handoff) continue;
     if ((handoff.republished ?? 0) >= limit) continue;
     // recordedAt/lastRepublishedAt come from the injected clock (updatedAt is the store's wall clock).
-    if (now - Date.parse(handoff.lastRepublishedAt ?? handoff.recordedAt) <= stallMs) continue;
-    const watches = await deps.store.watchesOf(operation.operationId);
-    if (watches.some((w) => w.state === "pending")) continue;
+    const quietMs = now - Date.parse(handoff.lastRepublishedAt ?? handoff.recordedAt);
+    if (!isStalled(operation, handoff, { now, quietMs, stallMs, leaseMs: leaseMsOf(deps) })) continue;
+    if (await waitsOnWatch(deps, operation)) continue;
     try {
       await republish(deps, operation, handoff, causationId, now);
     } catch (error) {
@@ -55,6 +57,24 @@ export async function republishStalledHandoffs(
       });
     }
   }
+}
+
+/**
+ * Two ways an operation stalls with its handoff recorded: nobody took the handoff (the operation is still at
+ * the handoff's step after the stall time), or the delivery that took it crashed mid-step (its lease on the
+ * next step expired). The second is published again at once, and again each lease period while the lease
+ * stays expired; the new delivery takes the expired lease over and resumes (claim.ts).
+ */
+function isStalled(
+  operation: OperationInfo,
+  handoff: OperationHandoff,
+  times: { now: number; quietMs: number; stallMs: number; leaseMs: number },
+): boolean {
+  if (handoff.step === operation.step) return times.quietMs > times.stallMs;
+  const { lease } = operation;
+  if (!lease || lease.step !== operation.step || lease.from !== handoff.step) return false;
+  if (Date.parse(lease.expiresAt) > times.now) return false;
+  return handoff.lastRepublishedAt === undefined || times.quietMs > times.leaseMs;
 }
 
 async function republish(

@@ -35,7 +35,7 @@ export type StartOutcome =
 export async function startOperation(deps: StageDeps, input: StartOperationInput): Promise<StartOutcome> {
   const { plan, target, operationId } = input;
   const targetKey = targetKeyOf(target);
-  const ref = { operationId, targetKey, planId: plan.id };
+  const ref = { operationId, targetKey, planId: plan.id, compliance: plan.compliance };
   const context = { stage: input.stage, action: "start-operation", eventId: input.causationId };
 
   const duplicate = async (step: string): Promise<StartOutcome> => {
@@ -98,6 +98,7 @@ export async function startOperation(deps: StageDeps, input: StartOperationInput
         requestedBy: input.requestedBy,
         correlationId: input.correlationId,
         deadline,
+        compliance: plan.compliance,
         handoff: handoffOf(deps, "requested", RestoreRequested, requested),
       },
       at,

@@ -139,7 +139,13 @@ export async function triggerFromManualRequest(
   const refuse = async (error: Error, plan?: Plan, targetKey = `unknown/${detail.targetClusterId}`) => {
     await audit(
       deps,
-      { operationId: detail.operationId, targetKey, planId: plan?.id ?? "unknown" },
+      // A refused request has no operation: its entries are kept as long as its plan asks (or the default).
+      {
+        operationId: detail.operationId,
+        targetKey,
+        planId: plan?.id ?? "unknown",
+        compliance: plan?.compliance ?? "default",
+      },
       {
         stage: "trigger",
         action: "manual-request",

@@ -1,3 +1,4 @@
+import type { AnyDomainEventContract, DomainEventInput } from "../events/contract";
 import {
   ClusterAvailable,
   ClusterCreated,
@@ -12,7 +13,16 @@ import { stageOfStep } from "../operation/steps";
 import type { Plan } from "../plan/schema";
 import type { OperationInfo } from "../storage/operations";
 import type { StageDeps } from "./deps";
-import { advance, audit, errorCodeOf, errorMessageOf, failOperation, metaFor, publish } from "./kit";
+import {
+  advance,
+  audit,
+  errorCodeOf,
+  errorMessageOf,
+  failOperation,
+  handOff,
+  handoffOf,
+  metaFor,
+} from "./kit";
 import { type HandoffOptions, republishStalledHandoffs } from "./republish-handoffs";
 import { type ScheduleOptions, startScheduledPlans } from "./scheduled-plans";
 import { isPipelineSnapshot, snapshotRefOf, sourceScope } from "./snapshot-refs";
@@ -137,16 +147,20 @@ async function checkWatch(deps: StageDeps, watch: PendingWatch, causationId: str
     return;
   }
 
+  // The event is recorded as the operation's handoff in the same write that moves it (or, with no move,
+  // before publishing), so the watcher publishes it again if it is lost (republish-handoffs.ts).
+  const ready = readyEvent(deps, operation, context, result, causationId);
   let current: OperationInfo | undefined = operation;
   if (context.advanceTo && !resumed) {
     current = await advance(deps, operation, {
       to: context.advanceTo,
       eventId: causationId,
       action: `watch ${watch.watchId}`,
+      ...(ready ? { handoff: handoffOf(deps, context.advanceTo, ready.contract, ready.detail) } : {}),
     });
   }
   if (current) {
-    await announce(deps, current, context, result, causationId);
+    if (ready) await handOff(deps, current, ready.contract, ready.detail);
     await audit(deps, current, {
       stage: "watcher",
       action: `watch ${watch.watchId}`,
@@ -163,41 +177,51 @@ async function checkWatch(deps: StageDeps, watch: PendingWatch, causationId: str
   await deps.store.removeWatch(watch.operationId, watch.watchId);
 }
 
-async function announce(
+interface ReadyEvent {
+  contract: AnyDomainEventContract;
+  detail: DomainEventInput<AnyDomainEventContract>;
+}
+
+/** The event a ready watch publishes (none for "none"), built and validated against its contract. */
+function readyEvent(
   deps: StageDeps,
   operation: OperationInfo,
   context: WatchContext,
   result: Extract<ProbeResult, { state: "ready" }>,
   causationId: string,
-): Promise<void> {
+): ReadyEvent | undefined {
   const meta = metaFor(deps, operation, causationId);
   const need = <T>(value: T | undefined, what: string): T => {
     if (value === undefined) throw new Error(`Watch publishing ${context.publish} has no ${what}`);
     return value;
   };
+  const event = <C extends AnyDomainEventContract>(contract: C, detail: DomainEventInput<C>): ReadyEvent => ({
+    contract,
+    detail: detail as DomainEventInput<AnyDomainEventContract>,
+  });
   switch (context.publish) {
     case "none":
-      return;
+      return undefined;
     case SourceSnapshotCopied.detailType:
-      return publish(deps, SourceSnapshotCopied, { ...meta, snapshot: need(result.snapshot, "snapshot") });
+      return event(SourceSnapshotCopied, { ...meta, snapshot: need(result.snapshot, "snapshot") });
     case SnapshotAvailable.detailType:
-      return publish(deps, SnapshotAvailable, {
+      return event(SnapshotAvailable, {
         ...meta,
         snapshot: need(result.snapshot, "snapshot"),
         sharedWith: context.sharedWith ?? [],
       });
     case CopyCompleted.detailType:
-      return publish(deps, CopyCompleted, { ...meta, snapshot: need(result.snapshot, "snapshot") });
+      return event(CopyCompleted, { ...meta, snapshot: need(result.snapshot, "snapshot") });
     case ClusterCreated.detailType:
-      return publish(deps, ClusterCreated, { ...meta, cluster: need(result.cluster, "cluster") });
+      return event(ClusterCreated, { ...meta, cluster: need(result.cluster, "cluster") });
     case ClusterAvailable.detailType:
-      return publish(deps, ClusterAvailable, {
+      return event(ClusterAvailable, {
         ...meta,
         cluster: need(result.cluster, "cluster"),
         endpoint: need(result.endpoint, "endpoint"),
       });
     case ClusterRenamed.detailType:
-      return publish(deps, ClusterRenamed, {
+      return event(ClusterRenamed, {
         ...meta,
         cluster: need(result.cluster, "cluster"),
         previousIdentifier: need(context.previousIdentifier, "previousIdentifier"),

@@ -33,6 +33,10 @@ export function operationEntity(client: DynamoDBDocumentClient, table: string) {
         error: { type: "any" },
         /** The event that hands the operation to the next stage (an outbox the watcher re-publishes). */
         handoff: { type: "any" },
+        /** Who works on the current step and until when (see OperationLease); absent while nobody does. */
+        lease: { type: "any" },
+        /** The plan's compliance profile when the operation started: its audit retention, never re-read. */
+        compliance: { type: ["default", "pci", "hipaa"] as const, readOnly: true },
         deadline: { type: "string", required: true },
         version: { type: "number", required: true },
         createdAt: {

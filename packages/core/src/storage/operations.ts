@@ -1,6 +1,8 @@
 import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import type { ClusterRef, OperationTrigger, SnapshotRef, StageName } from "../events/shapes";
 import { canMove, type OperationStep, stageOfStep, statusOfStep } from "../operation/steps";
+import type { ComplianceProfile } from "../plan/schema";
+import { effectEntity } from "./effect-entity";
 import { targetLockEntity } from "./lock-entity";
 import { operationEntity } from "./operation-entity";
 import { type WatchKind, watchEntity } from "./watch-entity";
@@ -22,6 +24,10 @@ export interface OperationInfo {
   error?: { stage: StageName; code: string; message: string };
   /** The last event a stage published to hand the operation on (see OperationHandoff). */
   handoff?: OperationHandoff;
+  /** Who works on the current step and until when; absent while nobody does (waiting on AWS, or ended). */
+  lease?: OperationLease;
+  /** The plan's compliance profile when the operation started (audit retention); older items lack it. */
+  compliance?: ComplianceProfile;
   deadline: string;
   version: number;
   createdAt: string;
@@ -45,6 +51,27 @@ export interface OperationHandoff {
   republished?: number;
   lastRepublishedAt?: string;
 }
+
+/**
+ * A claim on a step is a lease, not a key: one delivery owns the step until `expiresAt`. A duplicate that
+ * arrives meanwhile does nothing; once the lease has expired (its owner crashed or timed out), the next
+ * delivery takes it over and resumes. Taking it over bumps the version, so the old owner's next conditional
+ * write fails and it stops.
+ */
+export interface OperationLease {
+  /** The step the lease covers (the operation's step while it is live). */
+  step: OperationStep;
+  /** The step the claim moved from: the handoff recorded there is the event to publish again on expiry. */
+  from: OperationStep;
+  /** The delivery (event id) that holds it, and a value unique to that delivery attempt. */
+  eventId: string;
+  holder: string;
+  acquiredAt: string;
+  expiresAt: string;
+}
+
+/** The outcome of claiming a once-only effect (see effect-entity.ts). */
+export type EffectClaim = "acquired" | "in-progress" | "completed";
 
 /** A transition was refused: the operation is not where the caller expected (duplicate, replay, race). */
 export class StaleTransitionError extends Error {
@@ -87,6 +114,8 @@ export interface TransitionInput {
   countAttempt?: boolean;
   /** Records the event about to be published for the step moved to (in the same conditional write). */
   handoff?: OperationHandoff;
+  /** The lease on the step moved to; without one the operation's lease is removed (nobody works on it). */
+  lease?: OperationLease;
 }
 
 /** Operations, per-target locks and watches in the state table. */
@@ -94,6 +123,7 @@ export function createOperationStore(client: DynamoDBDocumentClient, table: stri
   const operations = operationEntity(client, table);
   const locks = targetLockEntity(client, table);
   const watches = watchEntity(client, table);
+  const effects = effectEntity(client, table);
 
   async function get(operationId: string): Promise<OperationInfo | undefined> {
     const { data } = await operations.get({ operationId }).go();
@@ -180,11 +210,11 @@ export function createOperationStore(client: DynamoDBDocumentClient, table: stri
         version: current.version + 1,
         ...(input.error ? { error: input.error } : {}),
         ...(input.handoff ? { handoff: input.handoff } : {}),
+        ...(input.lease ? { lease: input.lease } : {}),
       };
       try {
-        await operations
-          .patch({ operationId })
-          .set(next)
+        const patch = operations.patch({ operationId }).set(next);
+        await (input.lease || !current.lease ? patch : patch.remove(["lease"]))
           .where(
             ({ step, version }, { eq }) =>
               `${eq(step, input.from.step)} AND ${eq(version, input.from.version)}`,
@@ -199,7 +229,138 @@ export function createOperationStore(client: DynamoDBDocumentClient, table: stri
           actual && { step: actual.step, version: actual.version },
         );
       }
-      return { ...current, ...next } as OperationInfo;
+      const { lease: _dropped, ...rest } = current;
+      return { ...(input.lease ? current : rest), ...next } as OperationInfo;
+    },
+
+    /**
+     * Takes over the lease on the operation's current step (the caller checked it has expired), only while
+     * the operation is still at the step and version the caller saw. Bumps the version, so the previous
+     * owner's next conditional write fails. Returns the operation as written, or undefined when it moved.
+     */
+    async takeOverLease(
+      operationId: string,
+      at: { step: OperationStep; version: number },
+      lease: OperationLease,
+    ): Promise<OperationInfo | undefined> {
+      const current = await get(operationId);
+      if (!current || current.step !== at.step || current.version !== at.version) return undefined;
+      const stage = stageOfStep[at.step];
+      const attempts = { ...current.attempts, [stage]: (current.attempts[stage] ?? 0) + 1 };
+      try {
+        await operations
+          .patch({ operationId })
+          .set({ lease, attempts, version: at.version + 1 })
+          .where(({ step, version }, { eq }) => `${eq(step, at.step)} AND ${eq(version, at.version)}`)
+          .go();
+      } catch (error) {
+        if (isConditionFailure(error)) return undefined;
+        throw error;
+      }
+      return { ...current, lease, attempts, version: at.version + 1 };
+    },
+
+    /**
+     * Extends the lease its owner holds (a long step, between side effects). Conditional on the step and
+     * version the owner holds it at: false when it lost the lease (taken over, or the operation moved on).
+     */
+    async renewLease(
+      operationId: string,
+      at: { step: OperationStep; version: number },
+      lease: OperationLease,
+    ): Promise<boolean> {
+      try {
+        await operations
+          .patch({ operationId })
+          .set({ lease })
+          .where(({ step, version }, { eq }) => `${eq(step, at.step)} AND ${eq(version, at.version)}`)
+          .go();
+        return true;
+      } catch (error) {
+        if (isConditionFailure(error)) return false;
+        throw error;
+      }
+    },
+
+    /** Ends a lease without moving the step (its owner now waits on AWS: a watch takes over). */
+    async releaseLease(operationId: string, at: { step: OperationStep; version: number }): Promise<void> {
+      try {
+        await operations
+          .patch({ operationId })
+          .remove(["lease"])
+          .where(({ step, version }, { eq }) => `${eq(step, at.step)} AND ${eq(version, at.version)}`)
+          .go();
+      } catch (error) {
+        if (!isConditionFailure(error)) throw error;
+      }
+    },
+
+    /**
+     * Claims a once-only effect of an operation (a conditional put, as Powertools' idempotency record):
+     * "acquired" to do it now, "in-progress" while another delivery's claim is live, "completed" once done.
+     * An in-progress claim whose expiry passed (its owner died) is taken over.
+     */
+    async claimEffect(
+      operationId: string,
+      effect: string,
+      claim: { holder: string; at: string; expiresAt: number; now: number },
+    ): Promise<EffectClaim> {
+      const record = {
+        operationId,
+        effect,
+        status: "in-progress" as const,
+        holder: claim.holder,
+        expiresAt: claim.expiresAt,
+        startedAt: claim.at,
+      };
+      try {
+        await effects.create(record).go();
+        return "acquired";
+      } catch (error) {
+        if (!isConditionFailure(error)) throw error;
+      }
+      const { data } = await effects.get({ operationId, effect }).go();
+      if (!data) return "in-progress"; // Deleted meanwhile: never happens to these records; be cautious.
+      if (data.status === "completed") return "completed";
+      if (data.expiresAt > claim.now) return "in-progress";
+      try {
+        await effects
+          .patch({ operationId, effect })
+          .set({ holder: claim.holder, expiresAt: claim.expiresAt, startedAt: claim.at })
+          .where(
+            ({ holder, status }, { eq }) => `${eq(holder, data.holder)} AND ${eq(status, "in-progress")}`,
+          )
+          .go();
+        return "acquired";
+      } catch (error) {
+        if (isConditionFailure(error)) return "in-progress";
+        throw error;
+      }
+    },
+
+    /** Gives up a claimed effect that failed (expires it now), so the next delivery does it. */
+    async releaseEffect(operationId: string, effect: string, holder: string): Promise<void> {
+      await effects
+        .patch({ operationId, effect })
+        .set({ expiresAt: 0 })
+        .where(({ holder: owner, status }, { eq }) => `${eq(owner, holder)} AND ${eq(status, "in-progress")}`)
+        .go()
+        .catch((error: unknown) => {
+          if (!isConditionFailure(error)) throw error;
+        });
+    },
+
+    /** Marks a claimed effect done, so later deliveries skip it. */
+    async completeEffect(operationId: string, effect: string, holder: string, at: string): Promise<void> {
+      await effects
+        .patch({ operationId, effect })
+        .set({ status: "completed", completedAt: at })
+        .where(({ holder: owner }, { eq }) => eq(owner, holder))
+        .go()
+        .catch((error: unknown) => {
+          // Taken over after our claim expired: the new owner completes it.
+          if (!isConditionFailure(error)) throw error;
+        });
     },
 
     /**

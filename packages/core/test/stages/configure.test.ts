@@ -3,6 +3,7 @@ import { ClusterAvailable, ClusterConfigured, RestoreFailed } from "../../src/ev
 import { planSchema } from "../../src/plan/schema";
 import { AwsCallError } from "../../src/ports/errors";
 import { configureCluster } from "../../src/stages/configure";
+import { asDelivery } from "../../src/stages/lease";
 import type { LoginBackoff } from "../../src/stages/password-wait";
 import { type DynamoBackend, startDynalite } from "../support/dynamo";
 import { SqlError, scramMatches } from "../support/fake-database-b";
@@ -183,7 +184,7 @@ describe("configure", () => {
     expect(ignored).toHaveLength(2);
   });
 
-  it("resumes when the same event is retried after a transient failure, keeping the previous secret versions", async () => {
+  it("resumes when the same event is retried after a transient failure, reusing the credentials it staged", async () => {
     const world = await createWorld(backend);
     const { operation, event } = await clusterAvailable(world);
     world.database.passwordDelayLogins = 0;
@@ -197,18 +198,21 @@ describe("configure", () => {
       return undefined;
     };
 
-    await expect(configureCluster(world.deps, event, { loginBackoff: backoff([]) })).rejects.toThrow(
-      /Rate exceeded/,
-    );
+    await expect(
+      asDelivery(world.deps, () => configureCluster(world.deps, event, { loginBackoff: backoff([]) })),
+    ).rejects.toThrow(/Rate exceeded/);
     expect((await world.store.get(operation.operationId))?.step).toBe("configuring");
 
     await configureCluster(world.deps, event, { loginBackoff: backoff([]) });
     expect((await world.store.get(operation.operationId))?.step).toBe("configured");
-    // The first attempt created the master secret; the retry's password is staged beside it, not over it.
-    expect(world.calls).toContain("secrets.putSecretValue:aurora-restore/staging/master:AWSPENDING");
-    const master = world.secrets.staged("aurora-restore/staging/master", "AWSPENDING");
-    expect(world.database.role(nextHost, "postgres")?.password).toBe(master?.password);
+    // The retry found the master secret's version the first attempt wrote and set that same password again:
+    // one master password per operation, never a second one.
+    expect(world.calls.filter((c) => c.startsWith("secrets.putSecretValue"))).toEqual([]);
+    expect(
+      world.calls.filter((c) => c.startsWith("secrets.createSecret:aurora-restore/staging/master")),
+    ).toHaveLength(1);
     expect(world.secrets.current("aurora-restore/staging/master")?.password).toBe(world.passwords[0]);
+    expect(world.database.role(nextHost, "postgres")?.password).toBe(world.passwords[0]);
     const writer = world.secrets.current("aurora-restore/staging/app_writer");
     expect(
       scramMatches(world.database.role(nextHost, "app_writer")!.verifier!, String(writer?.password)),

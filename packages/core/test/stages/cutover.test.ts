@@ -4,6 +4,7 @@ import { resourceNames } from "../../src/operation/ids";
 import { planSchema } from "../../src/plan/schema";
 import { AwsCallError } from "../../src/ports/errors";
 import { cutover } from "../../src/stages/cutover";
+import { asDelivery } from "../../src/stages/lease";
 import type { OperationInfo } from "../../src/storage/operations";
 import { type DynamoBackend, startDynalite } from "../support/dynamo";
 import {
@@ -217,7 +218,7 @@ describe("cutover", () => {
     };
     const movedIn = renamed(world, operation, "new-moved-in");
 
-    await expect(cutover(world.deps, movedIn)).rejects.toThrow(/Rate exceeded/);
+    await expect(asDelivery(world.deps, () => cutover(world.deps, movedIn))).rejects.toThrow(/Rate exceeded/);
     expect(world.secrets.current(secretNames[0])?.password).toBe("secret-of-postgres");
     expect(world.secrets.staged(secretNames[0], "AWSPENDING")).toBeDefined();
     await cutover(world.deps, movedIn);

@@ -6,6 +6,7 @@ import {
   SourceSnapshotCopied,
 } from "../../src/events/domain";
 import { AwsCallError } from "../../src/ports/errors";
+import { asDelivery } from "../../src/stages/lease";
 import { prepareOnRestoreRequested, prepareOnSourceSnapshotCopied } from "../../src/stages/prepare";
 import { triggerFromSnapshotEvent } from "../../src/stages/trigger";
 import { checkWatches } from "../../src/stages/watcher";
@@ -77,14 +78,16 @@ describe("prepare on RestoreRequested", () => {
     expect(await w.auditOf(operationId)).toContain("prepare:prepare-copy:ignored-duplicate");
   });
 
-  test("the same delivery retried after a crash resumes without a second copy", async () => {
+  test("the same delivery retried after a transient failure resumes; a later duplicate does nothing", async () => {
     const w = await createPipelineWorld(backend);
     const { event } = await requested(w);
     w.cloud.failNext("describeKey", new AwsCallError("ThrottlingException", "Rate exceeded", "kms"));
-    await expect(prepareOnRestoreRequested(w.deps, event)).rejects.toThrow(/Rate exceeded/);
+    await expect(asDelivery(w.deps, () => prepareOnRestoreRequested(w.deps, event))).rejects.toThrow(
+      /Rate exceeded/,
+    );
     await prepareOnRestoreRequested(w.deps, event);
     await prepareOnRestoreRequested(w.deps, event);
-    expect(w.cloud.callsOf("copyClusterSnapshot")).toHaveLength(2);
+    expect(w.cloud.callsOf("copyClusterSnapshot")).toHaveLength(1);
     expect(w.cloud.snapshots.size).toBe(2);
   });
 

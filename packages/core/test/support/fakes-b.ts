@@ -249,7 +249,7 @@ export class FakeSecrets {
             "secretsmanager",
           );
         }
-        const versionId = nextVersion();
+        const versionId = input.clientRequestToken ?? nextVersion();
         this.secrets.set(arn, {
           name: input.name,
           arn,
@@ -261,13 +261,20 @@ export class FakeSecrets {
         const stages = input.versionStages ?? ["AWSCURRENT"];
         check("putSecretValue", input, `${input.secretId}:${stages.join(",")}`);
         const secret = find(input.secretId);
+        const token = input.clientRequestToken;
+        const same = token === undefined ? undefined : secret.versions.find((v) => v.versionId === token);
+        if (same) {
+          // As AWS: the same token and value is ignored; another value is refused.
+          if (same.value === input.secretString) return { arn: secret.arn, versionId: same.versionId };
+          throw fault("ResourceExistsException", `Version ${token} holds another value.`, "secretsmanager");
+        }
         const movesCurrent = stages.includes("AWSCURRENT");
         for (const v of secret.versions) {
           const wasCurrent = v.stages.includes("AWSCURRENT");
           v.stages = v.stages.filter((x) => !stages.includes(x) && !(movesCurrent && x === "AWSPREVIOUS"));
           if (movesCurrent && wasCurrent) v.stages.push("AWSPREVIOUS");
         }
-        const versionId = nextVersion();
+        const versionId = token ?? nextVersion();
         secret.versions.push({ versionId, value: input.secretString, stages: [...stages] });
         secret.versions = secret.versions.filter((v) => v.stages.length > 0);
         return { arn: secret.arn, versionId };
@@ -276,8 +283,13 @@ export class FakeSecrets {
         check("getSecretValue", input, input.secretId);
         const secret = find(input.secretId);
         const stage = input.versionStage ?? "AWSCURRENT";
-        const v = secret.versions.find((x) => x.stages.includes(stage));
-        if (!v) throw fault("ResourceNotFoundException", `No ${stage} version.`, "secretsmanager");
+        const v =
+          input.versionId === undefined
+            ? secret.versions.find((x) => x.stages.includes(stage))
+            : secret.versions.find((x) => x.versionId === input.versionId);
+        if (!v) {
+          throw fault("ResourceNotFoundException", `No ${input.versionId ?? stage} version.`, "secretsmanager");
+        }
         return { arn: secret.arn, name: secret.name, versionId: v.versionId, secretString: v.value };
       },
       describeSecret: async (id) => {

@@ -72,7 +72,13 @@ export class LocalSecretsManager {
         createdAt: this.#now().toISOString(),
         versions: [],
       };
-      const version = await this.#newVersion(location, secret, input.secretString, [current]);
+      const version = await this.#newVersion(
+        location,
+        secret,
+        input.secretString,
+        [current],
+        input.clientRequestToken,
+      );
       secret.versions.push(version);
       secrets.push(secret);
       return { arn, name: secret.name, versionId: version.versionId };
@@ -98,7 +104,19 @@ export class LocalSecretsManager {
     for (const stage of stages) validateStage(stage);
     return this.#store.update(location, async (secrets) => {
       const secret = findSecret(secrets, input.secretId);
-      const version = await this.#newVersion(location, secret, input.secretString, stages);
+      const token = input.clientRequestToken;
+      const existing = token === undefined ? undefined : secret.versions.find((v) => v.versionId === token);
+      if (existing) {
+        // AWS: the same token with the same value is ignored; with another value it is refused.
+        if ((await this.#open(location, secret, existing)) === input.secretString) {
+          return { arn: secret.arn, versionId: existing.versionId };
+        }
+        throw secretsError(
+          "ResourceExistsException",
+          `You can't modify an existing version, you can only create a new version: version ${token} of ${secret.name} holds another value.`,
+        );
+      }
+      const version = await this.#newVersion(location, secret, input.secretString, stages, token);
       addStagedVersion(secret, version);
       return { arn: secret.arn, versionId: version.versionId };
     });
@@ -121,17 +139,35 @@ export class LocalSecretsManager {
 
   async #getSecretValue(
     location: AccountRegion,
-    input: { secretId: string; versionStage?: string },
+    input: { secretId: string; versionStage?: string; versionId?: string },
   ): Promise<SecretValue> {
     const secret = findSecret(await this.#store.read(location), input.secretId);
     const stage = input.versionStage ?? current;
-    const version = secret.versions.find((v) => v.stages.includes(stage));
+    const version =
+      input.versionId === undefined
+        ? secret.versions.find((v) => v.stages.includes(stage))
+        : secret.versions.find(
+            (v) =>
+              v.versionId === input.versionId &&
+              (input.versionStage === undefined || v.stages.includes(input.versionStage)),
+          );
     if (!version) {
       throw secretsError(
         "ResourceNotFoundException",
-        `Secrets Manager can't find the specified secret value for staging label: ${stage}`,
+        input.versionId === undefined
+          ? `Secrets Manager can't find the specified secret value for staging label: ${stage}`
+          : `Secrets Manager can't find the specified secret value for VersionId: ${input.versionId}`,
       );
     }
+    return {
+      arn: secret.arn,
+      name: secret.name,
+      versionId: version.versionId,
+      secretString: await this.#open(location, secret, version),
+    };
+  }
+
+  async #open(location: AccountRegion, secret: StoredSecret, version: StoredVersion): Promise<string> {
     let secretString: string;
     try {
       secretString = await openSecretValue(this.#kms, {
@@ -150,7 +186,7 @@ export class LocalSecretsManager {
         error,
       );
     }
-    return { arn: secret.arn, name: secret.name, versionId: version.versionId, secretString };
+    return secretString;
   }
 
   async #describeSecret(location: AccountRegion, secretId: string): Promise<SecretDescription> {
@@ -169,8 +205,15 @@ export class LocalSecretsManager {
     secret: StoredSecret,
     value: string,
     stages: string[],
+    clientRequestToken?: string,
   ): Promise<StoredVersion> {
-    const versionId = randomUUID();
+    if (clientRequestToken !== undefined && !/^[\x21-\x7e]{32,64}$/.test(clientRequestToken)) {
+      throw secretsError(
+        "InvalidParameterException",
+        "ClientRequestToken must be 32 to 64 printable characters (a UUID is usual)",
+      );
+    }
+    const versionId = clientRequestToken ?? randomUUID();
     const keyRef = secret.kmsKeyId ?? defaultKeyAlias;
     try {
       const sealed = await sealSecretValue(this.#kms, {
