@@ -83,12 +83,16 @@ describe("each service's permissions for the sample plans", () => {
       "rds:DescribeDBInstances",
     ]);
     expect(actionsOf("cutover")).toContain("rds:DeleteDBCluster");
-    // cleanup deletes only the cluster a cutover moved away, never the target under its own name.
+    // cleanup deletes only the cluster a cutover moved away (with its final snapshot) and a failed
+    // operation's -next cluster, never the target under its own name.
     const cleanupDeletes = statementsOf("cleanup").filter((s) => s.actions.includes("rds:DeleteDBCluster"));
-    expect(cleanupDeletes.flatMap((s) => s.resources)).toEqual([
+    expect(cleanupDeletes.flatMap((s) => s.resources).filter((r) => r.includes(":cluster:"))).toEqual([
       "arn:aws:rds:eu-west-1:222222222222:cluster:orders-staging-old-*",
+      "arn:aws:rds:eu-west-1:222222222222:cluster:orders-staging-next",
       "arn:aws:rds:eu-west-1:222222222222:cluster:reporting-qa-old-*",
+      "arn:aws:rds:eu-west-1:222222222222:cluster:reporting-qa-next",
       "arn:aws:rds:eu-west-1:222222222222:cluster:reporting-dev-old-*",
+      "arn:aws:rds:eu-west-1:222222222222:cluster:reporting-dev-next",
     ]);
     expect(actionsOf("restore")).not.toContain("rds:DeleteDBCluster");
     // Only the plan using a clone needs point-in-time restore, on its own source cluster.

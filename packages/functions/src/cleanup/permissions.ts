@@ -1,5 +1,8 @@
 import type { PermissionContext, PolicyStatement } from "@aurora-restore/core";
 import {
+  finalSnapshotArns,
+  nextClusterArn,
+  nextInstanceArns,
   pipelineSnapshotArns,
   plannedTargets,
   replacedClusterArns,
@@ -10,7 +13,8 @@ import {
 
 /**
  * Deletes the pipeline's own intermediate snapshots (in the target account, and the source's shareable
- * copy) and the cluster a completed cutover replaced (`<target>-old-*`, instances first); removes the
+ * copy), the cluster a completed cutover replaced (`<target>-old-*`, instances first) and the `-next`
+ * cluster a failed operation restored; removes the
  * AWSPENDING label a failed operation left on the target's secrets (labels only: no value is read, so no key).
  */
 export function permissions(context: PermissionContext): PolicyStatement[] {
@@ -23,8 +27,24 @@ export function permissions(context: PermissionContext): PolicyStatement[] {
           actions: ["rds:DeleteDBClusterSnapshot", "rds:DescribeDBClusterSnapshots"],
           resources: pipelineSnapshotArns(context, plan, target),
         },
-        { actions: ["rds:DescribeDBClusters", "rds:DeleteDBCluster"], resources: replaced.clusters },
-        { actions: ["rds:DeleteDBInstance"], resources: replaced.instances },
+        // The replaced cluster a cutover could not delete (with the final snapshot the plan asks for), and
+        // the -next cluster a failed operation restored.
+        {
+          actions: ["rds:DescribeDBClusters"],
+          resources: [...replaced.clusters, nextClusterArn(context, target)],
+        },
+        {
+          actions: ["rds:DeleteDBCluster"],
+          resources: [
+            ...replaced.clusters,
+            ...finalSnapshotArns(context, target),
+            nextClusterArn(context, target),
+          ],
+        },
+        {
+          actions: ["rds:DeleteDBInstance"],
+          resources: [...replaced.instances, ...nextInstanceArns(context, target)],
+        },
         {
           actions: ["secretsmanager:DescribeSecret", "secretsmanager:UpdateSecretVersionStage"],
           resources: targetSecretArns(context, target),

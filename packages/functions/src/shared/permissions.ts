@@ -131,13 +131,18 @@ export function targetPlacementArns(context: PermissionContext, target: PlanTarg
   ];
 }
 
-/** Secrets Manager appends `-` and six random characters to a secret's name in its ARN. */
+/**
+ * Secrets Manager appends `-` and six random characters to a secret's name in its ARN (`-??????` matches
+ * exactly those). A request for a secret that does not exist yet (configure's first look for the version
+ * it staged) is authorized against the name alone, with no suffix: without that ARN it would end in
+ * AccessDenied instead of ResourceNotFoundException. No secret's ARN is ever the bare name.
+ */
 export function targetSecretArns(context: PermissionContext, target: PlanTarget): string[] {
   const names = [target.masterSecretName, ...target.applicationUsers.map((user) => user.secretName)];
-  return names.map(
-    (name) =>
-      `arn:${context.partition}:secretsmanager:${target.region}:${target.accountId}:secret:${name}-??????`,
-  );
+  return names.flatMap((name) => {
+    const arn = `arn:${context.partition}:secretsmanager:${target.region}:${target.accountId}:secret:${name}`;
+    return [`${arn}-??????`, arn];
+  });
 }
 
 /**
