@@ -1,7 +1,8 @@
-import { EventBridgeEnvelope } from "@aws-lambda-powertools/parser/envelopes";
+import { ParseError } from "@aws-lambda-powertools/parser/errors";
 import { EventBridgeSchema } from "@aws-lambda-powertools/parser/schemas";
 import { z } from "zod";
 import type { PutEventsEntry } from "../ports/events";
+import { accountId, anyArn, eventId, nameText, region, replayName, textLimits } from "./identifiers";
 import { type EventMetadata, eventMetadataShape } from "./metadata";
 import { PIPELINE_SOURCE } from "./names";
 
@@ -49,6 +50,23 @@ export class EventContractError extends Error {
   override name = "EventContractError";
 }
 
+/**
+ * Powertools' EventBridge envelope with every field bounded: an id, account, region or resource list no
+ * EventBridge event could carry is refused before the detail is even looked at.
+ */
+export const boundedEventBridgeSchema = EventBridgeSchema.extend({
+  version: nameText(16),
+  id: eventId,
+  source: nameText(256),
+  "detail-type": nameText(256),
+  account: accountId,
+  region,
+  resources: z
+    .array(anyArn)
+    .max(textLimits.list, { message: `at most ${textLimits.list} resources`, abort: true }),
+  "replay-name": replayName.optional(),
+});
+
 /** Declares a domain event once: its detail-type, source, version, schema and documentation. */
 export function defineEvent<Name extends string, Shape extends z.ZodRawShape>(declaration: {
   detailType: Name;
@@ -63,6 +81,7 @@ export function defineEvent<Name extends string, Shape extends z.ZodRawShape>(de
     schemaVersion: z.literal(declaration.version),
   });
   const source = PIPELINE_SOURCE;
+  const envelopeSchema = boundedEventBridgeSchema.extend({ detail: schema });
   const contract: DomainEventContract<Name, Shape> = {
     detailType: declaration.detailType,
     source,
@@ -88,9 +107,15 @@ export function defineEvent<Name extends string, Shape extends z.ZodRawShape>(de
         Time: new Date((checked.data as EventMetadata).occurredAt),
       };
     },
-    parse: (event) => EventBridgeEnvelope.parse(event, schema) as never,
+    parse(event) {
+      const parsed = envelopeSchema.safeParse(event);
+      if (!parsed.success) {
+        throw new ParseError("Failed to parse EventBridge envelope", { cause: parsed.error });
+      }
+      return parsed.data.detail as never;
+    },
     parseEnvelope(event) {
-      const envelope = EventBridgeSchema.extend({ detail: schema }).parse(event);
+      const envelope = envelopeSchema.parse(event);
       if (envelope.source !== source || envelope["detail-type"] !== declaration.detailType) {
         throw new EventContractError(
           `Expected ${source}/${declaration.detailType}, got ${envelope.source}/${envelope["detail-type"]}`,

@@ -1,5 +1,14 @@
 import { z } from "zod";
 import { defineEvent } from "./contract";
+import {
+  accountId,
+  clusterIdentifier,
+  messageText,
+  nameText,
+  planId,
+  secretArn,
+  textLimits,
+} from "./identifiers";
 import { clusterRef, endpointRef, operationTrigger, snapshotRef, stageName } from "./shapes";
 
 /**
@@ -14,9 +23,9 @@ export const ManualRestoreRequested = defineEvent({
     "A person or a script asked to refresh one target from the source snapshot of a given date (aurora-restore restore).",
   producers: ["cli"],
   shape: {
-    targetClusterId: z.string().min(1),
+    targetClusterId: clusterIdentifier,
     sourceSnapshotDate: z.iso.date().describe("YYYY-MM-DD: the source snapshot taken that day (UTC) is used"),
-    requestedBy: z.string().min(1).describe("Who asked (CLI user or principal)"),
+    requestedBy: nameText().describe("Who asked (CLI user or principal)"),
   },
 });
 
@@ -26,11 +35,11 @@ export const RestoreRequested = defineEvent({
   description: "An operation was started for one planned target from one source snapshot.",
   producers: ["trigger", "watcher"],
   shape: {
-    planId: z.string().min(1),
+    planId,
     target: clusterRef,
     sourceSnapshot: snapshotRef.extend({ type: z.enum(["automated", "manual"]) }),
     trigger: operationTrigger,
-    requestedBy: z.string().min(1),
+    requestedBy: nameText(),
   },
 });
 
@@ -49,7 +58,13 @@ export const SnapshotAvailable = defineEvent({
   description:
     "A snapshot the target account can use is available: shared with it, already its own, or (two-hop copies) the intermediate copy in the source region.",
   producers: ["prepare", "watcher"],
-  shape: { snapshot: snapshotRef, sharedWith: z.array(z.string()).describe("Accounts it was shared with") },
+  shape: {
+    snapshot: snapshotRef,
+    sharedWith: z
+      .array(accountId)
+      .max(textLimits.list, { message: `at most ${textLimits.list} accounts`, abort: true })
+      .describe("Accounts it was shared with"),
+  },
 });
 
 export const CopyCompleted = defineEvent({
@@ -86,8 +101,12 @@ export const ClusterConfigured = defineEvent({
   shape: {
     cluster: clusterRef,
     endpoint: endpointRef,
-    masterSecretArn: z.string().startsWith("arn:"),
-    applicationUsers: z.array(z.object({ username: z.string(), secretArn: z.string().startsWith("arn:") })),
+    masterSecretArn: secretArn,
+    applicationUsers: z
+      // PostgreSQL role names are at most 63 bytes; the plan's stricter rule is not repeated here, so a
+      // name that only the SQL quoting keeps safe still travels.
+      .array(z.object({ username: nameText(63), secretArn }))
+      .max(textLimits.list, { message: `at most ${textLimits.list} users`, abort: true }),
   },
 });
 
@@ -98,7 +117,9 @@ export const RestoreVerified = defineEvent({
   producers: ["verify"],
   shape: {
     cluster: clusterRef,
-    checks: z.array(z.object({ name: z.string(), passed: z.boolean(), detail: z.string().optional() })),
+    checks: z
+      .array(z.object({ name: nameText(), passed: z.boolean(), detail: messageText().optional() }))
+      .max(textLimits.list, { message: `at most ${textLimits.list} checks`, abort: true }),
   },
 });
 
@@ -110,7 +131,7 @@ export const ClusterRenamed = defineEvent({
   producers: ["watcher"],
   shape: {
     cluster: clusterRef,
-    previousIdentifier: z.string().min(1),
+    previousIdentifier: clusterIdentifier,
     step: z.enum(["old-moved-away", "new-moved-in", "rolled-back"]),
   },
 });
@@ -122,10 +143,10 @@ export const RestoreCompleted = defineEvent({
     "The refreshed cluster carries the target's name and endpoint; the old cluster is being deleted.",
   producers: ["cutover"],
   shape: {
-    planId: z.string(),
+    planId,
     target: clusterRef,
     endpoint: endpointRef,
-    replacedClusterIdentifier: z.string().optional(),
+    replacedClusterIdentifier: clusterIdentifier.optional(),
   },
 });
 
@@ -135,11 +156,11 @@ export const RestoreFailed = defineEvent({
   description: "The operation ended in failure; the target is unchanged (cutover renames back on failure).",
   producers: ["trigger", "prepare", "copy", "restore", "configure", "verify", "cutover", "watcher"],
   shape: {
-    planId: z.string(),
+    planId,
     target: clusterRef,
     stage: stageName,
-    errorCode: z.string().describe("AWS error name, SQLSTATE or the pipeline's own code"),
-    message: z.string().describe("What went wrong and what to do about it"),
+    errorCode: nameText().describe("AWS error name, SQLSTATE or the pipeline's own code"),
+    message: messageText().describe("What went wrong and what to do about it"),
   },
 });
 

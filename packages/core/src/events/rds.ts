@@ -1,5 +1,17 @@
 import { z } from "zod";
 import type { ContractPattern } from "./contract";
+import {
+  accountId,
+  anyArn,
+  eventId,
+  messageText,
+  nameText,
+  rdsResourceArn,
+  rdsSourceIdentifier,
+  region,
+  replayName,
+  textLimits,
+} from "./identifiers";
 
 /** RDS's own events, as EventBridge delivers them on the default bus (source aws.rds). */
 export const RDS_SOURCE = "aws.rds";
@@ -30,29 +42,32 @@ const sourceTypes = {
   [rdsDetailTypes.instance]: "DB_INSTANCE",
 } as const;
 
+/** Every field bounded: real RDS events are small, so anything larger is forged and refused here. */
 export const rdsEventDetailSchema = z.object({
-  EventCategories: z.array(z.string()),
-  SourceType: z.string(),
-  SourceArn: z.string().startsWith("arn:"),
-  SourceIdentifier: z.string().min(1),
-  Date: z.string().min(1),
-  Message: z.string(),
-  EventID: z.string().regex(/^RDS-EVENT-\d{4}$/),
+  EventCategories: z.array(nameText(64)).max(16, { message: "at most 16 event categories", abort: true }),
+  SourceType: nameText(64),
+  SourceArn: rdsResourceArn,
+  SourceIdentifier: rdsSourceIdentifier,
+  Date: nameText(64),
+  Message: messageText(4_096),
+  EventID: z.string().regex(/^RDS-EVENT-\d{4}$/, "an RDS event id: RDS-EVENT-<4 digits>"),
 });
 export type RdsEventDetail = z.infer<typeof rdsEventDetailSchema>;
 
 function rdsEnvelopeSchema<T extends string>(detailType: T, sourceType: string) {
   return z.object({
-    version: z.string(),
-    id: z.string(),
+    version: nameText(16),
+    id: eventId,
     "detail-type": z.literal(detailType),
     source: z.literal(RDS_SOURCE),
-    account: z.string(),
-    time: z.string(),
-    region: z.string(),
-    resources: z.array(z.string()),
+    account: accountId,
+    time: nameText(64),
+    region,
+    resources: z
+      .array(anyArn)
+      .max(textLimits.list, { message: `at most ${textLimits.list} resources`, abort: true }),
     detail: rdsEventDetailSchema.extend({ SourceType: z.literal(sourceType) }),
-    "replay-name": z.string().optional(),
+    "replay-name": replayName.optional(),
   });
 }
 

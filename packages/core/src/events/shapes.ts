@@ -1,29 +1,35 @@
 import { z } from "zod";
+import {
+  accountId,
+  clusterIdentifier,
+  hostName,
+  kmsKeyArn,
+  port,
+  rdsClusterSnapshotArn,
+  region,
+  snapshotIdentifier,
+} from "./identifiers";
 
 /** Building blocks shared by several event schemas (references only: never a secret value). */
-export const accountId = z.string().regex(/^\d{12}$/, "an AWS account id is 12 digits");
-export const region = z.string().regex(/^[a-z]{2}(-gov)?-[a-z]+-\d$/, "a region looks like eu-west-1");
+export { accountId, region };
 
 export const snapshotRef = z.object({
-  identifier: z.string().min(1),
-  arn: z.string().startsWith("arn:"),
+  identifier: snapshotIdentifier,
+  arn: rdsClusterSnapshotArn,
   accountId,
   region,
-  kmsKeyId: z.string().optional().describe("ARN of the key the snapshot is encrypted with"),
+  kmsKeyId: kmsKeyArn.optional().describe("ARN of the key the snapshot is encrypted with"),
 });
 export type SnapshotRef = z.infer<typeof snapshotRef>;
 
 export const clusterRef = z.object({
-  clusterIdentifier: z.string().min(1),
+  clusterIdentifier,
   accountId,
   region,
 });
 export type ClusterRef = z.infer<typeof clusterRef>;
 
-export const endpointRef = z.object({
-  host: z.string().min(1),
-  port: z.number().int().positive(),
-});
+export const endpointRef = z.object({ host: hostName, port });
 
 export const stageName = z.enum([
   "trigger",

@@ -1,6 +1,20 @@
 import { createHash } from "node:crypto";
 
 /**
+ * Every operation id the pipeline makes or takes: `op-<20 hex>` (operationIdFor, scheduled runs),
+ * `manual-<uuid>` (a request without one) and a person's `--operation-id` (1-64 letters, digits, - or _,
+ * starting with a letter or digit, as the manual request checks it). Events, the CLI and the stage runtime
+ * refuse anything else, so no id can exceed DynamoDB's key limits or carry control characters.
+ */
+export const OPERATION_ID_MAX_LENGTH = 64;
+export const operationIdPattern = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
+export const OPERATION_ID_RULE = "1-64 letters, digits, - or _, starting with a letter or digit";
+
+export function isOperationId(value: unknown): value is string {
+  return typeof value === "string" && operationIdPattern.test(value);
+}
+
+/**
  * The operation id is derived from the source snapshot and the target, so the same snapshot event seen
  * twice (RDS delivers at least once, replays re-deliver) maps to the same operation instead of a new one.
  */
