@@ -1,67 +1,102 @@
 import { z } from "zod";
-import { accountId, region } from "../events/shapes";
+import {
+  accountId,
+  clusterIdentifier as identifier,
+  kmsKeyArn,
+  messageText,
+  multiLinePattern,
+  nameText,
+  planId,
+  region,
+  iamRoleArn as roleArn,
+  snsTopicArn,
+  sqlName,
+} from "../events/identifiers";
 import { scheduleExpressionProblem } from "./schedule-expression";
+import { describeSqlProblem, sqlProblem } from "./sql-safety";
 
 /** Plans configure which targets are refreshed from which source, and how. Validated before any use. */
 
-const identifier = z
-  .string()
-  .regex(
-    /^[a-zA-Z][a-zA-Z0-9-]{0,62}$/,
-    "a DB cluster identifier: 1-63 letters, digits or hyphens, starting with a letter",
-  )
-  .refine(
-    (s) => !s.endsWith("-") && !s.includes("--"),
-    "must not end with a hyphen or contain two hyphens in a row",
-  );
+/**
+ * Upper bounds of a plan's lists and texts: far above any real plan, low enough that a huge or hostile
+ * plan is refused at once with the field named, instead of slowing every stage that reads it.
+ */
+export const planLimits = {
+  targets: 50,
+  applicationUsers: 50,
+  grants: 50,
+  tables: 500,
+  postRestoreSql: 100,
+  checks: 100,
+  securityGroups: 16,
+  name: 128,
+  description: 2_000,
+  sql: 65_536,
+} as const;
 
-const kmsKeyArn = z
-  .string()
-  .regex(
-    /^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:(key\/[A-Za-z0-9-]+|alias\/[A-Za-z0-9/_-]+)$/,
-    "a full KMS key ARN (arn:aws:kms:<region>:<account>:key/<id>) or alias ARN; key ids and alias names do not work across accounts",
-  );
-
-const roleArn = z.string().regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]+$/, "an IAM role ARN");
-
-const sqlName = z
-  .string()
-  .regex(/^[a-z_][a-z0-9_$]{0,62}$/, "a lower-case PostgreSQL name: letters, digits, _ or $, at most 63");
+/** An array of at most `max` items; longer arrays are refused before their items are read. */
+function boundedArray<T extends z.ZodType>(item: T, max: number, what: string) {
+  return z.array(item).max(max, { message: `at most ${max} ${what}`, abort: true });
+}
 
 const secretName = z
   .string()
   .regex(/^[A-Za-z0-9/_+=.@-]{1,512}$/, "a Secrets Manager name: letters, digits and /_+=.@- only");
 
+/** A name a person gives (a SQL step, a check): one line, at most planLimits.name characters. */
+const label = nameText(planLimits.name);
+
+/** Plan SQL: bounded, and refused when it reaches the server's files, programs or configuration. */
+const planSql = z
+  .string()
+  .min(1, "must not be empty")
+  .max(planLimits.sql, { message: `at most ${planLimits.sql} characters`, abort: true })
+  .regex(multiLinePattern, {
+    message: "must not contain control characters (other than new lines and tabs)",
+    abort: true,
+  })
+  .superRefine((sql, ctx) => {
+    const problem = sqlProblem(sql);
+    if (problem) ctx.addIssue({ code: "custom", message: describeSqlProblem(problem) });
+  });
+
+/** "table" or "schema.table": verify quotes each part, so any characters but dots and control characters. */
+const tableName = nameText(127).regex(
+  /^[^.]+(?:\.[^.]+)?$/,
+  "a table name: table or schema.table (verify quotes each part)",
+);
+
 const grantSchema = z.strictObject({
   privileges: z
     .array(z.enum(["SELECT", "INSERT", "UPDATE", "DELETE", "TRUNCATE", "REFERENCES", "TRIGGER"]))
+    .max(7, { message: "at most the 7 table privileges", abort: true })
     .min(1, "list at least one privilege"),
   schema: sqlName.default("public"),
   /** Tables in that schema; omitted means all tables in the schema. */
-  tables: z.array(sqlName).optional(),
+  tables: boundedArray(sqlName, planLimits.tables, "tables").optional(),
 });
 
 const applicationUserSchema = z.strictObject({
   username: sqlName,
   secretName,
-  grants: z.array(grantSchema).default([]),
+  grants: boundedArray(grantSchema, planLimits.grants, "grants").default([]),
 });
 
 const checkSchema = z.discriminatedUnion("type", [
-  z.strictObject({ type: z.literal("table-exists"), name: z.string().min(1), table: z.string().min(1) }),
+  z.strictObject({ type: z.literal("table-exists"), name: label, table: tableName }),
   z
     .strictObject({
       type: z.literal("row-count"),
-      name: z.string().min(1),
-      table: z.string().min(1),
+      name: label,
+      table: tableName,
       min: z.number().int().nonnegative().optional(),
       max: z.number().int().nonnegative().optional(),
     })
     .refine((c) => c.min !== undefined || c.max !== undefined, "give min, max or both"),
   z.strictObject({
     type: z.literal("sql"),
-    name: z.string().min(1),
-    sql: z.string().min(1).describe("A query returning one row with one boolean column: true means passed"),
+    name: label,
+    sql: planSql.describe("A query returning one row with one boolean column: true means passed"),
   }),
 ]);
 
@@ -72,21 +107,38 @@ const targetSchema = z
     clusterIdentifier: identifier,
     kmsKeyId: kmsKeyArn,
     engine: z.literal("aurora-postgresql").default("aurora-postgresql"),
-    engineVersion: z.string().optional(),
+    engineVersion: z
+      .string()
+      .regex(/^[0-9A-Za-z._-]{1,32}$/, "an engine version such as 16.4")
+      .optional(),
     network: z
       .strictObject({
-        dbSubnetGroupName: z.string().min(1).optional(),
-        vpcSecurityGroupIds: z
-          .array(z.string().regex(/^sg-[0-9a-f]+$/, "a security group id (sg-...)"))
-          .default([]),
+        dbSubnetGroupName: z
+          .string()
+          .regex(
+            /^[A-Za-z0-9 ._-]{1,255}$/,
+            "a DB subnet group name: 1-255 letters, digits, spaces, . _ or -",
+          )
+          .optional(),
+        vpcSecurityGroupIds: boundedArray(
+          z.string().regex(/^sg-[0-9a-f]{1,17}$/, "a security group id (sg-...)"),
+          planLimits.securityGroups,
+          "security groups",
+        ).default([]),
       })
       .default({ vpcSecurityGroupIds: [] }),
-    dbClusterParameterGroupName: z.string().min(1).optional(),
+    dbClusterParameterGroupName: z
+      .string()
+      .regex(
+        /^[A-Za-z][A-Za-z0-9.-]{0,254}$/,
+        "a DB cluster parameter group name: 1-255 letters, digits, . or -",
+      )
+      .optional(),
     instances: z
       .strictObject({
         instanceClass: z
           .string()
-          .regex(/^db\.[a-z0-9]+\.[a-z0-9]+$/, "an instance class such as db.r6g.large"),
+          .regex(/^db\.[a-z0-9]{1,16}\.[a-z0-9]{1,16}$/, "an instance class such as db.r6g.large"),
         count: z.number().int().min(1).max(15).default(1),
       })
       .default({ instanceClass: "db.r6g.large", count: 1 }),
@@ -96,9 +148,17 @@ const targetSchema = z
     copyMode: z.enum(["two-hop", "single-hop"]).default("two-hop"),
     database: sqlName.default("postgres"),
     masterSecretName: secretName,
-    applicationUsers: z.array(applicationUserSchema).default([]),
-    postRestoreSql: z.array(z.strictObject({ name: z.string().min(1), sql: z.string().min(1) })).default([]),
-    checks: z.array(checkSchema).default([]),
+    applicationUsers: boundedArray(
+      applicationUserSchema,
+      planLimits.applicationUsers,
+      "application users",
+    ).default([]),
+    postRestoreSql: boundedArray(
+      z.strictObject({ name: label, sql: planSql }),
+      planLimits.postRestoreSql,
+      "SQL steps",
+    ).default([]),
+    checks: boundedArray(checkSchema, planLimits.checks, "checks").default([]),
     deadlineMinutes: z.number().int().min(5).max(2880).default(360),
     finalSnapshotOnDelete: z.boolean().default(false),
   })
@@ -135,13 +195,8 @@ export type ComplianceProfile = keyof typeof complianceProfiles;
 
 export const planSchema = z
   .strictObject({
-    id: z
-      .string()
-      .regex(
-        /^[a-z][a-z0-9-]{1,62}$/,
-        "a plan id: lower-case letters, digits and hyphens, starting with a letter",
-      ),
-    description: z.string().optional(),
+    id: planId,
+    description: messageText(planLimits.description).optional(),
     source: z.strictObject({
       accountId,
       region,
@@ -151,23 +206,27 @@ export const planSchema = z
       /** Customer key in the source account for the shareable copy (default-key snapshots cannot be shared). */
       shareableKmsKeyId: kmsKeyArn.optional(),
     }),
-    targets: z.array(targetSchema).min(1, "list at least one target"),
+    targets: boundedArray(targetSchema, planLimits.targets, "targets").min(1, "list at least one target"),
     trigger: z
       .discriminatedUnion("type", [
         z.strictObject({
           type: z.literal("every-snapshot"),
           snapshotTypes: z
             .array(z.enum(["automated", "manual"]))
+            .max(2, { message: "automated, manual or both", abort: true })
             .min(1)
             .default(["automated", "manual"]),
         }),
         z.strictObject({
           type: z.literal("schedule"),
           /** EventBridge syntax in UTC: rate(N minute|minutes|hour|hours|day|days) or 6-field cron(...). */
-          expression: z.string().superRefine((text, ctx) => {
-            const problem = scheduleExpressionProblem(text);
-            if (problem) ctx.addIssue({ code: "custom", message: problem });
-          }),
+          expression: z
+            .string()
+            .max(256, { message: "at most 256 characters", abort: true })
+            .superRefine((text, ctx) => {
+              const problem = scheduleExpressionProblem(text);
+              if (problem) ctx.addIssue({ code: "custom", message: problem });
+            }),
         }),
       ])
       .default({ type: "every-snapshot", snapshotTypes: ["automated", "manual"] }),
@@ -175,9 +234,7 @@ export const planSchema = z
       .strictObject({ keepIntermediateSnapshots: z.boolean().default(false) })
       .default({ keepIntermediateSnapshots: false }),
     compliance: z.enum(["default", "pci", "hipaa"]).default("default"),
-    notificationTopicArn: z
-      .string()
-      .regex(/^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[\w-]+$/, "an SNS topic ARN"),
+    notificationTopicArn: snsTopicArn,
   })
   .superRefine((plan, ctx) => {
     plan.targets.forEach((target, i) => {
