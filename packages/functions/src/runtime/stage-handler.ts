@@ -1,10 +1,15 @@
 import {
   type AnyDomainEventContract,
   type DomainEventDetail,
+  eventIdPattern,
+  isOperationId,
+  type OperationInfo,
   type ParsedEnvelope,
   PIPELINE_SOURCE,
+  printable,
   RDS_SOURCE,
   type RdsEvent,
+  rdsDetailTypes,
   rdsEventSchema,
   type StageDeps,
   type StageName,
@@ -59,8 +64,20 @@ type RawEvent = {
   source?: unknown;
   "detail-type"?: unknown;
   time?: unknown;
-  detail?: { operationId?: unknown; target?: unknown };
+  detail?: unknown;
 };
+
+/** Metric names of the runtime (dimensions: service, and detailType when it is one the pipeline knows). */
+export const runtimeMetrics = {
+  received: "EventsReceived",
+  processed: "EventsProcessed",
+  rejected: "EventsRejected",
+  /** A rejection that was logged but not written to any operation's audit trail (see rejectionOwner). */
+  rejectedNotAudited: "RejectionsNotAudited",
+  handlerErrors: "HandlerErrors",
+} as const;
+
+const KNOWN_FOREIGN_DETAIL_TYPES = new Set<string>([...Object.values(rdsDetailTypes), SCHEDULED_DETAIL_TYPE]);
 
 export function stageHandler<C extends AnyDomainEventContract>(
   options: StageHandlerOptions<C>,
@@ -72,43 +89,54 @@ export function stageHandler<C extends AnyDomainEventContract>(
   const byDetailType = new Map<string, C>(options.contracts.map((c) => [c.detailType, c]));
 
   async function handle(event: unknown, deps: StageDeps): Promise<void> {
-    const raw = (event ?? {}) as RawEvent;
+    const raw = (typeof event === "object" && event !== null ? event : {}) as RawEvent;
     const source = typeof raw.source === "string" ? raw.source : "(none)";
     const detailType = typeof raw["detail-type"] === "string" ? raw["detail-type"] : "(none)";
     const eventId = typeof raw.id === "string" ? raw.id : "(none)";
+    // What the event claims is untrusted until parsed: metric dimensions take only names the pipeline
+    // knows (a forged detail-type must not mint metrics), log lines and errors a cut, escaped copy.
+    const metricDetailType =
+      byDetailType.has(detailType) || KNOWN_FOREIGN_DETAIL_TYPES.has(detailType) ? detailType : "(other)";
+    const shown = {
+      source: printable(source, 128),
+      detailType: printable(detailType, 128),
+      eventId: printable(eventId, 128),
+    };
     const baseLogger = sanitizingLogger(deps.logger);
     const started = deps.clock().getTime();
-    deps.metrics.count("EventsReceived", 1, { service, detailType });
+    deps.metrics.count(runtimeMetrics.received, 1, { service, detailType: metricDetailType });
 
     const reject = async (reason: string, cause?: unknown): Promise<never> => {
-      const operationId = typeof raw.detail?.operationId === "string" ? raw.detail.operationId : undefined;
+      const why = printable(reason, 1_000);
+      const owner = await rejectionOwner(deps, source, raw.detail);
       baseLogger.error("Rejected an event this service cannot process", {
         service,
-        eventId,
-        source,
-        detailType,
-        operationId,
-        reason,
+        ...shown,
+        operationId: "operation" in owner ? owner.operation.operationId : undefined,
+        claimedOperationId: claimedOperationId(raw.detail),
+        reason: why,
+        ...("operation" in owner ? {} : { notAudited: owner.notAudited }),
       });
-      deps.metrics.count("EventsRejected", 1, { service, detailType });
-      if (operationId)
-        await auditRejection(deps, service, operationId, eventId, detailType, reason, baseLogger);
+      deps.metrics.count(runtimeMetrics.rejected, 1, { service, detailType: metricDetailType });
+      if ("operation" in owner) {
+        await auditRejection(deps, service, owner.operation, eventId, detailType, why, baseLogger);
+      } else {
+        deps.metrics.count(runtimeMetrics.rejectedNotAudited, 1, { service });
+      }
       throw new NonRetryableEventError(
-        `${service} rejected ${source}/${detailType} event ${eventId}: ${reason}`,
-        {
-          cause,
-        },
+        `${service} rejected ${shown.source}/${shown.detailType} event ${shown.eventId}: ${why}`,
+        { cause },
       );
     };
 
     const invoke = async (keys: Record<string, unknown>, run: (d: StageDeps) => Promise<void>) => {
-      const logger = withLogKeys(baseLogger, { service, eventId, detailType, ...keys });
+      const logger = withLogKeys(baseLogger, { service, eventId: shown.eventId, detailType, ...keys });
       const scoped: StageDeps = { ...deps, logger };
       try {
         await run(scoped);
-        deps.metrics.count("EventsProcessed", 1, { service, detailType });
+        deps.metrics.count(runtimeMetrics.processed, 1, { service, detailType: metricDetailType });
       } catch (error) {
-        deps.metrics.count("HandlerErrors", 1, { service, detailType });
+        deps.metrics.count(runtimeMetrics.handlerErrors, 1, { service, detailType: metricDetailType });
         logger.error("Handler failed", { error: sanitize(error) });
         throw error;
       } finally {
@@ -131,9 +159,11 @@ export function stageHandler<C extends AnyDomainEventContract>(
 
     if (SCHEDULE_SOURCES.has(source) && detailType === SCHEDULED_DETAIL_TYPE) {
       if (!options.onSchedule) return reject(`${service} is not a scheduled service`);
+      // The tick's id becomes the causation id of what the tick publishes: it must be one.
+      if (!eventIdPattern.test(eventId)) return reject("a scheduled event needs an event id (like a UUID)");
       const tick: ScheduledTick = {
         id: eventId,
-        time: typeof raw.time === "string" ? raw.time : deps.clock().toISOString(),
+        time: typeof raw.time === "string" && raw.time.length <= 64 ? raw.time : deps.clock().toISOString(),
       };
       const onSchedule = options.onSchedule;
       return invoke({ tickId: tick.id }, (d) => onSchedule(tick, d));
@@ -181,39 +211,108 @@ function describeParseError(error: unknown): string {
   if (Array.isArray(issues) && issues.length > 0) {
     return issues
       .slice(0, 5)
-      .map((i) => `${i.path.map(String).join(".") || "(event)"}: ${i.message}`)
+      .map(
+        (i) => `${i.path.map((p) => printable(p, 64)).join(".") || "(event)"}: ${printable(i.message, 300)}`,
+      )
       .join("; ");
   }
-  return error instanceof Error ? error.message : String(error);
+  return printable(error instanceof Error ? error.message : error, 1_000);
+}
+
+function claimedOperationId(detail: unknown): string | undefined {
+  const value = isRecord(detail) ? detail.operationId : undefined;
+  return value === undefined ? undefined : printable(value, 80);
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+/**
+ * The operation whose audit trail a rejected event may be written to, or why none. An event that fails
+ * validation is untrusted: it goes into a trail only when it is a pipeline event naming an operation that
+ * exists, with that operation's correlation id, and nothing in it (target, cluster account and region,
+ * plan, target cluster of a manual request) contradicts the operation. Anything else (no or malformed
+ * operation id, an operation that does not exist, another operation's trail) is logged and counted only:
+ * a forged event must not be able to write into a real operation's trail, nor make new partitions in the
+ * audit table.
+ */
+export async function rejectionOwner(
+  deps: StageDeps,
+  source: string,
+  detail: unknown,
+): Promise<{ operation: OperationInfo } | { notAudited: string }> {
+  if (source !== PIPELINE_SOURCE) return { notAudited: "not a pipeline event" };
+  if (!isRecord(detail)) return { notAudited: "no detail" };
+  if (detail.operationId === undefined) return { notAudited: "names no operation" };
+  if (!isOperationId(detail.operationId)) return { notAudited: "the operation id is malformed" };
+  let operation: OperationInfo | undefined;
+  try {
+    operation = await deps.store.get(detail.operationId);
+  } catch (error) {
+    deps.logger.error("Could not look up the operation a rejected event names", { error: sanitize(error) });
+    return { notAudited: "the operation could not be looked up" };
+  }
+  if (!operation) return { notAudited: "no such operation" };
+  if (detail.correlationId !== operation.correlationId) {
+    return { notAudited: "its correlation id is not the operation's" };
+  }
+  // Compared field by field with ===: nothing of the untrusted detail is converted to a string.
+  const target = operation.target;
+  const sameLocation = (ref: unknown) =>
+    isRecord(ref) && ref.accountId === target.accountId && ref.region === target.region;
+  const sameTarget = (ref: unknown) =>
+    sameLocation(ref) && isRecord(ref) && ref.clusterIdentifier === target.clusterIdentifier;
+  if ("target" in detail && !sameTarget(detail.target)) {
+    return { notAudited: "its target is not the operation's" };
+  }
+  if ("cluster" in detail && !sameLocation(detail.cluster)) {
+    return { notAudited: "its cluster is not in the operation's target account and region" };
+  }
+  if ("planId" in detail && detail.planId !== operation.planId) {
+    return { notAudited: "its plan is not the operation's" };
+  }
+  if ("targetClusterId" in detail && detail.targetClusterId !== target.clusterIdentifier) {
+    return { notAudited: "its target cluster is not the operation's" };
+  }
+  return { operation };
 }
 
 async function auditRejection(
   deps: StageDeps,
   service: StageName,
-  operationId: string,
+  operation: OperationInfo,
   eventId: string,
   detailType: string,
   reason: string,
   logger: StageDeps["logger"],
 ): Promise<void> {
   try {
-    const operation = await deps.store.get(operationId);
-    const plan = operation ? await deps.plans.get(operation.planId).catch(() => undefined) : undefined;
+    const compliance =
+      operation.compliance ??
+      (await deps.plans.get(operation.planId).then(
+        (plan) => plan.compliance,
+        () => undefined,
+      )) ??
+      "default";
     await deps.audit.append(
       {
-        operationId,
-        targetKey: operation?.targetKey ?? "unknown",
+        operationId: operation.operationId,
+        targetKey: operation.targetKey,
         stage: service,
-        action: `receive ${detailType}`,
+        action: `receive ${printable(detailType, 128)}`,
         actor: deps.actor,
         outcome: "rejected",
-        eventId,
+        eventId: printable(eventId, 128),
         details: { reason },
       },
-      { at: deps.clock().toISOString(), compliance: plan?.compliance ?? "default" },
+      { at: deps.clock().toISOString(), compliance },
     );
   } catch (error) {
     // The rejection itself is what matters; a failed audit write is logged, not allowed to mask it.
-    logger.error("Could not audit a rejected event", { operationId, error: sanitize(error) });
+    logger.error("Could not audit a rejected event", {
+      operationId: operation.operationId,
+      error: sanitize(error),
+    });
   }
 }

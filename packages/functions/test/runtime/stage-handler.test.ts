@@ -40,22 +40,67 @@ function envelope(detailType: string, detail: unknown, source = PIPELINE_SOURCE)
   };
 }
 
+/** C0/C1 control characters and DEL, checked by code point (independently of the runtime's own rule). */
+function hasControlCharacter(text: string): boolean {
+  return [...text].some((c) => {
+    const code = c.codePointAt(0) as number;
+    return code < 0x20 || (code >= 0x7f && code <= 0x9f);
+  });
+}
+
+/** Every string logged (messages and the values of their fields), as written, not JSON-escaped. */
+function loggedText(lines: { message: string; extra?: Record<string, unknown> }[]): string {
+  return lines
+    .flatMap((l) => [l.message, ...Object.values(l.extra ?? {}).filter((v) => typeof v === "string")])
+    .join(" | ");
+}
+
+/** An operation as the store holds it: the one `meta` (op-123, corr-123) belongs to. */
+const storedOperation: Partial<OperationInfo> = {
+  operationId: "op-123",
+  correlationId: "corr-123",
+  planId: "p",
+  targetKey: "222222222222/us-east-1/staging-db",
+  target: { clusterIdentifier: "staging-db", accountId: "222222222222", region: "us-east-1" },
+};
+
 function fakeDeps(operation?: Partial<OperationInfo>) {
   const lines: { level: string; message: string; extra?: Record<string, unknown> }[] = [];
-  const audits: unknown[] = [];
+  const audits: { record: unknown; options: unknown }[] = [];
   const counts: string[] = [];
+  const dimensions: Record<string, string>[] = [];
+  const lookedUp: string[] = [];
   const log = (level: string) => (message: string, extra?: Record<string, unknown>) =>
     lines.push({ level, message, ...(extra ? { extra } : {}) });
   const deps = {
-    store: { get: async () => operation },
-    audit: { append: async (record: unknown) => audits.push(record) },
+    store: {
+      get: async (id: string) => {
+        lookedUp.push(id);
+        return operation && id === operation.operationId ? operation : undefined;
+      },
+    },
+    audit: { append: async (record: unknown, options: unknown) => audits.push({ record, options }) },
     plans: { get: async () => ({ compliance: "pci" }) },
     actor: "test",
     clock: () => new Date("2026-03-14T04:00:00.000Z"),
     logger: { info: log("info"), warn: log("warn"), error: log("error") },
-    metrics: { count: (name: string) => counts.push(name), durationMs: () => {} },
+    metrics: {
+      count: (name: string, _value: number, dims: Record<string, string>) => {
+        counts.push(name);
+        dimensions.push(dims);
+      },
+      durationMs: () => {},
+    },
   } as unknown as StageDeps;
-  return { deps, lines, audits, counts };
+  return {
+    deps,
+    lines,
+    audits: audits.map((a) => a.record) as unknown[],
+    auditCalls: audits,
+    counts,
+    dimensions,
+    lookedUp,
+  };
 }
 
 describe("stageHandler", () => {
@@ -91,10 +136,10 @@ describe("stageHandler", () => {
     expect(counts).toEqual(["EventsReceived", "EventsProcessed"]);
   });
 
-  test("an invalid event is rejected as not retryable and audited against the operation it names", async () => {
+  test("an invalid event is rejected as not retryable and audited against the operation it belongs to", async () => {
     const run = vi.fn();
     const { handle } = stageHandler({ service: "restore", contracts: [CopyCompleted], run });
-    const { deps, audits, counts } = fakeDeps({ operationId: "op-123", targetKey: "t/k/x", planId: "p" });
+    const { deps, auditCalls, counts } = fakeDeps(storedOperation);
     const error = await handle(envelope(CopyCompleted.detailType, { ...meta, schemaVersion: 1 }), deps).catch(
       (e) => e,
     );
@@ -103,15 +148,81 @@ describe("stageHandler", () => {
     expect(error.retryable).toBe(false);
     expect(error.message).toMatch(/invalid CopyCompleted: detail\.snapshot/);
     expect(run).not.toHaveBeenCalled();
-    expect(audits).toEqual([
-      expect.objectContaining({
-        operationId: "op-123",
-        targetKey: "t/k/x",
-        outcome: "rejected",
-        stage: "restore",
-      }),
+    expect(auditCalls).toEqual([
+      {
+        record: expect.objectContaining({
+          operationId: "op-123",
+          targetKey: "222222222222/us-east-1/staging-db",
+          outcome: "rejected",
+          stage: "restore",
+        }),
+        // No compliance on the stored operation: the plan's (pci) sets the retention.
+        options: expect.objectContaining({ compliance: "pci" }),
+      },
     ]);
     expect(counts).toContain("EventsRejected");
+    expect(counts).not.toContain("RejectionsNotAudited");
+  });
+
+  test.each([
+    ["an operation that does not exist", { operationId: "op-missing" }, "no such operation"],
+    ["another correlation id", { correlationId: "corr-other" }, "correlation id"],
+    [
+      "another target",
+      {
+        planId: "p",
+        target: { clusterIdentifier: "prod-db", accountId: "222222222222", region: "us-east-1" },
+      },
+      "target",
+    ],
+    [
+      "a target whose fields are not strings",
+      { target: { clusterIdentifier: { toString: 1 }, accountId: "222222222222", region: "us-east-1" } },
+      "target",
+    ],
+    [
+      "a cluster in another account",
+      { cluster: { clusterIdentifier: "staging-db", accountId: "333333333333", region: "us-east-1" } },
+      "cluster",
+    ],
+    ["another plan", { planId: "other-plan" }, "plan"],
+    ["another target cluster (manual request)", { targetClusterId: "prod-db" }, "target cluster"],
+    ["a malformed operation id", { operationId: "x".repeat(5_000) }, "malformed"],
+    ["an operation id with a control character", { operationId: "op-123\u001b[2J" }, "malformed"],
+  ])(
+    "a rejected event naming %s writes no audit entry, only a log line and a metric",
+    async (_case, change, why) => {
+      const { handle } = stageHandler({ service: "restore", contracts: [CopyCompleted], run: vi.fn() });
+      const { deps, audits, counts, lines, lookedUp } = fakeDeps(storedOperation);
+      const event = envelope(CopyCompleted.detailType, { ...meta, schemaVersion: 1, ...change });
+      await expect(handle(event, deps)).rejects.toBeInstanceOf(NonRetryableEventError);
+
+      expect(audits).toEqual([]);
+      expect(counts).toEqual(expect.arrayContaining(["EventsRejected", "RejectionsNotAudited"]));
+      const line = lines.find((l) => l.message.startsWith("Rejected"));
+      expect(line?.extra?.notAudited).toEqual(expect.stringContaining(why));
+      // A malformed id is never used as a key, not even to look it up.
+      if (why === "malformed") expect(lookedUp).toEqual([]);
+      expect(hasControlCharacter(loggedText(lines))).toBe(false);
+    },
+  );
+
+  test("what a forged event claims reaches logs, errors and metrics cut and escaped", async () => {
+    const { handle } = stageHandler({ service: "copy", contracts: [CopyCompleted], run: vi.fn() });
+    const { deps, lines, dimensions } = fakeDeps();
+    const forged = {
+      ...envelope(`Evil\u001b]0;pwned\u0007${"x".repeat(5_000)}`, { ...meta }, PIPELINE_SOURCE),
+      id: "id\r\nFAKE LOG LINE",
+    };
+    const error = await handle(forged, deps).catch((e) => e);
+    expect(error).toBeInstanceOf(NonRetryableEventError);
+    expect(hasControlCharacter(error.message)).toBe(false);
+    expect(error.message.length).toBeLessThan(1_500);
+    expect(error.message).toContain("\\u001b");
+    expect(hasControlCharacter(loggedText(lines))).toBe(false);
+    expect(loggedText(lines)).toContain("\\u001b]0;pwned");
+    expect(loggedText(lines)).not.toContain("x".repeat(200));
+    expect(dimensions.map((d) => d.detailType).filter(Boolean)).toEqual(["(other)", "(other)"]);
   });
 
   test("events of other types, sources, schedules and RDS are rejected unless the service takes them", async () => {
@@ -130,8 +241,10 @@ describe("stageHandler", () => {
       /RDS events/,
     );
     await expect(handle(undefined, deps)).rejects.toThrow(NonRetryableEventError);
-    // The unknown operation is still audited (its target unknown) so the trail shows the rejection.
-    expect(audits).toHaveLength(2);
+    await expect(handle("not an event", deps)).rejects.toThrow(NonRetryableEventError);
+    await expect(handle([1, 2], deps)).rejects.toThrow(NonRetryableEventError);
+    // op-123 does not exist here: nothing is written under an operation id an event merely claims.
+    expect(audits).toEqual([]);
   });
 
   test("routes RDS events and scheduled ticks to their functions", async () => {
