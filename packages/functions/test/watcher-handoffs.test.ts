@@ -25,8 +25,8 @@ function recordedHandoffs(): AnyDomainEventContract[] {
   for (const name of names) if (name === "contract" || name.includes(".")) names.delete(name);
   return [...names].map((name) => {
     const contract = (core as Record<string, unknown>)[name] as AnyDomainEventContract | undefined;
-    if (!contract || !domainEvents.includes(contract))
-      throw new Error(`${name} is not a domain event contract`);
+    const known: readonly AnyDomainEventContract[] = domainEvents;
+    if (!contract || !known.includes(contract)) throw new Error(`${name} is not a domain event contract`);
     return contract;
   });
 }
