@@ -49,13 +49,11 @@ describe("the key of the secrets the pipeline creates (issue 10, item 11)", () =
   it("is aws/secretsmanager (no KmsKeyId) for a default plan, and the caller's choice when it names one", async () => {
     const target = sameAccountPlan().targets[1]!;
     await deps().secrets(scope).createSecret({ name: target.masterSecretName, secretString: "{}" });
-    await deps()
-      .secrets(scope)
-      .createSecret({
-        name: examplePlan().targets[0]!.masterSecretName,
-        secretString: "{}",
-        kmsKeyId: "alias/other",
-      });
+    await deps().secrets(scope).createSecret({
+      name: examplePlan().targets[0]!.masterSecretName,
+      secretString: "{}",
+      kmsKeyId: "alias/other",
+    });
     const created = secretsMock.commandCalls(CreateSecretCommand).map((c) => c.args[0].input);
     expect(created[0]).not.toHaveProperty("KmsKeyId");
     expect(created[1]?.KmsKeyId).toBe("alias/other");

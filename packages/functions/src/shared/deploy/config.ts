@@ -94,6 +94,13 @@ export type ResolvedStage =
 
 export class DeployConfigError extends Error {
   override name = "DeployConfigError";
+  constructor(
+    message: string,
+    /** The fields to fix, when the error comes from the configuration's schema. */
+    readonly issues: { path: string; message: string }[] = [],
+  ) {
+    super(message);
+  }
 }
 
 export function deployConfigPath(env: Record<string, string | undefined>, cwd: string): string {
@@ -109,8 +116,12 @@ export function parseDeployConfig(text: string, origin: string): DeployConfig {
   }
   const result = deployConfigSchema.safeParse(data);
   if (!result.success) {
-    const lines = describeIssues(result.error).map((issue) => `  - ${issue.path}: ${issue.message}`);
-    throw new DeployConfigError(`${origin} is not a valid deploy configuration:\n${lines.join("\n")}`);
+    const issues = describeIssues(result.error);
+    const lines = issues.map((issue) => `  - ${issue.path}: ${issue.message}`);
+    throw new DeployConfigError(
+      `${origin} is not a valid deploy configuration:\n${lines.join("\n")}`,
+      issues,
+    );
   }
   return result.data;
 }
