@@ -1,6 +1,8 @@
 import type { Command } from "../io";
 import { auditCommand } from "./audit";
 import { demoCommand } from "./demo";
+import { deployPoliciesCommand } from "./deploy-policies";
+import { deployValidateCommand } from "./deploy-validate";
 import { eventsTestPatternCommand } from "./events-test-pattern";
 import { localDlqListCommand, localDlqRedriveCommand } from "./local-dlq";
 import { localSecretGetCommand } from "./local-secret-get";
@@ -13,6 +15,8 @@ export const commands: Command[] = [
   eventsTestPatternCommand,
   demoCommand,
   planValidateCommand,
+  deployValidateCommand,
+  deployPoliciesCommand,
   restoreCommand,
   operationsListCommand,
   operationsShowCommand,

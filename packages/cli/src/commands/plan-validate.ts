@@ -1,5 +1,6 @@
 import { readFile } from "node:fs/promises";
 import { PlanValidationError, parsePlanJson } from "@aurora-restore/core/plan/index";
+import { planCrossAccountProblems } from "@aurora-restore/functions/shared/deploy/config";
 import { type Command, escapeControl, UsageError } from "../io";
 import { parseArgs } from "./parse-args";
 
@@ -36,6 +37,9 @@ export const planValidateCommand: Command = {
     }
     try {
       const plan = parsePlanJson(text, file);
+      // The deploy's cross-account rule too: a source in another account is reached through its role.
+      const deployProblems = planCrossAccountProblems(plan);
+      if (deployProblems.length > 0) throw new PlanValidationError(deployProblems, file);
       if (parsed.flags.has("json")) {
         io.stdout.write(
           `${JSON.stringify({ valid: true, file, planId: plan.id, targets: plan.targets.length })}\n`,

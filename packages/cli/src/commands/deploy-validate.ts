@@ -1,0 +1,54 @@
+import { deployConfigPath } from "@aurora-restore/functions/shared/deploy/config";
+import {
+  type DeployProblem,
+  reportProblems,
+  validateDeployConfig,
+} from "@aurora-restore/functions/shared/deploy/validate";
+import { type Command, escapeControl } from "../io";
+import { parseArgs, stringFlag } from "./parse-args";
+
+/** The configuration file: --config, else AURORA_RESTORE_DEPLOY_CONFIG, else deploy/aurora-restore.json. */
+export function configPathOf(config: string | undefined): string {
+  return deployConfigPath(config ? { AURORA_RESTORE_DEPLOY_CONFIG: config } : process.env, process.cwd());
+}
+
+export function describeProblems(problems: DeployProblem[]): string {
+  return problems.map((p) => `  - ${escapeControl(p.path)}: ${escapeControl(p.message)}`).join("\n");
+}
+
+export const deployValidateCommand: Command = {
+  path: ["deploy", "validate"],
+  summary: "Check the deploy configuration and its plans offline, as sst deploy would",
+  usage: [
+    "Usage: aurora-restore deploy validate [--config <file>] [--json]",
+    "",
+    "Every check `sst deploy` makes before it creates anything, over every stage of the configuration",
+    "(default: $AURORA_RESTORE_DEPLOY_CONFIG, else deploy/aurora-restore.json): the file, each plan file,",
+    "accounts, regions and roles, each function's policy against the least-privilege rules, the database",
+    "network, the functions' environment size. Exit 0 when it can deploy, 2 with one line per problem:",
+    "  stages.production.plans[0] (plans/orders.json) source.roleArn: ...",
+  ].join("\n"),
+  async run(args, io) {
+    const parsed = parseArgs(args, { values: ["config"], booleans: ["json"] });
+    const path = configPathOf(stringFlag(parsed, "config"));
+    const report = validateDeployConfig(path);
+    const problems = reportProblems(report);
+    if (parsed.flags.has("json")) {
+      const stages = report.stages.map(({ resolved: _resolved, ...stage }) => stage);
+      io.stdout.write(
+        `${JSON.stringify({ valid: problems.length === 0, file: path, problems: report.problems, stages })}\n`,
+      );
+      return problems.length === 0 ? 0 : 2;
+    }
+    if (problems.length > 0) {
+      io.stderr.write(`${escapeControl(path)} cannot be deployed:\n${describeProblems(problems)}\n`);
+      return 2;
+    }
+    for (const stage of report.stages) {
+      io.stdout.write(
+        `${escapeControl(`${path}: stage ${stage.stage} (${stage.kind}, ${stage.accountId}/${stage.region}) can be deployed; plans: ${stage.plans.join(", ")}`)}\n`,
+      );
+    }
+    return 0;
+  },
+};
