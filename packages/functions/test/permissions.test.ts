@@ -1,6 +1,5 @@
 import type { PolicyStatement } from "@aurora-restore/core";
 import { RestoreFailed, RestoreVerified } from "@aurora-restore/core";
-import { describe, expect, it } from "vitest";
 import {
   compactStatements,
   functionStatements,
@@ -8,8 +7,9 @@ import {
   policyViolations,
   resourceCovers,
   toSstPermissions,
-} from "../../../stacks/iam";
-import { keyAliasArn } from "../../../stacks/names";
+} from "@aurora-restore/functions/shared/deploy/iam";
+import { keyAliasArn } from "@aurora-restore/functions/shared/deploy/names";
+import { describe, expect, it } from "vitest";
 import { services } from "../src/services";
 import { AUDIT_TABLE_ACTIONS } from "../src/shared/permissions";
 import { deployment, sampleContext } from "./stacks/fixtures";

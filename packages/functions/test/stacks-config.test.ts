@@ -2,25 +2,34 @@ import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { tableDefinitions } from "@aurora-restore/core";
-import { describe, expect, it } from "vitest";
-import { appSettings } from "../../../stacks/app-settings";
-import { deployConfigPath, parseDeployConfig, readDeployConfig, resolveStage } from "../../../stacks/config";
+import {
+  deployConfigPath,
+  parseDeployConfig,
+  readDeployConfig,
+  resolveStage,
+} from "@aurora-restore/functions/shared/deploy/config";
 import {
   EnvironmentTooLargeError,
   environmentNames,
   functionEnvironment,
   LAMBDA_CA_BUNDLE,
-} from "../../../stacks/function-environment";
-import { policyViolations } from "../../../stacks/iam";
-import { deploymentNames, MAX_STAGE_LENGTH, permissionContextFor } from "../../../stacks/names";
-import { DatabaseNetworkError, databaseNetworkFor } from "../../../stacks/network";
-import { alarmSpecs, dashboardBody, METRICS_NAMESPACE } from "../../../stacks/observability";
+} from "@aurora-restore/functions/shared/deploy/function-environment";
+import { policyViolations } from "@aurora-restore/functions/shared/deploy/iam";
+import {
+  deploymentNames,
+  MAX_STAGE_LENGTH,
+  permissionContextFor,
+} from "@aurora-restore/functions/shared/deploy/names";
+import { DatabaseNetworkError, databaseNetworkFor } from "@aurora-restore/functions/shared/deploy/network";
 import {
   forwardingTargetBusArn,
   sourceAccessPolicy,
   sourceAccessPrincipals,
-} from "../../../stacks/source-access";
-import { dynamoSchemaFrom, needsCustomerKey } from "../../../stacks/table-schema";
+} from "@aurora-restore/functions/shared/deploy/source-access";
+import { dynamoSchemaFrom, needsCustomerKey } from "@aurora-restore/functions/shared/deploy/table-schema";
+import { describe, expect, it } from "vitest";
+import { appSettings } from "../../../stacks/app-settings";
+import { alarmSpecs, dashboardBody, METRICS_NAMESPACE } from "../../../stacks/observability";
 import { stageEnvironment } from "../src/runtime/aws-deps";
 import { METRICS_NAMESPACE as EMITTED_NAMESPACE } from "../src/runtime/powertools";
 import { services } from "../src/services";

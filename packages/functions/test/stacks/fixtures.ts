@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { type Plan, parsePlanJson, validatePlan } from "@aurora-restore/core";
-import { type Deployment, permissionContextFor } from "../../../../stacks/names";
+import { type Deployment, permissionContextFor } from "@aurora-restore/functions/shared/deploy/names";
 
 export const repositoryRoot = fileURLToPath(new URL("../../../../", import.meta.url));
 export const exampleConfigPath = `${repositoryRoot}deploy/aurora-restore.example.json`;
