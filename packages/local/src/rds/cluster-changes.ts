@@ -1,18 +1,19 @@
 import type { AccountRegion, DbCluster, ModifyClusterInput } from "@aurora-restore/core/ports/index";
-import { clusterArn, normaliseIdentifier } from "./arns";
+import { clusterArn, normaliseIdentifier, normaliseManualSnapshotIdentifier } from "./arns";
 import { bringUp, markFailed } from "./cluster-creation";
 import { assertClusterStatus, findCluster, newClusterName } from "./cluster-lookup";
 import type { RdsContext } from "./context";
 import { scramVerifier, validateMasterPassword } from "./credentials";
 import { rdsError } from "./errors";
 import type { ClusterRecord } from "./registry";
-import { startSnapshot } from "./snapshot-operations";
+import { assertNewSnapshot, startSnapshot } from "./snapshot-operations";
 import { clusterView } from "./views";
 /**
  * ModifyDBCluster, applied immediately. A rename takes `rename` ms (status renaming; the new name is reserved,
  * the ARN changes with it, event 0172). A new master password leaves resetting-master-credentials after half of
  * `passwordChange` and takes effect only at its end: as in AWS, the cluster is available again while the old
- * password still works, so callers must wait until a login with the new one succeeds.
+ * password still works, so callers must wait until a login with the new one succeeds. With `passwordChange`
+ * set to 0 (fast tests) a password change alone takes effect before the call returns.
  */
 export async function modifyCluster(
   ctx: RdsContext,
@@ -35,6 +36,14 @@ export async function modifyCluster(
   if (newName !== undefined) {
     record.pendingIdentifier = newName;
     record.status = "renaming";
+  }
+  if (
+    input.masterUserPassword !== undefined &&
+    newName === undefined &&
+    ctx.transitions.immediate("passwordChange")
+  ) {
+    await ctx.data.setMasterPassword(record, scramVerifier(input.masterUserPassword));
+    return clusterView(ctx.registry, record);
   }
   if (input.masterUserPassword !== undefined) {
     record.pendingPasswordVerifier = scramVerifier(input.masterUserPassword);
@@ -72,12 +81,7 @@ export async function completeModification(ctx: RdsContext, record: ClusterRecor
     await ctx.registry.save();
     await ctx.transitions.wait("passwordChange", 0.5);
     const verifier = record.pendingPasswordVerifier;
-    const server = await ctx.fleet.running(record);
-    await server.admin(async (client) => {
-      await client.query(
-        `ALTER ROLE ${client.escapeIdentifier(record.masterUsername)} PASSWORD ${client.escapeLiteral(verifier)}`,
-      );
-    });
+    await ctx.data.setMasterPassword(record, verifier);
     if (record.pendingPasswordVerifier === verifier) delete record.pendingPasswordVerifier;
     await ctx.registry.save();
   }
@@ -99,6 +103,7 @@ export async function deleteCluster(
       `DBCluster ${record.identifier} still contains DB instances (${live.map((i) => i.identifier).join(", ")}): delete them first`,
     );
   }
+  let finalSnapshot: Promise<unknown> | undefined;
   if (input.finalSnapshotIdentifier !== undefined) {
     if (record.status !== "available") {
       throw rdsError(
@@ -106,9 +111,14 @@ export async function deleteCluster(
         `DBCluster ${record.identifier} is '${record.status}': no final snapshot can be taken; delete it without one`,
       );
     }
-    await startSnapshot(ctx, record, { identifier: input.finalSnapshotIdentifier, type: "manual" });
+    const identifier = normaliseManualSnapshotIdentifier(input.finalSnapshotIdentifier);
+    assertNewSnapshot(ctx, record, identifier, "manual");
+    // Recorded and queued on the cluster before this returns; awaited once the cluster is 'deleting'.
+    finalSnapshot = startSnapshot(ctx, record, { identifier, type: "manual" });
   }
+  // Set before anything is awaited, so a concurrent DeleteDBCluster is refused.
   record.status = "deleting";
+  await finalSnapshot;
   await ctx.registry.save();
   ctx.transitions.run(
     `delete cluster ${record.identifier}`,
@@ -119,8 +129,8 @@ export async function deleteCluster(
 
 export async function completeDeletion(ctx: RdsContext, record: ClusterRecord): Promise<void> {
   await ctx.transitions.wait("delete");
-  // Queued behind a running backup (a final snapshot), so the server stays up until it is copied.
-  await ctx.fleet.exclusive(record.resourceId, () => ctx.fleet.destroy(record));
+  // Queued behind a running backup (a final snapshot), so the data stays until it is captured.
+  await ctx.data.destroy(record);
   ctx.registry.remove(ctx.registry.clusters, record);
   await ctx.registry.save();
   await ctx.emit("RDS-EVENT-0171", {
@@ -134,7 +144,7 @@ export function describeCluster(ctx: RdsContext, location: AccountRegion, identi
   return clusterView(ctx.registry, findCluster(ctx, location, identifier));
 }
 
-/** After a restart: starts the cluster's server and finishes what its status says was in progress. */
+/** After a restart: serves the cluster again and finishes what its status says was in progress. */
 export async function resumeCluster(ctx: RdsContext, record: ClusterRecord): Promise<void> {
   if (record.status === "failed") return;
   if (record.status === "deleting") {
@@ -161,7 +171,7 @@ export async function resumeCluster(ctx: RdsContext, record: ClusterRecord): Pro
     return;
   }
   try {
-    await ctx.fleet.running(record);
+    await ctx.data.start(record);
   } catch (error) {
     record.status = "failed";
     ctx.warn(

@@ -1,11 +1,9 @@
-import { rm } from "node:fs/promises";
 import type {
   AccountRegion,
   CloneClusterInput,
   DbCluster,
   RestoreClusterInput,
 } from "@aurora-restore/core/ports/index";
-import type pg from "pg";
 import { clusterArn, snapshotReference } from "./arns";
 import {
   assertClusterStatus,
@@ -15,11 +13,9 @@ import {
   newClusterName,
   resolveKey,
 } from "./cluster-lookup";
-import { copyRunningServer } from "./consistent-copy";
 import type { RdsContext } from "./context";
 import { scramVerifier, validateMasterPassword, validateMasterUsername } from "./credentials";
 import { rdsError } from "./errors";
-import { freePort } from "./postgres-server";
 import type { ClusterRecord } from "./registry";
 import { findVisibleSnapshot } from "./snapshot-operations";
 import { SnapshotIntegrityError } from "./snapshot-store";
@@ -39,23 +35,36 @@ async function newClusterRecord(
     status: "creating",
     engine: auroraEngine,
     engineVersion: postgresVersion,
-    port: await freePort(),
+    port: await ctx.data.newPort(),
     createdAt: ctx.now().toISOString(),
     dataReady: false,
+    ...(ctx.data.mode === "instant" ? { dataPath: "instant" as const } : {}),
     ...fields,
   };
 }
 
-/** Starts the server of a cluster whose data is ready, then makes it available and announces it (0170). */
+/**
+ * Adds a new cluster's record. Its name is checked again here, with nothing awaited before the record is
+ * added, so a concurrent call that took the name meanwhile makes this one fail as AWS would.
+ */
+async function addCluster(ctx: RdsContext, record: ClusterRecord): Promise<void> {
+  newClusterName(ctx, record, record.identifier);
+  ctx.registry.clusters.push(record);
+  await ctx.registry.save();
+}
+
+/**
+ * Starts serving a cluster whose data is ready (creating `database` on the way), then makes it available and
+ * announces it (0170).
+ */
 export async function bringUp(
   ctx: RdsContext,
   record: ClusterRecord,
-  afterStart?: (client: pg.Client) => Promise<void>,
+  options: { database?: string } = {},
 ): Promise<void> {
   record.dataReady = true;
   await ctx.registry.save();
-  const server = await ctx.fleet.running(record);
-  if (afterStart) await server.admin(afterStart);
+  await ctx.data.start(record, options);
   await ctx.transitions.wait("create");
   record.status = "available";
   await ctx.registry.save();
@@ -102,23 +111,12 @@ export async function createCluster(
     masterUsername: input.masterUsername,
     kmsKeyId,
   });
-  ctx.registry.clusters.push(record);
-  await ctx.registry.save();
+  await addCluster(ctx, record);
   ctx.transitions.run(
     `create cluster ${identifier}`,
     async () => {
-      await ctx.fleet.createClusterDir(record.resourceId);
-      await ctx.fleet.initialise(record, verifier);
-      const database = input.databaseName;
-      await bringUp(
-        ctx,
-        record,
-        database === undefined
-          ? undefined
-          : async (client) => {
-              await client.query(`CREATE DATABASE ${client.escapeIdentifier(database)}`);
-            },
-      );
+      await ctx.data.initialise(record, verifier);
+      await bringUp(ctx, record, input.databaseName === undefined ? {} : { database: input.databaseName });
     },
     markFailed(ctx, record),
   );
@@ -157,20 +155,13 @@ export async function restoreCluster(
     kmsKeyId,
     ...(input.tags ? { tags: input.tags } : {}),
   });
-  ctx.registry.clusters.push(record);
-  await ctx.registry.save();
+  await addCluster(ctx, record);
   try {
-    await ctx.fleet.createClusterDir(record.resourceId);
-    await ctx.store.unseal({
-      id: snapshot.resourceId,
-      caller: { accountId: location.accountId, region: snapshot.region },
-      destination: ctx.fleet.dataDir(record.resourceId),
-    });
-    await ctx.fleet.adopt(record.resourceId);
+    await ctx.data.restore(record, snapshot, { accountId: location.accountId, region: snapshot.region });
   } catch (error) {
     ctx.registry.remove(ctx.registry.clusters, record);
     await ctx.registry.save();
-    await rm(ctx.fleet.clusterDir(record.resourceId), { recursive: true, force: true });
+    await ctx.data.discard(record);
     if (error instanceof SnapshotIntegrityError) {
       throw rdsError(
         "InvalidDBClusterSnapshotStateFault",
@@ -202,14 +193,8 @@ export async function cloneCluster(
     kmsKeyId,
     ...(input.tags ? { tags: input.tags } : {}),
   });
-  ctx.registry.clusters.push(record);
-  await ctx.registry.save();
-  const copied = ctx.fleet.exclusive(source.resourceId, async () => {
-    await ctx.fleet.createClusterDir(record.resourceId);
-    const server = await ctx.fleet.running(source);
-    await copyRunningServer(server, ctx.fleet.dataDir(record.resourceId), `clone ${identifier}`);
-    await ctx.fleet.adopt(record.resourceId);
-  });
+  await addCluster(ctx, record);
+  const copied = ctx.data.clone(source, record);
   copied.catch(() => undefined);
   ctx.transitions.run(
     `clone cluster ${identifier}`,

@@ -1,15 +1,16 @@
 import type { AccountRegion } from "@aurora-restore/core/ports/index";
 import type { LocalKms } from "../kms/local-kms";
+import type { ClusterDataPath } from "./cluster-data";
 import type { RdsEvent, RdsEventId } from "./events";
 import type { Registry } from "./registry";
-import type { ServerFleet } from "./server-fleet";
 import type { SnapshotStore } from "./snapshot-store";
 import type { Transitions } from "./transitions";
 
-/** What the operation modules share: state, servers, snapshot files, KMS, background transitions, events. */
+/** What the operation modules share: state, cluster data, snapshot files, KMS, background transitions, events. */
 export interface RdsContext {
   readonly registry: Registry;
-  readonly fleet: ServerFleet;
+  /** Where clusters' data lives: PostgreSQL servers, or instant records. */
+  readonly data: ClusterDataPath;
   readonly store: SnapshotStore;
   readonly kms: LocalKms;
   readonly transitions: Transitions;

@@ -1,4 +1,4 @@
-import { createHash, createHmac, pbkdf2Sync, randomBytes } from "node:crypto";
+import { createHash, createHmac, pbkdf2Sync, randomBytes, timingSafeEqual } from "node:crypto";
 import { rdsError } from "./errors";
 
 const scramIterations = 4096;
@@ -15,6 +15,34 @@ export function scramVerifier(password: string): string {
   const storedKey = createHash("sha256").update(clientKey).digest();
   const serverKey = createHmac("sha256", salted).update("Server Key").digest();
   return `SCRAM-SHA-256$${scramIterations}:${salt.toString("base64")}$${storedKey.toString("base64")}:${serverKey.toString("base64")}`;
+}
+
+const verifierPattern = /^SCRAM-SHA-256\$(\d+):([A-Za-z0-9+/=]+)\$([A-Za-z0-9+/=]+):([A-Za-z0-9+/=]+)$/;
+
+/** Whether `text` is a SCRAM-SHA-256 verifier (what `CREATE ROLE ... PASSWORD` stores as is). */
+export function isScramVerifier(text: string): boolean {
+  return verifierPattern.test(text);
+}
+
+/**
+ * Whether `password` logs in against `verifier`, as PostgreSQL decides it: the client proof a client derives
+ * from the password matches the verifier's StoredKey only if the salted password is the same.
+ */
+export function scramMatches(verifier: string, password: string): boolean {
+  const match = verifierPattern.exec(verifier);
+  if (!match) return false;
+  const [, iterations, salt, storedKey] = match as unknown as [string, string, string, string];
+  const salted = pbkdf2Sync(
+    Buffer.from(password, "utf8"),
+    Buffer.from(salt, "base64"),
+    Number(iterations),
+    32,
+    "sha256",
+  );
+  const clientKey = createHmac("sha256", salted).update("Client Key").digest();
+  const computed = createHash("sha256").update(clientKey).digest();
+  const expected = Buffer.from(storedKey, "base64");
+  return computed.length === expected.length && timingSafeEqual(computed, expected);
 }
 
 /**

@@ -1,10 +1,18 @@
 import { randomBytes } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
-import type { AccountRegion, ClusterSnapshot, DbCluster, RdsPort } from "@aurora-restore/core/ports/index";
+import type {
+  AccountRegion,
+  ClusterSnapshot,
+  DatabasePort,
+  DbCluster,
+  RdsPort,
+} from "@aurora-restore/core/ports/index";
 import type { LocalKms } from "../kms/local-kms";
 import { resumeCluster } from "./cluster-changes";
 import { createCluster } from "./cluster-creation";
+import type { ClusterDataPath, ClusterMode } from "./cluster-data";
+import { findCluster } from "./cluster-lookup";
 import type { RdsContext } from "./context";
 import { type RdsEvent, rdsEvent } from "./events";
 import {
@@ -12,7 +20,9 @@ import {
   completeInstanceDeletion,
   completeInstanceRename,
 } from "./instance-operations";
+import { type InstantClusterView, InstantDataPath } from "./instant-data";
 import { createRdsPort } from "./port";
+import { PostgresDataPath } from "./postgres-data";
 import { Registry } from "./registry";
 import { ServerFleet } from "./server-fleet";
 import { completeSnapshotDeletion, createAutomatedSnapshot } from "./snapshot-operations";
@@ -31,6 +41,22 @@ export interface LocalRdsOptions {
   delay?: (ms: number, kind: DurationKind) => Promise<void>;
   /** Background failures and undelivered events (default: console.warn). Messages never contain secrets. */
   onWarning?: (message: string) => void;
+  /**
+   * "postgres" (default): each cluster is a real PostgreSQL server. "instant": no server and no data copied;
+   * a cluster is a record of its roles and table catalogue, with the same API (see instant-data.ts).
+   */
+  clusters?: ClusterMode;
+}
+
+/** Instant clusters' own API: their database port, what a cluster holds, and loading a catalogue. */
+export interface InstantClusters {
+  /** Logins and statements against instant clusters (the DatabasePort the stages get in instant mode). */
+  database: DatabasePort;
+  describe(location: AccountRegion, clusterIdentifier: string): InstantClusterView;
+  /** Sets tables' row counts in a database of the cluster (creating them), as loading data would. */
+  seed(
+    input: AccountRegion & { clusterIdentifier: string; database: string; tables: Record<string, number> },
+  ): Promise<void>;
 }
 
 const base32 = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
@@ -39,10 +65,13 @@ const base32 = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
  * RDS on this machine: each cluster is a real PostgreSQL 17 server on 127.0.0.1 (TLS with a local CA,
  * scram-sha-256), snapshots are consistent copies encrypted with the local KMS, and every account and region
  * is a namespace. State lives in `<stateDir>/rds/`; clusters survive a restart of the process (`start()`).
+ * With `clusters: "instant"` the same API runs with no server at all (instant-data.ts).
  */
 export class LocalRds {
   readonly #ctx: RdsContext;
   readonly #fleet: ServerFleet;
+  readonly #data: ClusterDataPath;
+  readonly #instant: InstantDataPath | undefined;
   readonly #transitions: Transitions;
   readonly #registry: Registry;
   #loaded: Promise<void> | undefined;
@@ -60,10 +89,16 @@ export class LocalRds {
         warn(`${what} failed: ${error instanceof Error ? error.message : String(error)}`),
     });
     const registry = this.#registry;
+    const store = new SnapshotStore(join(rdsDir, "snapshots"), join(rdsDir, "work"), options.kms);
+    this.#instant =
+      options.clusters === "instant"
+        ? new InstantDataPath(registry, store, join(rdsDir, "instant"), clock)
+        : undefined;
+    this.#data = this.#instant ?? new PostgresDataPath(this.#fleet, store);
     this.#ctx = {
       registry,
-      fleet: this.#fleet,
-      store: new SnapshotStore(join(rdsDir, "snapshots"), join(rdsDir, "work"), options.kms),
+      data: this.#data,
+      store,
       kms: options.kms,
       transitions: this.#transitions,
       now: clock,
@@ -123,13 +158,36 @@ export class LocalRds {
     );
   }
 
-  /** The local CA's certificate file: clients verify the servers against it. */
+  /** Whether clusters are PostgreSQL servers or instant records. */
+  get clusterMode(): ClusterMode {
+    return this.#data.mode;
+  }
+
+  /** Instant clusters' database port and helpers; undefined when clusters are PostgreSQL servers. */
+  get instant(): InstantClusters | undefined {
+    const instant = this.#instant;
+    if (!instant) return undefined;
+    const ctx = this.#ctx;
+    return {
+      database: instant.database(),
+      describe: (location, clusterIdentifier) =>
+        instant.describe(findCluster(ctx, location, clusterIdentifier)),
+      seed: async (input) => {
+        await ctx.ready();
+        const record = findCluster(ctx, input, input.clusterIdentifier);
+        await instant.seed(record, input.database, input.tables);
+      },
+    };
+  }
+
+  /** The local CA's certificate file: clients verify the servers against it (none with instant clusters). */
   caCertificatePath(): string {
     return this.#fleet.caCertificatePath;
   }
 
-  /** The local CA's certificate (PEM), generated on first use. */
+  /** The local CA's certificate (PEM), generated on first use; instant clusters have none (empty). */
   async caCertificatePem(): Promise<string> {
+    if (this.#instant) return "";
     await this.#fleet.environment();
     return readFile(this.#fleet.caCertificatePath, "utf8");
   }
@@ -140,9 +198,17 @@ export class LocalRds {
    */
   async start(): Promise<void> {
     await this.#ctx.ready();
-    this.#transitions.reopen();
-    await this.#fleet.environment();
     const registry = this.#registry;
+    const other = [...registry.clusters, ...registry.snapshots].find(
+      (r) => (r.dataPath === "instant" ? "instant" : "postgres") !== this.#data.mode,
+    );
+    if (other) {
+      throw new Error(
+        `${registry.file} holds ${this.#data.mode === "instant" ? "PostgreSQL" : "instant"} ${"port" in other ? "cluster" : "snapshot"} ${other.identifier}, and this local RDS runs ${this.#data.mode} clusters: start it with clusters: "${this.#data.mode === "instant" ? "postgres" : "instant"}", or use another state folder`,
+      );
+    }
+    this.#transitions.reopen();
+    await this.#data.prepare();
     for (const cluster of [...registry.clusters]) await resumeCluster(this.#ctx, cluster);
     for (const instance of registry.instances) {
       const resume = {
@@ -167,7 +233,7 @@ export class LocalRds {
   /** Interrupts pending simulated waits (resumed by the next start()) and stops every server; idempotent. */
   async stop(): Promise<void> {
     await this.#transitions.shutdown();
-    await this.#fleet.stopAll();
+    await this.#data.stopAll();
   }
 
   /** Resolves when no status transition is pending. */

@@ -19,6 +19,8 @@ export interface ClusterRecord extends AccountRegion {
   dataReady: boolean;
   /** A master password change waiting to take effect: its SCRAM verifier, never the password. */
   pendingPasswordVerifier?: string;
+  /** Set for an instant cluster (a record with no PostgreSQL server; see instant-data.ts). */
+  dataPath?: "instant";
   tags?: Record<string, string>;
 }
 
@@ -49,6 +51,8 @@ export interface SnapshotRecord extends AccountRegion {
   sharedWith: string[];
   /** For a copy: the source snapshot's ARN. */
   sourceArn?: string;
+  /** Set when the snapshot is of an instant cluster (an encrypted manifest, no data directory). */
+  dataPath?: "instant";
   tags?: Record<string, string>;
 }
 
@@ -69,6 +73,8 @@ export class Registry {
   instances: InstanceRecord[] = [];
   snapshots: SnapshotRecord[] = [];
   readonly #writes = new SerialQueue();
+  /** A write waiting for its turn (not started yet). */
+  #queued: Promise<void> | undefined;
 
   constructor(rdsDir: string) {
     this.file = join(rdsDir, "registry.json");
@@ -84,15 +90,23 @@ export class Registry {
     this.snapshots = stored?.snapshots ?? [];
   }
 
-  /** Persists the current state; writes happen in call order, each one the whole registry. */
+  /**
+   * Persists the current state: resolves once a write that started after this call has finished. Writes run
+   * one at a time, each one the whole registry as it is when the write starts, so calls made while a write
+   * waits its turn share it (under load, dozens of changes cost one write).
+   */
   save(): Promise<void> {
-    const contents: RegistryFile = {
-      version: 1,
-      clusters: structuredClone(this.clusters),
-      instances: structuredClone(this.instances),
-      snapshots: structuredClone(this.snapshots),
-    };
-    return this.#writes.run(() => writeJsonFileAtomic(this.file, contents));
+    this.#queued ??= this.#writes.run(() => {
+      this.#queued = undefined;
+      const contents: RegistryFile = {
+        version: 1,
+        clusters: structuredClone(this.clusters),
+        instances: structuredClone(this.instances),
+        snapshots: structuredClone(this.snapshots),
+      };
+      return writeJsonFileAtomic(this.file, contents);
+    });
+    return this.#queued;
   }
 
   cluster(location: AccountRegion, identifier: string): ClusterRecord | undefined {

@@ -1,6 +1,3 @@
-import { randomUUID } from "node:crypto";
-import { rm } from "node:fs/promises";
-import { join } from "node:path";
 import type { AccountRegion, ClusterSnapshot, SnapshotType } from "@aurora-restore/core/ports/index";
 import {
   automatedSnapshotIdentifier,
@@ -9,7 +6,6 @@ import {
   snapshotReference,
 } from "./arns";
 import { assertClusterStatus, findCluster, where } from "./cluster-lookup";
-import { copyRunningServer } from "./consistent-copy";
 import type { RdsContext } from "./context";
 import { rdsError } from "./errors";
 import type { ClusterRecord, SnapshotRecord } from "./registry";
@@ -86,9 +82,10 @@ export function assertNewSnapshot(
 }
 
 /**
- * Records a snapshot of a running cluster (status creating, event 0074/0168), copies the server's data
- * consistently and encrypts it under the cluster's key, then makes it available (0075/0169). The backup is
- * queued on the cluster before this returns, so a deletion that follows waits for it.
+ * Records a snapshot of a running cluster (status creating, event 0074/0168), captures its data consistently
+ * (a PostgreSQL server's files, or an instant cluster's manifest) encrypted under the cluster's key, then makes
+ * it available (0075/0169). The backup is queued on the cluster before this returns, so a deletion that
+ * follows waits for it.
  */
 export async function startSnapshot(
   ctx: RdsContext,
@@ -110,25 +107,12 @@ export async function startSnapshot(
     masterUsername: cluster.masterUsername,
     createdAt: ctx.now().toISOString(),
     sharedWith: [],
+    ...(cluster.dataPath ? { dataPath: cluster.dataPath } : {}),
     ...(input.tags ? { tags: input.tags } : {}),
   };
   ctx.registry.snapshots.push(record);
   const saved = ctx.registry.save();
-  const staging = join(ctx.store.workDir, randomUUID());
-  const backup = ctx.fleet.exclusive(cluster.resourceId, async () => {
-    try {
-      const server = await ctx.fleet.running(cluster);
-      await copyRunningServer(server, staging, `snapshot ${record.identifier}`);
-      await ctx.store.seal({
-        id: record.resourceId,
-        sourceDir: staging,
-        keyArn: record.kmsKeyId,
-        owner: cluster,
-      });
-    } finally {
-      await rm(staging, { recursive: true, force: true });
-    }
-  });
+  const backup = ctx.data.snapshot(cluster, record);
   backup.catch(() => undefined);
   await saved;
   const source = {

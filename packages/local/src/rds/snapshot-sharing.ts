@@ -69,6 +69,8 @@ export async function copyClusterSnapshot(
     await ctx.store.unwrapDataKey(source.resourceId, { accountId: location.accountId, region: source.region })
   ).fill(0);
   await withKms(`KMS key ${kmsKeyId} cannot encrypt the copy`, () => ctx.kms.describeKey(location, kmsKeyId));
+  // Again, now that nothing is awaited before the record is added: a concurrent copy to the same name is refused.
+  assertNewSnapshot(ctx, location, target, "manual");
   const record: SnapshotRecord = {
     ...structuredClone(source),
     accountId: location.accountId,

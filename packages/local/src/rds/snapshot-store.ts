@@ -3,7 +3,7 @@ import { createCipheriv, createDecipheriv, randomBytes, randomUUID } from "node:
 import { createReadStream, createWriteStream } from "node:fs";
 import { mkdir, rename, rm, stat } from "node:fs/promises";
 import { join } from "node:path";
-import type { Readable, Transform, Writable } from "node:stream";
+import { Readable, type Transform, type Writable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { createGunzip, createGzip } from "node:zlib";
 import type { AccountRegion } from "@aurora-restore/core/ports/index";
@@ -14,12 +14,17 @@ import { run } from "./processes";
 
 const format = "local-rds-snapshot/1";
 
+/**
+ * What a snapshot file holds once decrypted: a packed PostgreSQL data directory (tar, gzip-compressed), or the
+ * manifest of an instant cluster (JSON: what the cluster held, without a data directory).
+ */
+export type SnapshotContent = "tar+gzip" | "instant-manifest+json";
+
 /** Stored beside the ciphertext: the data key only in its KMS-wrapped form, never in plaintext. */
 export interface SnapshotEnvelope {
   format: typeof format;
   cipher: "aes-256-gcm";
-  /** tar, gzip-compressed, then encrypted. */
-  content: "tar+gzip";
+  content: SnapshotContent;
   keyArn: string;
   wrappedDataKey: string;
   iv: string;
@@ -68,10 +73,53 @@ export class SnapshotStore {
     const dataKey = await withKms(`Cannot encrypt the snapshot with KMS key ${input.keyArn}`, () =>
       this.kms.generateDataKey({ caller: input.owner, keyRef: input.keyArn }),
     );
-    return this.#write(input.id, dataKey, () => {
+    return this.#write(input.id, dataKey, "tar+gzip", () => {
       const tar = spawnTar(["-cf", "-", "-C", input.sourceDir, "."]);
       return { stages: [tar.stdout, createGzip({ level: 1 })], done: tar.done };
     });
+  }
+
+  /** Encrypts a small document (an instant cluster's manifest) under `keyArn`, like `seal`. */
+  async sealBytes(input: {
+    id: string;
+    bytes: Buffer;
+    content: SnapshotContent;
+    keyArn: string;
+    owner: AccountRegion;
+  }): Promise<SnapshotEnvelope> {
+    const dataKey = await withKms(`Cannot encrypt the snapshot with KMS key ${input.keyArn}`, () =>
+      this.kms.generateDataKey({ caller: input.owner, keyRef: input.keyArn }),
+    );
+    return this.#write(input.id, dataKey, input.content, () => ({
+      stages: [Readable.from([input.bytes])],
+      done: Promise.resolve(),
+    }));
+  }
+
+  /**
+   * Decrypts and verifies a document sealed by `sealBytes`, as `caller` (the key policy applies). Throws
+   * SnapshotIntegrityError when the file was modified or holds another kind of content.
+   */
+  async openBytes(input: { id: string; caller: AccountRegion; content: SnapshotContent }): Promise<Buffer> {
+    const envelope = await this.#envelope(input.id);
+    if (envelope.content !== input.content) {
+      throw new SnapshotIntegrityError(
+        `Snapshot file ${this.dataFile(input.id)} holds ${envelope.content}, not ${input.content}`,
+      );
+    }
+    const key = await this.unwrapDataKey(input.id, input.caller);
+    try {
+      const chunks: Buffer[] = [];
+      const [file, decipher] = this.#decrypting(input.id, envelope, key);
+      await pipeline(file, decipher, async (source: AsyncIterable<Buffer>) => {
+        for await (const chunk of source) chunks.push(chunk);
+      }).catch((error: unknown) => {
+        throw this.#integrity(input.id, error);
+      });
+      return Buffer.concat(chunks);
+    } finally {
+      key.fill(0);
+    }
   }
 
   /**
@@ -94,7 +142,7 @@ export class SnapshotStore {
       this.kms.generateDataKey({ caller: input.caller, keyRef: input.destinationKeyArn }),
     );
     try {
-      return await this.#write(input.toId, dataKey, () => ({
+      return await this.#write(input.toId, dataKey, source.content, () => ({
         stages: this.#decrypting(input.fromId, source, plaintextKey),
         done: Promise.resolve(),
       }));
@@ -121,6 +169,11 @@ export class SnapshotStore {
    */
   async unseal(input: { id: string; caller: AccountRegion; destination: string }): Promise<void> {
     const envelope = await this.#envelope(input.id);
+    if (envelope.content !== "tar+gzip") {
+      throw new SnapshotIntegrityError(
+        `Snapshot file ${this.dataFile(input.id)} holds ${envelope.content}, not a PostgreSQL data directory: it was taken of an instant cluster`,
+      );
+    }
     const key = await this.unwrapDataKey(input.id, input.caller);
     await mkdir(this.workDir, { recursive: true, mode: 0o700 });
     const verified = join(this.workDir, `${randomUUID()}.tar.gz`);
@@ -183,6 +236,7 @@ export class SnapshotStore {
   async #write(
     id: string,
     dataKey: { keyArn: string; plaintext: Buffer; ciphertextBlob: Buffer },
+    content: SnapshotContent,
     /**
      * Called right before the pipeline is assembled: Node discards the output of a child process that exits
      * before anything reads it, so tar must not be spawned earlier.
@@ -202,7 +256,7 @@ export class SnapshotStore {
       const envelope: SnapshotEnvelope = {
         format,
         cipher: "aes-256-gcm",
-        content: "tar+gzip",
+        content,
         keyArn: dataKey.keyArn,
         wrappedDataKey: dataKey.ciphertextBlob.toString("base64"),
         iv: iv.toString("base64"),

@@ -32,6 +32,7 @@ export interface TransitionOptions {
 export class Transitions {
   readonly durations: Durations;
   readonly #delay: (ms: number, kind: DurationKind) => Promise<void>;
+  readonly #delayInjected: boolean;
   readonly #onError: TransitionOptions["onError"];
   readonly #pending = new Set<Promise<void>>();
   #abort = new AbortController();
@@ -39,6 +40,7 @@ export class Transitions {
   constructor(options: TransitionOptions) {
     this.durations = { ...defaultDurations, ...options.durations };
     this.#delay = options.delay ?? ((ms) => sleep(ms));
+    this.#delayInjected = options.delay !== undefined;
     this.#onError = options.onError;
   }
 
@@ -74,6 +76,11 @@ export class Transitions {
       signal.removeEventListener("abort", onAbort);
     }
     if (signal.aborted) throw new StoppedError(`stopped during ${kind}`);
+  }
+
+  /** Whether a transition of `kind` takes no time at all: its duration is 0 and no test decides the wait. */
+  immediate(kind: DurationKind): boolean {
+    return this.durations[kind] === 0 && !this.#delayInjected;
   }
 
   get stopping(): boolean {
