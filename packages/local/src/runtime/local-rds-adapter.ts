@@ -6,8 +6,9 @@ import type {
   RdsPort,
 } from "@aurora-restore/core/ports/index";
 import type { LocalKms } from "../kms/local-kms";
+import type { ClusterMode } from "../rds/cluster-data";
 import type { RdsEvent } from "../rds/events";
-import { LocalRds } from "../rds/local-rds";
+import { type InstantClusters, LocalRds } from "../rds/local-rds";
 import type { Durations } from "../rds/transitions";
 
 export type LocalRdsTimings = Partial<Durations>;
@@ -16,7 +17,14 @@ export type LocalRdsTimings = Partial<Durations>;
 export interface LocalRdsHandle {
   raw: LocalRds;
   port(scope: AccessScope): RdsPort;
-  /** PEM of the local CA every cluster's certificate is signed by, and its file (for psql's sslrootcert). */
+  /** "postgres" (real servers) or "instant" (records, no server: see rds/instant-data.ts). */
+  clusters: ClusterMode;
+  /** With instant clusters: their database port, what a cluster holds, and loading a table catalogue. */
+  instant?: InstantClusters;
+  /**
+   * PEM of the local CA every cluster's certificate is signed by, and its file (for psql's sslrootcert).
+   * Empty with instant clusters: no server, no TLS.
+   */
   caPem: string;
   caFile: string;
   createCluster(
@@ -41,22 +49,27 @@ export async function createLocalRds(options: {
   clock?: () => Date;
   emit(event: RdsEvent): Promise<void>;
   onWarning(message: string): void;
+  clusters?: ClusterMode;
 }): Promise<LocalRdsHandle> {
   const rds = new LocalRds({
     stateDir: options.stateDir,
     kms: options.kms,
     emit: options.emit,
     onWarning: options.onWarning,
+    ...(options.clusters ? { clusters: options.clusters } : {}),
     ...(options.timings ? { durations: options.timings } : {}),
     ...(options.clock ? { clock: options.clock } : {}),
   });
   await rds.start();
   const caPem = await rds.caCertificatePem();
+  const instant = rds.instant;
   return {
     raw: rds,
     port: (scope) => rds.port({ accountId: scope.accountId, region: scope.region }),
+    clusters: rds.clusterMode,
+    ...(instant ? { instant } : {}),
     caPem,
-    caFile: rds.caCertificatePath(),
+    caFile: instant ? "" : rds.caCertificatePath(),
     createCluster: (input) => rds.createCluster(input),
     async waitForCluster(location, clusterIdentifier, timeoutMs = 120_000) {
       const port = rds.port(location);

@@ -11,6 +11,7 @@ import { createOperationStore, type OperationStore } from "@aurora-restore/core/
 import { services as declaredServices } from "@aurora-restore/functions/services";
 import { type EventBus, LocalEventBridge } from "../eventbridge/index";
 import { LocalKms } from "../kms/local-kms";
+import type { ClusterMode } from "../rds/cluster-data";
 import { LocalSecretsManager } from "../secrets/local-secrets";
 import { LocalSns } from "../sns/local-sns";
 import { ensurePrivateDir, resolveStateDir } from "../state-dir";
@@ -18,6 +19,7 @@ import { type LineWriter, MetricsRecorder } from "./console-logger";
 import { type LocalDynamo, startLocalDynamo } from "./local-dynamo";
 import { createLocalRds, type LocalRdsHandle, type LocalRdsTimings } from "./local-rds-adapter";
 import { PlanRegistry } from "./plan-registry";
+import { PortCounters } from "./port-counters";
 import {
   forwardedPatterns,
   forwardToPipeline,
@@ -45,6 +47,12 @@ export interface LocalRuntimeOptions {
   watcherIntervalMs?: number;
   /** Simulated durations of the local RDS (copy, restore, instance creation...). */
   rdsTimings?: LocalRdsTimings;
+  /**
+   * "postgres" (default): every cluster is a real PostgreSQL server. "instant": the local RDS keeps its whole
+   * API but creates no server and copies no data (a cluster is a record of its roles and table catalogue),
+   * and the stages' DatabasePort answers from those records: for scale and reliability tests.
+   */
+  clusters?: ClusterMode;
   /** The local RDS's clock (snapshot names, event times); tests move it to take two automated snapshots in a minute. */
   rdsClock?: () => Date;
   services?: readonly ServiceDeclaration[];
@@ -68,7 +76,10 @@ export interface LocalRuntime {
   secrets: LocalSecretsManager;
   sns: LocalSns;
   rds: LocalRdsHandle;
+  /** The DatabasePort the stages use (uncounted): verified TLS to PostgreSQL, or the instant clusters'. */
   database: DatabasePort;
+  /** Every call the stages made through their ports (RDS, KMS, Secrets Manager, SNS, PutEvents, database). */
+  calls: PortCounters;
   metrics: MetricsRecorder;
   logFile?: string;
   /** The deps a service gets (for tests and CLI commands acting as that service). */
@@ -139,6 +150,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       kms,
       ...(options.rdsTimings ? { timings: options.rdsTimings } : {}),
       ...(options.rdsClock ? { clock: options.rdsClock } : {}),
+      ...(options.clusters ? { clusters: options.clusters } : {}),
       onWarning: (message) => log.write(`[rds] WARN ${message}\n`),
       emit: async (event) => {
         const result = await bridge.putEvents(
@@ -161,7 +173,8 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       },
     });
     cleanups.push(() => rds.stop());
-    const database = createPgDatabase({ ca: rds.caPem });
+    const database = rds.instant?.database ?? createPgDatabase({ ca: rds.caPem });
+    const calls = new PortCounters();
 
     const publisher: EventPublisherPort = {
       async putEvents(entries) {
@@ -198,7 +211,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     const deps = (service: string) => {
       const existing = depsCache.get(service);
       if (existing) return existing;
-      const created = depsFor(shared, service);
+      const created = calls.wrapDeps(depsFor(shared, service), service);
       depsCache.set(service, created);
       return created;
     };
@@ -262,6 +275,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       sns,
       rds,
       database,
+      calls,
       metrics,
       ...(logFile ? { logFile } : {}),
       depsFor: deps,
