@@ -5,6 +5,7 @@ import type { PutEventsEntry } from "../ports/events";
 import { accountId, anyArn, eventId, nameText, region, replayName, textLimits } from "./identifiers";
 import { type EventMetadata, eventMetadataShape } from "./metadata";
 import { PIPELINE_SOURCE } from "./names";
+import { printable } from "./printable";
 
 /** A rule pattern selecting exactly one contract's events. */
 export type ContractPattern = {
@@ -118,7 +119,7 @@ export function defineEvent<Name extends string, Shape extends z.ZodRawShape>(de
       const envelope = envelopeSchema.parse(event);
       if (envelope.source !== source || envelope["detail-type"] !== declaration.detailType) {
         throw new EventContractError(
-          `Expected ${source}/${declaration.detailType}, got ${envelope.source}/${envelope["detail-type"]}`,
+          `Expected ${source}/${declaration.detailType}, got ${printable(envelope.source, 128)}/${printable(envelope["detail-type"], 128)}`,
         );
       }
       return {

@@ -32,6 +32,10 @@ export const singleLinePattern = new RegExp(`^[^${CONTROLS}]*$`);
 export const multiLinePattern = new RegExp(
   `^[^${CONTROLS.replace("\\u0000-\\u001f", "\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f")}]*$`,
 );
+// A surrogate without its other half is not text (it has no UTF-8 form; DynamoDB and logs would mangle it).
+const loneSurrogate = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+export const isWellFormedText = (text: string) => !loneSurrogate.test(text);
+const WELL_FORMED = "must be well-formed text (a lone UTF-16 surrogate is not)";
 
 /** A one-line name: 1..max characters, no control characters. */
 export function nameText(max: number = textLimits.name) {
@@ -39,7 +43,8 @@ export function nameText(max: number = textLimits.name) {
     .string()
     .min(1, "must not be empty")
     .max(max, { message: `at most ${max} characters`, abort: true })
-    .regex(singleLinePattern, "must not contain control characters");
+    .regex(singleLinePattern, "must not contain control characters")
+    .refine(isWellFormedText, WELL_FORMED);
 }
 
 /** Text for people (may span lines): at most `max` characters, no control characters but \n, \r and \t. */
@@ -47,7 +52,8 @@ export function messageText(max: number = textLimits.message) {
   return z
     .string()
     .max(max, { message: `at most ${max} characters`, abort: true })
-    .regex(multiLinePattern, "must not contain control characters (other than new lines and tabs)");
+    .regex(multiLinePattern, "must not contain control characters (other than new lines and tabs)")
+    .refine(isWellFormedText, WELL_FORMED);
 }
 
 export const accountId = z.string().regex(/^\d{12}$/, "an AWS account id is 12 digits");

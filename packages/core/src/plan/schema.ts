@@ -2,6 +2,7 @@ import { z } from "zod";
 import {
   accountId,
   clusterIdentifier as identifier,
+  isWellFormedText,
   kmsKeyArn,
   messageText,
   multiLinePattern,
@@ -53,6 +54,10 @@ const planSql = z
   .max(planLimits.sql, { message: `at most ${planLimits.sql} characters`, abort: true })
   .regex(multiLinePattern, {
     message: "must not contain control characters (other than new lines and tabs)",
+    abort: true,
+  })
+  .refine(isWellFormedText, {
+    message: "must be well-formed text (a lone UTF-16 surrogate is not)",
     abort: true,
   })
   .superRefine((sql, ctx) => {
