@@ -1,5 +1,6 @@
+import type { StageName } from "@aurora-restore/core";
 import type { ResolvedStage } from "@aurora-restore/functions/shared/deploy/config";
-import { deploymentNames, keyAliasArn } from "@aurora-restore/functions/shared/deploy/names";
+import { deploymentNames } from "@aurora-restore/functions/shared/deploy/names";
 import {
   accountRootKeyStatement,
   type DeployedRole,
@@ -96,14 +97,14 @@ export class PolicyBook {
         this.keyPolicies.set(key.arn, policyDocument([accountRootKeyStatement(partition, account)]));
       }
     }
-    if (!keyAliasArn(at)) throw new Error("no stage key alias");
   }
 
   functionPrincipal(service: string): Principal {
     const { target } = this.deployment;
-    const roleName = deploymentNames(target.stage).functionRole(service as never);
+    const names = deploymentNames(target.stage);
+    const roleName = names.functionRole(service as StageName);
     return {
-      arn: `arn:aws:sts::${target.accountId}:assumed-role/${roleName}/${deploymentNames(target.stage).functionName(service as never)}`,
+      arn: `arn:aws:sts::${target.accountId}:assumed-role/${roleName}/${names.functionName(service as StageName)}`,
       roleArn: `arn:aws:iam::${target.accountId}:role/${roleName}`,
       account: target.accountId,
       label: service,
