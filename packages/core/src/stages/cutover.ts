@@ -8,6 +8,7 @@ import { finishCutover } from "./cutover-finish";
 import { CutoverRolledBackError, oldInstanceRenames, rollBack, watchRename } from "./cutover-rollback";
 import type { StageDeps } from "./deps";
 import { advance, audit, failOperation, loadAt } from "./kit";
+import { holdLease, newLease } from "./lease";
 
 export { CutoverRolledBackError } from "./cutover-rollback";
 
@@ -75,9 +76,19 @@ async function onRestoreVerified(deps: StageDeps, event: StageEvent<typeof Resto
   const { operationId } = event.detail;
   // What is under the target name now decides the steps; read before the claim, stored with it.
   const current = await deps.store.get(operationId);
-  if (current?.step === "old-moved-away" && current.outputs[claimKey("old-moved-away")] === event.id) {
-    // This event already found no cluster to move away and crashed while moving the new one in: resume.
-    return moveNewIn(deps, current, event.id);
+  if (current?.step === "old-moved-away") {
+    // A RestoreVerified found no cluster to move away and went straight on to move the new one in: a
+    // duplicate does nothing while that lease is live, and resumes the move once it expired (a crash).
+    const resumed = await claimStep(deps, {
+      operationId,
+      eventId: event.id,
+      from: "verified",
+      to: "old-moved-away",
+      stage: "cutover",
+      action: "old-moved-away",
+    });
+    if (resumed) await moveNewIn(deps, resumed, event.id);
+    return;
   }
   let outputs: OperationInfo["outputs"] | undefined;
   if (current?.step === "verified") {
@@ -110,13 +121,17 @@ async function onRestoreVerified(deps: StageDeps, event: StageEvent<typeof Resto
   const names = resourceNames(operationId, target.clusterIdentifier);
 
   if (operation.outputs.oldClusterExisted !== true) {
+    // The lease goes along: moving the new cluster in is still this delivery's work.
     const moved = await advance(deps, operation, {
       to: "old-moved-away",
       eventId: event.id,
       action: "old-moved-away",
       outputs: { [claimKey("old-moved-away")]: event.id },
+      lease: newLease(deps, { step: "old-moved-away", from: "verified", eventId: event.id }),
     });
-    if (moved) await moveNewIn(deps, moved, event.id);
+    if (!moved) return;
+    holdLease(moved);
+    await moveNewIn(deps, moved, event.id);
     return;
   }
 

@@ -115,3 +115,22 @@ export async function asDelivery<T>(deps: StageDeps, run: () => Promise<T>): Pro
     throw error;
   }
 }
+
+/**
+ * The local runtime owns its state folder alone (a lock file): a lease held by another owner at start was
+ * taken by a process that died with it. Ending those leases now lets the watcher resume the steps at once
+ * instead of after their expiry. Returns the operations whose lease was ended.
+ */
+export async function endLeasesOfDeadOwners(deps: StageDeps, liveOwner: string): Promise<string[]> {
+  const ended: string[] = [];
+  const now = deps.clock().toISOString();
+  for (const operation of await deps.store.listByStatus("running")) {
+    const { lease } = operation;
+    if (!lease || lease.holder.startsWith(`${liveOwner}:`) || lease.expiresAt <= now) continue;
+    const at = { step: operation.step, version: operation.version };
+    if (await deps.store.renewLease(operation.operationId, at, { ...lease, expiresAt: now })) {
+      ended.push(operation.operationId);
+    }
+  }
+  return ended;
+}

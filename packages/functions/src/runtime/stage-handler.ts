@@ -1,5 +1,6 @@
 import {
   type AnyDomainEventContract,
+  asDelivery,
   type DomainEventDetail,
   eventIdPattern,
   isOperationId,
@@ -133,7 +134,8 @@ export function stageHandler<C extends AnyDomainEventContract>(
       const logger = withLogKeys(baseLogger, { service, eventId: shown.eventId, detailType, ...keys });
       const scoped: StageDeps = { ...deps, logger };
       try {
-        await run(scoped);
+        // One delivery: the leases it takes end at once if it throws (see asDelivery).
+        await asDelivery(scoped, () => run(scoped));
         deps.metrics.count(runtimeMetrics.processed, 1, { service, detailType: metricDetailType });
       } catch (error) {
         deps.metrics.count(runtimeMetrics.handlerErrors, 1, { service, detailType: metricDetailType });

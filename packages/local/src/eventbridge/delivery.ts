@@ -75,8 +75,10 @@ export interface DeliveryJob {
 
 /** Test knobs for the reliability work: duplicates, reordering and delays, all from the injected runtime. */
 export interface ChaosOptions {
-  /** Deliver every event to every target this many times (default 1). */
+  /** Deliver every event to every target this many times (default 1)... */
   duplicates?: number;
+  /** ...or a random number of times from `duplicates` to this (inclusive), per event and target. */
+  maxDuplicates?: number;
   /** Shuffle the deliveries produced by one PutEvents call or replay window. */
   shuffle?: boolean;
   /** Wait a random 0..maxDelayMs before each delivery. */
@@ -90,6 +92,8 @@ export interface DeliveryMetrics {
   sentToDeadLetterQueue: number;
   failedToBeSentToDeadLetterQueue: number;
   dropped: number;
+  /** Extra deliveries chaos made (every copy of an event beyond the first). */
+  duplicated: number;
 }
 
 export interface DeliveryEngineOptions {
@@ -114,6 +118,7 @@ export class DeliveryEngine {
     sentToDeadLetterQueue: 0,
     failedToBeSentToDeadLetterQueue: 0,
     dropped: 0,
+    duplicated: 0,
   };
   readonly internalErrors: unknown[] = [];
   private readonly pending = new Set<Promise<void>>();
@@ -170,8 +175,13 @@ export class DeliveryEngine {
   schedule(jobs: DeliveryJob[]): void {
     const chaos = this.options.chaos();
     const { random } = this.options.runtime;
-    const copies = Math.max(1, Math.floor(chaos?.duplicates ?? 1));
-    const expanded = jobs.flatMap((job) => Array.from({ length: copies }, () => job));
+    const least = Math.max(1, Math.floor(chaos?.duplicates ?? 1));
+    const most = Math.max(least, Math.floor(chaos?.maxDuplicates ?? least));
+    const expanded = jobs.flatMap((job) => {
+      const copies = least + Math.floor(random() * (most - least + 1));
+      this.metrics.duplicated += copies - 1;
+      return Array.from({ length: copies }, () => job);
+    });
     if (chaos?.shuffle) {
       for (let i = expanded.length - 1; i > 0; i--) {
         const j = Math.floor(random() * (i + 1));

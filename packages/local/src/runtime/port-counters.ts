@@ -47,8 +47,30 @@ export interface CallFilter {
  * statements. Counts cover the whole runtime, not one operation; a test reads them before and after, or
  * filters by subject (e.g. a target cluster's name), to assert that each side effect happened exactly once.
  */
+/**
+ * Fault injection for the reliability suite: called before each port call (return an error to make the call
+ * fail with it, without running it: throttling, AccessDenied...) and after each successful one (a crash test
+ * kills the process there: the side effect happened, its record did not).
+ */
+export type PortFaults = (
+  call: Omit<PortCall, "ok" | "code">,
+  phase: "before" | "after",
+) => Error | undefined;
+
 export class PortCounters {
   readonly #calls: PortCall[] = [];
+  /** Set by tests only; never by the CLI or the demo. */
+  faults: PortFaults | undefined;
+  /** How many calls `faults` made fail. */
+  injected = 0;
+
+  #inject(call: Omit<PortCall, "ok" | "code">): void {
+    const error = this.faults?.(call, "before");
+    if (!error) return;
+    this.injected += 1;
+    this.record({ ...call, ok: false, code: codeOf(error) });
+    throw error;
+  }
 
   /** Every call so far, in order. */
   get calls(): readonly PortCall[] {
@@ -122,9 +144,11 @@ export class PortCounters {
               ...(location ? { location } : {}),
               ...subjectOf(property, args[0]),
             };
+            this.#inject(base);
             try {
               const result = await method.apply(object, args);
               this.record({ ...base, ok: true });
+              this.faults?.(base, "after");
               return result;
             } catch (error) {
               this.record({ ...base, ok: false, code: codeOf(error) });
@@ -148,6 +172,7 @@ export class PortCounters {
           subject: e.Source,
           ...(e.EventBusName ? { location: e.EventBusName } : {}),
         }));
+        for (const call of calls) this.#inject(call);
         try {
           const result = await publisher.putEvents(entries);
           calls.forEach((call, i) => {
@@ -175,6 +200,7 @@ export class PortCounters {
           subject: endpoint.user,
         };
         let session: DbSession;
+        this.#inject({ ...base, call: "connect" });
         try {
           session = await database.connect(endpoint);
         } catch (error) {
@@ -188,9 +214,11 @@ export class PortCounters {
             values?: unknown[],
           ) => {
             const call = statementKind(text);
+            this.#inject({ ...base, call });
             try {
               const result = await session.query<Row>(text, values);
               this.record({ ...base, call, ok: true });
+              this.faults?.({ ...base, call }, "after");
               return result;
             } catch (error) {
               this.record({ ...base, call, ok: false, code: codeOf(error) });

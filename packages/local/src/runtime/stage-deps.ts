@@ -30,6 +30,9 @@ export interface SharedDeps {
   clock: () => Date;
   log: LineWriter;
   metrics: MetricsRecorder;
+  /** This runtime's name in lease holders (see endLeasesOfDeadOwners), and an optional lease length. */
+  leaseOwner: string;
+  leaseMs?: number;
 }
 
 /**
@@ -60,5 +63,7 @@ export function depsFor(shared: SharedDeps, service: string): StageDeps {
     generatePassword: generateLocalPassword,
     logger: consoleLogger(service, shared.log),
     metrics: shared.metrics.forService(service),
+    leaseOwner: shared.leaseOwner,
+    ...(shared.leaseMs === undefined ? {} : { leaseMs: shared.leaseMs }),
   };
 }

@@ -1,3 +1,4 @@
+import { randomBytes } from "node:crypto";
 import { createWriteStream } from "node:fs";
 import { join } from "node:path";
 import { createPgDatabase } from "@aurora-restore/aws/postgres";
@@ -6,6 +7,7 @@ import type { Plan } from "@aurora-restore/core/plan/index";
 import type { AccountRegion, DatabasePort, EventPublisherPort } from "@aurora-restore/core/ports/index";
 import type { ServiceDeclaration } from "@aurora-restore/core/services/declaration";
 import type { StageDeps } from "@aurora-restore/core/stages/deps";
+import { endLeasesOfDeadOwners } from "@aurora-restore/core/stages/lease";
 import { type AuditLog, createAuditLog } from "@aurora-restore/core/storage/audit";
 import { createOperationStore, type OperationStore } from "@aurora-restore/core/storage/operations";
 import { services as declaredServices } from "@aurora-restore/functions/services";
@@ -59,6 +61,8 @@ export interface LocalRuntimeOptions {
   /** How a service's handler module is loaded (default: imported from its declared path). */
   loadHandler?: (service: ServiceDeclaration) => Promise<StageHandlerModule>;
   clock?: () => Date;
+  /** How long a claim on a step lasts (default: the Lambda timeout, lease.ts); tests of crashes shorten it. */
+  leaseMs?: number;
 }
 
 export interface LocalRuntime {
@@ -99,6 +103,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
   const pipeline = options.pipeline ?? localPipelineLocation;
   const busName = options.busName ?? DEFAULT_PIPELINE_BUS;
   const clock = options.clock ?? (() => new Date());
+  const leaseOwner = `runtime-${process.pid}-${randomBytes(4).toString("hex")}`;
   const serviceList = options.services ?? declaredServices;
   const cleanups: (() => Promise<void>)[] = [];
   const stopAll = async () => {
@@ -206,6 +211,8 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       clock,
       log,
       metrics,
+      leaseOwner,
+      ...(options.leaseMs === undefined ? {} : { leaseMs: options.leaseMs }),
     };
     const depsCache = new Map<string, StageDeps>();
     const deps = (service: string) => {
@@ -253,6 +260,13 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
             log.write(`[${service.name}] ERROR scheduled run failed: ${(error as Error).message}\n`),
         }),
     );
+    // Steps a dead process had claimed resume now: the watcher's first tick publishes their handoffs again.
+    const resumable = await endLeasesOfDeadOwners(deps("watcher"), leaseOwner);
+    if (resumable.length > 0) {
+      log.write(
+        `[runtime] resuming ${resumable.length} step(s) a stopped process left: ${resumable.join(", ")}\n`,
+      );
+    }
     for (const watcher of watchers) {
       watcher.start();
       cleanups.push(() => watcher.stop());

@@ -120,8 +120,10 @@ describe("local runtime wiring", () => {
       account: demoProduction.accountId,
       region: demoProduction.region,
     });
-    await production.putEvents([snapshotEvent("RDS-EVENT-0169")]);
-    await production.putEvents([snapshotEvent("RDS-EVENT-0168")]); // "creating": matches no rule
+    // As the local RDS publishes them: only the AWS service itself may use the aws.rds source.
+    const asRds = { awsServiceSource: RDS_SOURCE };
+    await production.putEvents([snapshotEvent("RDS-EVENT-0169")], asRds);
+    await production.putEvents([snapshotEvent("RDS-EVENT-0168")], asRds); // "creating": matches no rule
     await rt.bridge.drain();
     const triggers = received.filter((r) => r.service === "trigger");
     expect(triggers).toEqual([
@@ -141,13 +143,16 @@ describe("local runtime wiring", () => {
       account: demoStaging.accountId,
       region: demoStaging.region,
     });
-    await staging.putEvents([
-      {
-        Source: RDS_SOURCE,
-        DetailType: rdsDetailTypes.cluster,
-        Detail: JSON.stringify({ EventID: "RDS-EVENT-0170", SourceIdentifier: "staging-db-next" }),
-      },
-    ]);
+    await staging.putEvents(
+      [
+        {
+          Source: RDS_SOURCE,
+          DetailType: rdsDetailTypes.cluster,
+          Detail: JSON.stringify({ EventID: "RDS-EVENT-0170", SourceIdentifier: "staging-db-next" }),
+        },
+      ],
+      { awsServiceSource: RDS_SOURCE },
+    );
     await rt.bridge.drain();
     const rdsEvents = received.filter(
       (r) => r.service === "watcher" && r.detailType === rdsDetailTypes.cluster,
