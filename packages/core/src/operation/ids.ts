@@ -54,3 +54,23 @@ export function resourceNames(operationId: string, targetClusterIdentifier: stri
     instance: (index: number, clusterIdentifier: string) => `${clusterIdentifier}-${index + 1}`,
   };
 }
+
+/** RDS's limit on DB cluster and DB instance identifiers. */
+export const RDS_IDENTIFIER_MAX_LENGTH = 63;
+
+/** Aurora's most instances in one cluster (a writer and 15 readers): the highest `-<n>` a cluster's instances get. */
+export const MAX_CLUSTER_INSTANCES = 16;
+
+/**
+ * The longest target cluster id whose derived names all fit RDS's limit. The longest derived name is an old
+ * cluster's last instance, `<target>-old-<10 hex>-16` (cutover renames the replaced cluster's instances after
+ * it): 18 characters more than the target, so 45. Derived from resourceNames, so it follows any renaming.
+ */
+export const MAX_TARGET_CLUSTER_ID_LENGTH = (() => {
+  const names = resourceNames("op-0000000000", "");
+  const suffixes = [names.nextCluster, names.oldCluster].flatMap((cluster) => [
+    cluster,
+    names.instance(MAX_CLUSTER_INSTANCES - 1, cluster),
+  ]);
+  return RDS_IDENTIFIER_MAX_LENGTH - Math.max(...suffixes.map((suffix) => suffix.length));
+})();

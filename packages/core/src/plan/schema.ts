@@ -13,6 +13,7 @@ import {
   snsTopicArn,
   sqlName,
 } from "../events/identifiers";
+import { MAX_TARGET_CLUSTER_ID_LENGTH, RDS_IDENTIFIER_MAX_LENGTH } from "../operation/ids";
 import { scheduleExpressionProblem } from "./schedule-expression";
 import { describeSqlProblem, sqlProblem } from "./sql-safety";
 
@@ -168,6 +169,16 @@ const targetSchema = z
     finalSnapshotOnDelete: z.boolean().default(false),
   })
   .superRefine((target, ctx) => {
+    if (target.clusterIdentifier.length > MAX_TARGET_CLUSTER_ID_LENGTH) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["clusterIdentifier"],
+        message:
+          `at most ${MAX_TARGET_CLUSTER_ID_LENGTH} characters (this one has ${target.clusterIdentifier.length}): ` +
+          `a refresh renames the replaced cluster's instances <target>-old-<10 hex>-<n>, which must fit RDS's ` +
+          `${RDS_IDENTIFIER_MAX_LENGTH}; rename the target cluster or refresh a shorter-named one`,
+      });
+    }
     const keyRegion = target.kmsKeyId.split(":")[3];
     const keyAccount = target.kmsKeyId.split(":")[4];
     if (keyRegion !== target.region) {
