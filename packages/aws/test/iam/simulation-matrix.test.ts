@@ -64,7 +64,7 @@ describe("IAM simulation matrix: every AWS request the pipeline makes is allowed
   test.each(shapes.map((s) => [s.name, s] as const))(
     "%s",
     async (_, spec) => {
-      const { run, operations, result } = await runShape(spec);
+      const { run, operations, result, world: shapeWorld } = await runShape(spec);
       const unexpected = unexpectedOf(result);
       totals.shapes += 1;
       totals.requests += result.requests.length;
@@ -87,6 +87,11 @@ describe("IAM simulation matrix: every AWS request the pipeline makes is allowed
       expect(operations.map((o) => o.step)).toEqual([spec.ends]);
       expect(operations[0]?.error?.code).toBe(spec.errorCode);
       expect(run.deadLetters).toEqual([]);
+      // Only the pipeline's own snapshots are ever shared (item 2): a person's snapshot keeps its attributes.
+      const shared = shapeWorld
+        .callsOf("ModifyDBClusterSnapshotAttribute")
+        .map((c) => String(c.input.DBClusterSnapshotIdentifier));
+      expect(shared.filter((id) => !id.startsWith("aurora-restore-"))).toEqual([]);
     },
     120_000,
   );

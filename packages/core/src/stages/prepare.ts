@@ -19,7 +19,6 @@ export class SnapshotNotShareableError extends Error {
 
 type Decision =
   | { kind: "pass-through"; snapshot: SnapshotRef }
-  | { kind: "share"; snapshot: SnapshotRef }
   | {
       kind: "copy";
       source: SnapshotRef & { type: string };
@@ -30,16 +29,17 @@ type Decision =
 
 const steps: Record<Decision["kind"], OperationStep> = {
   "pass-through": "snapshot-available",
-  share: "snapshot-available",
   copy: "preparing-snapshot",
 };
 
 /**
  * prepare (on RestoreRequested): make the source snapshot usable by the target account.
  * - target in the source's account: nothing to share (copy handles a region change) -> SnapshotAvailable;
- * - manual snapshot under a customer key: share it with the target account -> SnapshotAvailable;
- * - automated, or under the default aws/rds key (neither can be shared): copy it to a manual snapshot under
- *   plan.source.shareableKmsKeyId in the source account; the watcher then reports SourceSnapshotCopied.
+ * - otherwise (automated, manual, under any key): copy it to the pipeline's own manual snapshot under
+ *   plan.source.shareableKmsKeyId (or the snapshot's own customer key) in the source account; the watcher
+ *   then reports SourceSnapshotCopied and only that copy is shared. The attributes of a snapshot the
+ *   pipeline did not create are never changed: a person's manual snapshot (0075) is not shared, and the
+ *   target account never needs production's own key.
  * Deciding only reads; the conditional transition comes before the first change.
  */
 export async function prepareOnRestoreRequested(
@@ -49,9 +49,8 @@ export async function prepareOnRestoreRequested(
   const { detail } = event;
   let decision: Decision;
   let plan: Plan;
-  let target: PlanTarget;
   try {
-    ({ plan, target } = await planTargetOf(deps, detail));
+    ({ plan } = await planTargetOf(deps, detail));
     decision = await decide(deps, detail, plan);
   } catch (error) {
     if (isRetryable(error)) throw error;
@@ -74,8 +73,6 @@ export async function prepareOnRestoreRequested(
   if (!operation) return;
   try {
     if (decision.kind === "pass-through") await announce(deps, operation, event.id, decision.snapshot, []);
-    else if (decision.kind === "share")
-      await shareAndAnnounce(deps, operation, event.id, plan, target, decision.snapshot);
     else await copyToShareable(deps, operation, event.id, plan, decision);
   } catch (error) {
     if (isRetryable(error)) throw error;
@@ -131,7 +128,6 @@ async function decide(
   const defaultKey = snapshot.kmsKeyId
     ? (await deps.kms(scope).describeKey(snapshot.kmsKeyId)).keyManager === "AWS"
     : false;
-  if (snapshot.type === "manual" && !defaultKey) return { kind: "share", snapshot: snapshotRefOf(snapshot) };
 
   // A copy under the same customer key is shareable too; one under the default key never is.
   const kmsKeyId = plan.source.shareableKmsKeyId ?? (defaultKey ? undefined : snapshot.kmsKeyId);
@@ -197,7 +193,10 @@ async function copyToShareable(
       source: decision.source.arn,
       copy: decision.copyArn,
       kmsKeyId: decision.kmsKeyId,
-      reason: decision.source.type === "automated" ? "automated snapshots cannot be shared" : "default key",
+      reason:
+        decision.source.type === "automated"
+          ? "automated snapshots cannot be shared"
+          : "only the pipeline's own copy is shared: the source snapshot's attributes are never changed",
     },
   });
   deps.logger.info("Copying the source snapshot to a shareable manual snapshot", { copy: decision.copyArn });

@@ -113,17 +113,35 @@ describe("prepare on RestoreRequested", () => {
     expect(w.cloud.callsOf("copyClusterSnapshot")).toHaveLength(0);
   });
 
-  test("a manual snapshot under a customer key is shared as it is", async () => {
+  test("a manual snapshot (0075) is never shared itself: the pipeline's own copy is made and shared (item 2)", async () => {
     const w = await createPipelineWorld(backend);
     const manual = w.cloud.addSnapshot(sourceLocation, "nightly", {
       clusterIdentifier: "prod-db",
       kmsKeyId: keys.sourceCustomer,
     });
-    const { event } = await requested(w, manual);
+    const { operationId, event } = await requested(w, manual);
     await prepareOnRestoreRequested(w.deps, event);
-    expect(w.cloud.callsOf("copyClusterSnapshot")).toHaveLength(0);
-    expect(w.cloud.snapshot(sourceLocation, "nightly")?.sharedWith).toEqual(["222222222222"]);
-    expect(w.publisher.only(SnapshotAvailable).detail.snapshot.identifier).toBe("nightly");
+
+    expect(w.cloud.callsOf("shareClusterSnapshot")).toHaveLength(0);
+    const [copy] = w.cloud.callsOf("copyClusterSnapshot");
+    expect(copy?.input).toMatchObject({
+      source: "nightly",
+      targetIdentifier: expect.stringMatching(/^aurora-restore-[0-9a-f]{10}-share$/),
+      kmsKeyId: keys.shareable,
+    });
+    expect((await w.store.get(operationId))?.step).toBe("preparing-snapshot");
+
+    w.cloud.settle();
+    await checkWatches(w.deps, "tick");
+    await prepareOnSourceSnapshotCopied(w.deps, w.publisher.only(SourceSnapshotCopied));
+    const shared = (copy!.input as { targetIdentifier: string }).targetIdentifier;
+    expect(w.cloud.callsOf("shareClusterSnapshot").map((c) => c.input)).toEqual([
+      { snapshotIdentifier: shared, accountIds: [targetLocation.accountId] },
+    ]);
+    // Production's own snapshot keeps its attributes: shared with nobody.
+    expect(w.cloud.snapshot(sourceLocation, "nightly")?.sharedWith ?? []).toEqual([]);
+    expect(w.publisher.only(SnapshotAvailable).detail.snapshot.identifier).toBe(shared);
+    expect(await w.auditOf(operationId)).toContain("prepare:copy-to-shareable-snapshot:started");
   });
 
   test("a target in the source's account needs no sharing: SnapshotAvailable at once, no RDS call", async () => {
