@@ -65,15 +65,33 @@ export async function watcherTick(
   await startScheduledPlans(deps, tick.id, options);
 }
 
-/** watcher on RDS 0170/0005/0172/0171: look at the watches now instead of at the next tick. */
+/**
+ * watcher on RDS 0170/0005/0172/0171: look now, instead of at the next tick, at the watches on the resource
+ * the event names (never at every watch: with many operations that would describe everything per event).
+ */
 export async function watcherOnRdsEvent(deps: StageDeps, event: RdsEvent): Promise<void> {
   if (!earlyCheckIds.has(event.detail.EventID)) return;
-  await checkWatches(deps, event.id);
+  const named = event.detail.SourceIdentifier;
+  await checkWatches(deps, event.id, (watch) => watchNames(watch, named));
 }
 
+/** True when the watch waits on `identifier`: its resource, or one of the instances it waits for. */
+function watchNames(watch: PendingWatch, identifier: string): boolean {
+  if (watch.resource === identifier || watch.resource.endsWith(`:${identifier}`)) return true;
+  const context = watchContextOf(watch.context);
+  return context?.instances?.includes(identifier) === true;
+}
+
+/** A pending watch's check is recorded at most this often (a write per watch per tick is what it saves). */
+const touchIntervalMs = 30_000;
+
 /** Describes every pending watch; publishes and removes the ready ones, fails the operations of failed ones. */
-export async function checkWatches(deps: StageDeps, causationId: string): Promise<void> {
-  const watches = await deps.store.pendingWatches();
+export async function checkWatches(
+  deps: StageDeps,
+  causationId: string,
+  only: (watch: PendingWatch) => boolean = () => true,
+): Promise<void> {
+  const watches = (await deps.store.pendingWatches()).filter(only);
   for (const watch of watches) {
     try {
       await checkWatch(deps, watch, causationId);
@@ -130,7 +148,10 @@ async function checkWatch(deps: StageDeps, watch: PendingWatch, causationId: str
   }
 
   if (result.state === "pending") {
-    await deps.store.touchWatch(watch.operationId, watch.watchId, deps.clock().toISOString());
+    const now = deps.clock();
+    if (!watch.lastCheckedAt || now.getTime() - Date.parse(watch.lastCheckedAt) >= touchIntervalMs) {
+      await deps.store.touchWatch(watch.operationId, watch.watchId, now.toISOString());
+    }
     return;
   }
   if (result.state === "failed") {

@@ -4,6 +4,7 @@ import { services } from "@aurora-restore/functions/services";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
+import { recordReliability } from "../../../../test/reliability/record";
 import { type AnyDomainEventContract, EventContractError } from "../../src/events/contract";
 import { type DomainEvent, domainEvents, SnapshotAvailable } from "../../src/events/domain";
 import { PIPELINE_SOURCE } from "../../src/events/names";
@@ -564,6 +565,12 @@ function validatePlanCase(input: unknown): boolean {
 describe("hostile input", () => {
   afterAll(() => {
     const c = hostileInputCounts;
+    // Every case must be refused with a clear error or accepted within its bounds: anything else is lost.
+    recordReliability("hostile-input", {
+      badInputs: c.cases,
+      events: c.handlerCalls,
+      lost: c.cases - c.refused - c.accepted,
+    });
     console.log(
       `hostile-input: cases=${c.cases} refused=${c.refused} accepted=${c.accepted} handler-calls=${c.handlerCalls} max-case-ms=${c.maxCaseMs}`,
     );

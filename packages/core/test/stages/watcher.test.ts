@@ -67,14 +67,15 @@ describe("watcher: watches", () => {
     expect((await w.store.get(operationId))?.step).toBe("copying");
   });
 
-  test("an RDS resource event triggers an early check; unrelated RDS events do not", async () => {
+  test("an RDS resource event checks the watches on the resource it names; other events check nothing", async () => {
     const w = await createPipelineWorld(backend, [makePlan({ target: { copyMode: "single-hop" } })]);
-    await copying(w);
+    const operationId = await copying(w);
     w.cloud.settle();
-    const rdsEvent = (eventId: string) =>
+    const [watch] = await w.store.watchesOf(operationId);
+    const rdsEvent = (eventId: string, identifier: string) =>
       rdsEventSchema.parse({
         version: "0",
-        id: `rds-${eventId}`,
+        id: `rds-${eventId}-${identifier.length}`,
         "detail-type": rdsDetailTypes.instance,
         source: RDS_SOURCE,
         account: "222222222222",
@@ -84,16 +85,18 @@ describe("watcher: watches", () => {
         detail: {
           EventCategories: ["creation"],
           SourceType: "DB_INSTANCE",
-          SourceArn: "arn:aws:rds:us-east-1:222222222222:db:x-1",
-          SourceIdentifier: "x-1",
+          SourceArn: `arn:aws:rds:us-east-1:222222222222:db:${identifier}`,
+          SourceIdentifier: identifier,
           Date: "2026-03-14T04:10:00.000Z",
           Message: "DB instance created",
           EventID: eventId,
         },
       });
-    await watcherOnRdsEvent(w.deps, rdsEvent("RDS-EVENT-0016"));
+    const watched = watch!.resource.split(":").at(-1)!;
+    await watcherOnRdsEvent(w.deps, rdsEvent("RDS-EVENT-0016", watched));
+    await watcherOnRdsEvent(w.deps, rdsEvent(rdsEventIds.instanceCreated, "x-1"));
     expect(w.publisher.delivered(CopyCompleted)).toHaveLength(0);
-    await watcherOnRdsEvent(w.deps, rdsEvent(rdsEventIds.instanceCreated));
+    await watcherOnRdsEvent(w.deps, rdsEvent(rdsEventIds.instanceCreated, watched));
     expect(w.publisher.delivered(CopyCompleted)).toHaveLength(1);
   });
 

@@ -1,9 +1,10 @@
 import { join } from "node:path";
 import { RestoreCompleted, RestoreVerified } from "@aurora-restore/core";
 import { PIPELINE_SOURCE } from "@aurora-restore/core/events/names";
+import { operationIdFor } from "@aurora-restore/core/operation/ids";
 import type { Plan, PlanTarget } from "@aurora-restore/core/plan/index";
 import { isAwsCallError } from "@aurora-restore/core/ports/index";
-import type { AuditEntryInfo } from "@aurora-restore/core/storage/audit";
+import type { AuditEntryInfo, AuditLog } from "@aurora-restore/core/storage/audit";
 import type { OperationInfo, OperationStore } from "@aurora-restore/core/storage/operations";
 import { stageTimings } from "../runtime/operation-progress";
 import type { LocalRuntime } from "../runtime/start-local-runtime";
@@ -39,16 +40,26 @@ export interface DemoResult {
 
 /** The operation the snapshot started for this target (the trigger derives it; here it is looked up). */
 export async function findOperationFor(
-  store: Pick<OperationStore, "listByTarget">,
+  runtime: { store: Pick<OperationStore, "listByTarget">; audit: Pick<AuditLog, "listByOperation"> },
   targetKey: string,
   snapshotArn: string,
   options: { timeoutMs: number; signal?: AbortSignal; sleep?(ms: number): Promise<void> },
 ): Promise<string> {
   const sleep = options.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
   const deadline = Date.now() + options.timeoutMs;
+  const operationId = operationIdFor({ snapshotArn, targetKey });
   for (;;) {
-    const found = (await store.listByTarget(targetKey)).find((op) => op.sourceSnapshot.arn === snapshotArn);
+    const found = (await runtime.store.listByTarget(targetKey)).find(
+      (op) => op.sourceSnapshot.arn === snapshotArn,
+    );
     if (found) return found.operationId;
+    // The trigger refused it (the target busy, say): say why now rather than wait for the deadline.
+    const refused = (await runtime.audit.listByOperation(operationId)).find((e) => e.outcome === "rejected");
+    if (refused) {
+      throw new Error(
+        `No operation started for ${targetKey} from ${snapshotArn}: ${String(refused.details?.reason ?? refused.outcome)}`,
+      );
+    }
     if (options.signal?.aborted) throw new Error("Interrupted: every local server was stopped");
     if (Date.now() > deadline) {
       throw new Error(

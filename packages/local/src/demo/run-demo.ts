@@ -76,11 +76,12 @@ export async function runDemoOn(
 
   const target = plan.targets[0]!;
   const targetKey = targetKeyOf(target);
+  await finishLeftoverOperation(runtime, targetKey, say, options.signal);
   const snapshot = await takeAutomatedSnapshot(runtime, say);
   say(
     `Automated snapshot ${snapshot.identifier} of ${demoNames.sourceCluster} taken; its RDS event starts the pipeline`,
   );
-  const operationId = await findOperationFor(runtime.store, targetKey, snapshot.arn, {
+  const operationId = await findOperationFor(runtime, targetKey, snapshot.arn, {
     timeoutMs: 60_000,
     ...(options.signal ? { signal: options.signal } : {}),
   });
@@ -107,6 +108,31 @@ export async function runDemoOn(
     say(`  ✓ ${stage.name.padEnd(10)} ${((stage.durationMs ?? 0) / 1000).toFixed(1)} s`);
   }
   return summarize(runtime, { operation: final, trail, plan, target, startedAtMs: started });
+}
+
+/**
+ * An earlier run stopped mid-refresh (killed, or the machine went down) leaves its operation running and the
+ * target locked; this runtime resumes it (its leases are ended at start). Let it finish before refreshing
+ * again, instead of having the new snapshot refused because the target is busy.
+ */
+async function finishLeftoverOperation(
+  runtime: LocalRuntime,
+  targetKey: string,
+  say: (line: string) => void,
+  signal: AbortSignal | undefined,
+): Promise<void> {
+  const running = (await runtime.store.listByTarget(targetKey)).filter((o) => o.status === "running");
+  for (const operation of running) {
+    say(
+      `Operation ${operation.operationId} of an earlier run stopped at ${operation.step}; resuming it before refreshing again`,
+    );
+    const final = await waitForOperation(runtime.store, operation.operationId, {
+      timeoutMs: 15 * 60_000,
+      onProgress: () => checkAborted(signal),
+    });
+    say(`  ${final.operationId} ${final.status}${final.error ? `: ${final.error.message}` : ""}`);
+    await runtime.idle();
+  }
 }
 
 /**

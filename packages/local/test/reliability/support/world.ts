@@ -183,7 +183,7 @@ export async function openReliabilityWorld(
     stateDir,
     clusters: "instant",
     rdsTimings: zeroTimings,
-    watcherIntervalMs: 50,
+    watcherIntervalMs: 200,
     log: { write: (line: string) => log.push(line) },
     ...options,
   });
