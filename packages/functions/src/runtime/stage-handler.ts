@@ -1,3 +1,4 @@
+import { createSqsSender } from "@aurora-restore/aws/aws-sqs";
 import {
   type AnyDomainEventContract,
   asDelivery,
@@ -16,7 +17,7 @@ import {
   type StageName,
   sanitize,
 } from "@aurora-restore/core";
-import { awsStageDeps } from "./aws-deps";
+import { awsStageDeps, stageEnvironment } from "./aws-deps";
 import { NonRetryableEventError } from "./errors";
 import { sanitizingLogger, withLogKeys } from "./logging";
 
@@ -47,13 +48,28 @@ export interface StageHandlerOptions<C extends AnyDomainEventContract> {
   onSchedule?: (tick: ScheduledTick, deps: StageDeps) => Promise<void>;
   /** Builds the dependencies `handler` uses, once, on its first call. Default: awsStageDeps(process.env). */
   buildDeps?: () => StageDeps;
+  /**
+   * Where `handler` puts a rejected event (built on the first rejection). Default: the service's SQS
+   * dead-letter queue, from AURORA_RESTORE_DEAD_LETTER_QUEUE_URL.
+   */
+  buildDeadLetterQueue?: () => DeadLetterQueue;
+}
+
+/** A service's dead-letter queue, as the Lambda entry point uses it for the events it rejects. */
+export interface DeadLetterQueue {
+  send(body: string): Promise<void>;
 }
 
 export interface StageHandler {
   readonly service: StageName;
-  /** The Lambda entry point: AWS dependencies are built on the first call, never at import time. */
+  /**
+   * The Lambda entry point: AWS dependencies are built on the first call, never at import time. A rejected
+   * event (NonRetryableEventError) goes to the service's dead-letter queue at once and the invocation ends
+   * normally, so Lambda does not retry it (its asynchronous retries would run whatever the error's type):
+   * the same outcome as the local bus, which dead-letters a non-retryable failure without retrying.
+   */
   handler: (event: unknown) => Promise<void>;
-  /** The same processing with injected dependencies (local runtime, tests). */
+  /** The same processing with injected dependencies (local runtime, tests): a rejection throws. */
   handle: (event: unknown, deps: StageDeps) => Promise<void>;
 }
 
@@ -197,14 +213,64 @@ export function stageHandler<C extends AnyDomainEventContract>(
   }
 
   const buildDeps = options.buildDeps ?? (() => awsStageDeps(process.env, { service }));
+  const buildDeadLetterQueue = options.buildDeadLetterQueue ?? (() => sqsDeadLetterQueue(process.env));
   let deps: StageDeps | undefined;
+  let deadLetters: DeadLetterQueue | undefined;
   return {
     service,
     handle,
     handler: async (event) => {
       deps ??= buildDeps();
-      await handle(event, deps);
+      try {
+        await handle(event, deps);
+      } catch (error) {
+        if (!(error instanceof NonRetryableEventError)) throw error;
+        try {
+          deadLetters ??= buildDeadLetterQueue();
+          await deadLetters.send(JSON.stringify(rejectedEventRecord(service, event, error, deps.clock())));
+        } catch (sendError) {
+          // Not dead-lettered: fail the invocation, so Lambda's retries and then its failure destination
+          // (the same queue) still keep the event.
+          deps.logger.error("Could not send a rejected event to the dead-letter queue", {
+            service,
+            error: sanitize(sendError),
+          });
+          throw error;
+        }
+        deps.logger.warn("Sent a rejected event to the dead-letter queue; not retried", { service });
+      }
     },
+  };
+}
+
+/** The dead-letter queue URL every function is deployed with (the stacks set it to its service's queue). */
+function sqsDeadLetterQueue(env: Record<string, string | undefined>): DeadLetterQueue {
+  const queueUrl = env[stageEnvironment.deadLetterQueueUrl]?.trim();
+  if (!queueUrl) {
+    throw new Error(
+      `${stageEnvironment.deadLetterQueueUrl} is not set: set it to the service's dead-letter queue URL`,
+    );
+  }
+  const sender = createSqsSender({ queueUrl });
+  return {
+    send: async (body) => {
+      await sender.sendMessage(body);
+    },
+  };
+}
+
+/**
+ * A rejected event as the dead-letter queue keeps it: the shape Lambda gives the invocations it sends to a
+ * failure destination (the event in `requestPayload`), so one procedure reads both (README, Operate).
+ */
+export function rejectedEventRecord(service: StageName, event: unknown, error: Error, at: Date) {
+  return {
+    version: "1.0",
+    timestamp: at.toISOString(),
+    requestContext: { condition: "RejectedEvent", service, approximateInvokeCount: 1 },
+    requestPayload: event,
+    responseContext: { functionError: "Unhandled" },
+    responsePayload: { errorType: error.name, errorMessage: error.message },
   };
 }
 

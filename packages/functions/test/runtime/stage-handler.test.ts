@@ -316,6 +316,69 @@ describe("stageHandler", () => {
     expect(buildDeps).toHaveBeenCalledTimes(1);
   });
 
+  test("in Lambda a rejected event goes to the service's dead-letter queue at once and the invocation succeeds (no retries); handle still throws", async () => {
+    const sent: string[] = [];
+    const run = vi.fn();
+    const { deps } = fakeDeps(storedOperation);
+    const { handler, handle } = stageHandler({
+      service: "restore",
+      contracts: [CopyCompleted],
+      run,
+      buildDeps: () => deps,
+      buildDeadLetterQueue: () => ({ send: async (body) => void sent.push(body) }),
+    });
+    const bad = envelope(CopyCompleted.detailType, { ...meta, schemaVersion: 1 });
+
+    // The local bus calls handle: it sees the same refusal and dead-letters without retrying.
+    await expect(handle(bad, deps)).rejects.toBeInstanceOf(NonRetryableEventError);
+    await expect(handler(bad)).resolves.toBeUndefined();
+    expect(sent).toHaveLength(1);
+    const record = JSON.parse(sent[0]!);
+    expect(record).toMatchObject({
+      requestContext: { condition: "RejectedEvent", service: "restore" },
+      requestPayload: bad,
+      responsePayload: {
+        errorType: "NonRetryableEventError",
+        errorMessage: expect.stringMatching(/invalid CopyCompleted/),
+      },
+    });
+    expect(run).not.toHaveBeenCalled();
+
+    // A failure that may pass on a retry is still thrown (Lambda retries it), and nothing is dead-lettered.
+    const failing = stageHandler({
+      service: "restore",
+      contracts: [CopyCompleted],
+      run: async () => {
+        throw new Error("throttled");
+      },
+      buildDeps: () => fakeDeps(storedOperation).deps,
+      buildDeadLetterQueue: () => ({ send: async (body) => void sent.push(body) }),
+    });
+    await expect(
+      failing.handler(envelope(CopyCompleted.detailType, { ...meta, schemaVersion: 1, snapshot })),
+    ).rejects.toThrow(/throttled/);
+    expect(sent).toHaveLength(1);
+  });
+
+  test("a rejected event the dead-letter queue refuses fails the invocation, so Lambda's retries and failure destination keep it", async () => {
+    const { deps, lines } = fakeDeps();
+    const { handler } = stageHandler({
+      service: "restore",
+      contracts: [CopyCompleted],
+      run: vi.fn(),
+      buildDeps: () => deps,
+      buildDeadLetterQueue: () => ({
+        send: async () => {
+          throw new Error("AccessDenied");
+        },
+      }),
+    });
+    await expect(handler(envelope("Nonsense", {}))).rejects.toBeInstanceOf(NonRetryableEventError);
+    expect(lines.some((l) => l.message === "Could not send a rejected event to the dead-letter queue")).toBe(
+      true,
+    );
+  });
+
   test("contracts without a run function are a programming error caught at creation", () => {
     expect(() => stageHandler({ service: "copy", contracts: [CopyCompleted] })).toThrow(/no run function/);
   });
@@ -347,7 +410,7 @@ describe("awsStageDeps", () => {
 
   test("lists every missing variable with what to set it to", () => {
     expect(() => awsStageDeps({})).toThrow(
-      /AURORA_RESTORE_STATE_TABLE is not set[\s\S]*AURORA_RESTORE_AUDIT_TABLE[\s\S]*AURORA_RESTORE_BUS_NAME[\s\S]*AURORA_RESTORE_TOPIC_ARN[\s\S]*AWS_REGION[\s\S]*AURORA_RESTORE_PLANS is not set/,
+      /AURORA_RESTORE_STATE_TABLE is not set[\s\S]*AURORA_RESTORE_AUDIT_TABLE[\s\S]*AURORA_RESTORE_BUS_NAME[\s\S]*AURORA_RESTORE_TOPIC_ARN[\s\S]*AWS_REGION[\s\S]*AURORA_RESTORE_PLANS_FILE is not set/,
     );
   });
 
