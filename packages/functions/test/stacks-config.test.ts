@@ -147,7 +147,12 @@ describe("the functions' environment", () => {
     const env = environmentOf("trigger");
     expect(env[stageEnvironment.stateTable]).toBe("aurora-restore-production-state");
     expect(env[stageEnvironment.busName]).toBe("aurora-restore-production");
-    expect(JSON.parse(env[stageEnvironment.plans] ?? "")).toEqual(context.plans);
+    // The plans ship in the package (plans-bundle.test.ts), not in the environment.
+    expect(env[stageEnvironment.plans]).toBeUndefined();
+    expect(env[stageEnvironment.plansFile]).toBe("aurora-restore-plans.json");
+    expect(env[stageEnvironment.deadLetterQueueUrl]).toBe(
+      "https://sqs.eu-west-1.amazonaws.com/222222222222/aurora-restore-production-trigger-dlq",
+    );
   });
 
   it("documents every variable in .env.example", () => {
@@ -164,15 +169,14 @@ describe("the functions' environment", () => {
     }
   });
 
-  it("refuses plans too large for Lambda's 4 KB environment", () => {
-    const plan = examplePlan();
-    const big = { ...plan, description: "x".repeat(4000) };
+  it("refuses an environment over Lambda's 4 KB once SST's own variables are counted", () => {
+    const stage = "s".repeat(1200);
     expect(() =>
       functionEnvironment({
-        stage: "production",
+        stage,
         topicArn: context.topicArn,
         service: services[0]!,
-        plans: [big],
+        plans: [examplePlan()],
       }),
     ).toThrow(EnvironmentTooLargeError);
   });

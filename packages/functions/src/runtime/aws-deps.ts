@@ -1,3 +1,5 @@
+import { readFileSync } from "node:fs";
+import { basename, isAbsolute, join } from "node:path";
 import {
   createAwsClients,
   createAwsEventPublisher,
@@ -14,6 +16,7 @@ import {
   type StageDeps,
   type StageName,
 } from "@aurora-restore/core";
+import { databaseTimeouts } from "../shared/deploy/function-settings";
 import { secretKeyFor, withSecretKeys } from "../shared/secret-keys";
 import { generatePassword } from "./passwords";
 import { parsePlanList, staticPlanSource } from "./plans";
@@ -26,7 +29,38 @@ export const stageEnvironment = {
   busName: "AURORA_RESTORE_BUS_NAME",
   topicArn: "AURORA_RESTORE_TOPIC_ARN",
   plans: "AURORA_RESTORE_PLANS",
+  plansFile: "AURORA_RESTORE_PLANS_FILE",
+  deadLetterQueueUrl: "AURORA_RESTORE_DEAD_LETTER_QUEUE_URL",
 } as const;
+
+/**
+ * The stage's plans: from the file the function's package carries (AURORA_RESTORE_PLANS_FILE, relative to
+ * LAMBDA_TASK_ROOT: the stacks ship it with `copyFiles`), or as inline JSON (AURORA_RESTORE_PLANS, for a
+ * handler run by hand).
+ */
+function plansFromEnvironment(env: Record<string, string | undefined>) {
+  const file = env[stageEnvironment.plansFile]?.trim();
+  if (!file) {
+    if (env[stageEnvironment.plans] === undefined) {
+      throw new Error(
+        `${stageEnvironment.plansFile} is not set: set it to the plans file in the function's package ` +
+          `(or ${stageEnvironment.plans} to a JSON array of plans)`,
+      );
+    }
+    return parsePlanList(env[stageEnvironment.plans], stageEnvironment.plans);
+  }
+  const path = isAbsolute(file) ? file : join(env.LAMBDA_TASK_ROOT?.trim() || process.cwd(), file);
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch (error) {
+    throw new Error(
+      `${stageEnvironment.plansFile} names ${path}, which could not be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}): ` +
+        "the stacks ship it with every function (copyFiles); deploy the stage again",
+    );
+  }
+  return parsePlanList(text, basename(path));
+}
 
 const topicArnPattern = /^arn:aws[a-z-]*:sns:([a-z0-9-]+):(\d{12}):[\w-]+$/;
 
@@ -65,7 +99,7 @@ export function awsStageDeps(
   }
   let plans: ReturnType<typeof parsePlanList> = [];
   try {
-    plans = parsePlanList(env[stageEnvironment.plans], stageEnvironment.plans);
+    plans = plansFromEnvironment(env);
   } catch (error) {
     problems.push((error as Error).message);
   }
@@ -89,7 +123,13 @@ export function awsStageDeps(
     // PCI and HIPAA plans' secrets are created under the target's key (shared/secret-keys.ts).
     secrets: (scope) => withSecretKeys(createAwsSecrets(scope, { clients }), secretKeyFor(plans, scope)),
     notifications: createAwsSns(self, { clients }),
-    database: createPgDatabase(),
+    // Every statement has a statement_timeout, and a session's statements together stay inside the function's
+    // timeout (shared/deploy/function-settings.ts).
+    database: createPgDatabase({
+      connectTimeoutMs: databaseTimeouts.connectMs,
+      statementTimeoutMs: databaseTimeouts.statementMs,
+      sessionBudgetMs: databaseTimeouts.sessionBudgetMs,
+    }),
     busName,
     topicArn,
     actor: env.AWS_LAMBDA_FUNCTION_NAME ? `${serviceName} (${env.AWS_LAMBDA_FUNCTION_NAME})` : serviceName,

@@ -1,5 +1,5 @@
 import type { Plan, ServiceDeclaration } from "@aurora-restore/core";
-import { deploymentNames } from "./names";
+import { APP_NAME, deploymentNames } from "./names";
 
 /**
  * What every function is told through its environment (documented in .env.example). The handlers read
@@ -11,7 +11,11 @@ export const environmentNames = {
   auditTable: "AURORA_RESTORE_AUDIT_TABLE",
   busName: "AURORA_RESTORE_BUS_NAME",
   topicArn: "AURORA_RESTORE_TOPIC_ARN",
+  /** The plans as one JSON array (running a handler by hand); the deployed functions get `plansFile`. */
   plans: "AURORA_RESTORE_PLANS",
+  /** The plans' JSON file in the function's package (relative to LAMBDA_TASK_ROOT, or the working folder). */
+  plansFile: "AURORA_RESTORE_PLANS_FILE",
+  deadLetterQueueUrl: "AURORA_RESTORE_DEAD_LETTER_QUEUE_URL",
 } as const;
 
 /** Lambda's copy of Amazon's CA bundle (not loaded by default since nodejs20.x): needed to verify RDS's TLS. */
@@ -20,8 +24,63 @@ export const LAMBDA_CA_BUNDLE = "/var/runtime/ca-cert.pem";
 /** Lambda's limit on a function's environment: every key and value, in bytes. */
 export const LAMBDA_ENVIRONMENT_LIMIT = 4096;
 
+/** Where the plans are in every function's package (SST `copyFiles` puts them there). */
+export const PLANS_FILE_NAME = "aurora-restore-plans.json";
+
 export class EnvironmentTooLargeError extends Error {
   override name = "EnvironmentTooLargeError";
+}
+
+/**
+ * The plans file a stage's functions ship with: `contents` is written to `from` (relative to the project
+ * root, under SST's git-ignored work folder) when the stacks run, and `copyFiles` copies it to `to` in every
+ * function's package. Plans therefore take no room in the environment, whatever their SQL.
+ */
+export function plansBundle(stage: string, plans: readonly Plan[]) {
+  return {
+    from: `.sst/aurora-restore/${stage}/${PLANS_FILE_NAME}`,
+    to: PLANS_FILE_NAME,
+    contents: JSON.stringify(plans),
+  };
+}
+
+/**
+ * What SST v4 adds to every function's environment (platform/src/components/aws/function.ts,
+ * normalizeEnvironment), at its largest: SST_RESOURCE_App ({"name","stage"}), SST_KEY (a base64 AES-256
+ * key) and SST_KEY_FILE always; under `sst dev` (live functions) also the AppSync endpoints, the function's
+ * id, app, stage, region, asset bucket and timeout. Values SST computes at deploy time are counted at their
+ * longest plausible length, so the check errs on the safe side.
+ */
+export function sstAddedEnvironment(input: { stage: string; dev: boolean }): Record<string, string> {
+  const env: Record<string, string> = {
+    SST_RESOURCE_App: JSON.stringify({ name: APP_NAME, stage: input.stage }),
+    SST_KEY: "x".repeat(44),
+    SST_KEY_FILE: "resource.enc",
+  };
+  if (input.dev) {
+    Object.assign(env, {
+      SST_REGION: "ap-southeast-5",
+      SST_APPSYNC_HTTP: `${"x".repeat(26)}.appsync-api.ap-southeast-5.amazonaws.com`,
+      SST_APPSYNC_REALTIME: `${"x".repeat(26)}.appsync-realtime-api.ap-southeast-5.amazonaws.com`,
+      SST_FUNCTION_ID: "x".repeat(64),
+      SST_APP: APP_NAME,
+      SST_STAGE: input.stage,
+      SST_ASSET_BUCKET: `sst-asset-${"x".repeat(40)}`,
+      SST_FUNCTION_TIMEOUT: "900",
+    });
+  }
+  return env;
+}
+
+/** The service's dead-letter queue URL (its account, region and partition are the topic's: the stage's own). */
+export function deadLetterQueueUrl(
+  stage: string,
+  topicArn: string,
+  service: ServiceDeclaration["name"],
+): string {
+  const [, partition = "aws", , region = "", accountId = ""] = topicArn.split(":");
+  const domain = partition === "aws-cn" ? "amazonaws.com.cn" : "amazonaws.com";
+  return `https://sqs.${region}.${domain}/${accountId}/${deploymentNames(stage).deadLetterQueue(service)}`;
 }
 
 export function functionEnvironment(input: {
@@ -36,18 +95,24 @@ export function functionEnvironment(input: {
     [environmentNames.auditTable]: names.auditTable,
     [environmentNames.busName]: names.bus,
     [environmentNames.topicArn]: input.topicArn,
-    [environmentNames.plans]: JSON.stringify(input.plans),
+    [environmentNames.plansFile]: plansBundle(input.stage, input.plans).to,
+    [environmentNames.deadLetterQueueUrl]: deadLetterQueueUrl(
+      input.stage,
+      input.topicArn,
+      input.service.name,
+    ),
     ...(input.service.reachesDatabase ? { NODE_EXTRA_CA_CERTS: LAMBDA_CA_BUNDLE } : {}),
   };
-  const size = Object.entries(environment).reduce(
+  // Counted with what SST adds, under `sst dev` too (the largest case).
+  const counted = { ...environment, ...sstAddedEnvironment({ stage: input.stage, dev: true }) };
+  const size = Object.entries(counted).reduce(
     (total, [key, value]) => total + Buffer.byteLength(key) + Buffer.byteLength(value),
     0,
   );
   if (size > LAMBDA_ENVIRONMENT_LIMIT) {
     throw new EnvironmentTooLargeError(
-      `The ${input.service.name} function's environment would be ${size} bytes, over Lambda's ` +
-        `${LAMBDA_ENVIRONMENT_LIMIT}: the plans of stage ${input.stage} are too large to pass in ` +
-        `${environmentNames.plans}. Split them across stages, or shorten their post-restore SQL and checks.`,
+      `The ${input.service.name} function's environment would be ${size} bytes with SST's own variables, ` +
+        `over Lambda's ${LAMBDA_ENVIRONMENT_LIMIT}: shorten the stage name (${input.stage}).`,
     );
   }
   return environment;
