@@ -1,13 +1,13 @@
+import { mkdirSync, writeFileSync } from "node:fs";
+import { dirname } from "node:path";
 import type { PermissionContext, ServiceDeclaration, StageName } from "@aurora-restore/core";
+import { functionSettings } from "@aurora-restore/functions/shared/deploy/function-settings";
 import type { TargetStageConfig } from "./config";
-import { functionEnvironment } from "./function-environment";
+import { functionEnvironment, plansBundle } from "./function-environment";
 import { type DeploymentEncryption, functionStatements, toSstPermissions } from "./iam";
 import { type Deployment, deploymentNames } from "./names";
 import type { DatabaseNetwork } from "./network";
 import { pascal } from "./subscription-plan";
-
-/** Async invocations Lambda retries after a function error, before the failure goes to the service's queue. */
-const ASYNC_RETRIES = 2;
 
 function vpcFor(network: DatabaseNetwork) {
   if (network.kind === "subnets") {
@@ -19,7 +19,10 @@ function vpcFor(network: DatabaseNetwork) {
 
 /**
  * One function per service, each with its own role holding exactly its checked statements. Only the
- * services that reach the database run in the VPC and load the CA bundle.
+ * services that reach the database run in the VPC and load the CA bundle; they keep running in AWS under
+ * `sst dev` (`dev: false`). The plans ship in every function's package as one JSON file (`copyFiles`), written
+ * here from the validated plans. Timeout, memory and retries come from one declaration
+ * (functions/src/shared/deploy/function-settings.ts), whose timeout is core's FUNCTION_TIMEOUT_SECONDS.
  */
 export function createFunctions(input: {
   at: Deployment;
@@ -32,27 +35,33 @@ export function createFunctions(input: {
 }): Record<StageName, sst.aws.Function> {
   const { at, context } = input;
   const names = deploymentNames(at.stage);
+  const plans = plansBundle(at.stage, context.plans);
+  mkdirSync(dirname(plans.from), { recursive: true });
+  writeFileSync(plans.from, plans.contents);
   const entries = input.services.map((service) => {
     const statements = functionStatements(at, context, service, input.encryption);
     if (service.reachesDatabase && !input.network) {
       throw new Error(`${service.name} reaches the database but the stage has no database network`);
     }
+    const settings = functionSettings(service);
     const fn = new sst.aws.Function(`${pascal(service.name)}Function`, {
       name: names.functionName(service.name),
       description: service.description.slice(0, 256),
       handler: service.handler,
       runtime: input.stage.runtime,
-      architecture: "arm64",
-      timeout: "5 minutes",
-      memory: "512 MB",
+      architecture: settings.architecture,
+      timeout: `${settings.timeoutSeconds} seconds`,
+      memory: settings.memory,
       environment: functionEnvironment({
         stage: at.stage,
         topicArn: context.topicArn,
         service,
         plans: context.plans,
       }),
+      copyFiles: [{ from: plans.from, to: plans.to }],
       permissions: toSstPermissions(statements),
-      retries: ASYNC_RETRIES,
+      retries: settings.retries,
+      ...(settings.dev === false ? { dev: false as const } : {}),
       // A scheduled service must not overlap itself: one tick at a time.
       ...(service.schedule ? { concurrency: { reserved: 1 } } : {}),
       ...(service.reachesDatabase && input.network ? { vpc: vpcFor(input.network) } : {}),

@@ -50,7 +50,15 @@ interface ClientConfig {
   retryMode: "adaptive";
   maxAttempts: number;
   credentials?: CredentialProvider;
+  requestHandler: { connectionTimeout: number; requestTimeout: number };
 }
+
+/**
+ * Each HTTP attempt's limits: the SDK waits for an answer without end by default, which a Lambda function
+ * would only end at its own timeout. With maxAttempts and the adaptive backoff, one call stays well inside
+ * the margin the functions keep for their AWS calls (functions/src/shared/deploy/function-settings.ts).
+ */
+export const AWS_REQUEST_TIMEOUTS = { connectionTimeout: 3_000, requestTimeout: 10_000 } as const;
 
 /**
  * Builds SDK clients per service, account, region and role, lazily and once each: nothing is read or
@@ -97,6 +105,7 @@ export function createAwsClients(options: AwsClientOptions = {}): AwsClients {
       retryMode: "adaptive",
       maxAttempts,
       ...(credentials ? { credentials } : {}),
+      requestHandler: { ...AWS_REQUEST_TIMEOUTS },
     });
     clients.set(key, client);
     return client;

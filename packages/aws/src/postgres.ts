@@ -18,6 +18,18 @@ export interface PgDatabaseOptions {
   /** Name to verify the server certificate against when `host` is not it (e.g. through a tunnel). */
   servername?: string;
   connectTimeoutMs?: number;
+  /**
+   * Every statement's limit: PostgreSQL's statement_timeout, sent when the session starts (a startup
+   * parameter), so no statement runs without it. Default 60 s.
+   */
+  statementTimeoutMs?: number;
+  /**
+   * All statements of one session together, from its connection: near the end each statement gets only
+   * the time left, then the session refuses more (57014). Default: no budget beyond each statement's.
+   */
+  sessionBudgetMs?: number;
+  /** A clock in ms for the budget (tests). */
+  now?: () => number;
   /** Builds the driver client from its config; pg's Client by default. */
   createClient?: (config: pg.ClientConfig) => PgClientLike;
 }
@@ -36,6 +48,9 @@ export class PostgresError extends Error {
 }
 
 const defaultConnectTimeoutMs = 10_000;
+const defaultStatementTimeoutMs = 60_000;
+/** The driver's own wait for an answer, beyond the server's statement_timeout (a dead network, say). */
+const clientTimeoutMarginMs = 5_000;
 
 // Node's codes for a server certificate that did not verify: the fix is trusting the right CA, never disabling checks.
 const certificateCodes = new Set([
@@ -51,6 +66,8 @@ const certificateCodes = new Set([
 export function createPgDatabase(options: PgDatabaseOptions = {}): DatabasePort {
   const createClient: (config: pg.ClientConfig) => PgClientLike =
     options.createClient ?? ((config) => new pg.Client(config));
+  const statementTimeoutMs = options.statementTimeoutMs ?? defaultStatementTimeoutMs;
+  const now = options.now ?? (() => Date.now());
   return {
     async connect(endpoint) {
       const client = createClient({
@@ -60,6 +77,8 @@ export function createPgDatabase(options: PgDatabaseOptions = {}): DatabasePort 
         user: endpoint.user,
         password: endpoint.password,
         connectionTimeoutMillis: options.connectTimeoutMs ?? defaultConnectTimeoutMs,
+        statement_timeout: statementTimeoutMs,
+        query_timeout: statementTimeoutMs + clientTimeoutMarginMs,
         ssl: {
           rejectUnauthorized: true,
           ...(options.ca ? { ca: options.ca } : {}),
@@ -77,13 +96,47 @@ export function createPgDatabase(options: PgDatabaseOptions = {}): DatabasePort 
         await client.end().catch(() => undefined);
         throw toPostgresError(error, "connect", endpoint);
       }
-      return openSession(client, endpoint, () => broken);
+      const budget =
+        options.sessionBudgetMs === undefined
+          ? undefined
+          : { totalMs: options.sessionBudgetMs, startedAt: now(), now, statementTimeoutMs };
+      return openSession(client, endpoint, () => broken, budget);
     },
   };
 }
 
-function openSession(client: PgClientLike, endpoint: DbEndpoint, broken: () => Error | undefined): DbSession {
+interface SessionBudget {
+  totalMs: number;
+  startedAt: number;
+  now: () => number;
+  statementTimeoutMs: number;
+}
+
+function openSession(
+  client: PgClientLike,
+  endpoint: DbEndpoint,
+  broken: () => Error | undefined,
+  budget?: SessionBudget,
+): DbSession {
   let closed = false;
+  let timeoutMs = budget?.statementTimeoutMs;
+  /** Shortens statement_timeout to what is left of the budget; refuses once nothing is. */
+  const withinBudget = async () => {
+    if (!budget || timeoutMs === undefined) return;
+    const left = budget.totalMs - (budget.now() - budget.startedAt);
+    if (left < 1_000) {
+      throw new PostgresError(
+        `query on ${where(endpoint)}: the session's time budget of ${Math.round(budget.totalMs / 1000)} s is spent ` +
+          "(it keeps the function inside its timeout): make the plan's SQL faster, or split it",
+        "57014",
+        "ERROR",
+      );
+    }
+    if (left < timeoutMs) {
+      timeoutMs = Math.floor(left);
+      await client.query(`SET statement_timeout = ${timeoutMs}`);
+    }
+  };
   return {
     async query<Row extends Record<string, unknown> = Record<string, unknown>>(
       text: string,
@@ -94,6 +147,7 @@ function openSession(client: PgClientLike, endpoint: DbEndpoint, broken: () => E
       if (closed)
         throw new PostgresError(`query on ${where(endpoint)}: the session is closed`, undefined, undefined);
       try {
+        await withinBudget();
         const result = await client.query(text, values);
         return { rows: result.rows as Row[], rowCount: result.rowCount ?? 0 };
       } catch (error) {

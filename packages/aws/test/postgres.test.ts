@@ -52,7 +52,7 @@ describe("createPgDatabase", () => {
       connectTimeoutMs: 2000,
       createClient: fake.createClient,
     }).connect(endpoint);
-    expect(fake.configs[0]).toEqual({
+    expect(fake.configs[0]).toMatchObject({
       ...endpoint,
       connectionTimeoutMillis: 2000,
       ssl: { rejectUnauthorized: true, ca: "-----BEGIN CERTIFICATE-----", servername: "orders.example" },
@@ -150,5 +150,50 @@ describe("createPgDatabase", () => {
     await session.close();
     expect(fake.state.ended).toBe(1);
     await expect(session.query("select 1")).rejects.toThrow(/session is closed/);
+  });
+
+  it("gives every statement of the session a statement_timeout, set when it connects (issue 10, item 3)", async () => {
+    const fake = fakePg({});
+    await createPgDatabase({ createClient: fake.createClient }).connect(endpoint);
+    // Sent as a startup parameter: no statement runs, on any server, without it.
+    expect(fake.configs[0]?.statement_timeout).toBe(60_000);
+    expect(fake.configs[0]?.query_timeout).toBeGreaterThan(60_000);
+    const custom = fakePg({});
+    await createPgDatabase({ createClient: custom.createClient, statementTimeoutMs: 5_000 }).connect(
+      endpoint,
+    );
+    expect(custom.configs[0]?.statement_timeout).toBe(5_000);
+  });
+
+  it("keeps a session's statements within its time budget: shorter timeouts near its end, then a refusal", async () => {
+    let now = 0;
+    const queries: string[] = [];
+    const fake = fakePg({
+      query: async (text) => {
+        queries.push(text);
+        now += 30_000;
+        return { rows: [], rowCount: 0 };
+      },
+    });
+    const session = await createPgDatabase({
+      createClient: fake.createClient,
+      statementTimeoutMs: 40_000,
+      sessionBudgetMs: 80_000,
+      now: () => now,
+    }).connect(endpoint);
+    await session.query("UPDATE a SET x = 1");
+    await session.query("UPDATE b SET x = 1");
+    // 20 s left: the next statement gets 20 s, not 40.
+    await session.query("UPDATE c SET x = 1");
+    expect(queries).toEqual([
+      "UPDATE a SET x = 1",
+      "UPDATE b SET x = 1",
+      "SET statement_timeout = 20000",
+      "UPDATE c SET x = 1",
+    ]);
+    const error = await session.query("UPDATE d SET x = 1").catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(PostgresError);
+    expect(error).toMatchObject({ code: "57014" });
+    expect((error as Error).message).toMatch(/time budget of 80 s/);
   });
 });

@@ -18,6 +18,7 @@ import { handle as prepare } from "@aurora-restore/functions/prepare/handler";
 import { handle as restore } from "@aurora-restore/functions/restore/handler";
 import { staticPlanSource } from "@aurora-restore/functions/runtime/plans";
 import { services } from "@aurora-restore/functions/services";
+import { ASYNC_RETRIES } from "@aurora-restore/functions/shared/deploy/function-settings";
 import {
   type Deployment,
   deploymentNames,
@@ -59,8 +60,8 @@ const handlers: Record<StageName, Handle> = {
   watcher,
 };
 
-/** Lambda retries a failed asynchronous invocation twice (stacks/functions.ts, ASYNC_RETRIES). */
-const LAMBDA_RETRIES = 2;
+/** Lambda retries a failed asynchronous invocation as the stacks configure it. */
+const LAMBDA_RETRIES = ASYNC_RETRIES;
 
 export interface RawEvent {
   version: "0";

@@ -5,9 +5,15 @@ import { errorCodeOf } from "./kit";
 export interface LoginBackoff {
   initialDelayMs: number;
   maxDelayMs: number;
-  /** Total time slept before giving up. */
+  /**
+   * How long to keep trying before giving up: time slept, plus the time the attempts themselves took when
+   * `now` is given (a connection attempt can take up to its connect timeout), so the whole wait is at most
+   * timeoutMs and one attempt.
+   */
   timeoutMs: number;
   sleep(ms: number): Promise<void>;
+  /** A clock in ms; without it only the time slept counts. */
+  now?: () => number;
   /** Called before each attempt (configure checks it still owns its step, and renews its lease). */
   beforeAttempt?: () => Promise<void>;
 }
@@ -18,6 +24,7 @@ export const defaultLoginBackoff: LoginBackoff = {
   maxDelayMs: 15_000,
   timeoutMs: 3 * 60_000,
   sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+  now: () => Date.now(),
 };
 
 /**
@@ -43,6 +50,7 @@ export async function connectOnceAccepted(
   let delay = backoff.initialDelayMs;
   let waitedMs = 0;
   let attempts = 0;
+  const started = backoff.now?.();
   for (;;) {
     attempts += 1;
     await backoff.beforeAttempt?.();
@@ -51,6 +59,8 @@ export async function connectOnceAccepted(
     } catch (error) {
       const code = errorCodeOf(error);
       if (!notYetCodes.has(code)) throw error;
+      // With a clock, the attempts' own time counts too: slow refusals cannot stretch the wait.
+      if (backoff.now && started !== undefined) waitedMs = Math.max(waitedMs, backoff.now() - started);
       if (waitedMs >= backoff.timeoutMs) {
         throw new MasterPasswordNotAppliedError(
           `The new master password for ${endpoint.user}@${endpoint.host} was still refused (${code}) after ` +

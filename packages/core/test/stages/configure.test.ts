@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { ClusterAvailable, ClusterConfigured, RestoreFailed } from "../../src/events/domain";
 import { planSchema } from "../../src/plan/schema";
 import { AwsCallError } from "../../src/ports/errors";
@@ -217,6 +217,35 @@ describe("configure", () => {
     expect(
       scramMatches(world.database.role(nextHost, "app_writer")!.verifier!, String(writer?.password)),
     ).toBe(true);
+  });
+
+  it("a delivery killed in the login wait (a Lambda timeout) is resumed after its lease with the pending credentials, never a new password", async () => {
+    const world = await createWorld(backend);
+    world.seedTargetSecrets();
+    const { operation, event } = await clusterAvailable(world);
+    // A short lease: the killed delivery's claim has expired when Lambda's retry of the same event comes.
+    world.deps.leaseMs = 1_000;
+    world.database.passwordDelayLogins = 3;
+    const killed = configureCluster(world.deps, event, {
+      loginBackoff: { ...backoff([]), sleep: () => new Promise<void>(() => {}) },
+    });
+    void killed;
+    await vi.waitFor(() => expect(world.calls).toContain("rds.modifyCluster:password"));
+    const staged = world.secrets.staged("aurora-restore/staging/master", "AWSPENDING")?.password;
+    expect(staged).toBe(world.passwords[0]);
+
+    await configureCluster(world.deps, event, { loginBackoff: backoff([]) });
+
+    expect((await world.store.get(operation.operationId))?.step).toBe("configured");
+    // The retry found the AWSPENDING version the killed delivery staged: the same password, set again at
+    // most, and no new one generated.
+    expect(
+      world.calls.filter((c) => c.startsWith("secrets.putSecretValue:aurora-restore/staging/master")),
+    ).toHaveLength(1);
+    expect(world.calls.filter((c) => c === "rds.modifyCluster:password").length).toBeLessThanOrEqual(2);
+    expect(world.secrets.staged("aurora-restore/staging/master", "AWSPENDING")?.password).toBe(staged);
+    expect(world.database.role(nextHost, "postgres")?.password).toBe(staged);
+    expect(world.passwords).toHaveLength(3);
   });
 
   it("fails with an actionable error when the new password is never accepted, and keeps it in the secret", async () => {
