@@ -25,11 +25,12 @@ export async function republishStalledHandoffs(
   deps: StageDeps,
   causationId: string,
   options: HandoffOptions = {},
+  running?: OperationInfo[],
 ): Promise<void> {
   const stallMs = (options.handoffStallMinutes ?? 10) * 60_000;
   const limit = options.handoffRepublishLimit ?? 3;
   const now = deps.clock().getTime();
-  for (const operation of await deps.store.listByStatus("running")) {
+  for (const operation of running ?? (await deps.store.listByStatus("running"))) {
     const { handoff } = operation;
     if (!handoff) continue;
     if ((handoff.republished ?? 0) >= limit) continue;

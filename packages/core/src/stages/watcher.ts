@@ -59,8 +59,10 @@ export async function watcherTick(
   options: WatcherOptions = {},
 ): Promise<void> {
   await checkWatches(deps, tick.id);
-  await failOverdueOperations(deps, tick.id);
-  await republishStalledHandoffs(deps, tick.id, options);
+  // One listing of the running operations per tick serves both (each write below is conditional anyway).
+  const running = await deps.store.listByStatus("running");
+  await failOverdueOperations(deps, tick.id, running);
+  await republishStalledHandoffs(deps, tick.id, options, running);
   await reconcileSnapshots(deps, tick.id, options);
   await startScheduledPlans(deps, tick.id, options);
 }
@@ -109,8 +111,17 @@ export async function checkWatches(
 }
 
 async function checkWatch(deps: StageDeps, watch: PendingWatch, causationId: string): Promise<void> {
-  const operation = await deps.store.get(watch.operationId);
   const context = watchContextOf(watch.context);
+  const now = deps.clock();
+  const touchDue = !watch.lastCheckedAt || now.getTime() - Date.parse(watch.lastCheckedAt) >= touchIntervalMs;
+  // A resource still pending needs nothing of its operation: describe it first, and read the operation only
+  // once it is ready or failed, or when the check is recorded (a watch whose operation moved on goes then).
+  let result: ProbeResult | undefined;
+  if (context && !touchDue) {
+    result = await probeWatch(deps, watch, context);
+    if (result.state === "pending") return;
+  }
+  const operation = await deps.store.get(watch.operationId);
   if (!operation || !context) {
     deps.logger.warn("Removing a watch without operation or context", { ...watch });
     await deps.store.removeWatch(watch.operationId, watch.watchId);
@@ -129,29 +140,10 @@ async function checkWatch(deps: StageDeps, watch: PendingWatch, causationId: str
     await deps.store.removeWatch(watch.operationId, watch.watchId);
     return;
   }
-  const scope = {
-    accountId: watch.accountId,
-    region: watch.region,
-    ...(watch.roleArn ? { roleArn: watch.roleArn } : {}),
-  };
-  let result: ProbeResult;
-  try {
-    result = await probe(deps.rds(scope), scope, watch.kind, watch.resource, context);
-  } catch (error) {
-    if ((error as { retryable?: unknown }).retryable === true) throw error;
-    // Access denied, a missing key...: waiting will not fix it.
-    result = {
-      state: "failed",
-      error: error as Error,
-      hint: `The watcher could not describe ${watch.resource}.`,
-    };
-  }
+  result ??= await probeWatch(deps, watch, context);
 
   if (result.state === "pending") {
-    const now = deps.clock();
-    if (!watch.lastCheckedAt || now.getTime() - Date.parse(watch.lastCheckedAt) >= touchIntervalMs) {
-      await deps.store.touchWatch(watch.operationId, watch.watchId, now.toISOString());
-    }
+    if (touchDue) await deps.store.touchWatch(watch.operationId, watch.watchId, now.toISOString());
     return;
   }
   if (result.state === "failed") {
@@ -180,6 +172,23 @@ async function checkWatch(deps: StageDeps, watch: PendingWatch, causationId: str
       ...(ready ? { handoff: handoffOf(deps, context.advanceTo, ready.contract, ready.detail) } : {}),
     });
   }
+  // Without a transition to decide it, the watch's removal does: of two checks that both found the
+  // resource ready (a tick and an RDS event), only the one that removes the watch publishes.
+  // The handoff is recorded first, so an event lost after the removal is still published again.
+  if (resumed) {
+    // Another check moved the operation and recorded the event as its handoff in that same write: it
+    // publishes it (or, had it died, the stalled handoff is published again). Only the watch is left.
+    await deps.store.removeWatch(watch.operationId, watch.watchId);
+    return;
+  }
+  if (current && !context.advanceTo) {
+    if (ready) {
+      const handoff = handoffOf(deps, current.step, ready.contract, ready.detail);
+      const at = { step: current.step, version: current.version };
+      if (await deps.store.recordHandoff(current.operationId, at, handoff)) current = { ...current, handoff };
+    }
+    if (!(await deps.store.removeWatch(watch.operationId, watch.watchId))) return;
+  }
   if (current) {
     if (ready) await handOff(deps, current, ready.contract, ready.detail);
     await audit(deps, current, {
@@ -201,6 +210,25 @@ async function checkWatch(deps: StageDeps, watch: PendingWatch, causationId: str
 interface ReadyEvent {
   contract: AnyDomainEventContract;
   detail: DomainEventInput<AnyDomainEventContract>;
+}
+
+/** Describes what the watch waits on; an error waiting cannot fix (access denied, a missing key) fails it. */
+async function probeWatch(deps: StageDeps, watch: PendingWatch, context: WatchContext): Promise<ProbeResult> {
+  const scope = {
+    accountId: watch.accountId,
+    region: watch.region,
+    ...(watch.roleArn ? { roleArn: watch.roleArn } : {}),
+  };
+  try {
+    return await probe(deps.rds(scope), scope, watch.kind, watch.resource, context);
+  } catch (error) {
+    if ((error as { retryable?: unknown }).retryable === true) throw error;
+    return {
+      state: "failed",
+      error: error as Error,
+      hint: `The watcher could not describe ${watch.resource}.`,
+    };
+  }
 }
 
 /** The event a ready watch publishes (none for "none"), built and validated against its contract. */
@@ -264,9 +292,13 @@ function stageOf(operation: OperationInfo) {
 }
 
 /** Fails running operations past their deadline, naming the step they were stuck at. */
-export async function failOverdueOperations(deps: StageDeps, causationId: string): Promise<void> {
+export async function failOverdueOperations(
+  deps: StageDeps,
+  causationId: string,
+  running?: OperationInfo[],
+): Promise<void> {
   const now = deps.clock().getTime();
-  for (const operation of await deps.store.listByStatus("running")) {
+  for (const operation of running ?? (await deps.store.listByStatus("running"))) {
     if (Date.parse(operation.deadline) > now) continue;
     const minutes = Math.round((Date.parse(operation.deadline) - Date.parse(operation.createdAt)) / 60_000);
     const stage = stageOf(operation);

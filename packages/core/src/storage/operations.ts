@@ -116,6 +116,11 @@ export interface TransitionInput {
   handoff?: OperationHandoff;
   /** The lease on the step moved to; without one the operation's lease is removed (nobody works on it). */
   lease?: OperationLease;
+  /**
+   * The operation as the caller read it at `from`: spares the read before the write. The write is
+   * conditional on step and version, so a copy that is no longer current cannot be written over anything.
+   */
+  current?: OperationInfo;
 }
 
 /** Operations, per-target locks and watches in the state table. */
@@ -179,7 +184,11 @@ export function createOperationStore(client: DynamoDBDocumentClient, table: stri
           `Operation ${operationId}: ${input.from.step} -> ${input.to} is not a forward transition`,
         );
       }
-      const current = await get(operationId);
+      const known = input.current;
+      const current =
+        known && known.step === input.from.step && known.version === input.from.version
+          ? known
+          : await get(operationId);
       if (!current || current.step !== input.from.step || current.version !== input.from.version) {
         throw new StaleTransitionError(
           operationId,
@@ -350,6 +359,14 @@ export function createOperationStore(client: DynamoDBDocumentClient, table: stri
         });
     },
 
+    /** The once-only effects claimed for the operation so far, and where each stands. */
+    async effectsOf(
+      operationId: string,
+    ): Promise<{ effect: string; status: "in-progress" | "completed"; holder: string; expiresAt: number }[]> {
+      const { data } = await effects.query.byOperation({ operationId }).go({ pages: "all" });
+      return data.map(({ effect, status, holder, expiresAt }) => ({ effect, status, holder, expiresAt }));
+    },
+
     /** Marks a claimed effect done, so later deliveries skip it. */
     async completeEffect(operationId: string, effect: string, holder: string, at: string): Promise<void> {
       await effects
@@ -457,8 +474,18 @@ export function createOperationStore(client: DynamoDBDocumentClient, table: stri
       await watches.patch({ operationId, watchId }).add({ checks: 1 }).set({ lastCheckedAt: at }).go();
     },
 
-    async removeWatch(operationId: string, watchId: string): Promise<void> {
-      await watches.delete({ operationId, watchId }).go();
+    /** Removes a watch; false when it was already gone (another check completed it first). */
+    async removeWatch(operationId: string, watchId: string): Promise<boolean> {
+      try {
+        await watches
+          .delete({ operationId, watchId })
+          .where(({ state }, { exists }) => exists(state))
+          .go();
+        return true;
+      } catch (error) {
+        if (isConditionFailure(error)) return false;
+        throw error;
+      }
     },
   };
 }
