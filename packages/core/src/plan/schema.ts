@@ -41,6 +41,17 @@ function boundedArray<T extends z.ZodType>(item: T, max: number, what: string) {
   return z.array(item).max(max, { message: `at most ${max} ${what}`, abort: true });
 }
 
+/** A DB parameter group name (cluster or instance). */
+const parameterGroupName = z
+  .string()
+  .regex(/^[A-Za-z][A-Za-z0-9.-]{0,254}$/, "a DB parameter group name: 1-255 letters, digits, . or -");
+
+/** A tag key the pipeline may set: not AWS's own `aws:` keys, nor the pipeline's `aurora-restore:` ones. */
+const tagKey = z
+  .string()
+  .regex(/^[\p{L}\p{Z}\p{N}_.:/=+@-]{1,128}$/u, "a tag key: 1-128 letters, digits, spaces or _.:/=+@-")
+  .refine((key) => !/^(aws|aurora-restore):/i.test(key), "aws: and aurora-restore: tag keys are reserved");
+
 const secretName = z
   .string()
   .regex(/^[A-Za-z0-9/_+=.@-]{1,512}$/, "a Secrets Manager name: letters, digits and /_+=.@- only");
@@ -146,8 +157,50 @@ const targetSchema = z
           .string()
           .regex(/^db\.[a-z0-9]{1,16}\.[a-z0-9]{1,16}$/, "an instance class such as db.r6g.large"),
         count: z.number().int().min(1).max(15).default(1),
+        /** The instances' DB parameter group; default: the existing target's. */
+        parameterGroupName: parameterGroupName.optional(),
+        /** Performance Insights; default: as the existing target's instances have it. */
+        performanceInsights: z
+          .strictObject({
+            enabled: z.boolean(),
+            kmsKeyId: kmsKeyArn.optional(),
+            retentionPeriod: z.number().int().min(7).max(731).optional(),
+          })
+          .optional(),
+        /** Enhanced monitoring; default: as the existing target's instances have it. */
+        monitoring: z
+          .strictObject({
+            intervalSeconds: z.literal([0, 1, 5, 10, 15, 30, 60]),
+            roleArn: roleArn.optional(),
+          })
+          .refine((m) => m.intervalSeconds === 0 || m.roleArn !== undefined, {
+            message:
+              "give roleArn (the role RDS publishes enhanced monitoring with) when intervalSeconds is not 0",
+          })
+          .optional(),
+        /** Only this makes an instance publicly accessible (never the existing target's instances). */
+        publiclyAccessible: z.boolean().default(false),
       })
-      .default({ instanceClass: "db.r6g.large", count: 1 }),
+      .default({ instanceClass: "db.r6g.large", count: 1, publiclyAccessible: false }),
+    /**
+     * The restored cluster's settings. Each one left out is taken from the existing target (described before
+     * restoring), else RDS's default: the refresh keeps what the target had.
+     */
+    settings: z
+      .strictObject({
+        deletionProtection: z.boolean().optional(),
+        backupRetentionDays: z.number().int().min(1).max(35).optional(),
+        iamDatabaseAuthentication: z.boolean().optional(),
+        logExports: z
+          .array(z.enum(["postgresql", "iam-db-auth-error", "instance"]))
+          .max(3, { message: "at most the 3 Aurora PostgreSQL log types", abort: true })
+          .optional(),
+        tags: z
+          .record(tagKey, z.string().max(256, "a tag value has at most 256 characters"))
+          .refine((tags) => Object.keys(tags).length <= 40, "at most 40 tags")
+          .optional(),
+      })
+      .default({}),
     /** snapshot: restore from the (copied) snapshot; clone: Aurora copy-on-write clone (same account and region). */
     restoreMethod: z.enum(["snapshot", "clone"]).default("snapshot"),
     /** two-hop: share in the source region, then copy across regions in the target account. */

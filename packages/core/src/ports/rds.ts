@@ -20,6 +20,33 @@ export interface ClusterSnapshot extends AccountRegion {
   sharedWith?: string[];
 }
 
+/**
+ * A cluster's settings the pipeline keeps across a refresh (issue 10, item 7): the restored cluster takes
+ * the existing target's, or the plan's. Unset: RDS's default.
+ */
+export interface ClusterSettings {
+  deletionProtection?: boolean;
+  dbClusterParameterGroupName?: string;
+  /** Days (1-35). */
+  backupRetentionPeriod?: number;
+  iamDatabaseAuthentication?: boolean;
+  /** CloudWatch Logs exports, e.g. ["postgresql"]. */
+  cloudwatchLogsExports?: string[];
+  tags?: Record<string, string>;
+}
+
+/** An instance's settings, kept across a refresh the same way. */
+export interface InstanceSettings {
+  dbParameterGroupName?: string;
+  performanceInsights?: { enabled: boolean; kmsKeyId?: string; retentionPeriod?: number };
+  /** Enhanced monitoring: seconds between samples (0: off) and the role RDS uses to publish them. */
+  monitoringInterval?: number;
+  monitoringRoleArn?: string;
+  /** Never taken from an existing instance: only the plan may make an instance public. */
+  publiclyAccessible?: boolean;
+  tags?: Record<string, string>;
+}
+
 export interface DbInstance extends AccountRegion {
   identifier: string;
   arn: string;
@@ -27,6 +54,7 @@ export interface DbInstance extends AccountRegion {
   instanceClass: string;
   /** creating | available | renaming | deleting | modifying ... */
   status: string;
+  settings?: InstanceSettings;
 }
 
 export interface DbCluster extends AccountRegion {
@@ -42,6 +70,7 @@ export interface DbCluster extends AccountRegion {
   kmsKeyId?: string;
   members: { instanceIdentifier: string }[];
   createdAt?: string;
+  settings?: ClusterSettings;
 }
 
 export interface CopySnapshotInput {
@@ -67,6 +96,8 @@ export interface RestoreClusterInput {
   vpcSecurityGroupIds?: string[];
   dbClusterParameterGroupName?: string;
   tags?: Record<string, string>;
+  /** The rest of the cluster's settings (parameter group and tags are the fields above). */
+  settings?: Omit<ClusterSettings, "dbClusterParameterGroupName" | "tags">;
 }
 
 export interface CloneClusterInput {
@@ -77,6 +108,7 @@ export interface CloneClusterInput {
   vpcSecurityGroupIds?: string[];
   dbClusterParameterGroupName?: string;
   tags?: Record<string, string>;
+  settings?: Omit<ClusterSettings, "dbClusterParameterGroupName" | "tags">;
 }
 
 export interface CreateInstanceInput {
@@ -85,12 +117,16 @@ export interface CreateInstanceInput {
   instanceClass: string;
   engine: string;
   tags?: Record<string, string>;
+  /** Tags are the field above. PubliclyAccessible is always sent: false unless the plan says so. */
+  settings?: Omit<InstanceSettings, "tags">;
 }
 
 export interface ModifyClusterInput {
   clusterIdentifier: string;
   masterUserPassword?: string;
   newClusterIdentifier?: string;
+  /** Deletion protection (applied immediately), e.g. turned off before an old cluster is deleted. */
+  deletionProtection?: boolean;
 }
 
 /**

@@ -68,7 +68,10 @@ export function numberedRenames(members: string[], from: string, to: string): In
 
 /**
  * Deletes a cluster, its instances first (RDS refuses to delete a cluster with live instances), with an
- * optional final snapshot. A cluster already gone or already deleting is fine.
+ * optional final snapshot. A cluster already gone or already deleting is fine. A cluster with deletion
+ * protection (the replaced target kept the protection it had; a restored `-next` took it from the target) is
+ * unprotected first, before anything is deleted: callers delete only the clusters the pipeline moved away
+ * (`-old-*`) or restored (`-next`), and the policies allow that ModifyDBCluster on those names only.
  */
 export async function deleteClusterWithInstances(
   rds: RdsPort,
@@ -83,6 +86,9 @@ export async function deleteClusterWithInstances(
     throw error;
   }
   if (cluster.status === "deleting") return "already-deleting";
+  if (cluster.settings?.deletionProtection) {
+    await rds.modifyCluster({ clusterIdentifier, deletionProtection: false });
+  }
   for (const { instanceIdentifier } of cluster.members) {
     await rds.deleteInstance(instanceIdentifier).catch((error: unknown) => {
       if (!isAwsCallError(error, "DBInstanceNotFoundFault")) throw error;

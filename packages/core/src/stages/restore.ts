@@ -7,6 +7,7 @@ import type { OperationInfo } from "../storage/operations";
 import { claimStep, isRetryable, planTargetOf, type StageEvent, targetScope } from "./claim";
 import type { StageDeps } from "./deps";
 import { audit, failOperation } from "./kit";
+import { type TargetSettings, targetSettingsOf } from "./target-settings";
 import { addWatch } from "./watches";
 
 /** The temporary cluster name is taken by a cluster this operation did not create. */
@@ -24,8 +25,10 @@ const tagsOf = (operation: OperationInfo) => ({ "aurora-restore:operation": oper
 
 /**
  * restore (on CopyCompleted): restore (or clone) under the temporary name resourceNames().nextCluster with
- * the plan's subnet group, security groups, parameter group and key, all passed explicitly (omitted, RDS
- * uses the account defaults). The watcher reports ClusterCreated when it is available.
+ * the plan's subnet group, security groups and key, and the target's settings (target-settings.ts: the
+ * plan's, else the existing target's: deletion protection, parameter group, backup retention, IAM database
+ * authentication, log exports, tags), all passed explicitly (omitted, RDS uses the account defaults). The
+ * watcher reports ClusterCreated when it is available.
  */
 export async function restoreOnCopyCompleted(
   deps: StageDeps,
@@ -59,10 +62,11 @@ export async function restoreOnCopyCompleted(
         `CopyCompleted names ${snapshot.arn}, which is not in the target's account and region ${target.accountId}/${target.region}.`,
       );
     }
+    const settings = await targetSettingsOf(rds, target);
     const cluster = await createOrAdopt(rds, operation, name, () =>
       target.restoreMethod === "clone"
-        ? clone(rds, plan, target, name, operation)
-        : restore(rds, target, name, snapshot.identifier, operation),
+        ? clone(rds, plan, target, name, operation, settings)
+        : restore(rds, target, name, snapshot.identifier, operation, settings),
     );
     await addWatch(deps, operation, {
       watchId: "next-cluster",
@@ -85,7 +89,8 @@ export async function restoreOnCopyCompleted(
         kmsKeyId: target.kmsKeyId,
         dbSubnetGroupName: target.network.dbSubnetGroupName,
         vpcSecurityGroupIds: target.network.vpcSecurityGroupIds,
-        dbClusterParameterGroupName: target.dbClusterParameterGroupName,
+        settings: settings.cluster,
+        settingsFrom: settings.from,
       },
     });
     deps.metrics.count("ClustersRestoreStarted", 1, { method: target.restoreMethod });
@@ -97,7 +102,9 @@ export async function restoreOnCopyCompleted(
 
 /**
  * restore (on ClusterCreated): RestoreDBClusterFromSnapshot creates no instances; create the plan's
- * instance(s) now. The watcher reports ClusterAvailable (with the endpoint) when all are available.
+ * instance(s) now, with the target's instance settings (parameter group, Performance Insights, enhanced
+ * monitoring, tags) and never publicly accessible unless the plan says so. The watcher reports
+ * ClusterAvailable (with the endpoint) when all are available.
  */
 export async function restoreOnClusterCreated(
   deps: StageDeps,
@@ -122,6 +129,9 @@ export async function restoreOnClusterCreated(
       );
     }
     const rds = deps.rds(targetScope(operation));
+    // The live target is unchanged until cutover: its instances' settings are read again here.
+    const { instance: settings } = await targetSettingsOf(rds, target);
+    const { tags, ...instanceSettings } = settings;
     const instances = Array.from({ length: target.instances.count }, (_, i) => names.instance(i, cluster));
     for (const instanceIdentifier of instances) {
       try {
@@ -130,7 +140,8 @@ export async function restoreOnClusterCreated(
           clusterIdentifier: cluster,
           instanceClass: target.instances.instanceClass,
           engine: target.engine,
-          tags: tagsOf(operation),
+          tags: { ...tags, ...tagsOf(operation) },
+          settings: instanceSettings,
         });
       } catch (error) {
         // Created by an earlier attempt of this same delivery: the deterministic name says so.
@@ -152,7 +163,12 @@ export async function restoreOnClusterCreated(
       action: "create-instances",
       outcome: "started",
       eventId: event.id,
-      details: { cluster, instances, instanceClass: target.instances.instanceClass },
+      details: {
+        cluster,
+        instances,
+        instanceClass: target.instances.instanceClass,
+        settings: instanceSettings,
+      },
     });
   } catch (error) {
     if (isRetryable(error)) throw error;
@@ -182,12 +198,23 @@ async function createOrAdopt(
   return existing;
 }
 
+/** The cluster settings of a restore or clone: parameter group and tags in their own fields. */
+function clusterFields(settings: TargetSettings, operation: OperationInfo) {
+  const { dbClusterParameterGroupName, tags, ...rest } = settings.cluster;
+  return {
+    ...(dbClusterParameterGroupName ? { dbClusterParameterGroupName } : {}),
+    tags: { ...tags, ...tagsOf(operation) },
+    ...(Object.keys(rest).length > 0 ? { settings: rest } : {}),
+  };
+}
+
 function restore(
   rds: RdsPort,
   target: PlanTarget,
   name: string,
   snapshotIdentifier: string,
   operation: OperationInfo,
+  settings: TargetSettings,
 ) {
   return rds.restoreClusterFromSnapshot({
     clusterIdentifier: name,
@@ -199,14 +226,18 @@ function restore(
     ...(target.network.vpcSecurityGroupIds.length > 0
       ? { vpcSecurityGroupIds: target.network.vpcSecurityGroupIds }
       : {}),
-    ...(target.dbClusterParameterGroupName
-      ? { dbClusterParameterGroupName: target.dbClusterParameterGroupName }
-      : {}),
-    tags: tagsOf(operation),
+    ...clusterFields(settings, operation),
   });
 }
 
-function clone(rds: RdsPort, plan: Plan, target: PlanTarget, name: string, operation: OperationInfo) {
+function clone(
+  rds: RdsPort,
+  plan: Plan,
+  target: PlanTarget,
+  name: string,
+  operation: OperationInfo,
+  settings: TargetSettings,
+) {
   return rds.cloneCluster({
     clusterIdentifier: name,
     sourceClusterIdentifier: plan.source.clusterIdentifier,
@@ -215,9 +246,6 @@ function clone(rds: RdsPort, plan: Plan, target: PlanTarget, name: string, opera
     ...(target.network.vpcSecurityGroupIds.length > 0
       ? { vpcSecurityGroupIds: target.network.vpcSecurityGroupIds }
       : {}),
-    ...(target.dbClusterParameterGroupName
-      ? { dbClusterParameterGroupName: target.dbClusterParameterGroupName }
-      : {}),
-    tags: tagsOf(operation),
+    ...clusterFields(settings, operation),
   });
 }

@@ -54,7 +54,12 @@ describe("plan validation", () => {
     const valid = validatePlan(plan);
     expect(valid.compliance).toBe("default");
     expect(valid.trigger).toEqual({ type: "every-snapshot", snapshotTypes: ["automated", "manual"] });
-    expect(valid.targets[0]?.instances).toEqual({ instanceClass: "db.r6g.large", count: 1 });
+    expect(valid.targets[0]?.instances).toEqual({
+      instanceClass: "db.r6g.large",
+      count: 1,
+      publiclyAccessible: false,
+    });
+    expect(valid.targets[0]?.settings).toEqual({});
     expect(valid.targets[0]?.applicationUsers[0]?.grants[0]?.schema).toBe("public");
     expect(complianceProfiles[valid.compliance]).toBe(90);
   });

@@ -338,4 +338,27 @@ describe("cutover", () => {
 
     expect(world.rds.snapshots.has(`222222222222/eu-west-1/${names.oldCluster}-final`)).toBe(true);
   });
+
+  it("unprotects an old cluster with deletion protection before deleting it (item 7); the new one keeps its protection", async () => {
+    const world = await createWorld(backend);
+    const { operation, event, names } = await verified(world, { existingTarget: true });
+    // The target was protected; restore gave the new cluster the same protection.
+    world.rds.cluster(targetLocation, "staging")!.settings = { deletionProtection: true };
+    world.rds.cluster(targetLocation, "staging-next")!.settings = { deletionProtection: true };
+
+    await cutover(world.deps, event);
+    await cutover(world.deps, renamed(world, operation, "old-moved-away"));
+    await cutover(world.deps, renamed(world, operation, "new-moved-in"));
+
+    const done = await world.store.get(operation.operationId);
+    expect(done?.step).toBe("completed");
+    expect(done?.outputs.oldClusterDeleted).toBe(true);
+    expect(world.rds.cluster(targetLocation, names.oldCluster)).toBeUndefined();
+    const unprotect = world.calls.indexOf(`rds.modifyCluster:deletion-protection:${names.oldCluster}:false`);
+    expect(unprotect).toBeGreaterThanOrEqual(0);
+    expect(unprotect).toBeLessThan(world.calls.indexOf(`rds.deleteInstance:${names.oldCluster}-1`));
+    // Only the cluster moved away is unprotected: the live target keeps its protection.
+    expect(world.calls.filter((c) => c.includes("deletion-protection"))).toHaveLength(1);
+    expect(world.rds.cluster(targetLocation, "staging")?.settings?.deletionProtection).toBe(true);
+  });
 });

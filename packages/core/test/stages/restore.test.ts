@@ -4,7 +4,7 @@ import { AwsCallError } from "../../src/ports/errors";
 import { restoreOnClusterCreated, restoreOnCopyCompleted } from "../../src/stages/restore";
 import { checkWatches } from "../../src/stages/watcher";
 import { type DynamoBackend, startDynalite } from "../support/dynalite";
-import { createPipelineWorld, keys, targetLocation } from "../support/pipeline-world";
+import { createPipelineWorld, keys, makePlan, targetLocation } from "../support/pipeline-world";
 import { untilCopyCompleted } from "./chain";
 
 let backend: DynamoBackend;
@@ -63,6 +63,114 @@ describe("restore", () => {
     expect(w.publisher.only(ClusterAvailable).detail.endpoint.host).toBe(
       "staging-db-next.cluster-fake.us-east-1.rds.amazonaws.com",
     );
+  });
+
+  test("the restored cluster and instances take the existing target's settings (item 7); instances are never public unless the plan says so", async () => {
+    const w = await createPipelineWorld(backend);
+    const monitoringRole = "arn:aws:iam::222222222222:role/rds-monitoring";
+    w.cloud.addCluster(targetLocation, "staging-db", {
+      members: [{ instanceIdentifier: "staging-db-1" }],
+      settings: {
+        deletionProtection: true,
+        dbClusterParameterGroupName: "target-cluster-params",
+        backupRetentionPeriod: 14,
+        iamDatabaseAuthentication: true,
+        cloudwatchLogsExports: ["postgresql"],
+        tags: { team: "orders", "aws:cloudformation:stack-name": "db", "aurora-restore:operation": "op-old" },
+      },
+    });
+    w.cloud.instances.set(`${targetLocation.accountId}/${targetLocation.region}/staging-db-1`, {
+      ...targetLocation,
+      identifier: "staging-db-1",
+      arn: "arn:aws:rds:us-east-1:222222222222:db:staging-db-1",
+      clusterIdentifier: "staging-db",
+      instanceClass: "db.r6g.large",
+      status: "available",
+      settings: {
+        dbParameterGroupName: "target-instance-params",
+        performanceInsights: { enabled: true, retentionPeriod: 7, kmsKeyId: keys.target },
+        monitoringInterval: 60,
+        monitoringRoleArn: monitoringRole,
+        publiclyAccessible: true,
+        tags: { team: "orders" },
+      },
+    });
+    const { operationId, event } = await untilCopyCompleted(w);
+    await restoreOnCopyCompleted(w.deps, event);
+
+    const [restore] = w.cloud.callsOf("restoreClusterFromSnapshot");
+    expect(restore?.input).toMatchObject({
+      clusterIdentifier: "staging-db-next",
+      // The plan names a cluster parameter group: the plan's comes first.
+      dbClusterParameterGroupName: "staging-params",
+      tags: { team: "orders", "aurora-restore:operation": operationId },
+      settings: {
+        deletionProtection: true,
+        backupRetentionPeriod: 14,
+        iamDatabaseAuthentication: true,
+        cloudwatchLogsExports: ["postgresql"],
+      },
+    });
+
+    w.cloud.settle();
+    await checkWatches(w.deps, "tick-cluster");
+    await restoreOnClusterCreated(w.deps, w.publisher.only(ClusterCreated));
+    const created = w.cloud.callsOf("createInstance").map((c) => c.input);
+    expect(created).toHaveLength(2);
+    for (const input of created) {
+      expect(input).toMatchObject({
+        tags: { team: "orders", "aurora-restore:operation": operationId },
+        settings: {
+          dbParameterGroupName: "target-instance-params",
+          performanceInsights: { enabled: true, retentionPeriod: 7, kmsKeyId: keys.target },
+          monitoringInterval: 60,
+          monitoringRoleArn: monitoringRole,
+          publiclyAccessible: false,
+        },
+      });
+    }
+  });
+
+  test("the plan's settings come before the target's; a first refresh has only the plan's, and private instances", async () => {
+    const plan = makePlan({
+      target: {
+        settings: { deletionProtection: false, backupRetentionDays: 3, tags: { env: "staging" } },
+        instances: {
+          instanceClass: "db.r6g.large",
+          count: 1,
+          parameterGroupName: "plan-instance-params",
+          monitoring: { intervalSeconds: 0 },
+          publiclyAccessible: true,
+        },
+      },
+    });
+    const w = await createPipelineWorld(backend, [plan]);
+    const { operationId, event } = await untilCopyCompleted(w);
+    await restoreOnCopyCompleted(w.deps, event);
+    expect(w.cloud.callsOf("restoreClusterFromSnapshot")[0]?.input).toMatchObject({
+      tags: { env: "staging", "aurora-restore:operation": operationId },
+      settings: { deletionProtection: false, backupRetentionPeriod: 3 },
+    });
+    w.cloud.settle();
+    await checkWatches(w.deps, "tick-cluster");
+    await restoreOnClusterCreated(w.deps, w.publisher.only(ClusterCreated));
+    expect(w.cloud.callsOf("createInstance")[0]?.input).toMatchObject({
+      settings: {
+        dbParameterGroupName: "plan-instance-params",
+        monitoringInterval: 0,
+        publiclyAccessible: true,
+      },
+    });
+
+    const w2 = await createPipelineWorld(backend);
+    const second = await untilCopyCompleted(w2);
+    await restoreOnCopyCompleted(w2.deps, second.event);
+    w2.cloud.settle();
+    await checkWatches(w2.deps, "tick-cluster");
+    await restoreOnClusterCreated(w2.deps, w2.publisher.only(ClusterCreated));
+    expect(w2.cloud.callsOf("createInstance")[0]?.input).toMatchObject({
+      settings: { publiclyAccessible: false },
+    });
   });
 
   test("replayed CopyCompleted and ClusterCreated events do nothing twice", async () => {

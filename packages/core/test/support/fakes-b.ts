@@ -105,9 +105,14 @@ export class FakeRds {
       modifyCluster: async (input) => {
         const detail = input.newClusterIdentifier
           ? `:rename:${input.clusterIdentifier}->${input.newClusterIdentifier}`
-          : ":password";
+          : input.deletionProtection !== undefined
+            ? `:deletion-protection:${input.clusterIdentifier}:${input.deletionProtection}`
+            : ":password";
         call("modifyCluster", input, detail);
         const cluster = mustCluster(input.clusterIdentifier);
+        if (input.deletionProtection !== undefined) {
+          cluster.settings = { ...cluster.settings, deletionProtection: input.deletionProtection };
+        }
         if (input.masterUserPassword) this.onPasswordChange?.(cluster, input.masterUserPassword);
         if (input.newClusterIdentifier) {
           if (this.clusters.has(keyOf(where, input.newClusterIdentifier))) {
@@ -160,6 +165,13 @@ export class FakeRds {
       deleteCluster: async (input) => {
         call("deleteCluster", input, `:${input.clusterIdentifier}`);
         const cluster = mustCluster(input.clusterIdentifier);
+        if (cluster.settings?.deletionProtection) {
+          // As RDS answers it.
+          throw fault(
+            "InvalidParameterCombinationException",
+            "Cannot delete protected Cluster, please disable deletion protection and try again.",
+          );
+        }
         if (cluster.members.length > 0) {
           throw fault(
             "InvalidDBClusterStateFault",
@@ -288,7 +300,11 @@ export class FakeSecrets {
             ? secret.versions.find((x) => x.stages.includes(stage))
             : secret.versions.find((x) => x.versionId === input.versionId);
         if (!v) {
-          throw fault("ResourceNotFoundException", `No ${input.versionId ?? stage} version.`, "secretsmanager");
+          throw fault(
+            "ResourceNotFoundException",
+            `No ${input.versionId ?? stage} version.`,
+            "secretsmanager",
+          );
         }
         return { arn: secret.arn, name: secret.name, versionId: v.versionId, secretString: v.value };
       },

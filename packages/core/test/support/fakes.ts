@@ -3,7 +3,15 @@ import { AwsCallError, type AwsErrorCode } from "../../src/ports/errors";
 import type { PutEventsEntry } from "../../src/ports/events";
 import type { KmsKeyInfo, KmsPort } from "../../src/ports/kms";
 import type { AccessScope, AccountRegion } from "../../src/ports/location";
-import type { ClusterSnapshot, DbCluster, DbInstance, RdsPort } from "../../src/ports/rds";
+import type {
+  CloneClusterInput,
+  ClusterSettings,
+  ClusterSnapshot,
+  DbCluster,
+  DbInstance,
+  RdsPort,
+  RestoreClusterInput,
+} from "../../src/ports/rds";
 
 /**
  * An in-memory AWS for the snapshot-to-cluster stages (trigger, prepare, copy, restore, watcher): RDS with
@@ -263,6 +271,7 @@ export class FakeCloud {
           this.addCluster(where, input.clusterIdentifier, {
             status: "creating",
             ...(input.kmsKeyId ? { kmsKeyId: input.kmsKeyId } : {}),
+            settings: settingsOf(input),
           }),
         );
       },
@@ -272,7 +281,12 @@ export class FakeCloud {
         if (this.clusters.has(at(where, input.clusterIdentifier))) {
           throw fault("DBClusterAlreadyExistsFault", `DBCluster ${input.clusterIdentifier} already exists.`);
         }
-        return structuredClone(this.addCluster(where, input.clusterIdentifier, { status: "creating" }));
+        return structuredClone(
+          this.addCluster(where, input.clusterIdentifier, {
+            status: "creating",
+            settings: settingsOf(input),
+          }),
+        );
       },
       createInstance: async (input) => {
         call("createInstance", input);
@@ -290,6 +304,7 @@ export class FakeCloud {
           clusterIdentifier: input.clusterIdentifier,
           instanceClass: input.instanceClass,
           status: "creating",
+          settings: { ...input.settings, ...(input.tags ? { tags: input.tags } : {}) },
         };
         this.instances.set(at(where, input.instanceIdentifier), instance);
         cluster.members.push({ instanceIdentifier: input.instanceIdentifier });
@@ -412,4 +427,15 @@ export class FakeClock {
   peek(): Date {
     return new Date(this.ms);
   }
+}
+
+/** The settings a restore or clone gives the cluster, as DescribeDBClusters reports them back. */
+function settingsOf(input: RestoreClusterInput | CloneClusterInput): ClusterSettings {
+  return {
+    ...input.settings,
+    ...(input.dbClusterParameterGroupName
+      ? { dbClusterParameterGroupName: input.dbClusterParameterGroupName }
+      : {}),
+    ...(input.tags ? { tags: input.tags } : {}),
+  };
 }
