@@ -1,4 +1,10 @@
-import type { AccessScope, AccountRegion, ClusterSnapshot, RdsPort } from "@aurora-restore/core/ports/index";
+import type {
+  AccessScope,
+  AccountRegion,
+  ClusterSnapshot,
+  RdsPort,
+  RestoreClusterInput,
+} from "@aurora-restore/core/ports/index";
 import {
   CopyDBClusterSnapshotCommand,
   CreateDBClusterSnapshotCommand,
@@ -21,6 +27,16 @@ import { type CallContext, callAws } from "./errors";
 import { checkCopySource, notFound, snapshotLookup } from "./rds-checks";
 import { newestFirst, toClusterSnapshot, toDbCluster, toDbInstance } from "./rds-mapping";
 import { omitUndefined, toTags } from "./sdk-shapes";
+
+/** A restore's or clone's cluster settings as RestoreDBClusterFromSnapshot / ToPointInTime take them. */
+function clusterSettingsInput(settings: RestoreClusterInput["settings"]) {
+  return omitUndefined({
+    DeletionProtection: settings?.deletionProtection,
+    BackupRetentionPeriod: settings?.backupRetentionPeriod,
+    EnableIAMDatabaseAuthentication: settings?.iamDatabaseAuthentication,
+    EnableCloudwatchLogsExports: settings?.cloudwatchLogsExports,
+  });
+}
 
 /** The RDS port over the AWS SDK, bound to one account and region (and the role to assume there). */
 export function createAwsRds(scope: AccessScope, options: AwsAdapterOptions = {}): RdsPort {
@@ -177,6 +193,7 @@ export function createAwsRds(scope: AccessScope, options: AwsAdapterOptions = {}
               VpcSecurityGroupIds: input.vpcSecurityGroupIds,
               DBClusterParameterGroupName: input.dbClusterParameterGroupName,
               Tags: toTags(input.tags),
+              ...clusterSettingsInput(input.settings),
             }),
           ),
         ),
@@ -200,6 +217,7 @@ export function createAwsRds(scope: AccessScope, options: AwsAdapterOptions = {}
               VpcSecurityGroupIds: input.vpcSecurityGroupIds,
               DBClusterParameterGroupName: input.dbClusterParameterGroupName,
               Tags: toTags(input.tags),
+              ...clusterSettingsInput(input.settings),
             }),
           ),
         ),
@@ -219,6 +237,14 @@ export function createAwsRds(scope: AccessScope, options: AwsAdapterOptions = {}
               DBInstanceClass: input.instanceClass,
               Engine: input.engine,
               Tags: toTags(input.tags),
+              DBParameterGroupName: input.settings?.dbParameterGroupName,
+              EnablePerformanceInsights: input.settings?.performanceInsights?.enabled,
+              PerformanceInsightsKMSKeyId: input.settings?.performanceInsights?.kmsKeyId,
+              PerformanceInsightsRetentionPeriod: input.settings?.performanceInsights?.retentionPeriod,
+              MonitoringInterval: input.settings?.monitoringInterval,
+              MonitoringRoleArn: input.settings?.monitoringRoleArn,
+              // Always explicit: omitted, RDS makes the instance public in a VPC with an internet gateway.
+              PubliclyAccessible: input.settings?.publiclyAccessible ?? false,
             }),
           ),
         ),
@@ -237,6 +263,7 @@ export function createAwsRds(scope: AccessScope, options: AwsAdapterOptions = {}
               ApplyImmediately: true,
               MasterUserPassword: input.masterUserPassword,
               NewDBClusterIdentifier: input.newClusterIdentifier,
+              DeletionProtection: input.deletionProtection,
             }),
           ),
         ),

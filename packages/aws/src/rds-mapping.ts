@@ -74,7 +74,20 @@ export function toDbCluster(
       member.DBInstanceIdentifier ? [{ instanceIdentifier: member.DBInstanceIdentifier }] : [],
     ),
     createdAt: iso(c.ClusterCreateTime),
+    settings: nonEmpty({
+      deletionProtection: c.DeletionProtection,
+      dbClusterParameterGroupName: c.DBClusterParameterGroup,
+      backupRetentionPeriod: c.BackupRetentionPeriod,
+      iamDatabaseAuthentication: c.IAMDatabaseAuthenticationEnabled,
+      cloudwatchLogsExports: c.EnabledCloudwatchLogsExports,
+      tags: tagsOf(c.TagList),
+    }),
   });
+}
+
+function tagsOf(list: { Key?: string; Value?: string }[] | undefined): Record<string, string> | undefined {
+  if (!list) return undefined;
+  return Object.fromEntries(list.flatMap((t) => (t.Key ? [[t.Key, t.Value ?? ""]] : [])));
 }
 
 export function toDbInstance(
@@ -91,7 +104,33 @@ export function toDbInstance(
     clusterIdentifier: i.DBClusterIdentifier ?? "",
     instanceClass: i.DBInstanceClass ?? "",
     status: required(i.DBInstanceStatus, "DBInstanceStatus", operation),
+    ...withSettings({
+      dbParameterGroupName: i.DBParameterGroups?.[0]?.DBParameterGroupName,
+      performanceInsights:
+        i.PerformanceInsightsEnabled === undefined
+          ? undefined
+          : omitUndefined({
+              enabled: i.PerformanceInsightsEnabled,
+              kmsKeyId: i.PerformanceInsightsKMSKeyId,
+              retentionPeriod: i.PerformanceInsightsRetentionPeriod,
+            }),
+      monitoringInterval: i.MonitoringInterval,
+      monitoringRoleArn: i.MonitoringRoleArn,
+      publiclyAccessible: i.PubliclyAccessible,
+      tags: tagsOf(i.TagList),
+    }),
   };
+}
+
+/** Settings with their undefined members dropped, or undefined when none is known. */
+function nonEmpty<T extends object>(settings: T): T | undefined {
+  const known = omitUndefined(settings);
+  return Object.keys(known).length > 0 ? known : undefined;
+}
+
+function withSettings<T extends object>(settings: T): { settings?: T } {
+  const known = nonEmpty(settings);
+  return known ? { settings: known } : {};
 }
 
 /** Newest first; snapshots still being created (no time yet) count as newest. Ties by identifier, for a stable order. */

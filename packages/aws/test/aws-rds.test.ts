@@ -381,8 +381,131 @@ describe("cluster and instance calls", () => {
       DBClusterIdentifier: "orders-staging",
       DBInstanceClass: "db.r6g.large",
       Engine: "aurora-postgresql",
+      // Never left to RDS's default (public in a VPC with an internet gateway).
+      PubliclyAccessible: false,
     });
     expect(instance.status).toBe("creating");
+  });
+
+  it("creates an instance with the target's settings (issue 10, item 7)", async () => {
+    rdsMock.on(CreateDBInstanceCommand).resolves({ DBInstance: sdkInstance() });
+    await createAwsRds(stagingNoRole).createInstance({
+      instanceIdentifier: "orders-staging-next-1",
+      clusterIdentifier: "orders-staging-next",
+      instanceClass: "db.r6g.large",
+      engine: "aurora-postgresql",
+      tags: { team: "orders" },
+      settings: {
+        dbParameterGroupName: "orders-instance-params",
+        performanceInsights: { enabled: true, kmsKeyId: stagingKey, retentionPeriod: 7 },
+        monitoringInterval: 60,
+        monitoringRoleArn: "arn:aws:iam::222222222222:role/rds-monitoring",
+        publiclyAccessible: true,
+      },
+    });
+    expect(inputOf(CreateDBInstanceCommand)).toEqual({
+      DBInstanceIdentifier: "orders-staging-next-1",
+      DBClusterIdentifier: "orders-staging-next",
+      DBInstanceClass: "db.r6g.large",
+      Engine: "aurora-postgresql",
+      Tags: [{ Key: "team", Value: "orders" }],
+      DBParameterGroupName: "orders-instance-params",
+      EnablePerformanceInsights: true,
+      PerformanceInsightsKMSKeyId: stagingKey,
+      PerformanceInsightsRetentionPeriod: 7,
+      MonitoringInterval: 60,
+      MonitoringRoleArn: "arn:aws:iam::222222222222:role/rds-monitoring",
+      PubliclyAccessible: true,
+    });
+  });
+
+  it("restores and clones with the cluster's settings, and turns deletion protection off (item 7)", async () => {
+    rdsMock.on(RestoreDBClusterFromSnapshotCommand).resolves({ DBCluster: sdkCluster() });
+    rdsMock.on(RestoreDBClusterToPointInTimeCommand).resolves({ DBCluster: sdkCluster() });
+    rdsMock.on(ModifyDBClusterCommand).resolves({ DBCluster: sdkCluster({ Status: "available" }) });
+    const rds = createAwsRds(stagingNoRole);
+    const settings = {
+      deletionProtection: true,
+      backupRetentionPeriod: 14,
+      iamDatabaseAuthentication: true,
+      cloudwatchLogsExports: ["postgresql"],
+    };
+    const expected = {
+      DeletionProtection: true,
+      BackupRetentionPeriod: 14,
+      EnableIAMDatabaseAuthentication: true,
+      EnableCloudwatchLogsExports: ["postgresql"],
+    };
+    await rds.restoreClusterFromSnapshot({
+      clusterIdentifier: "orders-staging-next",
+      snapshotIdentifier: "aurora-restore-abc-copy",
+      engine: "aurora-postgresql",
+      settings,
+    });
+    expect(inputOf(RestoreDBClusterFromSnapshotCommand)).toMatchObject(expected);
+    await rds.cloneCluster({
+      clusterIdentifier: "orders-staging-next",
+      sourceClusterIdentifier: "orders",
+      settings,
+    });
+    expect(inputOf(RestoreDBClusterToPointInTimeCommand)).toMatchObject(expected);
+    await rds.modifyCluster({
+      clusterIdentifier: "orders-staging-old-0123456789",
+      deletionProtection: false,
+    });
+    expect(inputOf(ModifyDBClusterCommand)).toEqual({
+      DBClusterIdentifier: "orders-staging-old-0123456789",
+      ApplyImmediately: true,
+      DeletionProtection: false,
+    });
+  });
+
+  it("describes a cluster's and an instance's settings", async () => {
+    rdsMock.on(DescribeDBClustersCommand).resolves({
+      DBClusters: [
+        sdkCluster({
+          DeletionProtection: true,
+          DBClusterParameterGroup: "orders-cluster-params",
+          BackupRetentionPeriod: 14,
+          IAMDatabaseAuthenticationEnabled: false,
+          EnabledCloudwatchLogsExports: ["postgresql"],
+          TagList: [{ Key: "team", Value: "orders" }],
+        }),
+      ],
+    });
+    rdsMock.on(DescribeDBInstancesCommand).resolves({
+      DBInstances: [
+        sdkInstance({
+          DBParameterGroups: [
+            { DBParameterGroupName: "orders-instance-params", ParameterApplyStatus: "in-sync" },
+          ],
+          PerformanceInsightsEnabled: true,
+          PerformanceInsightsKMSKeyId: stagingKey,
+          PerformanceInsightsRetentionPeriod: 7,
+          MonitoringInterval: 60,
+          MonitoringRoleArn: "arn:aws:iam::222222222222:role/rds-monitoring",
+          PubliclyAccessible: true,
+          TagList: [{ Key: "team", Value: "orders" }],
+        }),
+      ],
+    });
+    const rds = createAwsRds(stagingNoRole);
+    expect((await rds.describeCluster("orders-staging")).settings).toEqual({
+      deletionProtection: true,
+      dbClusterParameterGroupName: "orders-cluster-params",
+      backupRetentionPeriod: 14,
+      iamDatabaseAuthentication: false,
+      cloudwatchLogsExports: ["postgresql"],
+      tags: { team: "orders" },
+    });
+    expect((await rds.describeInstance("orders-staging-1")).settings).toEqual({
+      dbParameterGroupName: "orders-instance-params",
+      performanceInsights: { enabled: true, kmsKeyId: stagingKey, retentionPeriod: 7 },
+      monitoringInterval: 60,
+      monitoringRoleArn: "arn:aws:iam::222222222222:role/rds-monitoring",
+      publiclyAccessible: true,
+      tags: { team: "orders" },
+    });
   });
 
   it("sets the master password immediately", async () => {
