@@ -22,6 +22,12 @@ export async function modifyCluster(
 ): Promise<DbCluster> {
   await ctx.ready();
   const record = findCluster(ctx, location, input.clusterIdentifier);
+  if (input.deletionProtection !== undefined) {
+    // Applied at once, as RDS does (the cluster does not go through 'modifying').
+    assertClusterStatus(record, ["available", "failed"], "ModifyDBCluster");
+    record.settings = { ...record.settings, deletionProtection: input.deletionProtection };
+    await ctx.registry.save();
+  }
   if (input.newClusterIdentifier === undefined && input.masterUserPassword === undefined) {
     return clusterView(ctx.registry, record);
   }
@@ -87,7 +93,10 @@ export async function completeModification(ctx: RdsContext, record: ClusterRecor
   }
 }
 
-/** DeleteDBCluster: refused while it has instances; an optional final snapshot is taken first. */
+/**
+ * DeleteDBCluster: refused while deletion protection is on (as AWS: InvalidParameterCombination) or while it
+ * has instances; an optional final snapshot is taken first.
+ */
 export async function deleteCluster(
   ctx: RdsContext,
   location: AccountRegion,
@@ -95,6 +104,12 @@ export async function deleteCluster(
 ): Promise<void> {
   await ctx.ready();
   const record = findCluster(ctx, location, input.clusterIdentifier);
+  if (record.settings?.deletionProtection) {
+    throw rdsError(
+      "InvalidParameterCombinationException",
+      `Cannot delete protected Cluster ${record.identifier}, please disable deletion protection and try again (ModifyDBCluster DeletionProtection=false)`,
+    );
+  }
   assertClusterStatus(record, ["available", "failed"], "DeleteDBCluster");
   const live = ctx.registry.instancesOf(record).filter((i) => i.status !== "deleting");
   if (live.length > 0) {

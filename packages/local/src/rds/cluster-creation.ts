@@ -23,10 +23,27 @@ import { clusterView } from "./views";
 
 export const postgresVersion = "17.10";
 
+/** The settings a restore or clone is created with, kept on the record (DescribeDBClusters reports them). */
+function settingsOf(input: RestoreClusterInput | CloneClusterInput): Pick<ClusterRecord, "settings"> {
+  const settings = {
+    ...input.settings,
+    ...(input.dbClusterParameterGroupName
+      ? { dbClusterParameterGroupName: input.dbClusterParameterGroupName }
+      : {}),
+  };
+  return Object.keys(settings).length > 0 ? { settings } : {};
+}
+
 async function newClusterRecord(
   ctx: RdsContext,
   location: AccountRegion,
-  fields: { identifier: string; masterUsername: string; kmsKeyId: string; tags?: Record<string, string> },
+  fields: {
+    identifier: string;
+    masterUsername: string;
+    kmsKeyId: string;
+    tags?: Record<string, string>;
+    settings?: ClusterRecord["settings"];
+  },
 ): Promise<ClusterRecord> {
   return {
     accountId: location.accountId,
@@ -154,6 +171,7 @@ export async function restoreCluster(
     masterUsername: snapshot.masterUsername,
     kmsKeyId,
     ...(input.tags ? { tags: input.tags } : {}),
+    ...settingsOf(input),
   });
   await addCluster(ctx, record);
   try {
@@ -192,6 +210,7 @@ export async function cloneCluster(
     masterUsername: source.masterUsername,
     kmsKeyId,
     ...(input.tags ? { tags: input.tags } : {}),
+    ...settingsOf(input),
   });
   await addCluster(ctx, record);
   const copied = ctx.data.clone(source, record);

@@ -76,6 +76,8 @@ export async function createInstance(
     status: "creating",
     createdAt: ctx.now().toISOString(),
     ...(input.tags ? { tags: input.tags } : {}),
+    // Kept as given, and reported by DescribeDBInstances; never public unless asked.
+    settings: { ...input.settings, publiclyAccessible: input.settings?.publiclyAccessible ?? false },
   };
   ctx.registry.instances.push(record);
   await ctx.registry.save();

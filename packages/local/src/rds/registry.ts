@@ -1,5 +1,5 @@
 import { join } from "node:path";
-import type { AccountRegion } from "@aurora-restore/core/ports/index";
+import type { AccountRegion, ClusterSettings, InstanceSettings } from "@aurora-restore/core/ports/index";
 import { readJsonFile, SerialQueue, writeJsonFileAtomic } from "../state-dir";
 
 export interface ClusterRecord extends AccountRegion {
@@ -22,6 +22,8 @@ export interface ClusterRecord extends AccountRegion {
   /** Set for an instant cluster (a record with no PostgreSQL server; see instant-data.ts). */
   dataPath?: "instant";
   tags?: Record<string, string>;
+  /** What the cluster was created or modified with (tags are the field above). */
+  settings?: Omit<ClusterSettings, "tags">;
 }
 
 export interface InstanceRecord extends AccountRegion {
@@ -34,6 +36,7 @@ export interface InstanceRecord extends AccountRegion {
   status: string;
   createdAt: string;
   tags?: Record<string, string>;
+  settings?: Omit<InstanceSettings, "tags">;
 }
 
 export interface SnapshotRecord extends AccountRegion {

@@ -18,7 +18,17 @@ export function clusterView(registry: Registry, record: ClusterRecord): DbCluste
     kmsKeyId: record.kmsKeyId,
     members: registry.instancesOf(record).map((i) => ({ instanceIdentifier: i.identifier })),
     createdAt: record.createdAt,
+    ...withSettings(record.settings, record.tags),
   };
+}
+
+/** Settings as a describe reports them (tags among them), or nothing when none were given. */
+function withSettings<T extends object>(
+  settings: T | undefined,
+  tags: Record<string, string> | undefined,
+): { settings?: T & { tags?: Record<string, string> } } {
+  if (!settings && !tags) return {};
+  return { settings: { ...(settings ?? ({} as T)), ...(tags ? { tags: { ...tags } } : {}) } };
 }
 
 export function instanceView(registry: Registry, record: InstanceRecord): DbInstance {
@@ -31,6 +41,7 @@ export function instanceView(registry: Registry, record: InstanceRecord): DbInst
     clusterIdentifier: cluster?.identifier ?? "",
     instanceClass: record.instanceClass,
     status: record.status,
+    ...withSettings(record.settings, record.tags),
   };
 }
 
