@@ -105,6 +105,22 @@ export const serviceSideRules: ServiceSideRule[] = [
     },
   },
   {
+    id: "rds-monitoring-role",
+    doc: "https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/USER_Monitoring.OS.Enabling.html (enhanced monitoring: the caller must be allowed iam:PassRole on the monitoring role, which RDS's monitoring service assumes)",
+    applies(call) {
+      if (call.service !== "rds" || call.command !== "CreateDBInstance") return [];
+      const role = call.input.MonitoringRoleArn;
+      if (typeof role !== "string") return [];
+      return [
+        {
+          action: "iam:PassRole",
+          resource: role,
+          context: { "iam:PassedToService": "monitoring.rds.amazonaws.com" },
+        },
+      ];
+    },
+  },
+  {
     id: "secrets-customer-key",
     doc: "https://docs.aws.amazon.com/secretsmanager/latest/userguide/security-encryption.html#security-encryption-authz (a customer managed key: kms:GenerateDataKey and kms:Decrypt for who creates or changes the value, kms:Decrypt for who reads it)",
     applies(call) {

@@ -1,6 +1,7 @@
 import { type Plan, type PlanInput, validatePlan } from "@aurora-restore/core";
 import { parseDeployConfig, resolveStageWithPlans } from "@aurora-restore/functions/shared/deploy/config";
 import { deploymentNames, permissionContextFor } from "@aurora-restore/functions/shared/deploy/names";
+import type { DBCluster, DBInstance } from "@aws-sdk/client-rds";
 import { AwsWorld } from "../support/aws-world";
 import type { SimulatedDeployment } from "./policies";
 
@@ -25,8 +26,16 @@ export interface ShapeSpec {
   snapshot: { type: "automated" | "manual"; key: "aws/rds" | "customer" };
   target?: Partial<PlanInput["targets"][number]>;
   compliance?: "default" | "pci" | "hipaa";
-  /** The live target before the refresh: its instances (none: the first refresh), deletion protection. */
-  existing?: { instances: string[]; deletionProtection?: boolean; secrets?: boolean };
+  /**
+   * The live target before the refresh: its instances (none: the first refresh), deletion protection, and
+   * the settings the refresh must keep (item 7: parameter groups, monitoring, Performance Insights, tags...).
+   */
+  existing?: {
+    instances: string[];
+    deletionProtection?: boolean;
+    secrets?: boolean;
+    settings?: { cluster?: Partial<DBCluster>; instance?: Partial<DBInstance> };
+  };
   checksPass?: boolean;
   /** Something that goes wrong on the way (an injected failure). */
   inject?: (world: AwsWorld) => void;
@@ -113,10 +122,36 @@ export const shapes: ShapeSpec[] = [
     ends: "completed",
   },
   {
-    name: "old cluster with deletion protection",
+    // Item 7: the refresh keeps the target's settings (taken from the existing target), and the replaced
+    // cluster is unprotected before it is deleted.
+    name: "old cluster with deletion protection, and the target's settings kept",
     source: { accountId: SOURCE_ACCOUNT, region: PIPELINE.region },
     snapshot: { type: "automated", key: "aws/rds" },
-    existing: { instances: [`${TARGET}-1`], deletionProtection: true, secrets: true },
+    existing: {
+      instances: [`${TARGET}-1`],
+      deletionProtection: true,
+      secrets: true,
+      settings: {
+        cluster: {
+          DBClusterParameterGroup: "orders-staging-cluster-params",
+          BackupRetentionPeriod: 14,
+          IAMDatabaseAuthenticationEnabled: true,
+          EnabledCloudwatchLogsExports: ["postgresql"],
+          TagList: [{ Key: "team", Value: "orders" }],
+        },
+        instance: {
+          DBParameterGroups: [
+            { DBParameterGroupName: "orders-staging-params", ParameterApplyStatus: "in-sync" },
+          ],
+          PerformanceInsightsEnabled: true,
+          PerformanceInsightsRetentionPeriod: 7,
+          MonitoringInterval: 60,
+          MonitoringRoleArn: `arn:aws:iam::${PIPELINE.accountId}:role/rds-monitoring-role`,
+          PubliclyAccessible: true,
+          TagList: [{ Key: "team", Value: "orders" }],
+        },
+      },
+    },
     ends: "completed",
   },
   {
@@ -202,6 +237,7 @@ export function buildShape(spec: ShapeSpec): BuiltShape {
       kmsKeyId: targetKey,
       instances: spec.existing.instances,
       deletionProtection: spec.existing.deletionProtection ?? false,
+      ...(spec.existing.settings ? { settings: spec.existing.settings } : {}),
     });
     if (spec.existing.secrets) {
       const value = {

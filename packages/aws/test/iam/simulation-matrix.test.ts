@@ -4,7 +4,7 @@ import { type DynamoBackend, startDynalite } from "../../../core/test/support/dy
 import type { AwsWorld } from "../support/aws-world";
 import { fakeDatabase, PipelineRun } from "../support/pipeline-driver";
 import { PolicyBook } from "./policies";
-import { buildShape, PIPELINE, pendingShapes, type ShapeSpec, STAGE, shapes } from "./shapes";
+import { buildShape, PIPELINE, pendingShapes, type ShapeSpec, STAGE, shapes, TARGET } from "./shapes";
 import { type Judged, type ShapeResult, simulateShape } from "./simulate";
 
 /**
@@ -92,6 +92,30 @@ describe("IAM simulation matrix: every AWS request the pipeline makes is allowed
         .callsOf("ModifyDBClusterSnapshotAttribute")
         .map((c) => String(c.input.DBClusterSnapshotIdentifier));
       expect(shared.filter((id) => !id.startsWith("aurora-restore-"))).toEqual([]);
+      // Item 7: no instance is created public; a completed refresh leaves no replaced cluster behind, and
+      // the target keeps the settings it had.
+      for (const call of shapeWorld.callsOf("CreateDBInstance")) {
+        expect(call.input.PubliclyAccessible, String(call.input.DBInstanceIdentifier)).toBe(false);
+      }
+      if (spec.ends === "completed") {
+        const left = shapeWorld
+          .clusterIds(PIPELINE)
+          .filter((id) => id.includes("-old-") && shapeWorld.cluster(PIPELINE, id)?.Status !== "deleting");
+        expect(left).toEqual([]);
+        const kept = (settings: Record<string, unknown> = {}) => {
+          const { TagList, PubliclyAccessible: _, ...rest } = settings;
+          return { ...rest, ...(TagList ? { TagList: expect.arrayContaining(TagList as unknown[]) } : {}) };
+        };
+        const target = shapeWorld.cluster(PIPELINE, TARGET);
+        expect(target?.DeletionProtection ?? false).toBe(spec.existing?.deletionProtection ?? false);
+        expect(target).toMatchObject(kept(spec.existing?.settings?.cluster));
+        for (const instance of shapeWorld.instancesOf(PIPELINE, TARGET)) {
+          expect(instance).toMatchObject({
+            ...kept(spec.existing?.settings?.instance),
+            PubliclyAccessible: false,
+          });
+        }
+      }
     },
     120_000,
   );

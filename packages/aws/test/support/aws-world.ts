@@ -252,16 +252,27 @@ export class AwsWorld {
     return arn;
   }
 
-  /** An existing cluster (a source, or the live target) with `instances` available instances. */
+  /**
+   * An existing cluster (a source, or the live target) with `instances` available instances; `settings` are
+   * what DescribeDBClusters / DescribeDBInstances report for them (parameter groups, tags, monitoring...).
+   */
   addCluster(
     scope: AccessScope,
     id: string,
-    options: { kmsKeyId?: string; instances?: string[]; deletionProtection?: boolean } = {},
+    options: {
+      kmsKeyId?: string;
+      instances?: string[];
+      deletionProtection?: boolean;
+      settings?: { cluster?: Partial<DBCluster>; instance?: Partial<DBInstance> };
+    } = {},
   ): void {
     const cluster = this.newCluster(scope, id, "available", options.kmsKeyId);
     cluster.DeletionProtection = options.deletionProtection ?? false;
+    Object.assign(cluster, options.settings?.cluster);
     this.clusters.set(this.key(scope, id), cluster);
-    for (const instance of options.instances ?? []) this.newInstance(scope, instance, id, "available");
+    for (const instance of options.instances ?? []) {
+      Object.assign(this.newInstance(scope, instance, id, "available"), options.settings?.instance);
+    }
   }
 
   addSecret(scope: AccessScope, name: string, value: Record<string, unknown>, kmsKeyId?: string): string {
@@ -327,6 +338,20 @@ export class AwsWorld {
 
   cluster(scope: AccessScope, id: string): DBCluster | undefined {
     return this.clusters.get(this.key(scope, id));
+  }
+
+  clusterIds(scope: AccessScope): string[] {
+    return [...this.clusters.values()]
+      .filter((c) => c.account === scope.accountId && c.region === scope.region)
+      .map((c) => c.DBClusterIdentifier ?? "");
+  }
+
+  instancesOf(scope: AccessScope, clusterId: string): DBInstance[] {
+    const cluster = this.cluster(scope, clusterId);
+    return (cluster?.DBClusterMembers ?? []).flatMap((m) => {
+      const instance = this.instances.get(this.key(scope, m.DBInstanceIdentifier ?? ""));
+      return instance ? [instance] : [];
+    });
   }
 
   snapshotIds(scope: AccessScope): string[] {
@@ -544,6 +569,21 @@ export class AwsWorld {
     return instance;
   }
 
+  /** What a restore or clone sets on the cluster it creates. */
+  private applyClusterSettings(cluster: Cluster, input: Record<string, unknown>): void {
+    const given = {
+      DeletionProtection: input.DeletionProtection as boolean | undefined,
+      DBClusterParameterGroup: input.DBClusterParameterGroupName as string | undefined,
+      BackupRetentionPeriod: input.BackupRetentionPeriod as number | undefined,
+      IAMDatabaseAuthenticationEnabled: input.EnableIAMDatabaseAuthentication as boolean | undefined,
+      EnabledCloudwatchLogsExports: input.EnableCloudwatchLogsExports as string[] | undefined,
+      TagList: input.Tags as { Key: string; Value: string }[] | undefined,
+    };
+    for (const [key, value] of Object.entries(given)) {
+      if (value !== undefined) Object.assign(cluster, { [key]: value });
+    }
+  }
+
   private restoreDefaults(engineVersion: string | undefined, input: Record<string, unknown>) {
     const major = engineMajor(engineVersion);
     return {
@@ -662,6 +702,7 @@ export class AwsWorld {
           throw new AwsError("DBClusterAlreadyExistsFault", `DB cluster ${input.DBClusterIdentifier} exists`);
         }
         const cluster = this.newCluster(scope, input.DBClusterIdentifier, "creating", key?.arn);
+        this.applyClusterSettings(cluster, input);
         this.clusters.set(this.key(scope, input.DBClusterIdentifier), cluster);
         return { DBCluster: { ...cluster } };
       }),
@@ -684,6 +725,7 @@ export class AwsWorld {
           throw new AwsError("DBClusterAlreadyExistsFault", `DB cluster ${input.DBClusterIdentifier} exists`);
         }
         const cluster = this.newCluster(scope, input.DBClusterIdentifier, "creating", key?.arn);
+        this.applyClusterSettings(cluster, input);
         this.clusters.set(this.key(scope, input.DBClusterIdentifier), cluster);
         return { DBCluster: { ...cluster } };
       }),
@@ -696,11 +738,31 @@ export class AwsWorld {
     rds.on(CreateDBInstanceCommand).callsFake((input, getClient) =>
       this.record("rds", "CreateDBInstance", input, getClient, (scope) => {
         this.findCluster(scope, input.DBClusterIdentifier);
-        return {
-          DBInstance: {
-            ...this.newInstance(scope, input.DBInstanceIdentifier, input.DBClusterIdentifier, "creating"),
-          },
-        };
+        const instance = this.newInstance(
+          scope,
+          input.DBInstanceIdentifier,
+          input.DBClusterIdentifier,
+          "creating",
+        );
+        Object.assign(
+          instance,
+          Object.fromEntries(
+            Object.entries({
+              DBParameterGroups: input.DBParameterGroupName
+                ? [{ DBParameterGroupName: input.DBParameterGroupName, ParameterApplyStatus: "in-sync" }]
+                : undefined,
+              PerformanceInsightsEnabled: input.EnablePerformanceInsights,
+              PerformanceInsightsKMSKeyId: input.PerformanceInsightsKMSKeyId,
+              PerformanceInsightsRetentionPeriod: input.PerformanceInsightsRetentionPeriod,
+              MonitoringInterval: input.MonitoringInterval,
+              MonitoringRoleArn: input.MonitoringRoleArn,
+              // RDS's default in a VPC with an internet gateway: public.
+              PubliclyAccessible: input.PubliclyAccessible ?? true,
+              TagList: input.Tags,
+            }).filter(([, v]) => v !== undefined),
+          ),
+        );
+        return { DBInstance: { ...instance } };
       }),
     );
     rds.on(DescribeDBInstancesCommand).callsFake((input, getClient) =>

@@ -33,6 +33,11 @@ export function permissions(context: PermissionContext): PolicyStatement[] {
           actions: ["rds:DescribeDBClusters"],
           resources: [...replaced.clusters, nextClusterArn(context, target)],
         },
+        // A protected cluster is unprotected before it is deleted (issue 10, item 7).
+        {
+          actions: ["rds:ModifyDBCluster"],
+          resources: [...replaced.clusters, nextClusterArn(context, target)],
+        },
         {
           actions: ["rds:DeleteDBCluster"],
           resources: [

@@ -1,5 +1,7 @@
 import type { PermissionContext, PolicyStatement } from "@aurora-restore/core";
 import {
+  liveClusterArn,
+  monitoringRoleStatements,
   nextClusterArn,
   nextInstanceArns,
   pipelineSnapshotArns,
@@ -9,12 +11,14 @@ import {
   sourceClusterArn,
   sourceSnapshotArns,
   storageStatements,
+  targetInstanceArns,
   targetPlacementArns,
 } from "../shared/permissions";
 
 /**
  * Restores (or clones) under the temporary name, then creates the instances once the cluster is up: only
- * the `-next` cluster and its numbered instances, never the live target.
+ * the `-next` cluster and its numbered instances, never the live target, which it only describes (the
+ * settings the refresh keeps: issue 10, item 7).
  */
 export function permissions(context: PermissionContext): PolicyStatement[] {
   return [
@@ -35,11 +39,18 @@ export function permissions(context: PermissionContext): PolicyStatement[] {
           resources: [...clusters, ...snapshots, ...placement],
         },
         { actions: ["rds:CreateDBInstance"], resources: [...clusters, ...instances, ...placement] },
-        { actions: ["rds:DescribeDBClusters"], resources: clusters },
-        { actions: ["rds:DescribeDBInstances"], resources: instances },
+        { actions: ["rds:DescribeDBClusters"], resources: [...clusters, liveClusterArn(context, target)] },
+        {
+          actions: ["rds:DescribeDBInstances"],
+          resources: [...instances, ...targetInstanceArns(context, target)],
+        },
         { actions: ["rds:AddTagsToResource"], resources: [...clusters, ...instances] },
         ...rdsKeyUseStatements(target.kmsKeyId),
+        ...monitoringRoleStatements(context, target),
       ];
+      const insightsKey = target.instances.performanceInsights?.kmsKeyId;
+      if (insightsKey && insightsKey !== target.kmsKeyId)
+        statements.push(...rdsKeyUseStatements(insightsKey));
       if (target.restoreMethod === "clone") {
         statements.push({
           actions: ["rds:RestoreDBClusterToPointInTime"],

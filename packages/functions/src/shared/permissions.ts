@@ -117,17 +117,37 @@ export function sourceClusterArn(context: Pick<PermissionContext, "partition">, 
   return rdsArn(context, plan.source, `cluster:${plan.source.clusterIdentifier}`);
 }
 
-/** What the target's restore and instances are created with: subnet group and parameter/option groups. */
+/**
+ * What the target's restore and instances are created with: subnet group, parameter groups and option
+ * group. A parameter group the plan names is the only one; without one, the refresh keeps the existing
+ * target's (issue 10, item 7), known only when it runs: any of the target's account and region.
+ */
 export function targetPlacementArns(context: PermissionContext, target: PlanTarget): string[] {
   return [
     rdsArn(context, target, `subgrp:${target.network.dbSubnetGroupName ?? "default"}`),
-    rdsArn(
-      context,
-      target,
-      `cluster-pg:${target.dbClusterParameterGroupName ?? `default.${target.engine}*`}`,
-    ),
-    rdsArn(context, target, `pg:default.${target.engine}*`),
+    rdsArn(context, target, `cluster-pg:${target.dbClusterParameterGroupName ?? "*"}`),
+    rdsArn(context, target, `pg:${target.instances.parameterGroupName ?? "*"}`),
     rdsArn(context, target, `og:default:${target.engine}-*`),
+  ];
+}
+
+/**
+ * Enhanced monitoring: CreateDBInstance with a monitoring role passes it to RDS (iam:PassRole). The plan's
+ * role, else the existing target's (any role of the target account), and only to RDS's monitoring service.
+ * None when the plan turns enhanced monitoring off.
+ */
+export function monitoringRoleStatements(
+  context: Pick<PermissionContext, "partition">,
+  target: PlanTarget,
+): PolicyStatement[] {
+  const monitoring = target.instances.monitoring;
+  if (monitoring?.intervalSeconds === 0) return [];
+  return [
+    {
+      actions: ["iam:PassRole"],
+      resources: [monitoring?.roleArn ?? `arn:${context.partition}:iam::${target.accountId}:role/*`],
+      conditions: { StringEquals: { "iam:PassedToService": "monitoring.rds.amazonaws.com" } },
+    },
   ];
 }
 
