@@ -165,6 +165,16 @@ export const shapes: ShapeSpec[] = [
     errorCode: "VerificationFailed",
   },
   {
+    // Item 7: the -next cluster took the target's deletion protection; cleanup unprotects it to delete it.
+    name: "failed verify of a protected target (cleanup unprotects and deletes -next)",
+    source: PIPELINE,
+    snapshot: { type: "automated", key: "customer" },
+    existing: { instances: [`${TARGET}-1`], deletionProtection: true, secrets: true },
+    checksPass: false,
+    ends: "failed",
+    errorCode: "VerificationFailed",
+  },
+  {
     name: "cutover fails moving the new cluster in and rolls back",
     source: PIPELINE,
     snapshot: { type: "automated", key: "customer" },

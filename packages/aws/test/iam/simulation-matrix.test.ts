@@ -97,6 +97,16 @@ describe("IAM simulation matrix: every AWS request the pipeline makes is allowed
       for (const call of shapeWorld.callsOf("CreateDBInstance")) {
         expect(call.input.PubliclyAccessible, String(call.input.DBInstanceIdentifier)).toBe(false);
       }
+      if (spec.ends === "failed") {
+        // A failed refresh leaves the target as it was and removes what it restored.
+        const left = shapeWorld
+          .clusterIds(PIPELINE)
+          .filter((id) => id.endsWith("-next") && shapeWorld.cluster(PIPELINE, id)?.Status !== "deleting");
+        expect(left).toEqual([]);
+        expect(shapeWorld.cluster(PIPELINE, TARGET)?.DeletionProtection ?? false).toBe(
+          spec.existing?.deletionProtection ?? false,
+        );
+      }
       if (spec.ends === "completed") {
         const left = shapeWorld
           .clusterIds(PIPELINE)
@@ -161,6 +171,18 @@ describe("the simulation can fail (it is checked, not assumed)", () => {
       ),
     ).toBe(true);
     expect(unexpected.some((u) => /cluster-snapshot:orders-staging-old-.*-final/.test(u))).toBe(true);
+  }, 120_000);
+
+  test("without cleanup's ModifyDBCluster, unprotecting a failed refresh's -next is reported denied", async () => {
+    const protectedFailure = shapes.find((s) => s.name.startsWith("failed verify of a protected target"))!;
+    const { result } = await runShape(protectedFailure, (book) =>
+      book.editIdentity("cleanup", (statements) =>
+        statements.filter((st) => !([] as string[]).concat(st.Action).includes("rds:ModifyDBCluster")),
+      ),
+    );
+    expect(unexpectedOf(result)).toEqual([
+      expect.stringMatching(/^ImplicitlyDenied: cleanup rds:ModifyDBCluster .*:cluster:orders-staging-next /),
+    ]);
   }, 120_000);
 
   test("with cutover allowed every cluster, its promised denials are reported allowed", async () => {
