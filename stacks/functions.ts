@@ -1,5 +1,5 @@
 import { mkdirSync, writeFileSync } from "node:fs";
-import { dirname } from "node:path";
+import { dirname, join } from "node:path";
 import type { PermissionContext, ServiceDeclaration, StageName } from "@aurora-restore/core";
 import { functionSettings } from "@aurora-restore/functions/shared/deploy/function-settings";
 import type { TargetStageConfig } from "./config";
@@ -35,9 +35,11 @@ export function createFunctions(input: {
 }): Record<StageName, sst.aws.Function> {
   const { at, context } = input;
   const names = deploymentNames(at.stage);
+  // copyFiles reads `from` relative to the app's root (where sst.config.ts is), whatever the working folder.
   const plans = plansBundle(at.stage, context.plans);
-  mkdirSync(dirname(plans.from), { recursive: true });
-  writeFileSync(plans.from, plans.contents);
+  const plansFile = join($cli.paths.root, plans.from);
+  mkdirSync(dirname(plansFile), { recursive: true });
+  writeFileSync(plansFile, plans.contents);
   const entries = input.services.map((service) => {
     const statements = functionStatements(at, context, service, input.encryption);
     if (service.reachesDatabase && !input.network) {
