@@ -110,7 +110,10 @@ describe("local RDS: cluster and instance settings, deletion protection", () => 
     expect(message).toMatch(/deletion protection/);
     expect((await port.describeCluster("staging-next")).status).toBe("available");
 
-    const modified = await port.modifyCluster({ clusterIdentifier: "staging-next", deletionProtection: false });
+    const modified = await port.modifyCluster({
+      clusterIdentifier: "staging-next",
+      deletionProtection: false,
+    });
     expect(modified.settings?.deletionProtection).toBe(false);
     await port.deleteCluster({ clusterIdentifier: "staging-next" });
     for (let i = 0; i < 500; i++) {
