@@ -192,8 +192,8 @@ const targetSchema = z
         backupRetentionDays: z.number().int().min(1).max(35).optional(),
         iamDatabaseAuthentication: z.boolean().optional(),
         logExports: z
-          .array(z.enum(["postgresql", "iam-db-auth-error", "instance"]))
-          .max(3, { message: "at most the 3 Aurora PostgreSQL log types", abort: true })
+          .array(z.enum(["postgresql", "iam-db-auth-error"]))
+          .max(2, { message: "at most the 2 Aurora PostgreSQL log types", abort: true })
           .optional(),
         tags: z
           .record(tagKey, z.string().max(256, "a tag value has at most 256 characters"))
