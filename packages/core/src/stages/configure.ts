@@ -138,6 +138,7 @@ async function applyConfiguration(
 
   const owned = () => ensureOwner(deps, operation);
   await owned();
+  const done = await doneEarlier(deps, operation);
   const cluster = await deps.rds(scope).describeCluster(clusterIdentifier);
   const username = cluster.masterUsername;
   const base: Omit<CredentialSecret, "username" | "password"> = {
@@ -172,9 +173,11 @@ async function applyConfiguration(
     reused: master.reused,
   });
 
-  await owned();
-  await deps.rds(scope).modifyCluster({ clusterIdentifier, masterUserPassword: master.value.password });
-  await step("set-master-password", { clusterIdentifier });
+  if (!done.has("set-master-password")) {
+    await owned();
+    await deps.rds(scope).modifyCluster({ clusterIdentifier, masterUserPassword: master.value.password });
+    await step("set-master-password", { clusterIdentifier });
+  }
 
   const login = await connectOnceAccepted(
     deps.database,
@@ -199,20 +202,23 @@ async function applyConfiguration(
         user.username,
         `Application user ${user.username} of ${target.clusterIdentifier} (aurora-restore)`,
       );
-      const created = await upsertRole(session, user.username, secret.value.password);
-      await step(created ? "create-user" : "reset-user", {
-        username: user.username,
-        secretArn: secret.arn,
-        versionId: secret.versionId,
-        versionStage: secret.stage,
-        reused: secret.reused,
-      });
-      await grantAll(session, target.database, user, (grant, statement) =>
+      if (!done.has(`user ${user.username}`)) {
+        const created = await upsertRole(session, user.username, secret.value.password);
+        await step(created ? "create-user" : "reset-user", {
+          username: user.username,
+          secretArn: secret.arn,
+          versionId: secret.versionId,
+          versionStage: secret.stage,
+          reused: secret.reused,
+        });
+      }
+      await grantAll(session, target.database, user, done, (grant, statement) =>
         step("grant", { username: user.username, ...grant, statement }),
       );
       users.push({ username: user.username, secretArn: secret.arn });
     }
-    for (const script of target.postRestoreSql) {
+    for (const [index, script] of target.postRestoreSql.entries()) {
+      if (done.has(`post-restore-sql ${index}`)) continue;
       await owned();
       const result = await session.query(script.sql).catch((error: unknown) => {
         throw new PostRestoreSqlError(
@@ -220,7 +226,7 @@ async function applyConfiguration(
           `Post-restore SQL "${script.name}" failed: ${errorMessageOf(error)}. Fix the statement in the plan and restore again.`,
         );
       });
-      await step("post-restore-sql", { name: script.name, rowCount: result.rowCount });
+      await step("post-restore-sql", { name: script.name, index, rowCount: result.rowCount });
     }
     deps.metrics.count("ApplicationUsersConfigured", users.length, { stage: "configure" });
     return { masterSecretArn: master.arn, users };
@@ -242,14 +248,24 @@ async function upsertRole(session: DbSession, username: string, password: string
   return true;
 }
 
+/**
+ * GRANTs each privilege the plan gives the user, recording each statement (`grant`, with the plan's grant
+ * for a table grant); skips the statements `done` lists as recorded by an earlier delivery.
+ */
 async function grantAll(
   session: DbSession,
   database: string,
   user: ApplicationUser,
-  record: (grant: Grant, statement: string) => Promise<void>,
+  done: ReadonlySet<string>,
+  record: (grant: Partial<Grant>, statement: string) => Promise<void>,
 ): Promise<void> {
   const role = session.escapeIdentifier(user.username);
-  await session.query(`GRANT CONNECT ON DATABASE ${session.escapeIdentifier(database)} TO ${role}`);
+  const grantOnce = async (statement: string, grant: Partial<Grant> = {}) => {
+    if (done.has(`grant ${statement}`)) return;
+    await session.query(statement);
+    await record(grant, statement);
+  };
+  await grantOnce(`GRANT CONNECT ON DATABASE ${session.escapeIdentifier(database)} TO ${role}`);
   for (const grant of user.grants) {
     const privileges = grant.privileges.filter((p) => privilegeWords.has(p));
     if (privileges.length !== grant.privileges.length) {
@@ -258,13 +274,32 @@ async function grantAll(
       );
     }
     const schema = session.escapeIdentifier(grant.schema);
-    await session.query(`GRANT USAGE ON SCHEMA ${schema} TO ${role}`);
+    await grantOnce(`GRANT USAGE ON SCHEMA ${schema} TO ${role}`);
     if (grant.tables?.length === 0) continue;
     const on = grant.tables
       ? `TABLE ${grant.tables.map((t) => `${schema}.${session.escapeIdentifier(t)}`).join(", ")}`
       : `ALL TABLES IN SCHEMA ${schema}`;
-    const statement = `GRANT ${privileges.join(", ")} ON ${on} TO ${role}`;
-    await session.query(statement);
-    await record(grant, statement);
+    await grantOnce(`GRANT ${privileges.join(", ")} ON ${on} TO ${role}`, grant);
   }
+}
+
+/**
+ * What an earlier delivery of this configure did and recorded before it died or lost its lease (audited
+ * steps of this operation's configure): a resumed configure does not do it again. Only the action cut short
+ * between its effect and its record runs twice, and each is harmless twice: the same master password (read
+ * back from the secret version staged under the operation's id), ALTER ROLE with the same password after a
+ * CREATE ROLE, a GRANT of a privilege held, the same masking statement. A first delivery reads nothing.
+ */
+async function doneEarlier(deps: StageDeps, operation: OperationInfo): Promise<ReadonlySet<string>> {
+  const done = new Set<string>();
+  if ((operation.attempts.configure ?? 0) <= 1) return done;
+  for (const entry of await deps.audit.listByOperation(operation.operationId)) {
+    if (entry.stage !== "configure" || entry.outcome !== "succeeded") continue;
+    const details = entry.details ?? {};
+    if (entry.action === "set-master-password") done.add("set-master-password");
+    if (entry.action === "create-user" || entry.action === "reset-user") done.add(`user ${details.username}`);
+    if (entry.action === "grant") done.add(`grant ${details.statement}`);
+    if (entry.action === "post-restore-sql") done.add(`post-restore-sql ${details.index}`);
+  }
+  return done;
 }

@@ -5,7 +5,16 @@ import { isRetryable, targetScope } from "./claim";
 import { deleteClusterWithInstances } from "./cluster-swap";
 import { credentialVersionId, promoteCredentials } from "./credentials";
 import type { StageDeps } from "./deps";
-import { advance, audit, errorCodeOf, errorMessageOf, failOperation, metaFor, publish } from "./kit";
+import {
+  advance,
+  audit,
+  errorCodeOf,
+  errorMessageOf,
+  failOperation,
+  handoffOf,
+  metaFor,
+  publish,
+} from "./kit";
 import { ensureOwner, isLeaseLost } from "./lease";
 import { pipelineMetrics } from "./metrics";
 
@@ -98,10 +107,19 @@ export async function finishCutover(
     }
   }
 
+  const outcome = {
+    ...metaFor(deps, operation, eventId),
+    planId: operation.planId,
+    target,
+    endpoint,
+    ...(operation.outputs.oldClusterExisted === true ? { replacedClusterIdentifier: names.oldCluster } : {}),
+  };
   const completed = await advance(deps, operation, {
     to: "completed",
     eventId,
     action: "completed",
+    // The outbox entry of RestoreCompleted: notify and cleanup still get it if this process dies before publishing.
+    handoff: handoffOf(deps, "completed", RestoreCompleted, outcome),
     outputs: {
       endpointHost: endpoint.host,
       endpointPort: endpoint.port,
@@ -115,11 +133,5 @@ export async function finishCutover(
   await deps.store.releaseLock(targetKeyOf(target), operation.operationId);
   await step("completed", "succeeded", { endpoint: endpoint.host });
   deps.metrics.count(pipelineMetrics.succeeded, 1, { stage: "cutover" });
-  await publish(deps, RestoreCompleted, {
-    ...metaFor(deps, operation, eventId),
-    planId: operation.planId,
-    target,
-    endpoint,
-    ...(operation.outputs.oldClusterExisted === true ? { replacedClusterIdentifier: names.oldCluster } : {}),
-  });
+  await publish(deps, RestoreCompleted, outcome);
 }

@@ -189,6 +189,9 @@ export async function restoreCluster(
     }
     throw error;
   }
+  // Its data is complete: from now on a next process resumes the creation (as AWS does whatever befalls the caller).
+  record.dataReady = true;
+  await ctx.registry.save();
   ctx.transitions.run(`restore cluster ${identifier}`, () => bringUp(ctx, record), markFailed(ctx, record));
   return clusterView(ctx.registry, record);
 }

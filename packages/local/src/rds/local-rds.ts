@@ -26,6 +26,7 @@ import { PostgresDataPath } from "./postgres-data";
 import { Registry } from "./registry";
 import { ServerFleet } from "./server-fleet";
 import { completeSnapshotDeletion, createAutomatedSnapshot } from "./snapshot-operations";
+import { resumeCopy } from "./snapshot-sharing";
 import { SnapshotStore } from "./snapshot-store";
 import { type DurationKind, type Durations, Transitions } from "./transitions";
 
@@ -194,7 +195,8 @@ export class LocalRds {
 
   /**
    * Starts the servers of the clusters in the state folder and resumes the transitions a previous process left
-   * pending; work that cannot be resumed (a snapshot or copy cut short) ends 'failed'.
+   * pending (a copy starts over from its source); work that cannot be resumed (a snapshot cut short) ends
+   * 'failed'.
    */
   async start(): Promise<void> {
     await this.#ctx.ready();
@@ -220,7 +222,8 @@ export class LocalRds {
         this.#transitions.run(`resume instance ${instance.identifier}`, () => resume(this.#ctx, instance));
     }
     for (const snapshot of registry.snapshots) {
-      if (snapshot.status === "creating" || snapshot.status === "copying") snapshot.status = "failed";
+      if (snapshot.status === "copying" && !resumeCopy(this.#ctx, snapshot)) snapshot.status = "failed";
+      if (snapshot.status === "creating") snapshot.status = "failed";
       if (snapshot.status === "deleting") {
         this.#transitions.run(`resume deletion of ${snapshot.identifier}`, () =>
           completeSnapshotDeletion(this.#ctx, snapshot),

@@ -86,16 +86,22 @@ export async function copyClusterSnapshot(
   };
   ctx.registry.snapshots.push(record);
   await ctx.registry.save();
+  runCopy(ctx, source, record);
+  return snapshotView(record, location);
+}
+
+/** The copy's work, in the background: a full re-encryption of the source's file under the copy's key. */
+function runCopy(ctx: RdsContext, source: SnapshotRecord, record: SnapshotRecord): void {
   ctx.transitions.run(
-    `copy snapshot ${target}`,
+    `copy snapshot ${record.identifier}`,
     async () => {
       await Promise.all([
         ctx.store.copy({
           fromId: source.resourceId,
           toId: record.resourceId,
-          caller: location,
+          caller: { accountId: record.accountId, region: record.region },
           sourceRegion: source.region,
-          destinationKeyArn: kmsKeyId,
+          destinationKeyArn: record.kmsKeyId,
         }),
         ctx.transitions.wait("copy"),
       ]);
@@ -107,7 +113,27 @@ export async function copyClusterSnapshot(
       await ctx.registry.save();
     },
   );
-  return snapshotView(record, location);
+}
+
+/**
+ * A copy the previous process accepted but did not finish: in AWS the copy goes on whatever happens to the
+ * caller, so it starts over from its source (the file is written atomically: nothing partial is left). Fails
+ * only when the source is gone. Returns false when it cannot be resumed.
+ */
+export function resumeCopy(ctx: RdsContext, record: SnapshotRecord): boolean {
+  const from = record.sourceArn ? parseClusterSnapshotArn(record.sourceArn) : undefined;
+  const source =
+    from &&
+    ctx.registry.snapshots.find(
+      (s) =>
+        s.accountId === from.accountId &&
+        s.region === from.region &&
+        s.identifier === from.identifier &&
+        s.status === "available",
+    );
+  if (!source) return false;
+  runCopy(ctx, source, record);
+  return true;
 }
 
 /** ModifyDBClusterSnapshotAttribute `restore` ValuesToAdd, with AWS's refusals. */
