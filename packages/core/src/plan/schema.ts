@@ -46,11 +46,10 @@ const parameterGroupName = z
   .string()
   .regex(/^[A-Za-z][A-Za-z0-9.-]{0,254}$/, "a DB parameter group name: 1-255 letters, digits, . or -");
 
-/** A tag key the pipeline may set: not AWS's own `aws:` keys, nor the pipeline's `aurora-restore:` ones. */
+/** A tag key: AWS's own `aws:` keys and the pipeline's `aurora-restore:` ones are refused on the tags. */
 const tagKey = z
   .string()
-  .regex(/^[\p{L}\p{Z}\p{N}_.:/=+@-]{1,128}$/u, "a tag key: 1-128 letters, digits, spaces or _.:/=+@-")
-  .refine((key) => !/^(aws|aurora-restore):/i.test(key), "aws: and aurora-restore: tag keys are reserved");
+  .regex(/^[\p{L}\p{Z}\p{N}_.:/=+@-]{1,128}$/u, "a tag key: 1-128 letters, digits, spaces or _.:/=+@-");
 
 const secretName = z
   .string()
@@ -198,6 +197,15 @@ const targetSchema = z
         tags: z
           .record(tagKey, z.string().max(256, "a tag value has at most 256 characters"))
           .refine((tags) => Object.keys(tags).length <= 40, "at most 40 tags")
+          .superRefine((tags, ctx) => {
+            for (const key of Object.keys(tags).filter((k) => /^(aws|aurora-restore):/i.test(k))) {
+              ctx.addIssue({
+                code: "custom",
+                path: [key],
+                message: "aws: and aurora-restore: tag keys are reserved",
+              });
+            }
+          })
           .optional(),
       })
       .default({}),
