@@ -159,7 +159,7 @@ describe("aurora-restore events test-pattern", () => {
       writeFileSync(path.join(dir, "event.json"), JSON.stringify(padded));
       const r = await run(
         "--event-pattern",
-        '{"source": ["aws.rds"]}',
+        JSON.stringify({ source: [RDS_SOURCE] }),
         "--event",
         `file://${dir}/event.json`,
       );

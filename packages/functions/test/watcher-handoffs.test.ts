@@ -2,6 +2,12 @@ import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import * as core from "@aurora-restore/core";
 import { type AnyDomainEventContract, domainEvents, type PolicyStatement } from "@aurora-restore/core";
+import {
+  ClusterConfigured,
+  ManualRestoreRequested,
+  RestoreRequested,
+  RestoreVerified,
+} from "@aurora-restore/core/events/domain";
 import { watchableEvents } from "@aurora-restore/core/stages/watches";
 import { describe, expect, it } from "vitest";
 import { services } from "../src/services";
@@ -42,7 +48,11 @@ describe("the watcher's permission to publish recorded handoffs again (issue 10,
 
   it("finds the handoffs the stages record", () => {
     expect(recordedHandoffs().map((c) => c.detailType)).toEqual(
-      expect.arrayContaining(["RestoreRequested", "ClusterConfigured", "RestoreVerified"]),
+      expect.arrayContaining([
+        RestoreRequested.detailType,
+        ClusterConfigured.detailType,
+        RestoreVerified.detailType,
+      ]),
     );
   });
 
@@ -54,6 +64,8 @@ describe("the watcher's permission to publish recorded handoffs again (issue 10,
   });
 
   it("may not publish what only the CLI asks for", () => {
-    expect(publishableBy(watcher.permissions(sampleContext()))).not.toContain("ManualRestoreRequested");
+    expect(publishableBy(watcher.permissions(sampleContext()))).not.toContain(
+      ManualRestoreRequested.detailType,
+    );
   });
 });

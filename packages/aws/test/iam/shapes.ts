@@ -1,4 +1,5 @@
 import { type Plan, type PlanInput, validatePlan } from "@aurora-restore/core";
+import { ClusterConfigured } from "@aurora-restore/core/events/domain";
 import { parseDeployConfig, resolveStageWithPlans } from "@aurora-restore/functions/shared/deploy/config";
 import { deploymentNames, permissionContextFor } from "@aurora-restore/functions/shared/deploy/names";
 import type { DBCluster, DBInstance } from "@aws-sdk/client-rds";
@@ -192,7 +193,7 @@ export const shapes: ShapeSpec[] = [
     source: PIPELINE,
     snapshot: { type: "automated", key: "customer" },
     existing: { instances: [`${TARGET}-1`], secrets: true },
-    inject: (world) => world.refusePublish("ClusterConfigured", 3),
+    inject: (world) => world.refusePublish(ClusterConfigured.detailType, 3),
     ends: "completed",
   },
 ];

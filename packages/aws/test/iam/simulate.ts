@@ -1,3 +1,4 @@
+import { RDS_SOURCE, rdsDetailTypes } from "@aurora-restore/core/events/rds";
 import { services } from "@aurora-restore/functions/services";
 import { deploymentNames, permissionContextFor } from "@aurora-restore/functions/shared/deploy/names";
 import { deploymentOf, stageRoles } from "@aurora-restore/functions/shared/deploy/policy-documents";
@@ -94,7 +95,7 @@ function deploymentRequests(book: PolicyBook): IamRequest[] {
       action: "events:PutEvents",
       resource: bus,
       resourceAccount: bus.split(":")[4] ?? "",
-      context: { "events:source": ["aws.rds"], "events:detail-type": ["RDS DB Cluster Snapshot Event"] },
+      context: { "events:source": [RDS_SOURCE], "events:detail-type": [rdsDetailTypes.clusterSnapshot] },
       origin: `snapshot event forwarding (${deploymentRequestDocs.eventBridgeCrossAccount})`,
     });
   }

@@ -174,7 +174,7 @@ export class LocalEventBridge {
    *
    * As in AWS, an `aws.*` Source is refused (NotAuthorizedForSourceException): only AWS services publish
    * those. The local AWS services say who they are with `options.awsServiceSource` (the local RDS passes
-   * "aws.rds" and may publish only that source); application code never passes it.
+   * RDS_SOURCE and may publish only that source); application code never passes it.
    */
   async putEvents(
     entries: PutEventsRequestEntry[],

@@ -30,7 +30,7 @@ export interface PutEventsResponse {
 
 /**
  * Options only code inside the local AWS world passes. `awsServiceSource` says the caller *is* the AWS
- * service that owns that reserved source (the local RDS passes "aws.rds"): its entries with exactly that
+ * service that owns that reserved source (the local RDS passes RDS_SOURCE): its entries with exactly that
  * Source are accepted. Everyone else is refused any `aws.*` Source, as AWS refuses it to every account.
  */
 export interface PutEventsOptions {

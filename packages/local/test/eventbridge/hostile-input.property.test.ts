@@ -4,6 +4,8 @@
  * anything but a clear EventBridgeError, and the matcher's work stays within a bound. The new
  * array-consistent matcher is also checked against an exhaustive reference on small events. 550 runs in all.
  */
+
+import { RDS_SOURCE } from "@aurora-restore/core/events/rds";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { compilePattern } from "../../src/eventbridge/compile-pattern";
@@ -238,7 +240,7 @@ describe("hostile JSON", () => {
 
 describe("PutEvents with hostile entries", () => {
   const source = fc.oneof(
-    fc.constantFrom("app.test", "aws.rds", "aws.events", "aws.", "awsx", ""),
+    fc.constantFrom("app.test", RDS_SOURCE, "aws.events", "aws.", "awsx", ""),
     fc.string({ maxLength: 12 }),
   );
   const detail = fc.oneof(

@@ -3,6 +3,12 @@ import { mkdtemp, readdir, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { resourceNames } from "@aurora-restore/core";
+import {
+  ClusterConfigured,
+  RestoreCompleted,
+  RestoreRequested,
+  RestoreVerified,
+} from "@aurora-restore/core/events/domain";
 import type { PlanInput } from "@aurora-restore/core/plan/index";
 import type { AccountRegion, DbCluster } from "@aurora-restore/core/ports/index";
 import { hopSnapshotName } from "@aurora-restore/core/stages/copy";
@@ -295,10 +301,10 @@ describe("instant clusters: the pipeline with no PostgreSQL data path", () => {
     exactly(1, "database", "connect", sourceMaster.username);
     expect(calls.count("database", "connect", { ok: false })).toBe(0);
     for (const detailType of [
-      "RestoreRequested",
-      "ClusterConfigured",
-      "RestoreVerified",
-      "RestoreCompleted",
+      RestoreRequested.detailType,
+      ClusterConfigured.detailType,
+      RestoreVerified.detailType,
+      RestoreCompleted.detailType,
     ]) {
       exactly(1, "events", detailType);
     }
