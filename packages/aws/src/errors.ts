@@ -88,6 +88,12 @@ const hints: Partial<Record<AwsErrorCode, string>> = {
   SnapshotQuotaExceededFault:
     "delete intermediate manual snapshots (100 per region by default) or raise the quota",
   SharedSnapshotQuotaExceededFault: "a snapshot can be shared with at most 20 accounts",
+  DBClusterQuotaExceededFault:
+    "the account has reached its DB clusters quota in this region: delete unused clusters or request a higher quota (Service Quotas, Amazon RDS)",
+  InstanceQuotaExceededFault:
+    "the account has reached its DB instances quota in this region: delete unused instances or request a higher quota (Service Quotas, Amazon RDS)",
+  StorageQuotaExceededFault:
+    "the account has reached its total storage quota for DB instances in this region: delete unused clusters or request a higher quota (Service Quotas, Amazon RDS)",
 };
 
 /** The error's name as the SDK set it: the exception class name, or the wire code for unmodelled errors. */

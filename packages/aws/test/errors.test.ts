@@ -3,11 +3,13 @@ import { AwsCallError, type AwsErrorCode, rdsErrorCodes } from "@aurora-restore/
 import {
   DBClusterAlreadyExistsFault,
   DBClusterNotFoundFault,
+  DBClusterQuotaExceededFault,
   DBClusterSnapshotAlreadyExistsFault,
   DBClusterSnapshotNotFoundFault,
   DBInstanceAlreadyExistsFault,
   DBInstanceNotFoundFault,
   DescribeDBClustersCommand,
+  InstanceQuotaExceededFault,
   InvalidDBClusterSnapshotStateFault,
   InvalidDBClusterStateFault,
   InvalidDBInstanceStateFault,
@@ -16,6 +18,7 @@ import {
   RDSClient,
   SharedSnapshotQuotaExceededFault,
   SnapshotQuotaExceededFault,
+  StorageQuotaExceededFault,
 } from "@aws-sdk/client-rds";
 import { mockClient } from "aws-sdk-client-mock";
 import { beforeEach, describe, expect, it } from "vitest";
@@ -44,6 +47,9 @@ const sdkExceptions: [AwsErrorCode, Error][] = [
   ["KMSKeyNotAccessibleFault", new KMSKeyNotAccessibleFault(meta)],
   ["SharedSnapshotQuotaExceededFault", new SharedSnapshotQuotaExceededFault(meta)],
   ["SnapshotQuotaExceededFault", new SnapshotQuotaExceededFault(meta)],
+  ["DBClusterQuotaExceededFault", new DBClusterQuotaExceededFault(meta)],
+  ["InstanceQuotaExceededFault", new InstanceQuotaExceededFault(meta)],
+  ["StorageQuotaExceededFault", new StorageQuotaExceededFault(meta)],
   ["InvalidParameterValueException", sdkError("InvalidParameterValue")],
   ["InvalidParameterCombinationException", sdkError("InvalidParameterCombination")],
 ];
@@ -57,6 +63,7 @@ const suffixless: [string, AwsErrorCode][] = [
   ["DBClusterSnapshotNotFound", "DBClusterSnapshotNotFoundFault"],
   ["InvalidDBClusterStateFault", "InvalidDBClusterStateFault"],
   ["KMSKeyNotAccessible", "KMSKeyNotAccessibleFault"],
+  ["InstanceQuotaExceeded", "InstanceQuotaExceededFault"],
 ];
 
 describe("RDS errors through the adapter", () => {

@@ -16,6 +16,9 @@ export const rdsErrorCodes = [
   "KMSKeyNotAccessibleFault",
   "SharedSnapshotQuotaExceededFault",
   "SnapshotQuotaExceededFault",
+  "DBClusterQuotaExceededFault",
+  "InstanceQuotaExceededFault",
+  "StorageQuotaExceededFault",
   "InvalidParameterValueException",
   "InvalidParameterCombinationException",
 ] as const;

@@ -12,9 +12,9 @@ import {
   errorCodeOf,
   errorMessageOf,
   failOperation,
+  handOff,
   handoffOf,
   metaFor,
-  publish,
 } from "./kit";
 import { ensureOwner, isLeaseLost } from "./lease";
 import { connectOnceAccepted, defaultLoginBackoff, type LoginBackoff } from "./password-wait";
@@ -120,7 +120,8 @@ export async function configureCluster(
     eventId: event.id,
     details: { masterSecretArn: configured.masterSecretArn, users: configured.users.map((u) => u.username) },
   });
-  await publish(deps, ClusterConfigured, configuredEvent);
+  // Through the recorded handoff: a failed publish is marked, so the bus's retry (or the watcher) publishes it.
+  await handOff(deps, moved, ClusterConfigured, configuredEvent);
 }
 
 async function applyConfiguration(

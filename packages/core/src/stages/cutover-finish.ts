@@ -11,9 +11,9 @@ import {
   errorCodeOf,
   errorMessageOf,
   failOperation,
+  handOff,
   handoffOf,
   metaFor,
-  publish,
 } from "./kit";
 import { ensureOwner, isLeaseLost } from "./lease";
 import { pipelineMetrics } from "./metrics";
@@ -133,5 +133,6 @@ export async function finishCutover(
   await deps.store.releaseLock(targetKeyOf(target), operation.operationId);
   await step("completed", "succeeded", { endpoint: endpoint.host });
   deps.metrics.count(pipelineMetrics.succeeded, 1, { stage: "cutover" });
-  await publish(deps, RestoreCompleted, outcome);
+  // Through the recorded handoff: a failed publish is marked, so the bus's retry publishes it again.
+  await handOff(deps, completed, RestoreCompleted, outcome);
 }

@@ -17,6 +17,8 @@ export interface PlanSource {
 
 /** Structured logging without secrets (Powertools Logger in Lambda, a console logger locally). */
 export interface StageLogger {
+  /** Written only at debug level (POWERTOOLS_LOG_LEVEL in Lambda, the local runtime's logLevel); optional. */
+  debug?(message: string, extra?: Record<string, unknown>): void;
   info(message: string, extra?: Record<string, unknown>): void;
   warn(message: string, extra?: Record<string, unknown>): void;
   error(message: string, extra?: Record<string, unknown>): void;

@@ -1,5 +1,5 @@
 import type { AnyDomainEventContract, DomainEventInput } from "../events/contract";
-import { RestoreFailed } from "../events/domain";
+import { domainEvents, RestoreFailed } from "../events/domain";
 import type { EventMetadata } from "../events/metadata";
 import type { StageName } from "../events/shapes";
 import { targetKeyOf } from "../operation/ids";
@@ -85,12 +85,13 @@ export async function handOff<C extends AnyDomainEventContract>(
   contract: C,
   detail: DomainEventInput<C>,
 ): Promise<void> {
-  const { handoff } = operation;
+  let { handoff } = operation;
   if (handoff?.step !== operation.step || handoff.detailType !== contract.detailType) {
+    handoff = handoffOf(deps, operation.step, contract, detail);
     const recorded = await deps.store.recordHandoff(
       operation.operationId,
       { step: operation.step, version: operation.version },
-      handoffOf(deps, operation.step, contract, detail),
+      handoff,
     );
     // Moved on meanwhile (a deadline failure, say): the next stage ignores the event, so publishing is harmless.
     if (!recorded) {
@@ -101,7 +102,36 @@ export async function handOff<C extends AnyDomainEventContract>(
       });
     }
   }
-  await publish(deps, contract, detail);
+  await publishHandoff(deps, operation, handoff, contract, detail);
+}
+
+/**
+ * Publishes the event of `operation`'s recorded `handoff`. When that fails, the handoff is marked so the
+ * watcher publishes it at its next tick (republish-handoffs.ts) instead of after the stall time: a caller
+ * that is not redelivered (the watcher's own tick) would otherwise leave the next stage waiting that long.
+ */
+async function publishHandoff<C extends AnyDomainEventContract>(
+  deps: StageDeps,
+  operation: Pick<OperationInfo, "operationId" | "step" | "version">,
+  handoff: OperationHandoff,
+  contract: C,
+  detail: DomainEventInput<C>,
+): Promise<void> {
+  const at = { step: operation.step, version: operation.version };
+  try {
+    await publish(deps, contract, detail);
+  } catch (error) {
+    if (!handoff.publishFailed) {
+      await deps.store
+        .recordHandoff(operation.operationId, at, { ...handoff, publishFailed: true })
+        .catch(() => false);
+    }
+    throw error;
+  }
+  if (handoff.publishFailed) {
+    const { publishFailed: _published, ...published } = handoff;
+    await deps.store.recordHandoff(operation.operationId, at, published).catch(() => false);
+  }
 }
 
 /**
@@ -172,6 +202,7 @@ export async function advance(
       countAttempt: input.countAttempt,
       handoff: input.handoff,
       lease: input.lease,
+      current: operation,
     });
     recordStageDurations(deps, operation, moved);
     return moved;
@@ -210,16 +241,48 @@ export async function loadAt(
     return undefined;
   }
   if (!expected.includes(operation.step)) {
+    const republished = await republishHandoffOf(deps, operation, context.eventId);
     await audit(deps, operation, {
       stage: context.stage,
       action: context.action,
       outcome: "ignored-duplicate",
       eventId: context.eventId,
-      details: { step: operation.step, expected },
+      details: { step: operation.step, expected, ...(republished ? { republished } : {}) },
     });
     return undefined;
   }
   return operation;
+}
+
+/**
+ * A redelivery of the event that moved the operation to its current step, after that delivery failed to
+ * publish the step's handoff (its PutEvents throttled: the bus retries it), publishes the handoff at once
+ * instead of leaving it to the watcher. Only when the publish is known to have failed: a replay of the event
+ * publishes nothing again. Returns the detail-type published.
+ */
+export async function republishHandoffOf(
+  deps: StageDeps,
+  operation: OperationInfo,
+  eventId: string,
+): Promise<string | undefined> {
+  const { handoff } = operation;
+  if (!handoff?.publishFailed || handoff.step !== operation.step || handoff.causationId !== eventId) {
+    return undefined;
+  }
+  return publishRecordedHandoff(deps, operation, handoff);
+}
+
+/** Publishes the recorded `handoff` again (with fresh metadata); returns its detail-type. */
+export async function publishRecordedHandoff(
+  deps: StageDeps,
+  operation: OperationInfo,
+  handoff: OperationHandoff,
+): Promise<string | undefined> {
+  const contract = domainEvents.find((c) => c.detailType === handoff.detailType);
+  if (!contract) return undefined;
+  const detail = { ...handoff.detail, ...metaFor(deps, operation, handoff.causationId) };
+  await publishHandoff(deps, operation, handoff, contract, detail as DomainEventInput<typeof contract>);
+  return handoff.detailType;
 }
 
 /** The error code to report: the AWS error name, a PostgreSQL SQLSTATE, or the error's own name. */
@@ -246,13 +309,25 @@ export async function failOperation(
   eventId: string,
   hint?: string,
 ): Promise<void> {
-  const code = errorCodeOf(error);
-  const message = hint ? `${errorMessageOf(error)} ${hint}` : errorMessageOf(error);
+  const code = errorCodeOf(error).slice(0, 128);
+  // Bounded as the events bound it: an AWS or SQL error can be long, and RestoreFailed must still publish.
+  const full = hint ? `${errorMessageOf(error)} ${hint}` : errorMessageOf(error);
+  const message = full.length > 4_000 ? `${full.slice(0, 4_000)}…` : full;
+  const failed = {
+    ...metaFor(deps, operation, eventId),
+    planId: operation.planId,
+    target: operation.target,
+    stage,
+    errorCode: code,
+    message,
+  };
   const moved = await advance(deps, operation, {
     to: "failed",
     error: { stage, code, message },
     eventId,
     action: "fail-operation",
+    // The outbox entry of RestoreFailed: notify and cleanup still get it if this process dies before publishing.
+    handoff: handoffOf(deps, "failed", RestoreFailed, failed),
   });
   if (!moved) return;
   await audit(deps, operation, {
@@ -267,12 +342,6 @@ export async function failOperation(
   // Release first: if the publish fails, a redelivery finds the operation ended and must not leave the
   // target locked forever.
   await deps.store.releaseLock(targetKeyOf(operation.target), operation.operationId);
-  await publish(deps, RestoreFailed, {
-    ...metaFor(deps, operation, eventId),
-    planId: operation.planId,
-    target: operation.target,
-    stage,
-    errorCode: code,
-    message,
-  });
+  // Through the recorded handoff: a failed publish is marked, so the bus's retry publishes it again.
+  await handOff(deps, moved, RestoreFailed, failed);
 }

@@ -7,7 +7,7 @@ import { isAwsCallError } from "../ports/errors";
 import type { OperationInfo } from "../storage/operations";
 import { claimStep, isRetryable, planTargetOf, type StageEvent } from "./claim";
 import type { StageDeps } from "./deps";
-import { audit, failOperation, handOff, metaFor } from "./kit";
+import { audit, failOperation, handOff, loadAt, metaFor } from "./kit";
 import { clusterSnapshotArn, snapshotRefOf, sourceScope } from "./snapshot-refs";
 import { addWatch } from "./watches";
 
@@ -47,6 +47,10 @@ export async function prepareOnRestoreRequested(
   event: StageEvent<typeof RestoreRequested>,
 ): Promise<void> {
   const { detail } = event;
+  // A late duplicate or a replay, for an operation past what prepare claims, is recorded as ignored before
+  // anything is read from AWS.
+  const context = { stage: "prepare" as const, action: "prepare", eventId: event.id };
+  if (!(await loadAt(deps, detail.operationId, ["requested", ...Object.values(steps)], context))) return;
   let decision: Decision;
   let plan: Plan;
   try {
@@ -210,18 +214,24 @@ async function shareAndAnnounce(
   target: PlanTarget,
   snapshot: SnapshotRef,
 ): Promise<void> {
-  // Adding an account that is already there is a no-op, so a resumed delivery may repeat this safely.
-  await deps.rds(sourceScope(plan)).shareClusterSnapshot({
-    snapshotIdentifier: snapshot.identifier,
-    accountIds: [target.accountId],
-  });
-  await audit(deps, operation, {
-    stage: "prepare",
-    action: "share-snapshot",
-    outcome: "succeeded",
-    eventId,
-    details: { snapshot: snapshot.arn, sharedWith: [target.accountId] },
-  });
+  // The handoff is recorded after the share: a resumed delivery that finds it (the earlier one's publish
+  // failed, say) only announces again. Cut short between the share and that record, the share is repeated,
+  // which is harmless (adding an account that is already there changes nothing).
+  const { handoff } = operation;
+  const shared = handoff?.step === operation.step && handoff.detailType === SnapshotAvailable.detailType;
+  if (!shared) {
+    await deps.rds(sourceScope(plan)).shareClusterSnapshot({
+      snapshotIdentifier: snapshot.identifier,
+      accountIds: [target.accountId],
+    });
+    await audit(deps, operation, {
+      stage: "prepare",
+      action: "share-snapshot",
+      outcome: "succeeded",
+      eventId,
+      details: { snapshot: snapshot.arn, sharedWith: [target.accountId] },
+    });
+  }
   await announce(deps, operation, eventId, snapshot, [target.accountId]);
 }
 

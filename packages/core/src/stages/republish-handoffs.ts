@@ -3,7 +3,7 @@ import { domainEvents } from "../events/domain";
 import type { OperationHandoff, OperationInfo } from "../storage/operations";
 import { waitsOnWatch } from "./claim";
 import type { StageDeps } from "./deps";
-import { audit, errorCodeOf, errorMessageOf, metaFor, publish } from "./kit";
+import { audit, errorCodeOf, errorMessageOf, metaFor, publish, publishRecordedHandoff } from "./kit";
 import { leaseMsOf } from "./lease";
 
 export interface HandoffOptions {
@@ -33,6 +33,12 @@ export async function republishStalledHandoffs(
   for (const operation of running ?? (await deps.store.listByStatus("running"))) {
     const { handoff } = operation;
     if (!handoff) continue;
+    if (handoff.publishFailed && handoff.step === operation.step) {
+      // Never delivered (its PutEvents failed): published now, whatever the stall time and the limit.
+      if (!(await waitsOnWatch(deps, operation)))
+        await publishFailedHandoff(deps, operation, handoff, causationId);
+      continue;
+    }
     if ((handoff.republished ?? 0) >= limit) continue;
     // recordedAt/lastRepublishedAt come from the injected clock (updatedAt is the store's wall clock).
     const quietMs = now - Date.parse(handoff.lastRepublishedAt ?? handoff.recordedAt);
@@ -58,6 +64,33 @@ export async function republishStalledHandoffs(
       });
     }
   }
+}
+
+async function publishFailedHandoff(
+  deps: StageDeps,
+  operation: OperationInfo,
+  handoff: OperationHandoff,
+  causationId: string,
+): Promise<void> {
+  try {
+    await publishRecordedHandoff(deps, operation, handoff);
+  } catch (error) {
+    deps.metrics.count("HandoffRepublishErrors", 1, { detailType: handoff.detailType });
+    deps.logger.error("Could not publish a handoff whose publish had failed; the next tick tries again", {
+      operationId: operation.operationId,
+      detailType: handoff.detailType,
+      code: errorCodeOf(error),
+      message: errorMessageOf(error),
+    });
+    return;
+  }
+  await audit(deps, operation, {
+    stage: "watcher",
+    action: "republish-handoff",
+    outcome: "succeeded",
+    eventId: causationId,
+    details: { step: handoff.step, detailType: handoff.detailType, reason: "its publish had failed" },
+  });
 }
 
 /**

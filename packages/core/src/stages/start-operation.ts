@@ -3,9 +3,9 @@ import type { OperationTrigger, SnapshotRef, StageName } from "../events/shapes"
 import { targetKeyOf } from "../operation/ids";
 import { terminalSteps } from "../operation/steps";
 import type { Plan, PlanTarget } from "../plan/schema";
-import { TargetBusyError } from "../storage/operations";
+import { type OperationInfo, TargetBusyError } from "../storage/operations";
 import type { StageDeps } from "./deps";
-import { audit, handoffOf, metaFor, now, publish } from "./kit";
+import { audit, handOff, handoffOf, metaFor, now, publish, republishHandoffOf } from "./kit";
 import { pipelineMetrics } from "./metrics";
 import { clusterRefOf } from "./snapshot-refs";
 
@@ -38,15 +38,21 @@ export async function startOperation(deps: StageDeps, input: StartOperationInput
   const ref = { operationId, targetKey, planId: plan.id, compliance: plan.compliance };
   const context = { stage: input.stage, action: "start-operation", eventId: input.causationId };
 
-  const duplicate = async (step: string): Promise<StartOutcome> => {
-    await audit(deps, ref, { ...context, outcome: "ignored-duplicate", details: { step } });
+  const duplicate = async (step: string, existing?: OperationInfo): Promise<StartOutcome> => {
+    // The bus retrying a delivery whose RestoreRequested was not published: publish it now.
+    const republished = existing ? await republishHandoffOf(deps, existing, input.causationId) : undefined;
+    await audit(deps, ref, {
+      ...context,
+      outcome: "ignored-duplicate",
+      details: { step, ...(republished ? { republished } : {}) },
+    });
     deps.metrics.count("DuplicateRequests", 1, { stage: input.stage });
     deps.logger.info("Operation already exists; nothing started", { operationId, step });
     return { outcome: "duplicate", operationId };
   };
 
   const existing = await deps.store.get(operationId);
-  if (existing) return duplicate(existing.step);
+  if (existing) return duplicate(existing.step, existing);
 
   const at = now(deps);
   try {
@@ -125,7 +131,11 @@ export async function startOperation(deps: StageDeps, input: StartOperationInput
       deadline,
     },
   });
-  await publish(deps, RestoreRequested, requested);
+  // Through the recorded handoff: a failed publish is marked, so the bus's retry publishes it again.
+  const started = await deps.store.get(operationId);
+  await (started
+    ? handOff(deps, started, RestoreRequested, requested)
+    : publish(deps, RestoreRequested, requested));
   deps.metrics.count(pipelineMetrics.started, 1, { trigger: input.trigger });
   deps.logger.info("Operation started", { operationId, targetKey, snapshot: input.snapshot.arn });
   return { outcome: "started", operationId };

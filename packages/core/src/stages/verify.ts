@@ -10,9 +10,9 @@ import {
   errorCodeOf,
   errorMessageOf,
   failOperation,
+  handOff,
   handoffOf,
   metaFor,
-  publish,
 } from "./kit";
 import { type CheckResult, runCheck } from "./verify-checks";
 
@@ -91,7 +91,8 @@ export async function verifyRestore(
     handoff: handoffOf(deps, "verified", RestoreVerified, verified),
   });
   if (!moved) return;
-  await publish(deps, RestoreVerified, verified);
+  // Through the recorded handoff: a failed publish is marked, so the bus's retry (or the watcher) publishes it.
+  await handOff(deps, moved, RestoreVerified, verified);
 }
 
 async function runVerification(
@@ -138,6 +139,8 @@ async function runVerification(
           const other = await connectAs(user.secretArn);
           await other.session.close();
         } catch (error) {
+          // Reading the secret was throttled (a transient AWS error): no verdict on the login; retried.
+          if (isRetryable(error)) throw error;
           result.passed = false;
           result.detail = `${errorCodeOf(error)}: ${errorMessageOf(error)}`;
         }

@@ -190,7 +190,17 @@ async function checkWatch(deps: StageDeps, watch: PendingWatch, causationId: str
     if (!(await deps.store.removeWatch(watch.operationId, watch.watchId))) return;
   }
   if (current) {
-    if (ready) await handOff(deps, current, ready.contract, ready.detail);
+    if (ready) {
+      try {
+        await handOff(deps, current, ready.contract, ready.detail);
+      } catch (error) {
+        // Removing the watch made this check the one that publishes: put it back, so the next check
+        // publishes (a concurrent check that lost the removal may have rewritten the handoff, clearing the
+        // mark of the failed publish that republish-handoffs.ts acts on).
+        if (!context.advanceTo) await restoreWatch(deps, watch);
+        throw error;
+      }
+    }
     await audit(deps, current, {
       stage: "watcher",
       action: `watch ${watch.watchId}`,
@@ -205,6 +215,28 @@ async function checkWatch(deps: StageDeps, watch: PendingWatch, causationId: str
     }
   }
   await deps.store.removeWatch(watch.operationId, watch.watchId);
+}
+
+async function restoreWatch(deps: StageDeps, watch: PendingWatch): Promise<void> {
+  await deps.store
+    .addWatch({
+      operationId: watch.operationId,
+      watchId: watch.watchId,
+      kind: watch.kind,
+      accountId: watch.accountId,
+      region: watch.region,
+      ...(watch.roleArn ? { roleArn: watch.roleArn } : {}),
+      resource: watch.resource,
+      ...(watch.context ? { context: watch.context as Record<string, unknown> } : {}),
+      createdAt: watch.createdAt ?? deps.clock().toISOString(),
+    })
+    .catch((error: unknown) => {
+      deps.logger.error("Could not put back a watch whose event was not published", {
+        operationId: watch.operationId,
+        watchId: watch.watchId,
+        message: errorMessageOf(error),
+      });
+    });
 }
 
 interface ReadyEvent {

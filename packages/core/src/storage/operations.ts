@@ -50,6 +50,8 @@ export interface OperationHandoff {
   /** How often the watcher published it again, and when last. */
   republished?: number;
   lastRepublishedAt?: string;
+  /** Its last publish failed (PutEvents throttled, say): the watcher publishes it at its next tick. */
+  publishFailed?: boolean;
 }
 
 /**

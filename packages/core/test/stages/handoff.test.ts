@@ -39,10 +39,17 @@ async function noCopyWorld() {
   return { w, ...(await untilSnapshotAvailable(w, snapshot)) };
 }
 
-/** copy moves the operation to copy-completed, then PutEvents fails: CopyCompleted is lost. */
+/**
+ * copy moves the operation to copy-completed, then its process dies before publishing: CopyCompleted is lost,
+ * and nothing records that it was not published (a PutEvents that fails is recorded: see the next describe).
+ */
 async function copyLosesItsEvent(w: PipelineWorld, event: Awaited<ReturnType<typeof noCopyWorld>>["event"]) {
   w.publisher.failNext();
   await expect(copyOnSnapshotAvailable(w.deps, event)).rejects.toThrow(/PutEvents failed/);
+  const lost = (await w.store.get(event.detail.operationId))!;
+  expect(lost.handoff?.publishFailed).toBe(true);
+  const { publishFailed: _unrecorded, ...handoff } = lost.handoff!;
+  await w.store.recordHandoff(lost.operationId, { step: lost.step, version: lost.version }, handoff);
 }
 
 describe("handoffs lost after the transition are published again by the watcher", () => {
@@ -102,6 +109,24 @@ describe("handoffs lost after the transition are published again by the watcher"
     expect((await w.store.get(operationId))?.step).toBe("restoring");
     expect(w.cloud.callsOf("restoreClusterFromSnapshot")).toHaveLength(1);
     expect(await w.auditOf(operationId)).toContain("restore:restore-cluster:ignored-duplicate");
+  });
+
+  test("a PutEvents that failed is published again at the next tick, not after the stall time", async () => {
+    const { w, operationId, event } = await noCopyWorld();
+    w.publisher.failNext();
+    await expect(copyOnSnapshotAvailable(w.deps, event)).rejects.toThrow(/PutEvents failed/);
+    expect((await w.store.get(operationId))?.handoff?.publishFailed).toBe(true);
+
+    w.clock.advance(minutes(1));
+    await watcherTick(w.deps, { id: "tick-next" });
+    const republished = w.publisher.only(CopyCompleted);
+    expect(republished.detail).toMatchObject({ operationId, causationId: event.id });
+    expect((await w.store.get(operationId))?.handoff?.publishFailed).toBeUndefined();
+    expect(await w.auditOf(operationId)).toContain("watcher:republish-handoff:succeeded");
+
+    // Published: later ticks publish nothing more.
+    await watcherTick(w.deps, { id: "tick-after" });
+    expect(w.publisher.delivered(CopyCompleted)).toHaveLength(1);
   });
 
   test("an operation waiting on a watch is left to the watch", async () => {
@@ -169,27 +194,26 @@ async function configureWorld() {
 }
 
 describe("configure: a lost ClusterConfigured", () => {
-  test("is republished after the stall time, verify carries on, and a duplicate does nothing twice", async () => {
-    const { world, deps, operation, available, failNext, advance } = await configureWorld();
+  test("is published again by the redelivered ClusterAvailable, verify carries on, and a duplicate does nothing twice", async () => {
+    const { world, deps, operation, available, failNext } = await configureWorld();
     failNext();
     await expect(configureCluster(deps, available)).rejects.toThrow(/PutEvents failed/);
     expect(world.publisher.delivered(ClusterConfigured.detailType)).toHaveLength(0);
-
-    // The redelivered ClusterAvailable finds the operation configured and is ignored: it is stuck.
-    await configureCluster(deps, available);
     const stuck = await world.store.get(operation.operationId);
     expect(stuck?.step).toBe("configured");
-    expect(stuck?.handoff).toMatchObject({ step: "configured", detailType: ClusterConfigured.detailType });
-    expect(world.publisher.delivered(ClusterConfigured.detailType)).toHaveLength(0);
+    expect(stuck?.handoff).toMatchObject({
+      step: "configured",
+      detailType: ClusterConfigured.detailType,
+      publishFailed: true,
+    });
     // Events carry secret ARNs, never values: neither does the handoff.
     for (const password of world.passwords) expect(JSON.stringify(stuck?.handoff)).not.toContain(password);
 
-    advance(minutes(9));
-    await republishStalledHandoffs(deps, "tick-early");
-    expect(world.publisher.delivered(ClusterConfigured.detailType)).toHaveLength(0);
-
-    advance(minutes(2));
-    await republishStalledHandoffs(deps, "tick-late");
+    // The bus delivers ClusterAvailable again: it finds the operation configured, configures nothing again,
+    // and publishes the recorded ClusterConfigured whose PutEvents had failed.
+    const connectsBefore = world.database.connects.length;
+    await configureCluster(deps, available);
+    expect(world.database.connects).toHaveLength(connectsBefore);
     const [published] = world.publisher.delivered(ClusterConfigured.detailType);
     expect(published?.detail).toMatchObject({
       operationId: operation.operationId,
@@ -201,12 +225,13 @@ describe("configure: a lost ClusterConfigured", () => {
     const entries = await world.audit.listByOperation(operation.operationId);
     expect(entries).toContainEqual(
       expect.objectContaining({
-        stage: "watcher",
-        action: "republish-handoff",
-        outcome: "succeeded",
-        eventId: "tick-late",
+        stage: "configure",
+        outcome: "ignored-duplicate",
+        eventId: available.id,
+        details: expect.objectContaining({ republished: ClusterConfigured.detailType }),
       }),
     );
+    expect((await world.store.get(operation.operationId))?.handoff?.publishFailed).toBeUndefined();
 
     world.database.answer = (query) => {
       if (query.text.includes("to_regclass")) return { rows: [{ present: true }] };

@@ -5,6 +5,7 @@ export function sanitizingLogger(base: StageLogger): StageLogger {
   const clean = (extra?: Record<string, unknown>) =>
     extra === undefined ? undefined : (sanitize(extra) as Record<string, unknown>);
   return {
+    ...(base.debug ? { debug: (message, extra) => base.debug?.(message, clean(extra)) } : {}),
     info: (message, extra) => base.info(message, clean(extra)),
     warn: (message, extra) => base.warn(message, clean(extra)),
     error: (message, extra) => base.error(message, clean(extra)),
@@ -18,6 +19,7 @@ export function sanitizingLogger(base: StageLogger): StageLogger {
 export function withLogKeys(base: StageLogger, keys: Record<string, unknown>): StageLogger {
   const merge = (extra?: Record<string, unknown>) => ({ ...keys, ...(extra ?? {}) });
   return {
+    ...(base.debug ? { debug: (message, extra) => base.debug?.(message, merge(extra)) } : {}),
     info: (message, extra) => base.info(message, merge(extra)),
     warn: (message, extra) => base.warn(message, merge(extra)),
     error: (message, extra) => base.error(message, merge(extra)),

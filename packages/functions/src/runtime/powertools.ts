@@ -10,6 +10,7 @@ export { METRICS_NAMESPACE };
 export function powertoolsLogger(serviceName: string): StageLogger {
   const logger = new Logger({ serviceName });
   return sanitizingLogger({
+    debug: (message, extra) => (extra ? logger.debug(message, extra) : logger.debug(message)),
     info: (message, extra) => (extra ? logger.info(message, extra) : logger.info(message)),
     warn: (message, extra) => (extra ? logger.warn(message, extra) : logger.warn(message)),
     error: (message, extra) => (extra ? logger.error(message, extra) : logger.error(message)),

@@ -149,10 +149,13 @@ export function stageHandler<C extends AnyDomainEventContract>(
     const invoke = async (keys: Record<string, unknown>, run: (d: StageDeps) => Promise<void>) => {
       const logger = withLogKeys(baseLogger, { service, eventId: shown.eventId, detailType, ...keys });
       const scoped: StageDeps = { ...deps, logger };
+      // Only validated events get here; their detail holds references to secrets, never a secret.
+      logger.debug?.("Received", { source: shown.source, detail: sanitize(raw.detail) });
       try {
         // One delivery: the leases it takes end at once if it throws (see asDelivery).
         await asDelivery(scoped, () => run(scoped));
         deps.metrics.count(runtimeMetrics.processed, 1, { service, detailType: metricDetailType });
+        logger.debug?.("Handled", { durationMs: deps.clock().getTime() - started });
       } catch (error) {
         deps.metrics.count(runtimeMetrics.handlerErrors, 1, { service, detailType: metricDetailType });
         logger.error("Handler failed", { error: sanitize(error) });

@@ -5,8 +5,14 @@ export interface LineWriter {
   write(line: string): unknown;
 }
 
-export type LogLevel = "info" | "warn" | "error";
-const levelRank: Record<LogLevel, number> = { info: 0, warn: 1, error: 2 };
+export type LogLevel = "debug" | "info" | "warn" | "error";
+const levelRank: Record<LogLevel, number> = { debug: 0, info: 1, warn: 2, error: 3 };
+
+/** The level a LOG_LEVEL-style setting names (`debug`, `INFO`...), or undefined when it names none. */
+export function logLevelOf(value: string | undefined): LogLevel | undefined {
+  const level = value?.trim().toLowerCase();
+  return level !== undefined && level in levelRank ? (level as LogLevel) : undefined;
+}
 
 /**
  * The stages' logger on this machine: one line per entry on the writer, prefixed with the service, extra
@@ -24,6 +30,7 @@ export function consoleLogger(
     writer.write(`[${service}] ${level.toUpperCase()} ${message}${fields}\n`);
   };
   return {
+    debug: (message, extra) => log("debug", message, extra),
     info: (message, extra) => log("info", message, extra),
     warn: (message, extra) => log("warn", message, extra),
     error: (message, extra) => log("error", message, extra),

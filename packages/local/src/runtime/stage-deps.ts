@@ -11,7 +11,7 @@ import type { OperationStore } from "@aurora-restore/core/storage/operations";
 import type { LocalKms } from "../kms/local-kms";
 import type { LocalSecretsManager } from "../secrets/local-secrets";
 import type { LocalSns } from "../sns/local-sns";
-import { consoleLogger, type LineWriter, type MetricsRecorder } from "./console-logger";
+import { consoleLogger, type LineWriter, type LogLevel, type MetricsRecorder } from "./console-logger";
 import type { PlanRegistry } from "./plan-registry";
 
 /** What every stage shares on this machine; `depsFor` adds the per-service parts (actor, logger, metrics). */
@@ -29,6 +29,8 @@ export interface SharedDeps {
   topicArn: string;
   clock: () => Date;
   log: LineWriter;
+  /** The stages' log level (default info). */
+  logLevel?: LogLevel;
   metrics: MetricsRecorder;
   /** This runtime's name in lease holders (see endLeasesOfDeadOwners), and an optional lease length. */
   leaseOwner: string;
@@ -61,7 +63,7 @@ export function depsFor(shared: SharedDeps, service: string): StageDeps {
     actor: `aurora-restore/${service}`,
     clock: shared.clock,
     generatePassword: generateLocalPassword,
-    logger: consoleLogger(service, shared.log),
+    logger: consoleLogger(service, shared.log, shared.logLevel ? { level: shared.logLevel } : {}),
     metrics: shared.metrics.forService(service),
     leaseOwner: shared.leaseOwner,
     ...(shared.leaseMs === undefined ? {} : { leaseMs: shared.leaseMs }),

@@ -7,17 +7,17 @@ import type { Plan } from "@aurora-restore/core/plan/index";
 import type { AccountRegion, DatabasePort, EventPublisherPort } from "@aurora-restore/core/ports/index";
 import type { ServiceDeclaration } from "@aurora-restore/core/services/declaration";
 import type { StageDeps } from "@aurora-restore/core/stages/deps";
-import { endLeasesOfDeadOwners } from "@aurora-restore/core/stages/lease";
+import { resumeWorkOfDeadProcess } from "@aurora-restore/core/stages/resume-at-start";
 import { type AuditLog, createAuditLog } from "@aurora-restore/core/storage/audit";
 import { createOperationStore, type OperationStore } from "@aurora-restore/core/storage/operations";
 import { services as declaredServices } from "@aurora-restore/functions/services";
-import { type EventBus, LocalEventBridge } from "../eventbridge/index";
+import { type EventBus, LocalEventBridge, type RetryPolicy } from "../eventbridge/index";
 import { LocalKms } from "../kms/local-kms";
 import type { ClusterMode } from "../rds/cluster-data";
 import { LocalSecretsManager } from "../secrets/local-secrets";
 import { LocalSns } from "../sns/local-sns";
 import { ensurePrivateDir, resolveStateDir } from "../state-dir";
-import { type LineWriter, MetricsRecorder } from "./console-logger";
+import { type LineWriter, type LogLevel, logLevelOf, MetricsRecorder } from "./console-logger";
 import { type LocalDynamo, startLocalDynamo } from "./local-dynamo";
 import { createLocalRds, type LocalRdsHandle, type LocalRdsTimings } from "./local-rds-adapter";
 import { PlanRegistry } from "./plan-registry";
@@ -43,6 +43,11 @@ export interface LocalRuntimeOptions {
   busName?: string;
   /** Where the services' log lines go (default: <stateDir>/logs/pipeline.log). Never carries secrets. */
   log?: LineWriter;
+  /**
+   * The services' log level (default: AURORA_RESTORE_LOG_LEVEL, else info). `debug` adds a line per event
+   * a service receives (its detail, sanitized) and per delivery handled.
+   */
+  logLevel?: LogLevel;
   /** Where SNS announces notifications (default: nowhere; they are in <stateDir>/sns/messages.jsonl). */
   console?: LineWriter;
   /** How often the watcher runs (its schedule; RDS events make it run sooner). Default 1 s. */
@@ -63,6 +68,12 @@ export interface LocalRuntimeOptions {
   clock?: () => Date;
   /** How long a claim on a step lasts (default: the Lambda timeout, lease.ts); tests of crashes shorten it. */
   leaseMs?: number;
+  /**
+   * The retry policy of every service's rule target (default: 4 retries within 10 minutes, so a failing
+   * handler is dead-lettered within seconds). A deployed stage retries 185 times (deploy config's
+   * `delivery`); the fault suite uses that, with the local bus's short backoff.
+   */
+  deliveryRetryPolicy?: Partial<RetryPolicy>;
 }
 
 export interface LocalRuntime {
@@ -210,6 +221,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       topicArn,
       clock,
       log,
+      logLevel: options.logLevel ?? logLevelOf(process.env.AURORA_RESTORE_LOG_LEVEL) ?? "info",
       metrics,
       leaseOwner,
       ...(options.leaseMs === undefined ? {} : { leaseMs: options.leaseMs }),
@@ -232,7 +244,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       services: serviceList,
       handlers,
       deps,
-      retryPolicy: { maximumRetryAttempts: 4, maximumEventAgeInSeconds: 600 },
+      retryPolicy: options.deliveryRetryPolicy ?? { maximumRetryAttempts: 4, maximumEventAgeInSeconds: 600 },
       onFailure: (service, event, error) =>
         log.write(
           `[${service}] ERROR ${event["detail-type"]} ${event.id} failed (will retry, then dead-letter): ${(error as Error).message}\n`,
@@ -260,11 +272,17 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
             log.write(`[${service.name}] ERROR scheduled run failed: ${(error as Error).message}\n`),
         }),
     );
-    // Steps a dead process had claimed resume now: the watcher's first tick publishes their handoffs again.
-    const resumable = await endLeasesOfDeadOwners(deps("watcher"), leaseOwner);
-    if (resumable.length > 0) {
+    // What a dead process left resumes now: its steps, the events it had not delivered, its operations'
+    // notifications and cleanups (resume-at-start.ts).
+    const resumed = await resumeWorkOfDeadProcess(deps("watcher"), leaseOwner);
+    if (resumed.leasesEnded.length > 0) {
       log.write(
-        `[runtime] resuming ${resumable.length} step(s) a stopped process left: ${resumable.join(", ")}\n`,
+        `[runtime] resuming ${resumed.leasesEnded.length} step(s) a stopped process left: ${resumed.leasesEnded.join(", ")}\n`,
+      );
+    }
+    if (resumed.outcomesRepublished.length > 0) {
+      log.write(
+        `[runtime] notifying and cleaning up ${resumed.outcomesRepublished.length} ended operation(s) a stopped process left: ${resumed.outcomesRepublished.join(", ")}\n`,
       );
     }
     for (const watcher of watchers) {
