@@ -6,7 +6,18 @@ import { PIPELINE_SOURCE } from "../../src/events/names";
 import { RDS_SOURCE, rdsDetailTypes } from "../../src/events/rds";
 
 const root = resolve(import.meta.dirname, "../../../..");
-const skipped = new Set(["node_modules", ".git", ".sst", ".xdg", ".aurora-restore", "docs", "coverage"]);
+// Generated output (git-ignored) is not source: bench results and test output name events as data.
+const skipped = new Set([
+  "node_modules",
+  ".git",
+  ".sst",
+  ".xdg",
+  ".aurora-restore",
+  "docs",
+  "coverage",
+  "results",
+  "test-output",
+]);
 const scanned = /\.(ts|tsx|js|mjs|cjs|json|ya?ml|sh)$/;
 
 function sourceFiles(dir: string): string[] {
