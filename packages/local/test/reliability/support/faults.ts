@@ -139,7 +139,7 @@ export async function whyStuck(world: Pick<ReliabilityWorld, "runtime">, planId:
 
 /**
  * Drops the RDS events `drop` selects, as an RDS event that never comes (RDS delivers its events best effort):
- * the local RDS publishes through `bridge.putEvents` with its `aws.rds` source, which this intercepts.
+ * the local RDS publishes through `bridge.putEvents` with its RDS_SOURCE, which this intercepts.
  * Returns the events dropped so far (their EventIDs and sources) and a function that stops dropping.
  */
 export function dropRdsEvents(
