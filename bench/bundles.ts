@@ -50,7 +50,11 @@ const used = process.cpuUsage(cpu);
 process.stdout.write(JSON.stringify({ ms, cpuMs: (used.user + used.system) / 1000 }));
 `;
 
-export async function benchBundles(runs: number, write: (line: string) => void): Promise<BundleResult[]> {
+export async function benchBundles(
+  runs: number,
+  write: (line: string) => void,
+): Promise<{ results: BundleResult[]; loadAverage: { atStart: number[]; atEnd: number[] } }> {
+  const atStart = loadavg().map((l) => round(l, 2) ?? 0);
   const dir = await mkdtemp(join(tmpdir(), "aurora-bench-bundles-"));
   try {
     const timerFile = join(dir, "import-timer.mjs");
@@ -124,12 +128,9 @@ export async function benchBundles(runs: number, write: (line: string) => void):
       ]);
     }
     write(table(rows));
-    write(
-      `  load average ${loadavg()
-        .map((l) => l.toFixed(2))
-        .join(" ")}`,
-    );
-    return results;
+    const atEnd = loadavg().map((l) => round(l, 2) ?? 0);
+    write(`  load average ${atStart.join(" ")} at the start, ${atEnd.join(" ")} at the end`);
+    return { results, loadAverage: { atStart, atEnd } };
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
