@@ -241,7 +241,15 @@ export async function loadAt(
     return undefined;
   }
   if (!expected.includes(operation.step)) {
-    const republished = await republishHandoffOf(deps, operation, context.eventId);
+    // A redelivery helps publish a handoff that failed; if it fails again, the watcher's next tick does it
+    // (the handoff stays marked), so the duplicate itself still ends quietly.
+    const republished = await republishHandoffOf(deps, operation, context.eventId).catch((error: unknown) => {
+      deps.logger.warn("Could not publish the recorded handoff again; the watcher will", {
+        operationId: operation.operationId,
+        code: errorCodeOf(error),
+      });
+      return undefined;
+    });
     await audit(deps, operation, {
       stage: context.stage,
       action: context.action,
