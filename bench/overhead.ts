@@ -58,14 +58,20 @@ export async function benchOverhead(
   write: (line: string) => void,
 ): Promise<OverheadResult> {
   const dir = await mkdtemp(join(tmpdir(), "aurora-bench-overhead-"));
-  // Run as root, the local RDS starts PostgreSQL as user postgres, which must pass through the folder.
-  await chmod(dir, 0o711);
   const log: string[] = [];
-  const runtime = await startLocalRuntime({
-    stateDir: join(dir, "state"),
-    rdsTimings: { create: 0, copy: 0, rename: 0, passwordChange: 0, delete: 0, snapshot: 0 },
-    log: { write: (line) => log.push(line) },
-  });
+  let runtime: LocalRuntime;
+  try {
+    // Run as root, the local RDS starts PostgreSQL as user postgres, which must pass through the folder.
+    await chmod(dir, 0o711);
+    runtime = await startLocalRuntime({
+      stateDir: join(dir, "state"),
+      rdsTimings: { create: 0, copy: 0, rename: 0, passwordChange: 0, delete: 0, snapshot: 0 },
+      log: { write: (line) => log.push(line) },
+    });
+  } catch (error) {
+    await rm(dir, { recursive: true, force: true });
+    throw error;
+  }
   const tap = new BridgeTap();
   tap.install(runtime.bridge);
   try {
