@@ -132,6 +132,25 @@ export function createOperationStore(client: DynamoDBDocumentClient, table: stri
   const watches = watchEntity(client, table);
   const effects = effectEntity(client, table);
 
+  /** Sets `fields` only while the operation is at the step and version the caller saw; false otherwise. */
+  async function setAt(
+    operationId: string,
+    at: { step: OperationStep; version: number },
+    fields: Partial<Pick<OperationInfo, "lease" | "handoff" | "attempts" | "version">>,
+  ): Promise<boolean> {
+    try {
+      await operations
+        .patch({ operationId })
+        .set(fields)
+        .where(({ step, version }, { eq }) => `${eq(step, at.step)} AND ${eq(version, at.version)}`)
+        .go();
+      return true;
+    } catch (error) {
+      if (isConditionFailure(error)) return false;
+      throw error;
+    }
+  }
+
   async function get(operationId: string): Promise<OperationInfo | undefined> {
     const { data } = await operations.get({ operationId }).go();
     return (data ?? undefined) as OperationInfo | undefined;
@@ -258,16 +277,7 @@ export function createOperationStore(client: DynamoDBDocumentClient, table: stri
       if (!current || current.step !== at.step || current.version !== at.version) return undefined;
       const stage = stageOfStep[at.step];
       const attempts = { ...current.attempts, [stage]: (current.attempts[stage] ?? 0) + 1 };
-      try {
-        await operations
-          .patch({ operationId })
-          .set({ lease, attempts, version: at.version + 1 })
-          .where(({ step, version }, { eq }) => `${eq(step, at.step)} AND ${eq(version, at.version)}`)
-          .go();
-      } catch (error) {
-        if (isConditionFailure(error)) return undefined;
-        throw error;
-      }
+      if (!(await setAt(operationId, at, { lease, attempts, version: at.version + 1 }))) return undefined;
       return { ...current, lease, attempts, version: at.version + 1 };
     },
 
@@ -280,30 +290,7 @@ export function createOperationStore(client: DynamoDBDocumentClient, table: stri
       at: { step: OperationStep; version: number },
       lease: OperationLease,
     ): Promise<boolean> {
-      try {
-        await operations
-          .patch({ operationId })
-          .set({ lease })
-          .where(({ step, version }, { eq }) => `${eq(step, at.step)} AND ${eq(version, at.version)}`)
-          .go();
-        return true;
-      } catch (error) {
-        if (isConditionFailure(error)) return false;
-        throw error;
-      }
-    },
-
-    /** Ends a lease without moving the step (its owner now waits on AWS: a watch takes over). */
-    async releaseLease(operationId: string, at: { step: OperationStep; version: number }): Promise<void> {
-      try {
-        await operations
-          .patch({ operationId })
-          .remove(["lease"])
-          .where(({ step, version }, { eq }) => `${eq(step, at.step)} AND ${eq(version, at.version)}`)
-          .go();
-      } catch (error) {
-        if (!isConditionFailure(error)) throw error;
-      }
+      return setAt(operationId, at, { lease });
     },
 
     /**
@@ -392,17 +379,7 @@ export function createOperationStore(client: DynamoDBDocumentClient, table: stri
       at: { step: OperationStep; version: number },
       handoff: OperationHandoff,
     ): Promise<boolean> {
-      try {
-        await operations
-          .patch({ operationId })
-          .set({ handoff })
-          .where(({ step, version }, { eq }) => `${eq(step, at.step)} AND ${eq(version, at.version)}`)
-          .go();
-        return true;
-      } catch (error) {
-        if (isConditionFailure(error)) return false;
-        throw error;
-      }
+      return setAt(operationId, at, { handoff });
     },
 
     async listByTarget(targetKey: string): Promise<OperationInfo[]> {
