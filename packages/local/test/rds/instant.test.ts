@@ -96,6 +96,8 @@ describe("local RDS with instant clusters", () => {
   it("checks logins as PostgreSQL does", async () => {
     const prod = await rds.port(production).describeCluster("prod");
     expect(prod).toMatchObject({ status: "available", endpoint: "127.0.0.1", engine });
+    // The event goes out at the end of the creation's transition, which may still be finishing.
+    await rds.idle();
     expect(log.ids()).toContain("RDS-EVENT-0170");
     expect(await codeOf(login(prod, "master", password))).toBe("ok");
     expect(await codeOf(login(prod, "master", "wrong-password"))).toBe("28P01");
