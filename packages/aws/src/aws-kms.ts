@@ -1,7 +1,7 @@
+import { locationOf, parseArn } from "@aurora-restore/core/events/arn";
 import type { AccessScope, AccountRegion, KmsKeyInfo, KmsPort } from "@aurora-restore/core/ports/index";
 import { AwsCallError } from "@aurora-restore/core/ports/index";
 import { DescribeKeyCommand } from "@aws-sdk/client-kms";
-import { locationOf, parseArn } from "./arn";
 import { type AwsAdapterOptions, clientsFrom } from "./clients";
 import { callAws } from "./errors";
 

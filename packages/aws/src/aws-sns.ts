@@ -1,7 +1,7 @@
+import { parseArn } from "@aurora-restore/core/events/arn";
 import type { AccessScope, NotificationPort } from "@aurora-restore/core/ports/index";
 import { AwsCallError } from "@aurora-restore/core/ports/index";
 import { PublishCommand } from "@aws-sdk/client-sns";
-import { parseArn } from "./arn";
 import { type AwsAdapterOptions, clientsFrom } from "./clients";
 import { callAws } from "./errors";
 

@@ -1,3 +1,4 @@
+import { arnAccount } from "@aurora-restore/core/events/arn";
 import type { AccessScope } from "@aurora-restore/core/ports/index";
 import { AwsCallError } from "@aurora-restore/core/ports/index";
 import { EventBridgeClient } from "@aws-sdk/client-eventbridge";
@@ -6,7 +7,6 @@ import { RDSClient } from "@aws-sdk/client-rds";
 import { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { SNSClient } from "@aws-sdk/client-sns";
 import { AssumeRoleCommand, type AssumeRoleCommandOutput, STSClient } from "@aws-sdk/client-sts";
-import { arnAccount } from "./arn";
 import { normaliseErrorCode } from "./errors";
 
 /** Temporary or long-lived AWS credentials, shaped as the SDK's identity providers return them. */

@@ -1,7 +1,7 @@
+import { parseArn } from "@aurora-restore/core/events/arn";
 import type { AccountRegion, CopySnapshotInput } from "@aurora-restore/core/ports/index";
 import { AwsCallError } from "@aurora-restore/core/ports/index";
 import type { DescribeDBClusterSnapshotsMessage } from "@aws-sdk/client-rds";
-import { parseArn } from "./arn";
 import type { CallContext } from "./errors";
 
 /**

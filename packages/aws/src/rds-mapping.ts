@@ -1,3 +1,4 @@
+import { locationOf } from "@aurora-restore/core/events/arn";
 import type {
   AccountRegion,
   ClusterSnapshot,
@@ -7,7 +8,6 @@ import type {
 } from "@aurora-restore/core/ports/index";
 import { AwsCallError } from "@aurora-restore/core/ports/index";
 import type { DBCluster, DBClusterSnapshot, DBInstance } from "@aws-sdk/client-rds";
-import { locationOf } from "./arn";
 import { omitUndefined } from "./sdk-shapes";
 
 function required<T>(value: T | undefined, field: string, operation: string): T {

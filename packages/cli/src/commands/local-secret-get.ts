@@ -1,3 +1,4 @@
+import { parseArn } from "@aurora-restore/core/events/arn";
 import { isAwsCallError } from "@aurora-restore/core/ports/index";
 import { LocalKms } from "@aurora-restore/local/kms/local-kms";
 import { localPipelineLocation } from "@aurora-restore/local/runtime/start-local-runtime";
@@ -27,9 +28,10 @@ export const localSecretGetCommand: Command = {
     });
     const [name, extra] = parsed.positionals;
     if (!name || extra) throw new UsageError("give exactly one secret name or ARN");
+    const arn = parseArn(name);
     const location = {
-      accountId: stringFlag(parsed, "account") ?? arnPart(name, 4) ?? localPipelineLocation.accountId,
-      region: stringFlag(parsed, "region") ?? arnPart(name, 3) ?? localPipelineLocation.region,
+      accountId: stringFlag(parsed, "account") ?? arn?.accountId ?? localPipelineLocation.accountId,
+      region: stringFlag(parsed, "region") ?? arn?.region ?? localPipelineLocation.region,
     };
     const stateDir = await existingStateDir(parsed);
     const kms = new LocalKms({ stateDir });
@@ -60,10 +62,6 @@ export const localSecretGetCommand: Command = {
     }
   },
 };
-
-function arnPart(text: string, index: number): string | undefined {
-  return text.startsWith("arn:") ? text.split(":")[index] : undefined;
-}
 
 function readField(secretString: string, field: string, name: string): string {
   let data: unknown;

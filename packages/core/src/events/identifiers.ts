@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { OPERATION_ID_MAX_LENGTH, OPERATION_ID_RULE, operationIdPattern } from "../operation/ids";
+import { parseArn } from "./arn";
 import { printable } from "./printable";
 
 /**
@@ -145,7 +146,7 @@ export const hostName = z
 export const port = z.number().int().min(1).max(65_535);
 
 // ---------------------------------------------------------------------------------------------------------
-// ARNs: one parser and one rule per kind of resource, used by the event contracts and by plans.
+// ARNs: one rule per kind of resource (parsed by ./arn), used by the event contracts and by plans.
 
 /** The partitions an ARN may name (standard, China, GovCloud, and the isolated regions). */
 export const awsPartitions = ["aws", "aws-cn", "aws-us-gov", "aws-iso", "aws-iso-b"] as const;
@@ -158,23 +159,6 @@ export function partitionOfRegion(regionName: string): AwsPartition {
   if (regionName.startsWith("us-isob-")) return "aws-iso-b";
   if (regionName.startsWith("us-iso-")) return "aws-iso";
   return "aws";
-}
-
-export interface ArnParts {
-  partition: string;
-  service: string;
-  region: string;
-  accountId: string;
-  resource: string;
-}
-
-/** Splits `arn:partition:service:region:account:resource` (the resource may contain colons). */
-export function parseArn(text: string): ArnParts | undefined {
-  if (text.length > textLimits.arn || !text.startsWith("arn:")) return undefined;
-  const parts = text.split(":");
-  if (parts.length < 6) return undefined;
-  const [, partition, service, regionName, account] = parts as [string, string, string, string, string];
-  return { partition, service, region: regionName, accountId: account, resource: parts.slice(5).join(":") };
 }
 
 export interface ArnSpec {

@@ -1,3 +1,4 @@
+export * from "./arn";
 export * from "./catalog";
 export * from "./contract";
 export * from "./domain";

@@ -3,6 +3,13 @@
  * `cron(minutes hours day-of-month month day-of-week year)`, always in UTC. Parsed once into fire times the
  * watcher can ask about; anything EventBridge would refuse, or that this parser does not support (L, W, #), is
  * refused with a message naming the field and the fix.
+ *
+ * Why not aws-cron-parser (1.1.12, last release 2024-12): it assumes "validated by AWS already". Against
+ * this module's tests it accepts cron(0 3 * * * *) and cron(0 3 ? * ? *) (? in neither or both day
+ * fields), cron(0 ? * * ? *), cron(0 17-9 * * ? *) and cron(x 3 * * ? *) (silently empty or null fields),
+ * accepts L and 2#1 (refused here today, so plans that fail now would validate), and throws a TypeError on a
+ * 5-field cron. Its prev() agrees with latestFireTime on every valid case, but the validation, which is most
+ * of this file, would stay, and it has no rate().
  */
 
 export type ScheduleExpression =

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { parseArn } from "../events/arn";
 import {
   accountId,
   clusterIdentifier as identifier,
@@ -240,8 +241,7 @@ const targetSchema = z
           `${RDS_IDENTIFIER_MAX_LENGTH}; rename the target cluster or refresh a shorter-named one`,
       });
     }
-    const keyRegion = target.kmsKeyId.split(":")[3];
-    const keyAccount = target.kmsKeyId.split(":")[4];
+    const { region: keyRegion, accountId: keyAccount } = parseArn(target.kmsKeyId) ?? {};
     if (keyRegion !== target.region) {
       ctx.addIssue({
         code: "custom",
@@ -333,7 +333,7 @@ export const planSchema = z
       }
     });
     if (plan.source.shareableKmsKeyId) {
-      const [, , , keyRegion, keyAccount] = plan.source.shareableKmsKeyId.split(":");
+      const { region: keyRegion, accountId: keyAccount } = parseArn(plan.source.shareableKmsKeyId) ?? {};
       if (keyRegion !== plan.source.region || keyAccount !== plan.source.accountId) {
         ctx.addIssue({
           code: "custom",

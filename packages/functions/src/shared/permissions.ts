@@ -1,10 +1,12 @@
 import {
+  buildArn,
   domainEvents,
   type PermissionContext,
   PIPELINE_SOURCE,
   type Plan,
   type PlanTarget,
   type PolicyStatement,
+  parseArn,
   resourceNames,
   type StageName,
   stageOfStep,
@@ -174,11 +176,12 @@ export function kmsKeyStatement(
   keyRef: string,
   conditions: NonNullable<PolicyStatement["conditions"]> = {},
 ): PolicyStatement {
-  const [, partition, , region, accountId, resource = ""] = keyRef.split(":");
-  if (!resource.startsWith("alias/")) return withConditions({ actions, resources: [keyRef] }, conditions);
+  const arn = parseArn(keyRef);
+  if (!arn?.resource.startsWith("alias/"))
+    return withConditions({ actions, resources: [keyRef] }, conditions);
   return withConditions(
-    { actions, resources: [`arn:${partition}:kms:${region}:${accountId}:key/*`] },
-    { ...conditions, "ForAnyValue:StringEquals": { "kms:ResourceAliases": [resource] } },
+    { actions, resources: [buildArn({ ...arn, resource: "key/*" })] },
+    { ...conditions, "ForAnyValue:StringEquals": { "kms:ResourceAliases": [arn.resource] } },
   );
 }
 

@@ -1,4 +1,4 @@
-import type { Plan, ServiceDeclaration } from "@aurora-restore/core";
+import { type Plan, requireArn, type ServiceDeclaration } from "@aurora-restore/core";
 import { APP_NAME, deploymentNames } from "./names";
 
 /**
@@ -78,7 +78,7 @@ export function deadLetterQueueUrl(
   topicArn: string,
   service: ServiceDeclaration["name"],
 ): string {
-  const [, partition = "aws", , region = "", accountId = ""] = topicArn.split(":");
+  const { partition, region, accountId } = requireArn(topicArn, "the topic ARN");
   const domain = partition === "aws-cn" ? "amazonaws.com.cn" : "amazonaws.com";
   return `https://sqs.${region}.${domain}/${accountId}/${deploymentNames(stage).deadLetterQueue(service)}`;
 }
