@@ -490,7 +490,7 @@ async function expectCompleted(point: KillPoint, run: Awaited<ReturnType<typeof 
 
 /**
  * Quick mode (AURORA_RESTORE_QUICK=1, what .ci/run sets): the first kill point of each stage in each refresh
- * (10 of the 26: every stage is still killed) and the PostgreSQL one; `npm run test:reliability` runs all.
+ * (10 of the 25 on instant clusters: every stage is still killed) and the PostgreSQL one; `npm run test:reliability` runs all.
  */
 const quick = process.env.AURORA_RESTORE_QUICK === "1";
 const quickKillPoints = new Set(firstPerStage(killPoints));
