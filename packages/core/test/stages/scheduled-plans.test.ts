@@ -3,9 +3,9 @@ import type { DomainEventDetail } from "../../src/events/contract";
 import { RestoreRequested } from "../../src/events/domain";
 import type { Plan } from "../../src/plan/schema";
 import { AwsCallError } from "../../src/ports/errors";
-import { scheduledOperationIdFor, startScheduledPlans } from "../../src/stages/scheduled-plans";
-import { triggerFromSnapshotEvent } from "../../src/stages/trigger";
-import { watcherTick } from "../../src/stages/watcher";
+import { onRdsEvent } from "../../src/stages/trigger";
+import { onSchedule } from "../../src/stages/watcher";
+import { scheduledOperationIdFor, startScheduledPlans } from "../../src/stages/watcher/scheduled-plans";
 import { type DynamoBackend, startDynalite } from "../support/dynalite";
 import {
   createPipelineWorld,
@@ -62,8 +62,8 @@ describe("watcher: plans with a schedule", () => {
       createdAt: "2026-03-14T03:45:00.000Z",
     });
 
-    await watcherTick(w.deps, { id: "tick-1" });
-    await watcherTick(w.deps, { id: "tick-2" });
+    await onSchedule(w.deps, { id: "tick-1" });
+    await onSchedule(w.deps, { id: "tick-2" });
     const [first, ...others] = requestedOperations(w);
     expect(others).toEqual([]);
     expect(first).toMatchObject({
@@ -83,10 +83,10 @@ describe("watcher: plans with a schedule", () => {
     // Not due again until a day after that run; then a new operation, even from the same snapshot.
     await finish(w, first!.operationId);
     w.clock.advance(hours(23));
-    await watcherTick(w.deps, { id: "tick-3" });
+    await onSchedule(w.deps, { id: "tick-3" });
     expect(requestedOperations(w)).toHaveLength(1);
     w.clock.advance(hours(1));
-    await watcherTick(w.deps, { id: "tick-4" });
+    await onSchedule(w.deps, { id: "tick-4" });
     const second = requestedOperations(w)[1];
     expect(second).toMatchObject({ trigger: "schedule", causationId: "tick-4" });
     expect(second?.operationId).not.toBe(first?.operationId);
@@ -156,7 +156,7 @@ describe("watcher: plans with a schedule", () => {
 
     const s = await createPipelineWorld(backend, [scheduledPlan("rate(1 day)")]);
     const snapshot = s.automatedSnapshot();
-    expect(await triggerFromSnapshotEvent(s.deps, snapshotCreatedEvent(snapshot))).toEqual([]);
+    expect(await onRdsEvent(s.deps, snapshotCreatedEvent(snapshot))).toEqual([]);
     expect(s.publisher.entries).toEqual([]);
   });
 });

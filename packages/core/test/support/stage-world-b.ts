@@ -3,7 +3,7 @@ import type { AnyDomainEventContract, DomainEventInput } from "../../src/events/
 import { targetKeyOf } from "../../src/operation/ids";
 import type { OperationStep } from "../../src/operation/steps";
 import { type Plan, type PlanInput, planSchema } from "../../src/plan/schema";
-import type { StageDeps } from "../../src/stages/deps";
+import type { StageDeps } from "../../src/stages/kit/deps";
 import { createAuditLog } from "../../src/storage/audit";
 import { createOperationStore, type OperationInfo } from "../../src/storage/operations";
 import { createTables, type DynamoBackend } from "./dynamo";

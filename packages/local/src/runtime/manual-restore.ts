@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { ManualRestoreRequested } from "@aurora-restore/core/events/domain";
-import { parseManualRequest } from "@aurora-restore/core/stages/manual-request";
+import { parseManualRequest } from "@aurora-restore/core/stages/trigger";
 import type { LocalRuntime } from "./start-local-runtime";
 
 /** What `aurora-restore restore` asks for; the operation id is generated when absent. */
