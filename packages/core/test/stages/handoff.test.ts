@@ -5,6 +5,7 @@ import type { EventPublisherPort } from "../../src/ports/events";
 import { onClusterAvailable } from "../../src/stages/configure";
 import { onSnapshotAvailable } from "../../src/stages/copy";
 import type { StageDeps } from "../../src/stages/kit/deps";
+import { pipelineMetrics } from "../../src/stages/kit/metrics";
 import { republishStalledHandoffs } from "../../src/stages/kit/republish-handoffs";
 import { onCopyCompleted } from "../../src/stages/restore";
 import { onClusterConfigured } from "../../src/stages/verify";
@@ -79,7 +80,7 @@ describe("handoffs lost after the transition are published again by the watcher"
     });
     expect(Date.parse(republished.detail.occurredAt)).toBeGreaterThan(Date.parse(stuck!.handoff!.recordedAt));
     expect(await w.auditOf(operationId)).toContain("watcher:republish-handoff:succeeded");
-    expect(w.metrics.total("HandoffsRepublished")).toBe(1);
+    expect(w.metrics.total(pipelineMetrics.handoffsRepublished)).toBe(1);
 
     await onCopyCompleted(w.deps, republished);
     expect((await w.store.get(operationId))?.step).toBe("restoring");

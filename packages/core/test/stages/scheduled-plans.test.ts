@@ -3,6 +3,7 @@ import type { DomainEventDetail } from "../../src/events/contract";
 import { RestoreRequested } from "../../src/events/domain";
 import type { Plan } from "../../src/plan/schema";
 import { AwsCallError } from "../../src/ports/errors";
+import { pipelineMetrics } from "../../src/stages/kit/metrics";
 import { onRdsEvent } from "../../src/stages/trigger";
 import { onSchedule } from "../../src/stages/watcher";
 import { scheduledOperationIdFor, startScheduledPlans } from "../../src/stages/watcher/scheduled-plans";
@@ -121,7 +122,7 @@ describe("watcher: plans with a schedule", () => {
     await w.store.acquireLock(targetKey, "op-manual", "2026-03-14T03:50:00.000Z");
     await startScheduledPlans(w.deps, "tick-busy");
     expect(requestedOperations(w)).toEqual([]);
-    expect(w.metrics.total("RequestsRefused")).toBe(0);
+    expect(w.metrics.total(pipelineMetrics.requestsRefused)).toBe(0);
 
     await w.store.releaseLock(targetKey, "op-manual");
     await startScheduledPlans(w.deps, "tick-free");
@@ -143,8 +144,8 @@ describe("watcher: plans with a schedule", () => {
     w.cloud.failNext("listClusterSnapshots", new AwsCallError("AccessDenied", "not authorized", "rds"));
     await startScheduledPlans(w.deps, "tick");
     expect(w.publisher.entries).toEqual([]);
-    expect(w.metrics.total("ScheduleErrors")).toBe(1);
-    expect(w.metrics.total("ScheduledRunsSkipped")).toBe(1);
+    expect(w.metrics.total(pipelineMetrics.scheduleErrors)).toBe(1);
+    expect(w.metrics.total(pipelineMetrics.scheduledRunsSkipped)).toBe(1);
     expect(w.logger.lines.some((l) => l.message.includes("no available snapshot"))).toBe(true);
   });
 

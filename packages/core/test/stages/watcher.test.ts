@@ -4,6 +4,7 @@ import { RDS_SOURCE, rdsDetailTypes, rdsEventIds, rdsEventSchema } from "../../s
 import { operationIdFor } from "../../src/operation/ids";
 import { AwsCallError } from "../../src/ports/errors";
 import { onSnapshotAvailable } from "../../src/stages/copy";
+import { pipelineMetrics } from "../../src/stages/kit/metrics";
 import { addWatch } from "../../src/stages/kit/watches";
 import * as trigger from "../../src/stages/trigger";
 import { checkWatches, onRdsEvent, onSchedule } from "../../src/stages/watcher";
@@ -60,7 +61,7 @@ describe("watcher: watches", () => {
       new AwsCallError("ThrottlingException", "Rate exceeded", "rds"),
     );
     await checkWatches(w.deps, "tick-throttled");
-    expect(w.metrics.total("WatchErrors")).toBe(1);
+    expect(w.metrics.total(pipelineMetrics.watchErrors)).toBe(1);
     await checkWatches(w.deps, "tick-busy");
     const [watch] = await w.store.watchesOf(operationId);
     expect(watch?.checks).toBe(1);
@@ -202,6 +203,6 @@ describe("watcher: deadlines, stalled requests, reconciling", () => {
     await w.store.acquireLock(targetKey, "op-active", "2026-03-14T01:00:00.000Z");
     await onSchedule(w.deps, { id: "tick" });
     expect(w.publisher.entries).toHaveLength(0);
-    expect(w.metrics.total("RequestsRefused")).toBe(0);
+    expect(w.metrics.total(pipelineMetrics.requestsRefused)).toBe(0);
   });
 });

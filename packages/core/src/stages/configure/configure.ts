@@ -17,6 +17,7 @@ import { errorCodeOf, errorMessageOf } from "../kit/errors";
 import { failOperation } from "../kit/fail";
 import { handOff, handoffOf } from "../kit/handoff";
 import { ensureOwner, isLeaseLost } from "../kit/lease";
+import { pipelineMetrics } from "../kit/metrics";
 import { metaFor } from "../kit/publish";
 import { connectOnceAccepted, defaultLoginBackoff, type LoginBackoff } from "./password-wait";
 
@@ -186,7 +187,7 @@ async function applyConfiguration(
     { host, port, database: target.database, user: username, password: master.value.password },
     { ...backoff, beforeAttempt: owned },
   );
-  deps.metrics.durationMs("MasterPasswordWait", login.waitedMs, { stage: "configure" });
+  deps.metrics.durationMs(pipelineMetrics.masterPasswordWait, login.waitedMs, { stage: "configure" });
   await step("master-login-verified", { user: username, attempts: login.attempts, waitedMs: login.waitedMs });
   deps.logger.info("New master password accepted", {
     operationId: operation.operationId,
@@ -230,7 +231,7 @@ async function applyConfiguration(
       });
       await step("post-restore-sql", { name: script.name, index, rowCount: result.rowCount });
     }
-    deps.metrics.count("ApplicationUsersConfigured", users.length, { stage: "configure" });
+    deps.metrics.count(pipelineMetrics.applicationUsersConfigured, users.length, { stage: "configure" });
     return { masterSecretArn: master.arn, users };
   } finally {
     await session.close();

@@ -10,6 +10,7 @@ import { claimStep, isRetryable, planTargetOf, type StageEvent, targetScope } fr
 import type { StageDeps } from "../kit/deps";
 import { failOperation } from "../kit/fail";
 import { handOff } from "../kit/handoff";
+import { pipelineMetrics } from "../kit/metrics";
 import { metaFor } from "../kit/publish";
 import { clusterSnapshotArn } from "../kit/snapshot-refs";
 import { addWatch } from "../kit/watches";
@@ -231,5 +232,5 @@ async function startCopy(
       crossRegion,
     },
   });
-  deps.metrics.count("SnapshotCopiesStarted", 1, { crossRegion: String(crossRegion) });
+  deps.metrics.count(pipelineMetrics.snapshotCopiesStarted, 1, { crossRegion: String(crossRegion) });
 }

@@ -6,6 +6,7 @@ import { advance, loadAt } from "./advance";
 import { audit } from "./audit";
 import type { StageDeps } from "./deps";
 import { holdLease, leaseIsLive, leaseMsOf, newLease } from "./lease";
+import { pipelineMetrics } from "./metrics";
 import { expectedSteps, watchContextOf } from "./watches";
 
 /** What a stage needs of a parsed event: its id (idempotency, causation) and its validated detail. */
@@ -73,7 +74,7 @@ async function resumeIfAbandoned(
       outcome: "ignored-duplicate",
       details: { step: operation.step, reason, ...details },
     });
-    deps.metrics.count("DuplicateDeliveries", 1, { stage: context.stage });
+    deps.metrics.count(pipelineMetrics.duplicateDeliveries, 1, { stage: context.stage });
     return undefined;
   };
   const { lease } = operation;

@@ -7,6 +7,7 @@ import type { StageDeps } from "./deps";
 import { errorCodeOf, errorMessageOf } from "./errors";
 import { publishRecordedHandoff } from "./handoff";
 import { leaseMsOf } from "./lease";
+import { pipelineMetrics } from "./metrics";
 import { metaFor, publish } from "./publish";
 
 export interface HandoffOptions {
@@ -51,7 +52,7 @@ export async function republishStalledHandoffs(
       await republish(deps, operation, handoff, causationId, now);
     } catch (error) {
       // One bad handoff must not stop the others; the next tick tries again (within the limit).
-      deps.metrics.count("HandoffRepublishErrors", 1, { detailType: handoff.detailType });
+      deps.metrics.count(pipelineMetrics.handoffRepublishErrors, 1, { detailType: handoff.detailType });
       deps.logger.error("Could not publish a stalled handoff again", {
         operationId: operation.operationId,
         detailType: handoff.detailType,
@@ -78,7 +79,7 @@ async function publishFailedHandoff(
   try {
     await publishRecordedHandoff(deps, operation, handoff);
   } catch (error) {
-    deps.metrics.count("HandoffRepublishErrors", 1, { detailType: handoff.detailType });
+    deps.metrics.count(pipelineMetrics.handoffRepublishErrors, 1, { detailType: handoff.detailType });
     deps.logger.error("Could not publish a handoff whose publish had failed; the next tick tries again", {
       operationId: operation.operationId,
       detailType: handoff.detailType,
@@ -152,7 +153,7 @@ async function republish(
     eventId: causationId,
     details: { step: handoff.step, detailType: handoff.detailType, attempt, stalledMinutes },
   });
-  deps.metrics.count("HandoffsRepublished", 1, { detailType: handoff.detailType });
+  deps.metrics.count(pipelineMetrics.handoffsRepublished, 1, { detailType: handoff.detailType });
   deps.logger.warn("Published a stalled handoff again", {
     operationId: operation.operationId,
     step: handoff.step,

@@ -48,7 +48,7 @@ export async function startOperation(deps: StageDeps, input: StartOperationInput
       outcome: "ignored-duplicate",
       details: { step, ...(republished ? { republished } : {}) },
     });
-    deps.metrics.count("DuplicateRequests", 1, { stage: input.stage });
+    deps.metrics.count(pipelineMetrics.duplicateRequests, 1, { stage: input.stage });
     deps.logger.info("Operation already exists; nothing started", { operationId, step });
     return { outcome: "duplicate", operationId };
   };
@@ -70,7 +70,7 @@ export async function startOperation(deps: StageDeps, input: StartOperationInput
         snapshot: input.snapshot.arn,
       },
     });
-    deps.metrics.count("RequestsRefused", 1, { stage: input.stage });
+    deps.metrics.count(pipelineMetrics.requestsRefused, 1, { stage: input.stage });
     deps.logger.error("Refused to start an operation: the target is busy", {
       operationId,
       targetKey,

@@ -5,6 +5,7 @@ import type { OperationInfo } from "../../storage/operations";
 import { audit } from "../kit/audit";
 import { once, type StageEvent } from "../kit/claim";
 import type { StageDeps } from "../kit/deps";
+import { pipelineMetrics } from "../kit/metrics";
 
 export type NotifyEvent =
   | (StageEvent<typeof RestoreCompleted> & { detailType: typeof RestoreCompleted.detailType })
@@ -134,5 +135,5 @@ async function notifyOutcome(deps: StageDeps, event: NotifyEvent): Promise<void>
     });
     return;
   }
-  deps.metrics.count("NotificationsSent", 1, { status: summary.attributes.status });
+  deps.metrics.count(pipelineMetrics.notificationsSent, 1, { status: summary.attributes.status });
 }

@@ -11,6 +11,7 @@ import { claimStep, isRetryable, planTargetOf, type StageEvent } from "../kit/cl
 import type { StageDeps } from "../kit/deps";
 import { failOperation } from "../kit/fail";
 import { handOff } from "../kit/handoff";
+import { pipelineMetrics } from "../kit/metrics";
 import { metaFor } from "../kit/publish";
 import { clusterSnapshotArn, snapshotRefOf, sourceScope } from "../kit/snapshot-refs";
 import { addWatch } from "../kit/watches";
@@ -258,5 +259,5 @@ async function announce(
     eventId,
     details: { snapshot: snapshot.arn, sharedWith },
   });
-  deps.metrics.count("SnapshotsPrepared", 1, { shared: String(sharedWith.length > 0) });
+  deps.metrics.count(pipelineMetrics.snapshotsPrepared, 1, { shared: String(sharedWith.length > 0) });
 }

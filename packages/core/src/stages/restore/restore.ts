@@ -8,6 +8,7 @@ import { audit } from "../kit/audit";
 import { claimStep, isRetryable, planTargetOf, type StageEvent, targetScope } from "../kit/claim";
 import type { StageDeps } from "../kit/deps";
 import { failOperation } from "../kit/fail";
+import { pipelineMetrics } from "../kit/metrics";
 import { addWatch } from "../kit/watches";
 import { type TargetSettings, targetSettingsOf } from "./target-settings";
 
@@ -94,7 +95,7 @@ export async function onCopyCompleted(
         settingsFrom: settings.from,
       },
     });
-    deps.metrics.count("ClustersRestoreStarted", 1, { method: target.restoreMethod });
+    deps.metrics.count(pipelineMetrics.clustersRestoreStarted, 1, { method: target.restoreMethod });
   } catch (error) {
     if (isRetryable(error)) throw error;
     await failOperation(deps, operation, "restore", error, event.id);

@@ -6,6 +6,7 @@ import { isAwsCallError } from "../../ports/errors";
 import { audit } from "../kit/audit";
 import type { StageEvent } from "../kit/claim";
 import type { StageDeps } from "../kit/deps";
+import { pipelineMetrics } from "../kit/metrics";
 import {
   clusterOfAutomatedSnapshot,
   isPipelineSnapshot,
@@ -150,7 +151,7 @@ export async function onManualRestoreRequested(
         details: { reason: error.message, requestedBy: detail.requestedBy },
       },
     );
-    deps.metrics.count("RequestsRefused", 1, { stage: "trigger" });
+    deps.metrics.count(pipelineMetrics.requestsRefused, 1, { stage: "trigger" });
     deps.logger.error("Refused a manual restore request", { reason: error.message });
     return error;
   };

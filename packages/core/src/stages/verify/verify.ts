@@ -9,6 +9,7 @@ import type { StageDeps } from "../kit/deps";
 import { errorCodeOf, errorMessageOf } from "../kit/errors";
 import { failOperation } from "../kit/fail";
 import { handOff, handoffOf } from "../kit/handoff";
+import { pipelineMetrics } from "../kit/metrics";
 import { metaFor } from "../kit/publish";
 import { type CheckResult, runCheck } from "./verify-checks";
 
@@ -67,7 +68,7 @@ export async function onClusterConfigured(
 
   const { clusterIdentifier } = event.detail.cluster;
   const failed = results.filter((r) => !r.passed);
-  deps.metrics.count("ChecksFailed", failed.length, { stage: "verify" });
+  deps.metrics.count(pipelineMetrics.checksFailed, failed.length, { stage: "verify" });
   if (failed.length > 0) {
     await failOperation(
       deps,

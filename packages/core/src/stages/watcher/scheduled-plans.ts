@@ -9,6 +9,7 @@ import type { Plan, PlanTarget } from "../../plan/schema";
 import type { ClusterSnapshot } from "../../ports/rds";
 import type { StageDeps } from "../kit/deps";
 import { errorCodeOf, errorMessageOf } from "../kit/errors";
+import { pipelineMetrics } from "../kit/metrics";
 import { isPipelineSnapshot, snapshotRefOf, sourceScope } from "../kit/snapshot-refs";
 import { startOperation } from "../kit/start-operation";
 
@@ -58,7 +59,7 @@ export async function startScheduledPlans(
       );
     } catch (error) {
       // One plan's problem (an unreadable source, a bad expression) must not stop the other plans.
-      deps.metrics.count("ScheduleErrors", 1, { planId: plan.id });
+      deps.metrics.count(pipelineMetrics.scheduleErrors, 1, { planId: plan.id });
       deps.logger.error("Could not start a scheduled plan", {
         planId: plan.id,
         code: errorCodeOf(error),
@@ -89,7 +90,7 @@ async function startDueTargets(
     }),
   );
   if (!snapshot) {
-    deps.metrics.count("ScheduledRunsSkipped", 1, { planId: plan.id });
+    deps.metrics.count(pipelineMetrics.scheduledRunsSkipped, 1, { planId: plan.id });
     deps.logger.warn("A scheduled plan is due but its source has no available snapshot; trying next tick", {
       planId: plan.id,
       source: `${plan.source.accountId}/${plan.source.region}/${plan.source.clusterIdentifier}`,
@@ -121,7 +122,8 @@ async function startDueTargets(
       causationId,
       stage: "watcher",
     });
-    if (outcome.outcome === "started") deps.metrics.count("ScheduledRunsStarted", 1, { planId: plan.id });
+    if (outcome.outcome === "started")
+      deps.metrics.count(pipelineMetrics.scheduledRunsStarted, 1, { planId: plan.id });
   }
 }
 

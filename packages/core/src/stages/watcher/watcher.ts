@@ -18,6 +18,7 @@ import type { StageDeps } from "../kit/deps";
 import { errorCodeOf, errorMessageOf } from "../kit/errors";
 import { failOperation } from "../kit/fail";
 import { handOff, handoffOf } from "../kit/handoff";
+import { pipelineMetrics } from "../kit/metrics";
 import { metaFor } from "../kit/publish";
 import { type HandoffOptions, republishStalledHandoffs } from "../kit/republish-handoffs";
 import { isPipelineSnapshot, snapshotRefOf, sourceScope } from "../kit/snapshot-refs";
@@ -95,7 +96,7 @@ export async function checkWatches(
       await checkWatch(deps, watch, causationId);
     } catch (error) {
       // One unreadable resource must not stop the others; the next tick tries again.
-      deps.metrics.count("WatchErrors", 1, { kind: watch.kind });
+      deps.metrics.count(pipelineMetrics.watchErrors, 1, { kind: watch.kind });
       deps.logger.error("Could not check a watch", {
         operationId: watch.operationId,
         watchId: watch.watchId,
@@ -152,7 +153,7 @@ async function checkWatch(deps: StageDeps, watch: PendingWatch, causationId: str
       result.hint || undefined,
     );
     await deps.store.removeWatch(watch.operationId, watch.watchId);
-    deps.metrics.count("WatchesFailed", 1, { kind: watch.kind });
+    deps.metrics.count(pipelineMetrics.watchesFailed, 1, { kind: watch.kind });
     return;
   }
 
@@ -204,10 +205,10 @@ async function checkWatch(deps: StageDeps, watch: PendingWatch, causationId: str
       eventId: causationId,
       details: { kind: watch.kind, resource: watch.resource, published: context.publish },
     });
-    deps.metrics.count("WatchesCompleted", 1, { kind: watch.kind });
+    deps.metrics.count(pipelineMetrics.watchesCompleted, 1, { kind: watch.kind });
     if (watch.createdAt) {
       const waitedMs = deps.clock().getTime() - Date.parse(watch.createdAt);
-      deps.metrics.durationMs("WatchWait", waitedMs, { kind: watch.kind });
+      deps.metrics.durationMs(pipelineMetrics.watchWait, waitedMs, { kind: watch.kind });
     }
   }
   await deps.store.removeWatch(watch.operationId, watch.watchId);
@@ -342,7 +343,7 @@ export async function failOverdueOperations(
       causationId,
       deadlineHints[stage] ?? "See the audit trail, then restore again.",
     );
-    deps.metrics.count("OperationsOverdue", 1, { stage });
+    deps.metrics.count(pipelineMetrics.overdue, 1, { stage });
   }
 }
 
@@ -363,7 +364,7 @@ export async function reconcileSnapshots(
     try {
       await reconcilePlan(deps, plan, causationId, since, until);
     } catch (error) {
-      deps.metrics.count("ReconcileErrors", 1, {});
+      deps.metrics.count(pipelineMetrics.reconcileErrors, 1, {});
       deps.logger.error("Could not reconcile a plan's snapshots", {
         planId: plan.id,
         code: errorCodeOf(error),
@@ -410,6 +411,6 @@ async function reconcilePlan(deps: StageDeps, plan: Plan, causationId: string, s
       causationId,
       stage: "watcher",
     });
-    deps.metrics.count("SnapshotsReconciled", 1, {});
+    deps.metrics.count(pipelineMetrics.snapshotsReconciled, 1, {});
   }
 }
