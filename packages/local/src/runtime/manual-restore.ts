@@ -14,7 +14,7 @@ export interface ManualRestoreInput {
 
 /** The trigger refused the request; `reasons` are its audited reasons (each names the field to change). */
 export class ManualRestoreRefusedError extends Error {
-  override name = "ManualRestoreRefused";
+  override name = "ManualRestoreRefusedError";
   constructor(
     readonly operationId: string,
     readonly reasons: string[],

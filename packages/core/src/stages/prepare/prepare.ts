@@ -18,7 +18,7 @@ import { addWatch } from "../kit/watches";
 
 /** The source snapshot cannot be made shareable with the plan as written. */
 export class SnapshotNotShareableError extends Error {
-  override name = "SnapshotNotShareable";
+  override name = "SnapshotNotShareableError";
   readonly code = "SnapshotNotShareable";
 }
 

@@ -14,12 +14,12 @@ import { type TargetSettings, targetSettingsOf } from "./target-settings";
 
 /** The temporary cluster name is taken by a cluster this operation did not create. */
 export class StaleNextClusterError extends Error {
-  override name = "StaleNextCluster";
+  override name = "StaleNextClusterError";
   readonly code = "StaleNextCluster";
 }
 
 export class SnapshotOutsideTargetError extends Error {
-  override name = "SnapshotOutsideTarget";
+  override name = "SnapshotOutsideTargetError";
   readonly code = "SnapshotOutsideTarget";
 }
 

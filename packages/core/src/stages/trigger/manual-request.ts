@@ -19,7 +19,7 @@ export interface RequestIssue {
 
 /** The request's fields are invalid; every problem is listed with its field and the fix. */
 export class ManualRequestError extends Error {
-  override name = "ManualRequestInvalid";
+  override name = "ManualRequestError";
   readonly code = "ManualRequestInvalid";
   readonly retryable = false;
   constructor(readonly issues: RequestIssue[]) {
@@ -32,7 +32,7 @@ export class ManualRequestError extends Error {
  * id already in use). The message starts with the request field to change.
  */
 export class ManualRequestRefusedError extends Error {
-  override name = "ManualRequestRefused";
+  override name = "ManualRequestRefusedError";
   readonly code = "ManualRequestRefused";
   readonly retryable = false;
   constructor(

@@ -24,7 +24,7 @@ import {
 
 /** Some targets were refused (busy). Not retryable: the same event would be refused again; redrive it later. */
 export class TargetsBusyError extends Error {
-  override name = "TargetBusy";
+  override name = "TargetsBusyError";
   readonly code = "TargetBusy";
   readonly retryable = false;
 }

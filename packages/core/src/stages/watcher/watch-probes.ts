@@ -19,12 +19,12 @@ export type ProbeResult =
 
 /** A watched resource ended in a state it cannot leave: the operation fails with this name and message. */
 export class ResourceFailedError extends Error {
+  override name = "ResourceFailedError";
   constructor(
     readonly code: string,
     message: string,
   ) {
     super(message);
-    this.name = code;
   }
 }
 
