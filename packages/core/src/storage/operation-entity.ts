@@ -1,8 +1,13 @@
 import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { Entity } from "electrodb";
 import { operationTrigger } from "../events/shapes";
-import { operationSteps } from "../operation/steps";
+import { type OperationStep, operationSteps } from "../operation/steps";
 import { SERVICE } from "./tables";
+
+/** One optional string per step: the claims map's properties. */
+const claimProperties = Object.fromEntries(
+  operationSteps.map((step) => [step, { type: "string" }]),
+) as Record<OperationStep, { type: "string" }>;
 
 /** The state of one restore operation: one item, moved forward by conditional writes. */
 export function operationEntity(client: DynamoDBDocumentClient, table: string) {
@@ -28,6 +33,8 @@ export function operationEntity(client: DynamoDBDocumentClient, table: string) {
         stageTimes: { type: "any", default: () => ({}) },
         /** Resource ids each stage produced (copied snapshot ARN, restored cluster id, ...). */
         outputs: { type: "any", default: () => ({}) },
+        /** step -> the event id that claimed it (claimStep): bookkeeping, apart from the outputs. */
+        claims: { type: "map", properties: claimProperties, default: () => ({}) },
         /** stage -> attempts */
         attempts: { type: "any", default: () => ({}) },
         error: { type: "any" },

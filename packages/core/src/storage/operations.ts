@@ -20,6 +20,8 @@ export interface OperationInfo {
   status: "running" | "succeeded" | "failed";
   stageTimes: Partial<Record<StageName, { startedAt: string; endedAt?: string }>>;
   outputs: Record<string, string | number | boolean | string[]>;
+  /** Which event claimed each step (see claimStep); items written before claims had their own attribute lack it. */
+  claims?: Partial<Record<OperationStep, string>>;
   attempts: Partial<Record<StageName, number>>;
   error?: { stage: StageName; code: string; message: string };
   /** The last event a stage published to hand the operation on (see OperationHandoff). */
@@ -112,6 +114,7 @@ export interface TransitionInput {
   to: OperationStep;
   at: string;
   outputs?: OperationInfo["outputs"];
+  claims?: OperationInfo["claims"];
   error?: OperationInfo["error"];
   countAttempt?: boolean;
   /** Records the event about to be published for the step moved to (in the same conditional write). */
@@ -167,6 +170,7 @@ export function createOperationStore(client: DynamoDBDocumentClient, table: stri
         | "status"
         | "stageTimes"
         | "outputs"
+        | "claims"
         | "attempts"
         | "version"
         | "createdAt"
@@ -183,6 +187,7 @@ export function createOperationStore(client: DynamoDBDocumentClient, table: stri
             status: "running",
             stageTimes: { trigger: { startedAt: at, endedAt: at } },
             outputs: {},
+            claims: {},
             attempts: {},
             version: 1,
             createdAt: at,
@@ -237,6 +242,7 @@ export function createOperationStore(client: DynamoDBDocumentClient, table: stri
         stageTimes,
         attempts,
         outputs: { ...current.outputs, ...(input.outputs ?? {}) },
+        claims: { ...current.claims, ...(input.claims ?? {}) },
         version: current.version + 1,
         ...(input.error ? { error: input.error } : {}),
         ...(input.handoff ? { handoff: input.handoff } : {}),

@@ -174,7 +174,7 @@ describe("cleanup", () => {
     pendingStays();
 
     // Cutover failed while promoting: the staged versions are the credentials of the cluster now serving.
-    const movedIn = await world.seedOperation("failed", { "claimedBy:new-moved-in": "evt-1" });
+    const movedIn = await world.seedOperation("failed", {}, { "new-moved-in": "evt-1" });
     await onRestoreFailed(world.deps, failedEvent(world, movedIn));
     pendingStays();
 

@@ -7,7 +7,7 @@ import type { AccessScope } from "../../ports/location";
 import type { OperationInfo } from "../../storage/operations";
 import { hopSnapshotName } from "../copy/copy";
 import { audit } from "../kit/audit";
-import { claimKey, isRetryable, once, type StageEvent, targetScope } from "../kit/claim";
+import { claimOf, isRetryable, once, type StageEvent, targetScope } from "../kit/claim";
 import { deleteClusterWithInstances } from "../kit/cluster-swap";
 import { discardPendingCredentials } from "../kit/credentials";
 import type { StageDeps } from "../kit/deps";
@@ -172,7 +172,7 @@ async function deleteRestoredCluster(
   step: (action: string, outcome: "succeeded" | "failed", details: Record<string, unknown>) => Promise<void>,
 ): Promise<number> {
   if (typeof operation.outputs.nextClusterId !== "string") return 0;
-  if (operation.outputs[claimKey("new-moved-in")] !== undefined) return 0;
+  if (claimOf(operation, "new-moved-in") !== undefined) return 0;
   const rds = deps.rds(targetScope(operation));
   const name = resourceNames(operation.operationId, operation.target.clusterIdentifier).nextCluster;
   try {
@@ -220,7 +220,7 @@ async function discardPendingSecrets(
         ...((operation.outputs.applicationSecretArns ?? []) as string[]),
       ].filter((id): id is string => typeof id === "string");
   if (secretIds.length === 0) return 0;
-  if (operation.outputs[claimKey("new-moved-in")] !== undefined) {
+  if (claimOf(operation, "new-moved-in") !== undefined) {
     await step("keep-pending-secrets", "succeeded", {
       secrets: secretIds,
       reason: `${target.clusterIdentifier} is the restored cluster; its credentials are the AWSPENDING versions`,

@@ -4,7 +4,7 @@ import { isAwsCallError } from "../../ports/errors";
 import type { OperationInfo } from "../../storage/operations";
 import { advance, loadAt } from "../kit/advance";
 import { audit } from "../kit/audit";
-import { claimKey, claimStep, isRetryable, type StageEvent, targetScope } from "../kit/claim";
+import { claimStep, isRetryable, type StageEvent, targetScope } from "../kit/claim";
 import { type InstanceRename, numberedRenames, renameCluster } from "../kit/cluster-swap";
 import type { StageDeps } from "../kit/deps";
 import { failOperation } from "../kit/fail";
@@ -131,7 +131,7 @@ export async function onRestoreVerified(
       to: "old-moved-away",
       eventId: event.id,
       action: "old-moved-away",
-      outputs: { [claimKey("old-moved-away")]: event.id },
+      claims: { "old-moved-away": event.id },
       lease: newLease(deps, { step: "old-moved-away", from: "verified", eventId: event.id }),
     });
     if (!moved) return;

@@ -39,6 +39,7 @@ export async function advance(
       to: input.to,
       at: now(deps),
       outputs: input.outputs,
+      claims: input.claims,
       error: input.error,
       countAttempt: input.countAttempt,
       handoff: input.handoff,

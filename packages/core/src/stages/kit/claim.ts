@@ -15,9 +15,14 @@ export type StageEvent<C extends AnyDomainEventContract> = Pick<
   "id" | "detail" | "replayName"
 >;
 
-/** The operation output that remembers which event moved the operation into `step`. */
-export function claimKey(step: OperationStep): string {
-  return `claimedBy:${step}`;
+/** The event that moved the operation into `step`, if one did. */
+export function claimOf(
+  operation: Pick<OperationInfo, "claims" | "outputs">,
+  step: OperationStep,
+): string | undefined {
+  // Operations written before claims had their own attribute kept them among the outputs.
+  const legacy = operation.outputs[`claimedBy:${step}`];
+  return operation.claims?.[step] ?? (typeof legacy === "string" ? legacy : undefined);
 }
 
 /**
@@ -55,7 +60,8 @@ export async function claimStep(
           eventId: input.eventId,
           action: input.action,
           countAttempt: true,
-          outputs: { ...input.outputs, [claimKey(input.to)]: input.eventId },
+          outputs: input.outputs,
+          claims: { [input.to]: input.eventId },
           lease: newLease(deps, { step: input.to, from: input.from, eventId: input.eventId }),
         });
   if (claimed) holdLease(claimed);
