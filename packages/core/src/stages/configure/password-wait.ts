@@ -18,7 +18,7 @@ export interface LoginBackoff {
   beforeAttempt?: () => Promise<void>;
 }
 
-/** The whole wait stays well inside the function's timeout (lease.ts), with room for the rest of configure. */
+/** The whole wait stays well inside the function's timeout (kit/lease.ts), with room for the rest of configure. */
 export const defaultLoginBackoff: LoginBackoff = {
   initialDelayMs: 2_000,
   maxDelayMs: 15_000,

@@ -23,7 +23,7 @@ import { CutoverRolledBackError, oldInstanceRenames, rollBack, watchRename } fro
  * A failure before the new cluster holds the name renames everything back (rolling-back), and
  * ClusterRenamed(rolled-back) fails the operation: the target is left as it was.
  *
- * Watches (see watches.ts): kind "cluster-renamed", watchId "cluster-renamed:<step>", resource = the name
+ * Watches (see kit/watches.ts): kind "cluster-renamed", watchId "cluster-renamed:<step>", resource = the name
  * the cluster must answer to, context { publish: ClusterRenamed, atStep, renameStep, previousIdentifier,
  * instances } with no advanceTo: the watcher publishes ClusterRenamed(renameStep), this stage transitions.
  */
