@@ -1,5 +1,5 @@
 import { RestoreFailed, type StageName } from "@aurora-restore/core";
-import { METRICS_NAMESPACE, pipelineMetrics } from "@aurora-restore/core/stages/metrics";
+import { METRICS_NAMESPACE, pipelineMetrics } from "@aurora-restore/core/stages/kit";
 
 /**
  * The dashboard and the alarms, as data. The pipeline's own metrics are the ones the stages emit through

@@ -1,8 +1,8 @@
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join, relative } from "node:path";
 import type { DatabasePort } from "@aurora-restore/core";
-import { DEFAULT_LEASE_MS, FUNCTION_TIMEOUT_SECONDS } from "@aurora-restore/core/stages/lease";
-import { connectOnceAccepted, defaultLoginBackoff } from "@aurora-restore/core/stages/password-wait";
+import { connectOnceAccepted, defaultLoginBackoff } from "@aurora-restore/core/stages/configure";
+import { DEFAULT_LEASE_MS, FUNCTION_TIMEOUT_SECONDS } from "@aurora-restore/core/stages/kit";
 import {
   AWS_CALLS_MARGIN_MS,
   databaseTimeouts,
@@ -72,7 +72,7 @@ describe("function timeouts against the longest waits", () => {
     expect(waits).toEqual([
       "packages/aws/src/clients.ts", // AWS_REQUEST_TIMEOUTS: inside AWS_CALLS_MARGIN_MS
       "packages/aws/src/postgres.ts", // connect, statement_timeout, session budget: databaseTimeouts
-      "packages/core/src/stages/password-wait.ts", // configure's login backoff
+      "packages/core/src/stages/configure/password-wait.ts", // configure's login backoff
     ]);
   });
 

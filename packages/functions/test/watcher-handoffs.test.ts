@@ -8,25 +8,26 @@ import {
   RestoreRequested,
   RestoreVerified,
 } from "@aurora-restore/core/events/domain";
-import { watchableEvents } from "@aurora-restore/core/stages/watches";
+import { watchableEvents } from "@aurora-restore/core/stages/kit";
 import { describe, expect, it } from "vitest";
 import { services } from "../src/services";
 import { repositoryRoot, sampleContext } from "./stacks/fixtures";
 
 /**
  * The watcher publishes again the handoff a stage recorded and did not get to publish (the outbox,
- * core/stages/republish-handoffs.ts). Whatever a stage can record, the watcher must be allowed to publish:
+ * core/stages/kit/republish-handoffs.ts). Whatever a stage can record, the watcher must be allowed to publish:
  * the stages' sources are read for every contract they hand an operation on with (handOff / handoffOf).
  */
 function recordedHandoffs(): AnyDomainEventContract[] {
   const dir = join(repositoryRoot, "packages/core/src/stages");
   const names = new Set<string>();
-  for (const file of readdirSync(dir).filter((f) => f.endsWith(".ts"))) {
+  const files = readdirSync(dir, { recursive: true, encoding: "utf8" }).filter((f) => f.endsWith(".ts"));
+  for (const file of files) {
     const text = readFileSync(join(dir, file), "utf8");
     for (const match of text.matchAll(/\bhandOff\(\s*\w+,\s*\w+,\s*([\w.]+)/g)) names.add(match[1]!);
     for (const match of text.matchAll(/\bhandoffOf\(\s*\w+,\s*[^,]+,\s*([\w.]+)/g)) names.add(match[1]!);
   }
-  // The generic helpers (kit.ts) pass `contract` through; the watcher hands on with the contract of a
+  // The generic helpers (kit/handoff.ts, kit/fail.ts) pass `contract` through; the watcher hands on with the contract of a
   // watch (`x.contract`: core's watchableEvents, which the watcher produces anyway). Both are checked below.
   for (const name of names) if (name === "contract" || name.includes(".")) names.delete(name);
   return [...names].map((name) => {

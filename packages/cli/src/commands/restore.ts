@@ -2,7 +2,7 @@ import { readFile } from "node:fs/promises";
 import { userInfo } from "node:os";
 import { targetKeyOf } from "@aurora-restore/core/operation/ids";
 import { PlanValidationError, parsePlanJson } from "@aurora-restore/core/plan/index";
-import { ManualRequestError, parseManualRequest } from "@aurora-restore/core/stages/manual-request";
+import { ManualRequestError, parseManualRequest } from "@aurora-restore/core/stages/trigger";
 import {
   ManualRestoreRefusedError,
   requestManualRestore,

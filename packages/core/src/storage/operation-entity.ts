@@ -1,8 +1,24 @@
 import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
-import { Entity } from "electrodb";
-import { operationTrigger } from "../events/shapes";
-import { operationSteps } from "../operation/steps";
+import { Entity, type EntityItem } from "electrodb";
+import { operationTrigger, type StageName, stageName } from "../events/shapes";
+import { type OperationStep, operationSteps } from "../operation/steps";
 import { SERVICE } from "./tables";
+
+/** One attribute per key of `keys`, alike: ElectroDB maps need their properties named. */
+function mapOf<K extends string, A>(keys: readonly K[], attribute: A): Record<K, A> {
+  return Object.fromEntries(keys.map((key) => [key, attribute])) as Record<K, A>;
+}
+
+const stageTime = {
+  type: "map",
+  properties: { startedAt: { type: "string", required: true }, endedAt: { type: "string" } },
+} as const;
+
+const clusterRefAttribute = {
+  clusterIdentifier: { type: "string", required: true },
+  accountId: { type: "string", required: true },
+  region: { type: "string", required: true },
+} as const;
 
 /** The state of one restore operation: one item, moved forward by conditional writes. */
 export function operationEntity(client: DynamoDBDocumentClient, table: string) {
@@ -13,8 +29,20 @@ export function operationEntity(client: DynamoDBDocumentClient, table: string) {
         operationId: { type: "string", required: true, readOnly: true },
         planId: { type: "string", required: true, readOnly: true },
         targetKey: { type: "string", required: true, readOnly: true },
-        target: { type: "any", required: true, readOnly: true },
-        sourceSnapshot: { type: "any", required: true, readOnly: true },
+        target: { type: "map", properties: clusterRefAttribute, required: true, readOnly: true },
+        sourceSnapshot: {
+          type: "map",
+          properties: {
+            identifier: { type: "string", required: true },
+            arn: { type: "string", required: true },
+            accountId: { type: "string", required: true },
+            region: { type: "string", required: true },
+            kmsKeyId: { type: "string" },
+            type: { type: ["automated", "manual"] as const, required: true },
+          },
+          required: true,
+          readOnly: true,
+        },
         trigger: {
           type: operationTrigger.options,
           required: true,
@@ -25,16 +53,79 @@ export function operationEntity(client: DynamoDBDocumentClient, table: string) {
         step: { type: operationSteps, required: true },
         status: { type: ["running", "succeeded", "failed"] as const, required: true },
         /** stage -> { startedAt, endedAt } */
-        stageTimes: { type: "any", default: () => ({}) },
+        stageTimes: {
+          type: "map",
+          properties: mapOf<StageName, typeof stageTime>(stageName.options, stageTime),
+          required: true,
+          default: () => ({}),
+        },
         /** Resource ids each stage produced (copied snapshot ARN, restored cluster id, ...). */
-        outputs: { type: "any", default: () => ({}) },
+        // Open-ended (each stage adds its own keys); typed where OperationInfo is derived (operations.ts).
+        outputs: { type: "any", required: true, default: () => ({}) },
+        /** step -> the event id that claimed it (claimStep): bookkeeping, apart from the outputs. */
+        claims: {
+          type: "map",
+          properties: mapOf<OperationStep, { type: "string" }>(operationSteps, { type: "string" }),
+          default: () => ({}),
+        },
         /** stage -> attempts */
-        attempts: { type: "any", default: () => ({}) },
-        error: { type: "any" },
-        /** The event that hands the operation to the next stage (an outbox the watcher re-publishes). */
-        handoff: { type: "any" },
-        /** Who works on the current step and until when (see OperationLease); absent while nobody does. */
-        lease: { type: "any" },
+        attempts: {
+          type: "map",
+          properties: mapOf<StageName, { type: "number" }>(stageName.options, { type: "number" }),
+          required: true,
+          default: () => ({}),
+        },
+        error: {
+          type: "map",
+          properties: {
+            stage: { type: stageName.options, required: true },
+            code: { type: "string", required: true },
+            message: { type: "string", required: true },
+          },
+        },
+        /**
+         * The outbox entry for the event that hands the operation at `step` to the next stage. Written before
+         * the event is published, so the watcher can publish it again when the process died or PutEvents
+         * failed in between. Events carry no secrets, so neither does this.
+         */
+        handoff: {
+          type: "map",
+          properties: {
+            step: { type: operationSteps, required: true },
+            detailType: { type: "string", required: true },
+            /** The event's detail without its metadata (operationId, correlationId, causationId, occurredAt). */
+            detail: { type: "any", required: true },
+            /** The id of the event that caused the handoff (republished events keep it). */
+            causationId: { type: "string", required: true },
+            recordedAt: { type: "string", required: true },
+            /** How often the watcher published it again, and when last. */
+            republished: { type: "number" },
+            lastRepublishedAt: { type: "string" },
+            /** Its last publish failed (PutEvents throttled, say): the watcher publishes it at its next tick. */
+            publishFailed: { type: "boolean" },
+          },
+        },
+        /**
+         * Who works on the current step and until when; absent while nobody does (waiting on AWS, or ended).
+         * A claim on a step is a lease, not a key: one delivery owns the step until `expiresAt`. A duplicate
+         * that arrives meanwhile does nothing; once the lease has expired (its owner crashed or timed out), the
+         * next delivery takes it over and resumes. Taking it over bumps the version, so the old owner's next
+         * conditional write fails and it stops.
+         */
+        lease: {
+          type: "map",
+          properties: {
+            /** The step the lease covers (the operation's step while it is live). */
+            step: { type: operationSteps, required: true },
+            /** The step the claim moved from: the handoff recorded there is the event to publish again on expiry. */
+            from: { type: operationSteps, required: true },
+            /** The delivery (event id) that holds it, and a value unique to that delivery attempt. */
+            eventId: { type: "string", required: true },
+            holder: { type: "string", required: true },
+            acquiredAt: { type: "string", required: true },
+            expiresAt: { type: "string", required: true },
+          },
+        },
         /** The plan's compliance profile when the operation started: its audit retention, never re-read. */
         compliance: { type: ["default", "pci", "hipaa"] as const, readOnly: true },
         deadline: { type: "string", required: true },
@@ -75,3 +166,6 @@ export function operationEntity(client: DynamoDBDocumentClient, table: string) {
 }
 
 export type OperationEntity = ReturnType<typeof operationEntity>;
+
+/** An operation item as the entity reads it. */
+export type OperationItem = EntityItem<OperationEntity>;

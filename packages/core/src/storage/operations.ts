@@ -1,76 +1,23 @@
 import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
-import type { ClusterRef, OperationTrigger, SnapshotRef, StageName } from "../events/shapes";
 import { canMove, type OperationStep, stageOfStep, statusOfStep } from "../operation/steps";
-import type { ComplianceProfile } from "../plan/schema";
 import { effectEntity } from "./effect-entity";
 import { targetLockEntity } from "./lock-entity";
-import { operationEntity } from "./operation-entity";
+import { type OperationItem, operationEntity } from "./operation-entity";
 import { type WatchKind, watchEntity } from "./watch-entity";
 
-export interface OperationInfo {
-  operationId: string;
-  planId: string;
-  targetKey: string;
-  target: ClusterRef;
-  sourceSnapshot: SnapshotRef & { type: "automated" | "manual" };
-  trigger: OperationTrigger;
-  requestedBy: string;
-  correlationId: string;
-  step: OperationStep;
-  status: "running" | "succeeded" | "failed";
-  stageTimes: Partial<Record<StageName, { startedAt: string; endedAt?: string }>>;
+/**
+ * An operation, as its entity (operation-entity.ts) reads it: the attributes' documentation lives there.
+ * Only `outputs` is typed here: each stage adds its own keys (resource ids, flags).
+ */
+export type OperationInfo = Omit<OperationItem, "outputs"> & {
   outputs: Record<string, string | number | boolean | string[]>;
-  attempts: Partial<Record<StageName, number>>;
-  error?: { stage: StageName; code: string; message: string };
-  /** The last event a stage published to hand the operation on (see OperationHandoff). */
-  handoff?: OperationHandoff;
-  /** Who works on the current step and until when; absent while nobody does (waiting on AWS, or ended). */
-  lease?: OperationLease;
-  /** The plan's compliance profile when the operation started (audit retention); older items lack it. */
-  compliance?: ComplianceProfile;
-  deadline: string;
-  version: number;
-  createdAt: string;
-  updatedAt: string;
-}
+};
 
-/**
- * The outbox entry for the event that hands an operation at `step` to the next stage. Written before the
- * event is published, so the watcher can publish it again when the process died or PutEvents failed in
- * between. Events carry no secrets, so neither does this.
- */
-export interface OperationHandoff {
-  step: OperationStep;
-  detailType: string;
-  /** The event's detail without its metadata (operationId, correlationId, causationId, occurredAt). */
-  detail: Record<string, unknown>;
-  /** The id of the event that caused the handoff (republished events keep it). */
-  causationId: string;
-  recordedAt: string;
-  /** How often the watcher published it again, and when last. */
-  republished?: number;
-  lastRepublishedAt?: string;
-  /** Its last publish failed (PutEvents throttled, say): the watcher publishes it at its next tick. */
-  publishFailed?: boolean;
-}
+/** The outbox entry for the event that hands an operation on (see the entity's `handoff`). */
+export type OperationHandoff = NonNullable<OperationInfo["handoff"]>;
 
-/**
- * A claim on a step is a lease, not a key: one delivery owns the step until `expiresAt`. A duplicate that
- * arrives meanwhile does nothing; once the lease has expired (its owner crashed or timed out), the next
- * delivery takes it over and resumes. Taking it over bumps the version, so the old owner's next conditional
- * write fails and it stops.
- */
-export interface OperationLease {
-  /** The step the lease covers (the operation's step while it is live). */
-  step: OperationStep;
-  /** The step the claim moved from: the handoff recorded there is the event to publish again on expiry. */
-  from: OperationStep;
-  /** The delivery (event id) that holds it, and a value unique to that delivery attempt. */
-  eventId: string;
-  holder: string;
-  acquiredAt: string;
-  expiresAt: string;
-}
+/** Who works on the operation's current step and until when (see the entity's `lease`). */
+export type OperationLease = NonNullable<OperationInfo["lease"]>;
 
 /** The outcome of claiming a once-only effect (see effect-entity.ts). */
 export type EffectClaim = "acquired" | "in-progress" | "completed";
@@ -112,6 +59,7 @@ export interface TransitionInput {
   to: OperationStep;
   at: string;
   outputs?: OperationInfo["outputs"];
+  claims?: OperationInfo["claims"];
   error?: OperationInfo["error"];
   countAttempt?: boolean;
   /** Records the event about to be published for the step moved to (in the same conditional write). */
@@ -167,6 +115,7 @@ export function createOperationStore(client: DynamoDBDocumentClient, table: stri
         | "status"
         | "stageTimes"
         | "outputs"
+        | "claims"
         | "attempts"
         | "version"
         | "createdAt"
@@ -183,6 +132,7 @@ export function createOperationStore(client: DynamoDBDocumentClient, table: stri
             status: "running",
             stageTimes: { trigger: { startedAt: at, endedAt: at } },
             outputs: {},
+            claims: {},
             attempts: {},
             version: 1,
             createdAt: at,
@@ -237,6 +187,7 @@ export function createOperationStore(client: DynamoDBDocumentClient, table: stri
         stageTimes,
         attempts,
         outputs: { ...current.outputs, ...(input.outputs ?? {}) },
+        claims: { ...current.claims, ...(input.claims ?? {}) },
         version: current.version + 1,
         ...(input.error ? { error: input.error } : {}),
         ...(input.handoff ? { handoff: input.handoff } : {}),

@@ -11,7 +11,7 @@ import { PIPELINE_SOURCE } from "../../src/events/names";
 import { RDS_SOURCE, rdsDetailTypes, rdsEventIds, rdsEventSchema } from "../../src/events/rds";
 import { type PlanInput, planSchema } from "../../src/plan/schema";
 import { PlanValidationError, validatePlan } from "../../src/plan/validate";
-import type { StageDeps } from "../../src/stages/deps";
+import type { StageDeps } from "../../src/stages/kit/deps";
 import type { OperationInfo } from "../../src/storage/operations";
 
 /**

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { RestoreCompleted, RestoreFailed } from "../../src/events/domain";
 import { resourceNames } from "../../src/operation/ids";
 import { planSchema } from "../../src/plan/schema";
-import { cleanUp } from "../../src/stages/cleanup";
+import { onRestoreCompleted, onRestoreFailed } from "../../src/stages/cleanup";
 import type { OperationInfo } from "../../src/storage/operations";
 import { type DynamoBackend, startDynalite } from "../support/dynamo";
 import { endpointOf } from "../support/fakes-b";
@@ -45,7 +45,7 @@ describe("cleanup", () => {
     world.rds.addSnapshot(source, "rds:production-2026-11-28-03-00");
     // The target copy is already gone (deleted by hand, or a previous cleanup).
 
-    await cleanUp(world.deps, completedEvent(world, operation));
+    await onRestoreCompleted(world.deps, completedEvent(world, operation));
 
     expect(world.calls).toContain(`rds.deleteClusterSnapshot:111111111111:${names.shareableSnapshot}`);
     expect(world.calls).toContain(`rds.deleteClusterSnapshot:222222222222:${names.targetSnapshot}`);
@@ -68,9 +68,9 @@ describe("cleanup", () => {
     expect(await world.store.lockHolder("222222222222/eu-west-1/staging")).toBe(operation.operationId);
     const event = failedEvent(world, operation);
 
-    await cleanUp(world.deps, event);
+    await onRestoreFailed(world.deps, event);
     const calls = world.calls.length;
-    await cleanUp(world.deps, event);
+    await onRestoreFailed(world.deps, event);
 
     expect(await world.store.lockHolder("222222222222/eu-west-1/staging")).toBeUndefined();
     expect(world.rds.snapshots.size).toBe(0);
@@ -85,7 +85,7 @@ describe("cleanup", () => {
     const names = resourceNames(operation.operationId, "staging");
     world.rds.addSnapshot(targetLocation, names.targetSnapshot);
 
-    await cleanUp(world.deps, completedEvent(world, operation));
+    await onRestoreCompleted(world.deps, completedEvent(world, operation));
 
     expect(world.rds.snapshots.size).toBe(1);
     expect(world.calls.some((c) => c.startsWith("rds.deleteClusterSnapshot"))).toBe(false);
@@ -99,7 +99,7 @@ describe("cleanup", () => {
     });
     world.rds.addCluster(targetLocation, "staging-old-x", ["staging-old-x-1"]);
 
-    await cleanUp(world.deps, completedEvent(world, completed));
+    await onRestoreCompleted(world.deps, completedEvent(world, completed));
 
     expect(world.rds.cluster(targetLocation, "staging-old-x")).toBeUndefined();
     expect(world.calls.indexOf("rds.deleteInstance:staging-old-x-1")).toBeLessThan(
@@ -112,7 +112,7 @@ describe("cleanup", () => {
       oldClusterDeleted: false,
     });
     world.rds.addCluster(targetLocation, "staging", ["staging-1"]);
-    await cleanUp(world.deps, failedEvent(world, failed));
+    await onRestoreFailed(world.deps, failedEvent(world, failed));
     expect(world.rds.cluster(targetLocation, "staging")).toBeDefined();
     expect(world.calls).not.toContain("rds.deleteCluster:staging");
   });
@@ -132,7 +132,7 @@ describe("cleanup", () => {
     const operation = await world.seedOperation("failed");
     const event = failedEvent(world, operation);
 
-    await cleanUp(world.deps, event);
+    await onRestoreFailed(world.deps, event);
 
     for (const [name, old] of before) {
       expect(world.secrets.current(name)).toEqual(old);
@@ -154,7 +154,7 @@ describe("cleanup", () => {
     expect(await world.observable(operation.operationId)).not.toContain("never-promoted");
 
     const calls = world.calls.length;
-    await cleanUp(world.deps, event);
+    await onRestoreFailed(world.deps, event);
     expect(world.calls.length).toBe(calls);
   });
 
@@ -170,18 +170,18 @@ describe("cleanup", () => {
       expect(world.secrets.staged("aurora-restore/staging/master", "AWSPENDING")).toBeDefined();
 
     const completed = await world.seedOperation("completed");
-    await cleanUp(world.deps, completedEvent(world, completed));
+    await onRestoreCompleted(world.deps, completedEvent(world, completed));
     pendingStays();
 
     // Cutover failed while promoting: the staged versions are the credentials of the cluster now serving.
-    const movedIn = await world.seedOperation("failed", { "claimedBy:new-moved-in": "evt-1" });
-    await cleanUp(world.deps, failedEvent(world, movedIn));
+    const movedIn = await world.seedOperation("failed", {}, { "new-moved-in": "evt-1" });
+    await onRestoreFailed(world.deps, failedEvent(world, movedIn));
     pendingStays();
 
     const failed = await world.seedOperation("failed");
     await world.store.releaseLock("222222222222/eu-west-1/staging", failed.operationId);
     await world.store.acquireLock("222222222222/eu-west-1/staging", "op-next", "2026-11-28T04:00:00.000Z");
-    await cleanUp(world.deps, failedEvent(world, failed));
+    await onRestoreFailed(world.deps, failedEvent(world, failed));
     pendingStays();
 
     expect(world.calls.some((c) => c.startsWith("secrets.updateSecretVersionStage"))).toBe(false);
@@ -195,7 +195,7 @@ describe("cleanup", () => {
     const world = await createWorld(backend);
     const operation = await world.seedOperation("verifying");
 
-    await cleanUp(world.deps, failedEvent(world, operation));
+    await onRestoreFailed(world.deps, failedEvent(world, operation));
 
     expect(world.calls).toEqual([]);
     const entries = await world.audit.listByOperation(operation.operationId);

@@ -2,9 +2,9 @@ import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { ClusterAvailable, ClusterConfigured, RestoreFailed } from "../../src/events/domain";
 import { planSchema } from "../../src/plan/schema";
 import { AwsCallError } from "../../src/ports/errors";
-import { configureCluster } from "../../src/stages/configure";
-import { asDelivery } from "../../src/stages/lease";
-import type { LoginBackoff } from "../../src/stages/password-wait";
+import { onClusterAvailable } from "../../src/stages/configure";
+import type { LoginBackoff } from "../../src/stages/configure/password-wait";
+import { asDelivery } from "../../src/stages/kit/lease";
 import { type DynamoBackend, startDynalite } from "../support/dynamo";
 import { SqlError, scramMatches } from "../support/fake-database-b";
 import { createWorld, nextHost, planInput, targetLocation, type World } from "../support/stage-world-b";
@@ -46,7 +46,7 @@ describe("configure", () => {
     const { operation, event } = await clusterAvailable(world);
     const sleeps: number[] = [];
 
-    await configureCluster(world.deps, event, { loginBackoff: backoff(sleeps) });
+    await onClusterAvailable(world.deps, event, { loginBackoff: backoff(sleeps) });
 
     const moved = await world.store.get(operation.operationId);
     expect(moved?.step).toBe("configured");
@@ -131,7 +131,7 @@ describe("configure", () => {
     const { operation, event } = await clusterAvailable(world);
     world.database.passwordDelayLogins = 0;
 
-    await configureCluster(world.deps, event, { loginBackoff: backoff([]) });
+    await onClusterAvailable(world.deps, event, { loginBackoff: backoff([]) });
 
     expect((await world.store.get(operation.operationId))?.step).toBe("configured");
     // Stored before RDS is asked to use it, as AWSPENDING only.
@@ -169,11 +169,11 @@ describe("configure", () => {
     const world = await createWorld(backend);
     const { operation, event } = await clusterAvailable(world);
     world.database.passwordDelayLogins = 0;
-    await configureCluster(world.deps, event, { loginBackoff: backoff([]) });
+    await onClusterAvailable(world.deps, event, { loginBackoff: backoff([]) });
     const callsAfterFirst = world.calls.length;
 
-    await configureCluster(world.deps, { ...event, id: "another-delivery" }, { loginBackoff: backoff([]) });
-    await configureCluster(world.deps, event, { loginBackoff: backoff([]) });
+    await onClusterAvailable(world.deps, { ...event, id: "another-delivery" }, { loginBackoff: backoff([]) });
+    await onClusterAvailable(world.deps, event, { loginBackoff: backoff([]) });
 
     expect(world.calls.length).toBe(callsAfterFirst);
     expect(world.passwords).toHaveLength(3);
@@ -199,11 +199,11 @@ describe("configure", () => {
     };
 
     await expect(
-      asDelivery(world.deps, () => configureCluster(world.deps, event, { loginBackoff: backoff([]) })),
+      asDelivery(world.deps, () => onClusterAvailable(world.deps, event, { loginBackoff: backoff([]) })),
     ).rejects.toThrow(/Rate exceeded/);
     expect((await world.store.get(operation.operationId))?.step).toBe("configuring");
 
-    await configureCluster(world.deps, event, { loginBackoff: backoff([]) });
+    await onClusterAvailable(world.deps, event, { loginBackoff: backoff([]) });
     expect((await world.store.get(operation.operationId))?.step).toBe("configured");
     // The retry found the master secret's version the first attempt wrote and set that same password again:
     // one master password per operation, never a second one.
@@ -226,7 +226,7 @@ describe("configure", () => {
     // A short lease: the killed delivery's claim has expired when Lambda's retry of the same event comes.
     world.deps.leaseMs = 1_000;
     world.database.passwordDelayLogins = 3;
-    const killed = configureCluster(world.deps, event, {
+    const killed = onClusterAvailable(world.deps, event, {
       loginBackoff: { ...backoff([]), sleep: () => new Promise<void>(() => {}) },
     });
     void killed;
@@ -234,7 +234,7 @@ describe("configure", () => {
     const staged = world.secrets.staged("aurora-restore/staging/master", "AWSPENDING")?.password;
     expect(staged).toBe(world.passwords[0]);
 
-    await configureCluster(world.deps, event, { loginBackoff: backoff([]) });
+    await onClusterAvailable(world.deps, event, { loginBackoff: backoff([]) });
 
     expect((await world.store.get(operation.operationId))?.step).toBe("configured");
     // The retry found the AWSPENDING version the killed delivery staged: the same password, set again at
@@ -255,7 +255,7 @@ describe("configure", () => {
     world.database.passwordDelayLogins = 1_000;
     const sleeps: number[] = [];
 
-    await configureCluster(world.deps, event, { loginBackoff: backoff(sleeps, 100) });
+    await onClusterAvailable(world.deps, event, { loginBackoff: backoff(sleeps, 100) });
 
     const failed = await world.store.get(operation.operationId);
     expect(failed?.step).toBe("failed");
@@ -285,7 +285,7 @@ describe("configure", () => {
     const { event } = await clusterAvailable(world);
     world.database.passwordDelayLogins = 0;
 
-    await configureCluster(world.deps, event, { loginBackoff: backoff([]) });
+    await onClusterAvailable(world.deps, event, { loginBackoff: backoff([]) });
 
     const texts = world.database.queries.map((q) => q.text);
     expect(texts.find((t) => t.startsWith("CREATE ROLE"))).toMatch(
@@ -304,7 +304,7 @@ describe("configure", () => {
     world.database.answer = (q) =>
       q.text.startsWith("TRUNCATE") ? new SqlError("42P01", 'relation "sessions" does not exist') : undefined;
 
-    await configureCluster(world.deps, event, { loginBackoff: backoff([]) });
+    await onClusterAvailable(world.deps, event, { loginBackoff: backoff([]) });
 
     const failed = await world.store.get(operation.operationId);
     expect(failed?.error).toMatchObject({ stage: "configure", code: "42P01" });

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { CopyCompleted, RestoreFailed, SnapshotAvailable } from "../../src/events/domain";
 import { AwsCallError } from "../../src/ports/errors";
-import { copyOnSnapshotAvailable } from "../../src/stages/copy";
+import { onSnapshotAvailable } from "../../src/stages/copy";
 import { checkWatches } from "../../src/stages/watcher";
 import { type DynamoBackend, startDynalite } from "../support/dynalite";
 import {
@@ -25,7 +25,7 @@ describe("copy on SnapshotAvailable", () => {
   test("single hop: copied in the target region from the shared ARN, with SourceRegion and the target key", async () => {
     const w = await createPipelineWorld(backend, [makePlan({ target: { copyMode: "single-hop" } })]);
     const { operationId, event } = await untilSnapshotAvailable(w);
-    await copyOnSnapshotAvailable(w.deps, event);
+    await onSnapshotAvailable(w.deps, event);
 
     const copies = w.cloud.callsOf("copyClusterSnapshot");
     const copy = copies[copies.length - 1]!;
@@ -57,7 +57,7 @@ describe("copy on SnapshotAvailable", () => {
   test("two hops: into the target account in the source region first, then across regions; a replayed hop is ignored", async () => {
     const w = await createPipelineWorld(backend);
     const { operationId, event } = await untilSnapshotAvailable(w);
-    await copyOnSnapshotAvailable(w.deps, event);
+    await onSnapshotAvailable(w.deps, event);
     const hop1 = w.cloud.callsOf("copyClusterSnapshot")[1]!;
     expect(hop1.scope).toEqual({ accountId: "222222222222", region: "eu-west-1" });
     expect(hop1.input).toMatchObject({ source: event.detail.snapshot.arn, kmsKeyId: "alias/aws/rds" });
@@ -67,8 +67,8 @@ describe("copy on SnapshotAvailable", () => {
     await checkWatches(w.deps, "tick-hop");
     const hopEvent = w.publisher.delivered(SnapshotAvailable)[1]!;
     expect((await w.store.get(operationId))?.step).toBe("copying");
-    await copyOnSnapshotAvailable(w.deps, hopEvent);
-    await copyOnSnapshotAvailable(w.deps, { ...hopEvent, id: "replayed-hop" });
+    await onSnapshotAvailable(w.deps, hopEvent);
+    await onSnapshotAvailable(w.deps, { ...hopEvent, id: "replayed-hop" });
 
     const copies = w.cloud.callsOf("copyClusterSnapshot");
     expect(copies).toHaveLength(3);
@@ -89,7 +89,7 @@ describe("copy on SnapshotAvailable", () => {
     const snapshot = w.automatedSnapshot("2026-03-14-03-00", { kmsKeyId: keys.sourceCustomer });
     const { operationId, event } = await untilSnapshotAvailable(w, snapshot);
     const copiesBefore = w.cloud.callsOf("copyClusterSnapshot").length;
-    await copyOnSnapshotAvailable(w.deps, event);
+    await onSnapshotAvailable(w.deps, event);
     expect(w.cloud.callsOf("copyClusterSnapshot")).toHaveLength(copiesBefore);
     expect(w.publisher.only(CopyCompleted).detail.snapshot.arn).toBe(event.detail.snapshot.arn);
     expect((await w.store.get(operationId))?.step).toBe("copy-completed");
@@ -99,7 +99,7 @@ describe("copy on SnapshotAvailable", () => {
     const w = await createPipelineWorld(backend, [makePlan({ target: { copyMode: "single-hop" } })]);
     const { operationId, event } = await untilSnapshotAvailable(w);
     w.cloud.failNext("copyClusterSnapshot", new AwsCallError("SnapshotQuotaExceededFault", "quota", "rds"));
-    await copyOnSnapshotAvailable(w.deps, event);
+    await onSnapshotAvailable(w.deps, event);
     expect((await w.store.get(operationId))?.error).toMatchObject({
       stage: "copy",
       code: "SnapshotQuotaExceededFault",
@@ -108,7 +108,7 @@ describe("copy on SnapshotAvailable", () => {
 
     const w2 = await createPipelineWorld(backend, [makePlan({ target: { copyMode: "single-hop" } })]);
     const second = await untilSnapshotAvailable(w2);
-    await copyOnSnapshotAvailable(w2.deps, second.event);
+    await onSnapshotAvailable(w2.deps, second.event);
     const copyName = (w2.cloud.callsOf("copyClusterSnapshot")[1]!.input as { targetIdentifier: string })
       .targetIdentifier;
     w2.cloud.snapshot(targetLocation, copyName)!.status = "failed";

@@ -3,8 +3,8 @@ import { ClusterRenamed, RestoreCompleted, RestoreFailed, RestoreVerified } from
 import { resourceNames } from "../../src/operation/ids";
 import { planSchema } from "../../src/plan/schema";
 import { AwsCallError } from "../../src/ports/errors";
-import { cutover } from "../../src/stages/cutover";
-import { asDelivery } from "../../src/stages/lease";
+import { onClusterRenamed, onRestoreVerified } from "../../src/stages/cutover";
+import { asDelivery } from "../../src/stages/kit/lease";
 import type { OperationInfo } from "../../src/storage/operations";
 import { type DynamoBackend, startDynalite } from "../support/dynamo";
 import {
@@ -121,7 +121,7 @@ describe("cutover", () => {
     const world = await createWorld(backend);
     const { operation, event, names } = await verified(world, { existingTarget: true });
 
-    await cutover(world.deps, event);
+    await onRestoreVerified(world.deps, event);
     expect(await stepOf(world, operation)).toBe("cutting-over");
     expectTargetSecretsUntouched(world);
     expect(
@@ -145,7 +145,7 @@ describe("cutover", () => {
       }),
     ]);
 
-    await cutover(world.deps, renamed(world, operation, "old-moved-away"));
+    await onClusterRenamed(world.deps, renamed(world, operation, "old-moved-away"));
     expect(await stepOf(world, operation)).toBe("old-moved-away");
     const swapped = world.rds.cluster(targetLocation, "staging");
     expect(swapped?.members.map((m) => m.instanceIdentifier)).toEqual(["staging-1", "staging-2"]);
@@ -157,7 +157,7 @@ describe("cutover", () => {
       renames.indexOf("rds.renameInstance:staging-next-2->staging-2"),
     );
 
-    await cutover(world.deps, renamed(world, operation, "new-moved-in"));
+    await onClusterRenamed(world.deps, renamed(world, operation, "new-moved-in"));
     const done = await world.store.get(operation.operationId);
     expect(done?.step).toBe("completed");
     expect(done?.outputs.replacedClusterIdentifier).toBe(names.oldCluster);
@@ -186,13 +186,13 @@ describe("cutover", () => {
     const world = await createWorld(backend);
     const { operation, event } = await verified(world, { existingTarget: false });
 
-    await cutover(world.deps, event);
+    await onRestoreVerified(world.deps, event);
 
     expect(await stepOf(world, operation)).toBe("old-moved-away");
     expect(world.rds.cluster(targetLocation, "staging")).toBeDefined();
     const watches = await world.store.watchesOf(operation.operationId);
     expect(watches.map((w) => w.watchId)).toEqual(["cluster-renamed:new-moved-in"]);
-    await cutover(world.deps, renamed(world, operation, "new-moved-in"));
+    await onClusterRenamed(world.deps, renamed(world, operation, "new-moved-in"));
     const done = await world.store.get(operation.operationId);
     expect(done?.step).toBe("completed");
     expect(done?.outputs.replacedClusterIdentifier).toBeUndefined();
@@ -208,8 +208,8 @@ describe("cutover", () => {
   it("finishes promoting after a transient failure between storing the value and removing AWSPENDING", async () => {
     const world = await createWorld(backend);
     const { operation, event } = await verified(world, { existingTarget: true });
-    await cutover(world.deps, event);
-    await cutover(world.deps, renamed(world, operation, "old-moved-away"));
+    await onRestoreVerified(world.deps, event);
+    await onClusterRenamed(world.deps, renamed(world, operation, "old-moved-away"));
     let throttled = false;
     world.secrets.failWith = (method) => {
       if (method !== "updateSecretVersionStage" || throttled) return undefined;
@@ -218,10 +218,12 @@ describe("cutover", () => {
     };
     const movedIn = renamed(world, operation, "new-moved-in");
 
-    await expect(asDelivery(world.deps, () => cutover(world.deps, movedIn))).rejects.toThrow(/Rate exceeded/);
+    await expect(asDelivery(world.deps, () => onClusterRenamed(world.deps, movedIn))).rejects.toThrow(
+      /Rate exceeded/,
+    );
     expect(world.secrets.current(secretNames[0])?.password).toBe("secret-of-postgres");
     expect(world.secrets.staged(secretNames[0], "AWSPENDING")).toBeDefined();
-    await cutover(world.deps, movedIn);
+    await onClusterRenamed(world.deps, movedIn);
 
     expect(await stepOf(world, operation)).toBe("completed");
     // The retry did not store the value again, so AWSPREVIOUS is still what the applications used before.
@@ -234,13 +236,13 @@ describe("cutover", () => {
   it("ignores duplicate RestoreVerified and ClusterRenamed events", async () => {
     const world = await createWorld(backend);
     const { operation, event } = await verified(world, { existingTarget: true });
-    await cutover(world.deps, event);
+    await onRestoreVerified(world.deps, event);
     const oldAway = renamed(world, operation, "old-moved-away");
-    await cutover(world.deps, oldAway);
+    await onClusterRenamed(world.deps, oldAway);
     const callsBefore = world.calls.length;
 
-    await cutover(world.deps, { ...event, id: "duplicate-verified" });
-    await cutover(world.deps, { ...oldAway, id: "duplicate-renamed" });
+    await onRestoreVerified(world.deps, { ...event, id: "duplicate-verified" });
+    await onClusterRenamed(world.deps, { ...oldAway, id: "duplicate-renamed" });
 
     expect(world.calls.length).toBe(callsBefore);
     expect(await stepOf(world, operation)).toBe("old-moved-away");
@@ -253,7 +255,7 @@ describe("cutover", () => {
   it("renames the old cluster back and fails the operation when the new one cannot move in", async () => {
     const world = await createWorld(backend);
     const { operation, event, names } = await verified(world, { existingTarget: true });
-    await cutover(world.deps, event);
+    await onRestoreVerified(world.deps, event);
     world.rds.failWith = (method, input) =>
       method === "modifyCluster" &&
       (input as { clusterIdentifier: string }).clusterIdentifier === "staging-next"
@@ -264,7 +266,7 @@ describe("cutover", () => {
           )
         : undefined;
 
-    await cutover(world.deps, renamed(world, operation, "old-moved-away"));
+    await onClusterRenamed(world.deps, renamed(world, operation, "old-moved-away"));
 
     expect(await stepOf(world, operation)).toBe("rolling-back");
     const back = world.rds.cluster(targetLocation, "staging");
@@ -285,7 +287,7 @@ describe("cutover", () => {
       previousIdentifier: names.oldCluster,
     });
 
-    await cutover(world.deps, renamed(world, operation, "rolled-back"));
+    await onClusterRenamed(world.deps, renamed(world, operation, "rolled-back"));
 
     const failed = await world.store.get(operation.operationId);
     expect(failed?.step).toBe("failed");
@@ -311,7 +313,7 @@ describe("cutover", () => {
           )
         : undefined;
 
-    await cutover(world.deps, event);
+    await onRestoreVerified(world.deps, event);
 
     expect(world.calls).toContain(`rds.renameInstance:${names.oldCluster}-1->staging-1`);
     const target = world.rds.cluster(targetLocation, "staging");
@@ -332,9 +334,9 @@ describe("cutover", () => {
     const world = await createWorld(backend, planSchema.parse(input));
     const { operation, event, names } = await verified(world, { existingTarget: true });
 
-    await cutover(world.deps, event);
-    await cutover(world.deps, renamed(world, operation, "old-moved-away"));
-    await cutover(world.deps, renamed(world, operation, "new-moved-in"));
+    await onRestoreVerified(world.deps, event);
+    await onClusterRenamed(world.deps, renamed(world, operation, "old-moved-away"));
+    await onClusterRenamed(world.deps, renamed(world, operation, "new-moved-in"));
 
     expect(world.rds.snapshots.has(`222222222222/eu-west-1/${names.oldCluster}-final`)).toBe(true);
   });
@@ -346,9 +348,9 @@ describe("cutover", () => {
     world.rds.cluster(targetLocation, "staging")!.settings = { deletionProtection: true };
     world.rds.cluster(targetLocation, "staging-next")!.settings = { deletionProtection: true };
 
-    await cutover(world.deps, event);
-    await cutover(world.deps, renamed(world, operation, "old-moved-away"));
-    await cutover(world.deps, renamed(world, operation, "new-moved-in"));
+    await onRestoreVerified(world.deps, event);
+    await onClusterRenamed(world.deps, renamed(world, operation, "old-moved-away"));
+    await onClusterRenamed(world.deps, renamed(world, operation, "new-moved-in"));
 
     const done = await world.store.get(operation.operationId);
     expect(done?.step).toBe("completed");

@@ -7,11 +7,11 @@ import {
   SnapshotAvailable,
   SourceSnapshotCopied,
 } from "../../src/events/domain";
-import { copyOnSnapshotAvailable } from "../../src/stages/copy";
-import { prepareOnRestoreRequested, prepareOnSourceSnapshotCopied } from "../../src/stages/prepare";
-import { restoreOnClusterCreated, restoreOnCopyCompleted } from "../../src/stages/restore";
-import { triggerFromSnapshotEvent } from "../../src/stages/trigger";
-import { watcherTick } from "../../src/stages/watcher";
+import { onSnapshotAvailable } from "../../src/stages/copy";
+import { onRestoreRequested, onSourceSnapshotCopied } from "../../src/stages/prepare";
+import { onClusterCreated, onCopyCompleted } from "../../src/stages/restore";
+import { onRdsEvent } from "../../src/stages/trigger";
+import { onSchedule } from "../../src/stages/watcher";
 import { type DynamoBackend, startDynalite } from "../support/dynalite";
 import {
   createPipelineWorld,
@@ -32,10 +32,10 @@ describe("snapshot event to ClusterAvailable on fakes", () => {
   test("a cross-account, cross-region refresh runs trigger, prepare, copy (two hops), restore and the watcher", async () => {
     const w = await createPipelineWorld(backend);
     const snapshot = w.automatedSnapshot();
-    const [started] = await triggerFromSnapshotEvent(w.deps, snapshotCreatedEvent(snapshot));
+    const [started] = await onRdsEvent(w.deps, snapshotCreatedEvent(snapshot));
     const operationId = started!.operationId;
 
-    await prepareOnRestoreRequested(w.deps, w.publisher.only(RestoreRequested));
+    await onRestoreRequested(w.deps, w.publisher.only(RestoreRequested));
     const shareCopy = w.cloud.callsOf("copyClusterSnapshot")[0]!;
     expect(shareCopy.scope).toEqual({
       accountId: "111111111111",
@@ -44,30 +44,30 @@ describe("snapshot event to ClusterAvailable on fakes", () => {
     });
 
     // Nothing is ready yet: the watcher publishes nothing.
-    await watcherTick(w.deps, { id: "tick-1" });
+    await onSchedule(w.deps, { id: "tick-1" });
     expect(w.publisher.delivered(SourceSnapshotCopied)).toHaveLength(0);
 
     w.cloud.settle();
-    await watcherTick(w.deps, { id: "tick-2" });
-    await prepareOnSourceSnapshotCopied(w.deps, w.publisher.only(SourceSnapshotCopied));
-    await copyOnSnapshotAvailable(w.deps, w.publisher.only(SnapshotAvailable));
+    await onSchedule(w.deps, { id: "tick-2" });
+    await onSourceSnapshotCopied(w.deps, w.publisher.only(SourceSnapshotCopied));
+    await onSnapshotAvailable(w.deps, w.publisher.only(SnapshotAvailable));
 
     w.cloud.settle();
-    await watcherTick(w.deps, { id: "tick-3" });
+    await onSchedule(w.deps, { id: "tick-3" });
     const hop = w.publisher.delivered(SnapshotAvailable)[1]!;
     expect(hop.detail.snapshot).toMatchObject({ accountId: "222222222222", region: "eu-west-1" });
-    await copyOnSnapshotAvailable(w.deps, hop);
+    await onSnapshotAvailable(w.deps, hop);
 
     w.cloud.settle();
-    await watcherTick(w.deps, { id: "tick-4" });
-    await restoreOnCopyCompleted(w.deps, w.publisher.only(CopyCompleted));
+    await onSchedule(w.deps, { id: "tick-4" });
+    await onCopyCompleted(w.deps, w.publisher.only(CopyCompleted));
 
     w.cloud.settle();
-    await watcherTick(w.deps, { id: "tick-5" });
-    await restoreOnClusterCreated(w.deps, w.publisher.only(ClusterCreated));
+    await onSchedule(w.deps, { id: "tick-5" });
+    await onClusterCreated(w.deps, w.publisher.only(ClusterCreated));
 
     w.cloud.settle();
-    await watcherTick(w.deps, { id: "tick-6" });
+    await onSchedule(w.deps, { id: "tick-6" });
     const available = w.publisher.only(ClusterAvailable);
     expect(available.detail).toMatchObject({
       operationId,

@@ -2,13 +2,14 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { ClusterAvailable, ClusterConfigured, CopyCompleted, RestoreVerified } from "../../src/events/domain";
 import { AwsCallError } from "../../src/ports/errors";
 import type { EventPublisherPort } from "../../src/ports/events";
-import { configureCluster } from "../../src/stages/configure";
-import { copyOnSnapshotAvailable } from "../../src/stages/copy";
-import type { StageDeps } from "../../src/stages/deps";
-import { republishStalledHandoffs } from "../../src/stages/republish-handoffs";
-import { restoreOnCopyCompleted } from "../../src/stages/restore";
-import { verifyRestore } from "../../src/stages/verify";
-import { watcherTick } from "../../src/stages/watcher";
+import { onClusterAvailable } from "../../src/stages/configure";
+import { onSnapshotAvailable } from "../../src/stages/copy";
+import type { StageDeps } from "../../src/stages/kit/deps";
+import { pipelineMetrics } from "../../src/stages/kit/metrics";
+import { republishStalledHandoffs } from "../../src/stages/kit/republish-handoffs";
+import { onCopyCompleted } from "../../src/stages/restore";
+import { onClusterConfigured } from "../../src/stages/verify";
+import { onSchedule } from "../../src/stages/watcher";
 import { type DynamoBackend, startDynalite } from "../support/dynalite";
 import {
   createPipelineWorld,
@@ -45,7 +46,7 @@ async function noCopyWorld() {
  */
 async function copyLosesItsEvent(w: PipelineWorld, event: Awaited<ReturnType<typeof noCopyWorld>>["event"]) {
   w.publisher.failNext();
-  await expect(copyOnSnapshotAvailable(w.deps, event)).rejects.toThrow(/PutEvents failed/);
+  await expect(onSnapshotAvailable(w.deps, event)).rejects.toThrow(/PutEvents failed/);
   const lost = (await w.store.get(event.detail.operationId))!;
   expect(lost.handoff?.publishFailed).toBe(true);
   const { publishFailed: _unrecorded, ...handoff } = lost.handoff!;
@@ -65,11 +66,11 @@ describe("handoffs lost after the transition are published again by the watcher"
 
     // Before the stall time nothing is republished.
     w.clock.advance(minutes(5));
-    await watcherTick(w.deps, { id: "tick-early" });
+    await onSchedule(w.deps, { id: "tick-early" });
     expect(w.publisher.delivered(CopyCompleted)).toHaveLength(0);
 
     w.clock.advance(minutes(6));
-    await watcherTick(w.deps, { id: "tick-late" });
+    await onSchedule(w.deps, { id: "tick-late" });
     const republished = w.publisher.only(CopyCompleted);
     expect(republished.detail).toMatchObject({
       operationId,
@@ -79,15 +80,15 @@ describe("handoffs lost after the transition are published again by the watcher"
     });
     expect(Date.parse(republished.detail.occurredAt)).toBeGreaterThan(Date.parse(stuck!.handoff!.recordedAt));
     expect(await w.auditOf(operationId)).toContain("watcher:republish-handoff:succeeded");
-    expect(w.metrics.total("HandoffsRepublished")).toBe(1);
+    expect(w.metrics.total(pipelineMetrics.handoffsRepublished)).toBe(1);
 
-    await restoreOnCopyCompleted(w.deps, republished);
+    await onCopyCompleted(w.deps, republished);
     expect((await w.store.get(operationId))?.step).toBe("restoring");
     expect(w.cloud.callsOf("restoreClusterFromSnapshot")).toHaveLength(1);
 
     // The operation moved on: later ticks have nothing to republish.
     w.clock.advance(minutes(30));
-    await watcherTick(w.deps, { id: "tick-after" });
+    await onSchedule(w.deps, { id: "tick-after" });
     expect(w.publisher.delivered(CopyCompleted)).toHaveLength(1);
   });
 
@@ -97,15 +98,15 @@ describe("handoffs lost after the transition are published again by the watcher"
 
     for (const tick of ["tick-1", "tick-2", "tick-3", "tick-4"]) {
       w.clock.advance(minutes(11));
-      await watcherTick(w.deps, { id: tick }, { handoffRepublishLimit: 2 });
+      await onSchedule(w.deps, { id: tick }, { handoffRepublishLimit: 2 });
     }
     const copies = w.publisher.delivered(CopyCompleted);
     expect(copies).toHaveLength(2);
     expect((await w.store.get(operationId))?.handoff?.republished).toBe(2);
 
     // Both copies reach restore: the first moves the operation, the second finds it moved.
-    await restoreOnCopyCompleted(w.deps, copies[0]!);
-    await restoreOnCopyCompleted(w.deps, copies[1]!);
+    await onCopyCompleted(w.deps, copies[0]!);
+    await onCopyCompleted(w.deps, copies[1]!);
     expect((await w.store.get(operationId))?.step).toBe("restoring");
     expect(w.cloud.callsOf("restoreClusterFromSnapshot")).toHaveLength(1);
     expect(await w.auditOf(operationId)).toContain("restore:restore-cluster:ignored-duplicate");
@@ -114,18 +115,18 @@ describe("handoffs lost after the transition are published again by the watcher"
   test("a PutEvents that failed is published again at the next tick, not after the stall time", async () => {
     const { w, operationId, event } = await noCopyWorld();
     w.publisher.failNext();
-    await expect(copyOnSnapshotAvailable(w.deps, event)).rejects.toThrow(/PutEvents failed/);
+    await expect(onSnapshotAvailable(w.deps, event)).rejects.toThrow(/PutEvents failed/);
     expect((await w.store.get(operationId))?.handoff?.publishFailed).toBe(true);
 
     w.clock.advance(minutes(1));
-    await watcherTick(w.deps, { id: "tick-next" });
+    await onSchedule(w.deps, { id: "tick-next" });
     const republished = w.publisher.only(CopyCompleted);
     expect(republished.detail).toMatchObject({ operationId, causationId: event.id });
     expect((await w.store.get(operationId))?.handoff?.publishFailed).toBeUndefined();
     expect(await w.auditOf(operationId)).toContain("watcher:republish-handoff:succeeded");
 
     // Published: later ticks publish nothing more.
-    await watcherTick(w.deps, { id: "tick-after" });
+    await onSchedule(w.deps, { id: "tick-after" });
     expect(w.publisher.delivered(CopyCompleted)).toHaveLength(1);
   });
 
@@ -197,7 +198,7 @@ describe("configure: a lost ClusterConfigured", () => {
   test("is published again by the redelivered ClusterAvailable, verify carries on, and a duplicate does nothing twice", async () => {
     const { world, deps, operation, available, failNext } = await configureWorld();
     failNext();
-    await expect(configureCluster(deps, available)).rejects.toThrow(/PutEvents failed/);
+    await expect(onClusterAvailable(deps, available)).rejects.toThrow(/PutEvents failed/);
     expect(world.publisher.delivered(ClusterConfigured.detailType)).toHaveLength(0);
     const stuck = await world.store.get(operation.operationId);
     expect(stuck?.step).toBe("configured");
@@ -212,7 +213,7 @@ describe("configure: a lost ClusterConfigured", () => {
     // The bus delivers ClusterAvailable again: it finds the operation configured, configures nothing again,
     // and publishes the recorded ClusterConfigured whose PutEvents had failed.
     const connectsBefore = world.database.connects.length;
-    await configureCluster(deps, available);
+    await onClusterAvailable(deps, available);
     expect(world.database.connects).toHaveLength(connectsBefore);
     const [published] = world.publisher.delivered(ClusterConfigured.detailType);
     expect(published?.detail).toMatchObject({
@@ -239,12 +240,12 @@ describe("configure: a lost ClusterConfigured", () => {
       if (query.text.includes("bool_and")) return { rows: [{ bool_and: true }] };
       return undefined;
     };
-    await verifyRestore(deps, republished);
+    await onClusterConfigured(deps, republished);
     expect((await world.store.get(operation.operationId))?.step).toBe("verified");
     const connects = world.database.connects.length;
 
     // A second copy of the event (another delivery or republish) finds the operation verified: ignored.
-    await verifyRestore(deps, { ...republished, id: "another-delivery" });
+    await onClusterConfigured(deps, { ...republished, id: "another-delivery" });
     expect(world.publisher.delivered(RestoreVerified.detailType)).toHaveLength(1);
     expect(world.database.connects).toHaveLength(connects);
 

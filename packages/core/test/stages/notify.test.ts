@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { RestoreCompleted, RestoreFailed } from "../../src/events/domain";
 import type { OperationStep } from "../../src/operation/steps";
-import { notifyOutcome, stageDurations } from "../../src/stages/notify";
+import { onRestoreCompleted, onRestoreFailed, stageDurations } from "../../src/stages/notify";
 import type { OperationInfo } from "../../src/storage/operations";
 import { type DynamoBackend, startDynalite } from "../support/dynamo";
 import { endpointOf } from "../support/fakes-b";
@@ -51,7 +51,7 @@ describe("notify", () => {
       replacedClusterIdentifier: "staging-old-abc",
     });
 
-    await notifyOutcome(world.deps, event);
+    await onRestoreCompleted(world.deps, event);
 
     expect(world.sns.published).toHaveLength(1);
     const [sent] = world.sns.published;
@@ -104,7 +104,7 @@ describe("notify", () => {
       message: "The target key does not let the pipeline use it; grant kms:CreateGrant.",
     });
 
-    await notifyOutcome(world.deps, event);
+    await onRestoreFailed(world.deps, event);
 
     const [sent] = world.sns.published;
     expect(sent?.subject).toBe("aurora-restore: staging refresh failed");
@@ -125,8 +125,8 @@ describe("notify", () => {
       endpoint: { host: endpointOf("staging", "eu-west-1"), port: 5432 },
     });
 
-    await notifyOutcome(world.deps, event);
-    await notifyOutcome(world.deps, { ...event, replayName: "replay-1" });
+    await onRestoreCompleted(world.deps, event);
+    await onRestoreCompleted(world.deps, { ...event, replayName: "replay-1" });
 
     expect(world.sns.published).toHaveLength(1);
     const ignored = (await world.audit.listByOperation(operation.operationId)).filter(

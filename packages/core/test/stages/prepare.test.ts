@@ -6,9 +6,9 @@ import {
   SourceSnapshotCopied,
 } from "../../src/events/domain";
 import { AwsCallError } from "../../src/ports/errors";
-import { asDelivery } from "../../src/stages/lease";
-import { prepareOnRestoreRequested, prepareOnSourceSnapshotCopied } from "../../src/stages/prepare";
-import { triggerFromSnapshotEvent } from "../../src/stages/trigger";
+import { asDelivery } from "../../src/stages/kit/lease";
+import { onRestoreRequested, onSourceSnapshotCopied } from "../../src/stages/prepare";
+import { onRdsEvent } from "../../src/stages/trigger";
 import { checkWatches } from "../../src/stages/watcher";
 import { type DynamoBackend, startDynalite } from "../support/dynalite";
 import {
@@ -31,7 +31,7 @@ afterAll(async () => {
 });
 
 async function requested(w: PipelineWorld, snapshot = w.automatedSnapshot()) {
-  const [started] = await triggerFromSnapshotEvent(w.deps, snapshotCreatedEvent(snapshot));
+  const [started] = await onRdsEvent(w.deps, snapshotCreatedEvent(snapshot));
   return { operationId: started!.operationId, event: w.publisher.only(RestoreRequested) };
 }
 
@@ -39,7 +39,7 @@ describe("prepare on RestoreRequested", () => {
   test("an automated default-key snapshot is copied under the shareable key in the source account, then shared", async () => {
     const w = await createPipelineWorld(backend);
     const { operationId, event } = await requested(w);
-    await prepareOnRestoreRequested(w.deps, event);
+    await onRestoreRequested(w.deps, event);
 
     const [copy] = w.cloud.callsOf("copyClusterSnapshot");
     expect(copy?.scope).toEqual({ ...sourceLocation, roleArn: sourceRoleArn });
@@ -58,7 +58,7 @@ describe("prepare on RestoreRequested", () => {
 
     w.cloud.settle();
     await checkWatches(w.deps, "tick");
-    await prepareOnSourceSnapshotCopied(w.deps, w.publisher.only(SourceSnapshotCopied));
+    await onSourceSnapshotCopied(w.deps, w.publisher.only(SourceSnapshotCopied));
     expect(w.cloud.callsOf("shareClusterSnapshot")[0]?.input).toEqual({
       snapshotIdentifier: (copy!.input as { targetIdentifier: string }).targetIdentifier,
       accountIds: [targetLocation.accountId],
@@ -72,8 +72,8 @@ describe("prepare on RestoreRequested", () => {
   test("a replayed RestoreRequested is ignored: one copy, an ignored-duplicate audit entry", async () => {
     const w = await createPipelineWorld(backend);
     const { operationId, event } = await requested(w);
-    await prepareOnRestoreRequested(w.deps, event);
-    await prepareOnRestoreRequested(w.deps, { ...event, id: "replay-of-request" });
+    await onRestoreRequested(w.deps, event);
+    await onRestoreRequested(w.deps, { ...event, id: "replay-of-request" });
     expect(w.cloud.callsOf("copyClusterSnapshot")).toHaveLength(1);
     expect(await w.auditOf(operationId)).toContain("prepare:prepare-copy:ignored-duplicate");
   });
@@ -82,11 +82,11 @@ describe("prepare on RestoreRequested", () => {
     const w = await createPipelineWorld(backend);
     const { event } = await requested(w);
     w.cloud.failNext("describeKey", new AwsCallError("ThrottlingException", "Rate exceeded", "kms"));
-    await expect(asDelivery(w.deps, () => prepareOnRestoreRequested(w.deps, event))).rejects.toThrow(
+    await expect(asDelivery(w.deps, () => onRestoreRequested(w.deps, event))).rejects.toThrow(
       /Rate exceeded/,
     );
-    await prepareOnRestoreRequested(w.deps, event);
-    await prepareOnRestoreRequested(w.deps, event);
+    await onRestoreRequested(w.deps, event);
+    await onRestoreRequested(w.deps, event);
     expect(w.cloud.callsOf("copyClusterSnapshot")).toHaveLength(1);
     expect(w.cloud.snapshots.size).toBe(2);
   });
@@ -97,7 +97,7 @@ describe("prepare on RestoreRequested", () => {
     });
     const w = await createPipelineWorld(backend, [plan]);
     const { operationId, event } = await requested(w);
-    await prepareOnRestoreRequested(w.deps, event);
+    await onRestoreRequested(w.deps, event);
 
     const operation = await w.store.get(operationId);
     expect(operation?.step).toBe("failed");
@@ -120,7 +120,7 @@ describe("prepare on RestoreRequested", () => {
       kmsKeyId: keys.sourceCustomer,
     });
     const { operationId, event } = await requested(w, manual);
-    await prepareOnRestoreRequested(w.deps, event);
+    await onRestoreRequested(w.deps, event);
 
     expect(w.cloud.callsOf("shareClusterSnapshot")).toHaveLength(0);
     const [copy] = w.cloud.callsOf("copyClusterSnapshot");
@@ -133,7 +133,7 @@ describe("prepare on RestoreRequested", () => {
 
     w.cloud.settle();
     await checkWatches(w.deps, "tick");
-    await prepareOnSourceSnapshotCopied(w.deps, w.publisher.only(SourceSnapshotCopied));
+    await onSourceSnapshotCopied(w.deps, w.publisher.only(SourceSnapshotCopied));
     const shared = (copy!.input as { targetIdentifier: string }).targetIdentifier;
     expect(w.cloud.callsOf("shareClusterSnapshot").map((c) => c.input)).toEqual([
       { snapshotIdentifier: shared, accountIds: [targetLocation.accountId] },
@@ -151,7 +151,7 @@ describe("prepare on RestoreRequested", () => {
     const w = await createPipelineWorld(backend, [plan]);
     const { operationId, event } = await requested(w);
     const before = w.cloud.calls.length;
-    await prepareOnRestoreRequested(w.deps, event);
+    await onRestoreRequested(w.deps, event);
     expect(w.cloud.calls.length).toBe(before);
     expect(w.publisher.only(SnapshotAvailable).detail.sharedWith).toEqual([]);
     expect((await w.store.get(operationId))?.step).toBe("snapshot-available");
@@ -164,7 +164,7 @@ describe("prepare on RestoreRequested", () => {
       "copyClusterSnapshot",
       new AwsCallError("KMSKeyNotAccessibleFault", "The key is not accessible", "rds"),
     );
-    await prepareOnRestoreRequested(w.deps, event);
+    await onRestoreRequested(w.deps, event);
     const operation = await w.store.get(operationId);
     expect(operation?.error).toMatchObject({ stage: "prepare", code: "KMSKeyNotAccessibleFault" });
     expect(w.publisher.only(RestoreFailed).detail.errorCode).toBe("KMSKeyNotAccessibleFault");

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { ClusterAvailable, ClusterCreated, RestoreFailed } from "../../src/events/domain";
 import { AwsCallError } from "../../src/ports/errors";
-import { restoreOnClusterCreated, restoreOnCopyCompleted } from "../../src/stages/restore";
+import { onClusterCreated, onCopyCompleted } from "../../src/stages/restore";
 import { checkWatches } from "../../src/stages/watcher";
 import { type DynamoBackend, startDynalite } from "../support/dynalite";
 import { createPipelineWorld, keys, makePlan, targetLocation } from "../support/pipeline-world";
@@ -19,7 +19,7 @@ describe("restore", () => {
   test("restores under the temporary name with the plan's network, parameter group and key, then creates the instances", async () => {
     const w = await createPipelineWorld(backend);
     const { operationId, event } = await untilCopyCompleted(w);
-    await restoreOnCopyCompleted(w.deps, event);
+    await onCopyCompleted(w.deps, event);
 
     const [restore] = w.cloud.callsOf("restoreClusterFromSnapshot");
     expect(restore?.scope).toEqual(targetLocation);
@@ -40,7 +40,7 @@ describe("restore", () => {
 
     w.cloud.settle();
     await checkWatches(w.deps, "tick-cluster");
-    await restoreOnClusterCreated(w.deps, w.publisher.only(ClusterCreated));
+    await onClusterCreated(w.deps, w.publisher.only(ClusterCreated));
     expect(w.cloud.callsOf("createInstance").map((c) => c.input)).toEqual([
       expect.objectContaining({
         instanceIdentifier: "staging-db-next-1",
@@ -96,7 +96,7 @@ describe("restore", () => {
       },
     });
     const { operationId, event } = await untilCopyCompleted(w);
-    await restoreOnCopyCompleted(w.deps, event);
+    await onCopyCompleted(w.deps, event);
 
     const [restore] = w.cloud.callsOf("restoreClusterFromSnapshot");
     expect(restore?.input).toMatchObject({
@@ -114,7 +114,7 @@ describe("restore", () => {
 
     w.cloud.settle();
     await checkWatches(w.deps, "tick-cluster");
-    await restoreOnClusterCreated(w.deps, w.publisher.only(ClusterCreated));
+    await onClusterCreated(w.deps, w.publisher.only(ClusterCreated));
     const created = w.cloud.callsOf("createInstance").map((c) => c.input);
     expect(created).toHaveLength(2);
     for (const input of created) {
@@ -146,14 +146,14 @@ describe("restore", () => {
     });
     const w = await createPipelineWorld(backend, [plan]);
     const { operationId, event } = await untilCopyCompleted(w);
-    await restoreOnCopyCompleted(w.deps, event);
+    await onCopyCompleted(w.deps, event);
     expect(w.cloud.callsOf("restoreClusterFromSnapshot")[0]?.input).toMatchObject({
       tags: { env: "staging", "aurora-restore:operation": operationId },
       settings: { deletionProtection: false, backupRetentionPeriod: 3 },
     });
     w.cloud.settle();
     await checkWatches(w.deps, "tick-cluster");
-    await restoreOnClusterCreated(w.deps, w.publisher.only(ClusterCreated));
+    await onClusterCreated(w.deps, w.publisher.only(ClusterCreated));
     expect(w.cloud.callsOf("createInstance")[0]?.input).toMatchObject({
       settings: {
         dbParameterGroupName: "plan-instance-params",
@@ -164,10 +164,10 @@ describe("restore", () => {
 
     const w2 = await createPipelineWorld(backend);
     const second = await untilCopyCompleted(w2);
-    await restoreOnCopyCompleted(w2.deps, second.event);
+    await onCopyCompleted(w2.deps, second.event);
     w2.cloud.settle();
     await checkWatches(w2.deps, "tick-cluster");
-    await restoreOnClusterCreated(w2.deps, w2.publisher.only(ClusterCreated));
+    await onClusterCreated(w2.deps, w2.publisher.only(ClusterCreated));
     expect(w2.cloud.callsOf("createInstance")[0]?.input).toMatchObject({
       settings: { publiclyAccessible: false },
     });
@@ -176,15 +176,15 @@ describe("restore", () => {
   test("replayed CopyCompleted and ClusterCreated events do nothing twice", async () => {
     const w = await createPipelineWorld(backend);
     const { operationId, event } = await untilCopyCompleted(w);
-    await restoreOnCopyCompleted(w.deps, event);
-    await restoreOnCopyCompleted(w.deps, { ...event, id: "replayed-copy-completed" });
+    await onCopyCompleted(w.deps, event);
+    await onCopyCompleted(w.deps, { ...event, id: "replayed-copy-completed" });
     expect(w.cloud.callsOf("restoreClusterFromSnapshot")).toHaveLength(1);
 
     w.cloud.settle();
     await checkWatches(w.deps, "tick");
     const created = w.publisher.only(ClusterCreated);
-    await restoreOnClusterCreated(w.deps, created);
-    await restoreOnClusterCreated(w.deps, { ...created, id: "replayed-cluster-created" });
+    await onClusterCreated(w.deps, created);
+    await onClusterCreated(w.deps, { ...created, id: "replayed-cluster-created" });
     expect(w.cloud.callsOf("createInstance")).toHaveLength(2);
     const trail = await w.auditOf(operationId);
     expect(trail).toContain("restore:restore-cluster:ignored-duplicate");
@@ -195,7 +195,7 @@ describe("restore", () => {
     const w = await createPipelineWorld(backend);
     w.cloud.addCluster(targetLocation, "staging-db-next", { createdAt: "2026-03-01T00:00:00.000Z" });
     const { operationId, event } = await untilCopyCompleted(w);
-    await restoreOnCopyCompleted(w.deps, event);
+    await onCopyCompleted(w.deps, event);
     const operation = await w.store.get(operationId);
     expect(operation?.error).toMatchObject({ stage: "restore", code: "StaleNextCluster" });
     expect(operation?.error?.message).toMatch(
@@ -210,13 +210,13 @@ describe("restore", () => {
       "restoreClusterFromSnapshot",
       new AwsCallError("InvalidParameterCombinationException", "bad subnet group", "rds"),
     );
-    await restoreOnCopyCompleted(w.deps, event);
+    await onCopyCompleted(w.deps, event);
     expect((await w.store.get(operationId))?.error?.code).toBe("InvalidParameterCombinationException");
     expect(w.publisher.only(RestoreFailed).detail.stage).toBe("restore");
 
     const w2 = await createPipelineWorld(backend);
     const second = await untilCopyCompleted(w2);
-    await restoreOnCopyCompleted(w2.deps, second.event);
+    await onCopyCompleted(w2.deps, second.event);
     w2.cloud.cluster(targetLocation, "staging-db-next")!.status = "inaccessible-encryption-credentials";
     await checkWatches(w2.deps, "tick");
     const failed = await w2.store.get(second.operationId);

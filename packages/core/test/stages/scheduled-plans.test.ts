@@ -3,9 +3,10 @@ import type { DomainEventDetail } from "../../src/events/contract";
 import { RestoreRequested } from "../../src/events/domain";
 import type { Plan } from "../../src/plan/schema";
 import { AwsCallError } from "../../src/ports/errors";
-import { scheduledOperationIdFor, startScheduledPlans } from "../../src/stages/scheduled-plans";
-import { triggerFromSnapshotEvent } from "../../src/stages/trigger";
-import { watcherTick } from "../../src/stages/watcher";
+import { pipelineMetrics } from "../../src/stages/kit/metrics";
+import { onRdsEvent } from "../../src/stages/trigger";
+import { onSchedule } from "../../src/stages/watcher";
+import { scheduledOperationIdFor, startScheduledPlans } from "../../src/stages/watcher/scheduled-plans";
 import { type DynamoBackend, startDynalite } from "../support/dynalite";
 import {
   createPipelineWorld,
@@ -62,8 +63,8 @@ describe("watcher: plans with a schedule", () => {
       createdAt: "2026-03-14T03:45:00.000Z",
     });
 
-    await watcherTick(w.deps, { id: "tick-1" });
-    await watcherTick(w.deps, { id: "tick-2" });
+    await onSchedule(w.deps, { id: "tick-1" });
+    await onSchedule(w.deps, { id: "tick-2" });
     const [first, ...others] = requestedOperations(w);
     expect(others).toEqual([]);
     expect(first).toMatchObject({
@@ -83,10 +84,10 @@ describe("watcher: plans with a schedule", () => {
     // Not due again until a day after that run; then a new operation, even from the same snapshot.
     await finish(w, first!.operationId);
     w.clock.advance(hours(23));
-    await watcherTick(w.deps, { id: "tick-3" });
+    await onSchedule(w.deps, { id: "tick-3" });
     expect(requestedOperations(w)).toHaveLength(1);
     w.clock.advance(hours(1));
-    await watcherTick(w.deps, { id: "tick-4" });
+    await onSchedule(w.deps, { id: "tick-4" });
     const second = requestedOperations(w)[1];
     expect(second).toMatchObject({ trigger: "schedule", causationId: "tick-4" });
     expect(second?.operationId).not.toBe(first?.operationId);
@@ -121,7 +122,7 @@ describe("watcher: plans with a schedule", () => {
     await w.store.acquireLock(targetKey, "op-manual", "2026-03-14T03:50:00.000Z");
     await startScheduledPlans(w.deps, "tick-busy");
     expect(requestedOperations(w)).toEqual([]);
-    expect(w.metrics.total("RequestsRefused")).toBe(0);
+    expect(w.metrics.total(pipelineMetrics.requestsRefused)).toBe(0);
 
     await w.store.releaseLock(targetKey, "op-manual");
     await startScheduledPlans(w.deps, "tick-free");
@@ -143,8 +144,8 @@ describe("watcher: plans with a schedule", () => {
     w.cloud.failNext("listClusterSnapshots", new AwsCallError("AccessDenied", "not authorized", "rds"));
     await startScheduledPlans(w.deps, "tick");
     expect(w.publisher.entries).toEqual([]);
-    expect(w.metrics.total("ScheduleErrors")).toBe(1);
-    expect(w.metrics.total("ScheduledRunsSkipped")).toBe(1);
+    expect(w.metrics.total(pipelineMetrics.scheduleErrors)).toBe(1);
+    expect(w.metrics.total(pipelineMetrics.scheduledRunsSkipped)).toBe(1);
     expect(w.logger.lines.some((l) => l.message.includes("no available snapshot"))).toBe(true);
   });
 
@@ -156,7 +157,7 @@ describe("watcher: plans with a schedule", () => {
 
     const s = await createPipelineWorld(backend, [scheduledPlan("rate(1 day)")]);
     const snapshot = s.automatedSnapshot();
-    expect(await triggerFromSnapshotEvent(s.deps, snapshotCreatedEvent(snapshot))).toEqual([]);
+    expect(await onRdsEvent(s.deps, snapshotCreatedEvent(snapshot))).toEqual([]);
     expect(s.publisher.entries).toEqual([]);
   });
 });

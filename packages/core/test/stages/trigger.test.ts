@@ -4,10 +4,10 @@ import { operationIdFor, resourceNames } from "../../src/operation/ids";
 import {
   ManualRequestError,
   ManualRequestRefusedError,
+  onManualRestoreRequested,
+  onRdsEvent,
   parseManualRequest,
   TargetsBusyError,
-  triggerFromManualRequest,
-  triggerFromSnapshotEvent,
 } from "../../src/stages/trigger";
 import { type DynamoBackend, startDynalite } from "../support/dynalite";
 import {
@@ -51,7 +51,7 @@ describe("trigger on RDS snapshot events", () => {
   test("starts one operation per planned target: locked, recorded, audited, RestoreRequested published", async () => {
     const w = await createPipelineWorld(backend);
     const snapshot = w.automatedSnapshot();
-    const outcomes = await triggerFromSnapshotEvent(w.deps, snapshotCreatedEvent(snapshot));
+    const outcomes = await onRdsEvent(w.deps, snapshotCreatedEvent(snapshot));
 
     const operationId = operationIdFor({ snapshotArn: snapshot.arn, targetKey });
     expect(outcomes).toEqual([{ outcome: "started", operationId }]);
@@ -78,8 +78,8 @@ describe("trigger on RDS snapshot events", () => {
   test("the same snapshot event twice starts one operation; the replay is audited as a duplicate", async () => {
     const w = await createPipelineWorld(backend);
     const event = snapshotCreatedEvent(w.automatedSnapshot());
-    const [first] = await triggerFromSnapshotEvent(w.deps, event);
-    const [second] = await triggerFromSnapshotEvent(w.deps, { ...event, id: "replayed-id" });
+    const [first] = await onRdsEvent(w.deps, event);
+    const [second] = await onRdsEvent(w.deps, { ...event, id: "replayed-id" });
 
     expect(second).toEqual({ outcome: "duplicate", operationId: first!.operationId });
     expect(w.publisher.delivered(RestoreRequested)).toHaveLength(1);
@@ -94,7 +94,7 @@ describe("trigger on RDS snapshot events", () => {
     await w.store.acquireLock(targetKey, "op-active", "2026-03-14T01:00:00.000Z");
     const snapshot = w.automatedSnapshot();
 
-    const refused = await triggerFromSnapshotEvent(w.deps, snapshotCreatedEvent(snapshot)).catch((e) => e);
+    const refused = await onRdsEvent(w.deps, snapshotCreatedEvent(snapshot)).catch((e) => e);
     expect(refused).toBeInstanceOf(TargetsBusyError);
     expect(refused.retryable).toBe(false);
     expect(refused.message).toMatch(
@@ -122,17 +122,17 @@ describe("trigger on RDS snapshot events", () => {
       detail: { ...snapshotCreatedEvent(other).detail, EventID: "RDS-EVENT-0074" },
     };
 
-    expect(await triggerFromSnapshotEvent(w.deps, snapshotCreatedEvent(automated))).toEqual([]);
-    expect(await triggerFromSnapshotEvent(w.deps, snapshotCreatedEvent(other))).toEqual([]);
-    expect(await triggerFromSnapshotEvent(w.deps, snapshotCreatedEvent(own))).toEqual([]);
-    expect(await triggerFromSnapshotEvent(w.deps, creating)).toEqual([]);
+    expect(await onRdsEvent(w.deps, snapshotCreatedEvent(automated))).toEqual([]);
+    expect(await onRdsEvent(w.deps, snapshotCreatedEvent(other))).toEqual([]);
+    expect(await onRdsEvent(w.deps, snapshotCreatedEvent(own))).toEqual([]);
+    expect(await onRdsEvent(w.deps, creating)).toEqual([]);
     expect(w.publisher.entries).toHaveLength(0);
   });
 
   test("a manual snapshot's cluster is found by describing it through the source role", async () => {
     const w = await createPipelineWorld(backend);
     const manual = w.cloud.addSnapshot(sourceLocation, "before-release", { clusterIdentifier: "prod-db" });
-    const [started] = await triggerFromSnapshotEvent(w.deps, snapshotCreatedEvent(manual));
+    const [started] = await onRdsEvent(w.deps, snapshotCreatedEvent(manual));
     expect(started?.outcome).toBe("started");
     expect(w.cloud.callsOf("describeClusterSnapshot")[0]?.scope.roleArn).toMatch(/aurora-restore-source$/);
     expect(w.publisher.only(RestoreRequested).detail.sourceSnapshot.type).toBe("manual");
@@ -149,7 +149,7 @@ describe("trigger on manual requests", () => {
     const automated = w.automatedSnapshot("2026-03-14-03-00", { createdAt: "2026-03-14T03:00:00.000Z" });
     w.automatedSnapshot("2026-03-13-03-00", { createdAt: "2026-03-13T03:00:00.000Z" });
 
-    const outcome = await triggerFromManualRequest(
+    const outcome = await onManualRestoreRequested(
       w.deps,
       manualRequest(w, { targetClusterId: "staging-db", sourceSnapshotDate: "2026-03-14" }),
     );
@@ -169,7 +169,7 @@ describe("trigger on manual requests", () => {
     w.automatedSnapshot("2026-03-13-03-00", { createdAt: "2026-03-13T03:00:00.000Z" });
     w.automatedSnapshot("2026-03-12-03-00", { createdAt: "2026-03-12T03:00:00.000Z" });
 
-    const error = await triggerFromManualRequest(
+    const error = await onManualRestoreRequested(
       w.deps,
       manualRequest(w, { targetClusterId: "staging-db", sourceSnapshotDate: "2026-03-10" }),
     ).catch((e) => e);
@@ -184,7 +184,7 @@ describe("trigger on manual requests", () => {
 
   test("an unplanned target is refused with the list of planned targets", async () => {
     const w = await createPipelineWorld(backend);
-    const error = await triggerFromManualRequest(
+    const error = await onManualRestoreRequested(
       w.deps,
       manualRequest(w, { targetClusterId: "qa-db", sourceSnapshotDate: "2026-03-14" }),
     ).catch((e) => e);
@@ -201,8 +201,8 @@ describe("trigger on manual requests", () => {
     w.automatedSnapshot("2026-03-14-03-00", { createdAt: "2026-03-14T03:00:00.000Z" });
     w.automatedSnapshot("2026-03-13-03-00", { createdAt: "2026-03-13T03:00:00.000Z" });
     const request = manualRequest(w, { targetClusterId: "staging-db", sourceSnapshotDate: "2026-03-14" });
-    await triggerFromManualRequest(w.deps, request);
-    expect(await triggerFromManualRequest(w.deps, request)).toEqual({
+    await onManualRestoreRequested(w.deps, request);
+    expect(await onManualRestoreRequested(w.deps, request)).toEqual({
       outcome: "duplicate",
       operationId: "op-manual-1",
     });
@@ -212,7 +212,7 @@ describe("trigger on manual requests", () => {
       { targetClusterId: "staging-db", sourceSnapshotDate: "2026-03-13" },
       "req-2",
     );
-    const error = await triggerFromManualRequest(w.deps, other).catch((e) => e);
+    const error = await onManualRestoreRequested(w.deps, other).catch((e) => e);
     expect(error).toBeInstanceOf(ManualRequestRefusedError);
     expect(error.message).toMatch(
       /^operation_id: op-manual-1 already names the refresh of 222222222222\/us-east-1\/staging-db from rds:prod-db-2026-03-14-03-00 \(running\); give a new operation_id/,
@@ -229,7 +229,7 @@ describe("trigger on manual requests", () => {
     const w = await createPipelineWorld(backend);
     w.automatedSnapshot("2026-03-14-03-00", { createdAt: "2026-03-14T03:00:00.000Z" });
     await w.store.acquireLock(targetKey, "op-active", "2026-03-14T01:00:00.000Z");
-    const error = await triggerFromManualRequest(
+    const error = await onManualRestoreRequested(
       w.deps,
       manualRequest(w, { targetClusterId: "staging-db", sourceSnapshotDate: "2026-03-14" }),
     ).catch((e) => e);

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ClusterAvailable, ClusterConfigured, RestoreFailed, RestoreVerified } from "../../src/events/domain";
 import { planSchema } from "../../src/plan/schema";
-import { configureCluster } from "../../src/stages/configure";
-import { verifyRestore } from "../../src/stages/verify";
+import { onClusterAvailable } from "../../src/stages/configure";
+import { onClusterConfigured } from "../../src/stages/verify";
 import { type DynamoBackend, startDynalite } from "../support/dynamo";
 import type { RecordedQuery } from "../support/fake-database-b";
 import { createWorld, nextHost, planInput, targetLocation, type World } from "../support/stage-world-b";
@@ -34,7 +34,7 @@ async function configured(world: World) {
     cluster: { ...targetLocation, clusterIdentifier: "staging-next" },
     endpoint: { host: nextHost, port: 5432 },
   });
-  await configureCluster(world.deps, available);
+  await onClusterAvailable(world.deps, available);
   const [published] = world.publisher.delivered(ClusterConfigured.detailType);
   const event = { ...ClusterConfigured.parseEnvelope(published), detailType: ClusterConfigured.detailType };
   world.database.queries.length = 0;
@@ -47,7 +47,7 @@ describe("verify", () => {
     const world = await createWorld(backend);
     const { operation, event } = await configured(world);
 
-    await verifyRestore(world.deps, event);
+    await onClusterConfigured(world.deps, event);
 
     expect((await world.store.get(operation.operationId))?.step).toBe("verified");
     const checkQueries = world.database.queries;
@@ -85,7 +85,7 @@ describe("verify", () => {
     const before = world.seedTargetSecrets();
     const { operation, event } = await configured(world);
 
-    await verifyRestore(world.deps, event);
+    await onClusterConfigured(world.deps, event);
 
     expect((await world.store.get(operation.operationId))?.step).toBe("verified");
     const logins = world.database.connects.filter((c) => c.ok);
@@ -108,7 +108,7 @@ describe("verify", () => {
       return healthy(q);
     };
 
-    await verifyRestore(world.deps, event);
+    await onClusterConfigured(world.deps, event);
 
     const failed = await world.store.get(operation.operationId);
     expect(failed?.step).toBe("failed");
@@ -137,7 +137,7 @@ describe("verify", () => {
       return healthy(q);
     };
 
-    await verifyRestore(world.deps, event);
+    await onClusterConfigured(world.deps, event);
 
     const message = (await world.store.get(operation.operationId))?.error?.message ?? "";
     expect(message).toContain('"orders rows" (42P01: relation "sales.orders" does not exist)');
@@ -152,7 +152,7 @@ describe("verify", () => {
     const world = await createWorld(backend, planSchema.parse(input));
     const { event } = await configured(world);
 
-    await verifyRestore(world.deps, event);
+    await onClusterConfigured(world.deps, event);
 
     expect(world.database.queries.map((q) => q.text)).toContain(
       'SELECT count(*) AS count FROM "we""ird"."ta""ble"',
@@ -169,7 +169,7 @@ describe("verify", () => {
       secretString: JSON.stringify({ ...current, password: "changed" }),
     });
 
-    await verifyRestore(world.deps, event);
+    await onClusterConfigured(world.deps, event);
 
     const failed = await world.store.get(operation.operationId);
     expect(failed?.error?.message).toContain('"login:app_writer" (28P01');
@@ -181,7 +181,7 @@ describe("verify", () => {
     const world = await createWorld(backend, planSchema.parse(input));
     const { operation, event } = await configured(world);
 
-    await verifyRestore(world.deps, event);
+    await onClusterConfigured(world.deps, event);
 
     expect((await world.store.get(operation.operationId))?.step).toBe("verified");
     expect(new Set(world.database.queries.map((q) => q.user))).toEqual(new Set(["postgres"]));
@@ -190,10 +190,10 @@ describe("verify", () => {
   it("ignores a duplicate ClusterConfigured", async () => {
     const world = await createWorld(backend);
     const { operation, event } = await configured(world);
-    await verifyRestore(world.deps, event);
+    await onClusterConfigured(world.deps, event);
     const queries = world.database.queries.length;
 
-    await verifyRestore(world.deps, { ...event, id: "duplicate" });
+    await onClusterConfigured(world.deps, { ...event, id: "duplicate" });
 
     expect(world.database.queries.length).toBe(queries);
     expect(world.publisher.delivered(RestoreVerified.detailType)).toHaveLength(1);

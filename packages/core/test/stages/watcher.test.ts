@@ -3,10 +3,11 @@ import { ClusterRenamed, CopyCompleted, RestoreFailed, RestoreRequested } from "
 import { RDS_SOURCE, rdsDetailTypes, rdsEventIds, rdsEventSchema } from "../../src/events/rds";
 import { operationIdFor } from "../../src/operation/ids";
 import { AwsCallError } from "../../src/ports/errors";
-import { copyOnSnapshotAvailable } from "../../src/stages/copy";
-import { triggerFromSnapshotEvent } from "../../src/stages/trigger";
-import { checkWatches, watcherOnRdsEvent, watcherTick } from "../../src/stages/watcher";
-import { addWatch } from "../../src/stages/watches";
+import { onSnapshotAvailable } from "../../src/stages/copy";
+import { pipelineMetrics } from "../../src/stages/kit/metrics";
+import { addWatch } from "../../src/stages/kit/watches";
+import * as trigger from "../../src/stages/trigger";
+import { checkWatches, onRdsEvent, onSchedule } from "../../src/stages/watcher";
 import { type DynamoBackend, startDynalite } from "../support/dynalite";
 import {
   createPipelineWorld,
@@ -31,7 +32,7 @@ const minutes = (n: number) => n * 60_000;
 
 async function copying(w: PipelineWorld) {
   const { operationId, event } = await untilSnapshotAvailable(w);
-  await copyOnSnapshotAvailable(w.deps, event);
+  await onSnapshotAvailable(w.deps, event);
   return operationId;
 }
 
@@ -60,7 +61,7 @@ describe("watcher: watches", () => {
       new AwsCallError("ThrottlingException", "Rate exceeded", "rds"),
     );
     await checkWatches(w.deps, "tick-throttled");
-    expect(w.metrics.total("WatchErrors")).toBe(1);
+    expect(w.metrics.total(pipelineMetrics.watchErrors)).toBe(1);
     await checkWatches(w.deps, "tick-busy");
     const [watch] = await w.store.watchesOf(operationId);
     expect(watch?.checks).toBe(1);
@@ -93,10 +94,10 @@ describe("watcher: watches", () => {
         },
       });
     const watched = watch!.resource.split(":").at(-1)!;
-    await watcherOnRdsEvent(w.deps, rdsEvent("RDS-EVENT-0016", watched));
-    await watcherOnRdsEvent(w.deps, rdsEvent(rdsEventIds.instanceCreated, "x-1"));
+    await onRdsEvent(w.deps, rdsEvent("RDS-EVENT-0016", watched));
+    await onRdsEvent(w.deps, rdsEvent(rdsEventIds.instanceCreated, "x-1"));
     expect(w.publisher.delivered(CopyCompleted)).toHaveLength(0);
-    await watcherOnRdsEvent(w.deps, rdsEvent(rdsEventIds.instanceCreated, watched));
+    await onRdsEvent(w.deps, rdsEvent(rdsEventIds.instanceCreated, watched));
     expect(w.publisher.delivered(CopyCompleted)).toHaveLength(1);
   });
 
@@ -146,7 +147,7 @@ describe("watcher: deadlines, stalled requests, reconciling", () => {
     const w = await createPipelineWorld(backend, [makePlan({ target: { copyMode: "single-hop" } })]);
     const operationId = await copying(w);
     w.clock.advance(minutes(121));
-    await watcherTick(w.deps, { id: "tick-late" });
+    await onSchedule(w.deps, { id: "tick-late" });
     const operation = await w.store.get(operationId);
     expect(operation?.step).toBe("failed");
     expect(operation?.error).toMatchObject({ stage: "copy", code: "DeadlineExceeded" });
@@ -159,12 +160,12 @@ describe("watcher: deadlines, stalled requests, reconciling", () => {
 
   test("a request nobody took is announced again once its handoff stalls (ten minutes)", async () => {
     const w = await createPipelineWorld(backend);
-    const [started] = await triggerFromSnapshotEvent(w.deps, snapshotCreatedEvent(w.automatedSnapshot()));
+    const [started] = await trigger.onRdsEvent(w.deps, snapshotCreatedEvent(w.automatedSnapshot()));
     w.clock.advance(minutes(6));
-    await watcherTick(w.deps, { id: "tick-early" });
+    await onSchedule(w.deps, { id: "tick-early" });
     const first = w.publisher.only(RestoreRequested);
     w.clock.advance(minutes(5));
-    await watcherTick(w.deps, { id: "tick-late" });
+    await onSchedule(w.deps, { id: "tick-late" });
     const again = w.publisher.delivered(RestoreRequested);
     expect(again).toHaveLength(2);
     const { occurredAt: _first, ...same } = first.detail;
@@ -181,8 +182,8 @@ describe("watcher: deadlines, stalled requests, reconciling", () => {
     });
     w.automatedSnapshot("2026-03-13-03-00", { createdAt: "2026-03-13T03:00:00.000Z" });
 
-    await watcherTick(w.deps, { id: "tick-1" });
-    await watcherTick(w.deps, { id: "tick-2" });
+    await onSchedule(w.deps, { id: "tick-1" });
+    await onSchedule(w.deps, { id: "tick-2" });
     const requested = w.publisher.only(RestoreRequested);
     expect(requested.detail).toMatchObject({
       operationId: operationIdFor({ snapshotArn: missed.arn, targetKey }),
@@ -192,7 +193,7 @@ describe("watcher: deadlines, stalled requests, reconciling", () => {
 
     const w2 = await createPipelineWorld(backend);
     w2.automatedSnapshot("2026-03-14-03-55", { createdAt: "2026-03-14T03:55:00.000Z" });
-    await watcherTick(w2.deps, { id: "tick-young" });
+    await onSchedule(w2.deps, { id: "tick-young" });
     expect(w2.publisher.entries).toHaveLength(0);
   });
 
@@ -200,8 +201,8 @@ describe("watcher: deadlines, stalled requests, reconciling", () => {
     const w = await createPipelineWorld(backend);
     w.automatedSnapshot("2026-03-14-03-00", { createdAt: "2026-03-14T03:00:00.000Z" });
     await w.store.acquireLock(targetKey, "op-active", "2026-03-14T01:00:00.000Z");
-    await watcherTick(w.deps, { id: "tick" });
+    await onSchedule(w.deps, { id: "tick" });
     expect(w.publisher.entries).toHaveLength(0);
-    expect(w.metrics.total("RequestsRefused")).toBe(0);
+    expect(w.metrics.total(pipelineMetrics.requestsRefused)).toBe(0);
   });
 });

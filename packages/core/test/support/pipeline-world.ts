@@ -1,7 +1,7 @@
 import { RDS_SOURCE, type RdsEvent, rdsDetailTypes, rdsEventIds, rdsEventSchema } from "../../src/events/rds";
 import { type Plan, type PlanInput, planSchema } from "../../src/plan/schema";
 import type { ClusterSnapshot } from "../../src/ports/rds";
-import type { StageDeps } from "../../src/stages/deps";
+import type { StageDeps } from "../../src/stages/kit/deps";
 import { createAuditLog } from "../../src/storage/audit";
 import { createOperationStore } from "../../src/storage/operations";
 import { createTables, type DynamoBackend } from "./dynamo";

@@ -3,7 +3,7 @@ import type { AnyDomainEventContract, DomainEventInput } from "../../src/events/
 import { targetKeyOf } from "../../src/operation/ids";
 import type { OperationStep } from "../../src/operation/steps";
 import { type Plan, type PlanInput, planSchema } from "../../src/plan/schema";
-import type { StageDeps } from "../../src/stages/deps";
+import type { StageDeps } from "../../src/stages/kit/deps";
 import { createAuditLog } from "../../src/storage/audit";
 import { createOperationStore, type OperationInfo } from "../../src/storage/operations";
 import { createTables, type DynamoBackend } from "./dynamo";
@@ -125,7 +125,11 @@ export async function createWorld(backend: DynamoBackend, plan: Plan = planSchem
   };
 
   /** An operation already at `step` (created, locked, moved there in one forward transition). */
-  async function seedOperation(step: OperationStep, outputs: OperationInfo["outputs"] = {}) {
+  async function seedOperation(
+    step: OperationStep,
+    outputs: OperationInfo["outputs"] = {},
+    claims: OperationInfo["claims"] = {},
+  ) {
     const operationId = `op-${randomUUID().replace(/-/g, "").slice(0, 20)}`;
     const at = new Date(time).toISOString();
     await store.create(
@@ -149,7 +153,13 @@ export async function createWorld(backend: DynamoBackend, plan: Plan = planSchem
     );
     await store.acquireLock(targetKeyOf(target), operationId, at);
     if (step !== "requested") {
-      await store.transition(operationId, { from: { step: "requested", version: 1 }, to: step, at, outputs });
+      await store.transition(operationId, {
+        from: { step: "requested", version: 1 },
+        to: step,
+        at,
+        outputs,
+        claims,
+      });
     }
     return (await store.get(operationId))!;
   }

@@ -1,10 +1,10 @@
 import { SnapshotAvailable } from "@aurora-restore/core";
-import { copyOnSnapshotAvailable } from "@aurora-restore/core/stages/copy";
+import { onSnapshotAvailable } from "@aurora-restore/core/stages/copy";
 import { stageHandler } from "../runtime/stage-handler";
 
 /** copy: bring the snapshot into the target account and region under the target key. */
 export const { handler, handle } = stageHandler({
   service: "copy",
   contracts: [SnapshotAvailable],
-  run: (event, deps) => copyOnSnapshotAvailable(deps, event),
+  run: (event, deps) => onSnapshotAvailable(deps, event),
 });

@@ -1,10 +1,13 @@
 import { ClusterRenamed, RestoreVerified } from "@aurora-restore/core";
-import { cutover } from "@aurora-restore/core/stages/cutover";
+import { onClusterRenamed, onRestoreVerified } from "@aurora-restore/core/stages/cutover";
 import { stageHandler } from "../runtime/stage-handler";
 
 /** cutover: swaps names step by step, repoints secrets, deletes the old cluster (see stages/cutover). */
 export const { handler, handle } = stageHandler({
   service: "cutover",
   contracts: [RestoreVerified, ClusterRenamed],
-  run: (event, deps) => cutover(deps, event),
+  run: (event, deps) =>
+    event.detailType === RestoreVerified.detailType
+      ? onRestoreVerified(deps, event)
+      : onClusterRenamed(deps, event),
 });

@@ -1,8 +1,5 @@
 import { RestoreRequested, SourceSnapshotCopied } from "@aurora-restore/core";
-import {
-  prepareOnRestoreRequested,
-  prepareOnSourceSnapshotCopied,
-} from "@aurora-restore/core/stages/prepare";
+import { onRestoreRequested, onSourceSnapshotCopied } from "@aurora-restore/core/stages/prepare";
 import { stageHandler } from "../runtime/stage-handler";
 
 /** prepare: make the source snapshot usable by the target account (shareable copy, share). */
@@ -11,6 +8,6 @@ export const { handler, handle } = stageHandler({
   contracts: [RestoreRequested, SourceSnapshotCopied],
   run: (event, deps) =>
     event.detailType === RestoreRequested.detailType
-      ? prepareOnRestoreRequested(deps, event)
-      : prepareOnSourceSnapshotCopied(deps, event),
+      ? onRestoreRequested(deps, event)
+      : onSourceSnapshotCopied(deps, event),
 });

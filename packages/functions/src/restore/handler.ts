@@ -1,5 +1,5 @@
 import { ClusterCreated, CopyCompleted } from "@aurora-restore/core";
-import { restoreOnClusterCreated, restoreOnCopyCompleted } from "@aurora-restore/core/stages/restore";
+import { onClusterCreated, onCopyCompleted } from "@aurora-restore/core/stages/restore";
 import { stageHandler } from "../runtime/stage-handler";
 
 /** restore: restore under the temporary name, then create the instances once the cluster is available. */
@@ -8,6 +8,6 @@ export const { handler, handle } = stageHandler({
   contracts: [CopyCompleted, ClusterCreated],
   run: (event, deps) =>
     event.detailType === CopyCompleted.detailType
-      ? restoreOnCopyCompleted(deps, event)
-      : restoreOnClusterCreated(deps, event),
+      ? onCopyCompleted(deps, event)
+      : onClusterCreated(deps, event),
 });

@@ -260,7 +260,7 @@ export function producedBy(stage: StageName): string[] {
 }
 
 /**
- * What the watcher may publish again from the outbox (core/stages/republish-handoffs.ts): the handoff a
+ * What the watcher may publish again from the outbox (core/stages/kit/republish-handoffs.ts): the handoff a
  * stage recorded for the step it owns. Derived from the contracts and the steps' owners, so a stage that
  * starts recording another event cannot leave the watcher unable to republish it.
  */

@@ -1,5 +1,5 @@
 import { ManualRestoreRequested } from "@aurora-restore/core";
-import { triggerFromManualRequest, triggerFromSnapshotEvent } from "@aurora-restore/core/stages/trigger";
+import { onManualRestoreRequested, onRdsEvent } from "@aurora-restore/core/stages/trigger";
 import { stageHandler } from "../runtime/stage-handler";
 
 /** trigger: RDS-EVENT-0169/0075 from the default bus, and manual requests from the pipeline bus. */
@@ -7,9 +7,9 @@ export const { handler, handle } = stageHandler({
   service: "trigger",
   contracts: [ManualRestoreRequested],
   run: async (event, deps) => {
-    await triggerFromManualRequest(deps, event);
+    await onManualRestoreRequested(deps, event);
   },
   onRdsEvent: async (event, deps) => {
-    await triggerFromSnapshotEvent(deps, event);
+    await onRdsEvent(deps, event);
   },
 });

@@ -1,10 +1,10 @@
 import { ClusterConfigured } from "@aurora-restore/core";
-import { verifyRestore } from "@aurora-restore/core/stages/verify";
+import { onClusterConfigured } from "@aurora-restore/core/stages/verify";
 import { stageHandler } from "../runtime/stage-handler";
 
 /** verify: logs in as an application user and runs the plan's checks (see stages/verify). */
 export const { handler, handle } = stageHandler({
   service: "verify",
   contracts: [ClusterConfigured],
-  run: (event, deps) => verifyRestore(deps, event),
+  run: (event, deps) => onClusterConfigured(deps, event),
 });

@@ -1,10 +1,10 @@
-import { watcherOnRdsEvent, watcherTick } from "@aurora-restore/core/stages/watcher";
+import { onRdsEvent, onSchedule } from "@aurora-restore/core/stages/watcher";
 import { stageHandler } from "../runtime/stage-handler";
 
 /** watcher: scheduled checks of what operations wait on, plus an early check on RDS resource events. */
 export const { handler, handle } = stageHandler({
   service: "watcher",
   contracts: [],
-  onSchedule: (tick, deps) => watcherTick(deps, tick),
-  onRdsEvent: (event, deps) => watcherOnRdsEvent(deps, event),
+  onSchedule: (tick, deps) => onSchedule(deps, tick),
+  onRdsEvent: (event, deps) => onRdsEvent(deps, event),
 });

@@ -1,5 +1,5 @@
 import { sanitize } from "@aurora-restore/core/security/secret-names";
-import type { StageLogger, StageMetrics } from "@aurora-restore/core/stages/deps";
+import type { StageLogger, StageMetrics } from "@aurora-restore/core/stages/kit";
 
 export interface LineWriter {
   write(line: string): unknown;

@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { ManualRestoreRequested } from "@aurora-restore/core/events/domain";
-import { parseManualRequest } from "@aurora-restore/core/stages/manual-request";
+import { parseManualRequest } from "@aurora-restore/core/stages/trigger";
 import type { LocalRuntime } from "./start-local-runtime";
 
 /** What `aurora-restore restore` asks for; the operation id is generated when absent. */
@@ -14,7 +14,7 @@ export interface ManualRestoreInput {
 
 /** The trigger refused the request; `reasons` are its audited reasons (each names the field to change). */
 export class ManualRestoreRefusedError extends Error {
-  override name = "ManualRestoreRefused";
+  override name = "ManualRestoreRefusedError";
   constructor(
     readonly operationId: string,
     readonly reasons: string[],

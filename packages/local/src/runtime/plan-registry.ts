@@ -1,7 +1,7 @@
 import { readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { type Plan, parsePlanJson, validatePlan } from "@aurora-restore/core/plan/index";
-import type { PlanSource } from "@aurora-restore/core/stages/deps";
+import type { PlanSource } from "@aurora-restore/core/stages/kit";
 import { ensurePrivateDir, writeJsonFileAtomic } from "../state-dir";
 
 /**

@@ -8,7 +8,7 @@ import type {
   RdsPort,
   SecretsPort,
 } from "@aurora-restore/core/ports/index";
-import type { StageDeps } from "@aurora-restore/core/stages/deps";
+import type { StageDeps } from "@aurora-restore/core/stages/kit";
 
 /** The ports whose calls are counted: every side effect a stage can have outside its own tables. */
 export type CountedPort = "rds" | "kms" | "secrets" | "sns" | "events" | "database";

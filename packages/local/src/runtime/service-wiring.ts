@@ -2,7 +2,7 @@ import { resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import type { AccountRegion } from "@aurora-restore/core/ports/index";
 import { type ServiceDeclaration, subscriptionPattern } from "@aurora-restore/core/services/declaration";
-import type { StageDeps } from "@aurora-restore/core/stages/deps";
+import type { StageDeps } from "@aurora-restore/core/stages/kit";
 import { subscriptionPlan } from "../../../../stacks/subscription-plan";
 import type { EventBridgeEvent, EventBus, LocalEventBridge, RetryPolicy } from "../eventbridge/index";
 

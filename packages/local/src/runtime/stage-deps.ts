@@ -5,7 +5,7 @@ import type {
   EventPublisherPort,
   RdsPort,
 } from "@aurora-restore/core/ports/index";
-import type { StageDeps } from "@aurora-restore/core/stages/deps";
+import type { StageDeps } from "@aurora-restore/core/stages/kit";
 import type { AuditLog } from "@aurora-restore/core/storage/audit";
 import type { OperationStore } from "@aurora-restore/core/storage/operations";
 import type { LocalKms } from "../kms/local-kms";

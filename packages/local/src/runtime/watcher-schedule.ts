@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type { AccountRegion } from "@aurora-restore/core/ports/index";
-import type { StageDeps } from "@aurora-restore/core/stages/deps";
+import type { StageDeps } from "@aurora-restore/core/stages/kit";
 import type { StageHandlerModule } from "./service-wiring";
 
 /**

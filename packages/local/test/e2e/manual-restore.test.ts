@@ -5,7 +5,7 @@ import { stagesInFlowOrder } from "@aurora-restore/core/events/shapes";
 import { targetKeyOf } from "@aurora-restore/core/operation/ids";
 import type { Plan } from "@aurora-restore/core/plan/index";
 import type { ClusterSnapshot } from "@aurora-restore/core/ports/index";
-import { ManualRequestError } from "@aurora-restore/core/stages/manual-request";
+import { ManualRequestError } from "@aurora-restore/core/stages/trigger";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { demoNames, demoPlan, demoProduction, demoStaging } from "../../src/demo/demo-plan";
 import { ensureDemoKeys, ensureProductionCluster } from "../../src/demo/demo-setup";

@@ -1,6 +1,6 @@
 import type { ServiceDeclaration } from "@aurora-restore/core";
-import { FUNCTION_TIMEOUT_SECONDS } from "@aurora-restore/core/stages/lease";
-import { defaultLoginBackoff } from "@aurora-restore/core/stages/password-wait";
+import { defaultLoginBackoff } from "@aurora-restore/core/stages/configure";
+import { FUNCTION_TIMEOUT_SECONDS } from "@aurora-restore/core/stages/kit";
 
 /**
  * The one declaration of how long each function may run and what its waits may take. The stacks deploy

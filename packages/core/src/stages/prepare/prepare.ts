@@ -1,0 +1,263 @@
+import { type RestoreRequested, SnapshotAvailable, SourceSnapshotCopied } from "../../events/domain";
+import type { SnapshotRef } from "../../events/shapes";
+import { resourceNames } from "../../operation/ids";
+import type { OperationStep } from "../../operation/steps";
+import type { Plan, PlanTarget } from "../../plan/schema";
+import { isAwsCallError } from "../../ports/errors";
+import type { OperationInfo } from "../../storage/operations";
+import { loadAt } from "../kit/advance";
+import { audit } from "../kit/audit";
+import { claimStep, isRetryable, planTargetOf, type StageEvent } from "../kit/claim";
+import type { StageDeps } from "../kit/deps";
+import { failOperation } from "../kit/fail";
+import { handOff } from "../kit/handoff";
+import { pipelineMetrics } from "../kit/metrics";
+import { metaFor } from "../kit/publish";
+import { clusterSnapshotArn, snapshotRefOf, sourceScope } from "../kit/snapshot-refs";
+import { addWatch } from "../kit/watches";
+
+/** The source snapshot cannot be made shareable with the plan as written. */
+export class SnapshotNotShareableError extends Error {
+  override name = "SnapshotNotShareableError";
+  readonly code = "SnapshotNotShareable";
+}
+
+type Decision =
+  | { kind: "pass-through"; snapshot: SnapshotRef }
+  | {
+      kind: "copy";
+      source: SnapshotRef & { type: string };
+      copyName: string;
+      copyArn: string;
+      kmsKeyId?: string;
+    };
+
+const steps: Record<Decision["kind"], OperationStep> = {
+  "pass-through": "snapshot-available",
+  copy: "preparing-snapshot",
+};
+
+/**
+ * prepare (on RestoreRequested): make the source snapshot usable by the target account.
+ * - target in the source's account: nothing to share (copy handles a region change) -> SnapshotAvailable;
+ * - otherwise (automated, manual, under any key): copy it to the pipeline's own manual snapshot under
+ *   plan.source.shareableKmsKeyId (or the snapshot's own customer key) in the source account; the watcher
+ *   then reports SourceSnapshotCopied and only that copy is shared. The attributes of a snapshot the
+ *   pipeline did not create are never changed: a person's manual snapshot (0075) is not shared, and the
+ *   target account never needs production's own key.
+ * Deciding only reads; the conditional transition comes before the first change.
+ */
+export async function onRestoreRequested(
+  deps: StageDeps,
+  event: StageEvent<typeof RestoreRequested>,
+): Promise<void> {
+  const { detail } = event;
+  // A late duplicate or a replay, for an operation past what prepare claims, is recorded as ignored before
+  // anything is read from AWS.
+  const context = { stage: "prepare" as const, action: "prepare", eventId: event.id };
+  if (!(await loadAt(deps, detail.operationId, ["requested", ...Object.values(steps)], context))) return;
+  let decision: Decision;
+  let plan: Plan;
+  try {
+    ({ plan } = await planTargetOf(deps, detail));
+    decision = await decide(deps, detail, plan);
+  } catch (error) {
+    if (isRetryable(error)) throw error;
+    // Fail only an operation still waiting for prepare: a late duplicate must not fail a healthy one.
+    const operation = await deps.store.get(detail.operationId);
+    if (operation?.step === "requested") await failOperation(deps, operation, "prepare", error, event.id);
+    else
+      deps.logger.warn("prepare could not decide for an operation that moved on", { step: operation?.step });
+    return;
+  }
+  const operation = await claimStep(deps, {
+    operationId: detail.operationId,
+    eventId: event.id,
+    from: "requested",
+    to: steps[decision.kind],
+    stage: "prepare",
+    action: `prepare-${decision.kind}`,
+    outputs: decision.kind === "copy" ? { shareableSnapshotArn: decision.copyArn } : {},
+  });
+  if (!operation) return;
+  try {
+    if (decision.kind === "pass-through") await announce(deps, operation, event.id, decision.snapshot, []);
+    else await copyToShareable(deps, operation, event.id, plan, decision);
+  } catch (error) {
+    if (isRetryable(error)) throw error;
+    await failOperation(deps, operation, "prepare", error, event.id);
+  }
+}
+
+/** prepare (on SourceSnapshotCopied): share the shareable copy with the target account -> SnapshotAvailable. */
+export async function onSourceSnapshotCopied(
+  deps: StageDeps,
+  event: StageEvent<typeof SourceSnapshotCopied>,
+): Promise<void> {
+  const operation = await claimStep(deps, {
+    operationId: event.detail.operationId,
+    eventId: event.id,
+    from: "preparing-snapshot",
+    to: "snapshot-available",
+    stage: "prepare",
+    action: "share-shareable-copy",
+    outputs: { usableSnapshotArn: event.detail.snapshot.arn },
+  });
+  if (!operation) return;
+  try {
+    const { plan, target } = await planTargetOf(deps, operation);
+    const expected = resourceNames(operation.operationId, target.clusterIdentifier).shareableSnapshot;
+    if (event.detail.snapshot.identifier !== expected) {
+      throw new SnapshotNotShareableError(
+        `SourceSnapshotCopied names ${event.detail.snapshot.identifier}, but this operation's shareable copy is ${expected}.`,
+      );
+    }
+    await shareAndAnnounce(deps, operation, event.id, plan, target, event.detail.snapshot);
+  } catch (error) {
+    if (isRetryable(error)) throw error;
+    await failOperation(deps, operation, "prepare", error, event.id);
+  }
+}
+
+async function decide(
+  deps: StageDeps,
+  detail: StageEvent<typeof RestoreRequested>["detail"],
+  plan: Plan,
+): Promise<Decision> {
+  const requested = snapshotRefOf(detail.sourceSnapshot);
+  if (requested.accountId === detail.target.accountId) return { kind: "pass-through", snapshot: requested };
+
+  const scope = sourceScope(plan);
+  const snapshot = await deps.rds(scope).describeClusterSnapshot(requested.arn);
+  if (snapshot.status !== "available") {
+    throw new SnapshotNotShareableError(
+      `Source snapshot ${snapshot.identifier} is ${snapshot.status}, not available; restore again once it is.`,
+    );
+  }
+  const defaultKey = snapshot.kmsKeyId
+    ? (await deps.kms(scope).describeKey(snapshot.kmsKeyId)).keyManager === "AWS"
+    : false;
+
+  // A copy under the same customer key is shareable too; one under the default key never is.
+  const kmsKeyId = plan.source.shareableKmsKeyId ?? (defaultKey ? undefined : snapshot.kmsKeyId);
+  if (snapshot.encrypted && !kmsKeyId) {
+    throw new SnapshotNotShareableError(
+      `Source snapshot ${snapshot.identifier} is encrypted with the default aws/rds key, which cannot be shared with ` +
+        `another account. Set source.shareableKmsKeyId in plan ${plan.id} to a customer managed key of account ` +
+        `${plan.source.accountId} in ${plan.source.region} whose key policy lets account ${detail.target.accountId} use it.`,
+    );
+  }
+  if (plan.source.shareableKmsKeyId) {
+    const key = await deps.kms(scope).describeKey(plan.source.shareableKmsKeyId);
+    if (key.keyManager === "AWS" || !key.enabled) {
+      throw new SnapshotNotShareableError(
+        `source.shareableKmsKeyId of plan ${plan.id} is ${key.enabled ? "an AWS managed key" : "disabled"}: ` +
+          "use an enabled customer managed key (snapshots under AWS managed keys cannot be shared).",
+      );
+    }
+  }
+  const copyName = resourceNames(detail.operationId, detail.target.clusterIdentifier).shareableSnapshot;
+  return {
+    kind: "copy",
+    source: { ...snapshotRefOf(snapshot), type: snapshot.type },
+    copyName,
+    copyArn: clusterSnapshotArn(scope, copyName, snapshot.arn),
+    ...(kmsKeyId ? { kmsKeyId } : {}),
+  };
+}
+
+async function copyToShareable(
+  deps: StageDeps,
+  operation: OperationInfo,
+  eventId: string,
+  plan: Plan,
+  decision: Extract<Decision, { kind: "copy" }>,
+): Promise<void> {
+  const scope = sourceScope(plan);
+  try {
+    await deps.rds(scope).copyClusterSnapshot({
+      source: decision.source.identifier,
+      targetIdentifier: decision.copyName,
+      ...(decision.kmsKeyId ? { kmsKeyId: decision.kmsKeyId } : {}),
+      tags: { "aurora-restore:operation": operation.operationId },
+    });
+  } catch (error) {
+    // A retry finds the copy it already started under the deterministic name.
+    if (!isAwsCallError(error, "DBClusterSnapshotAlreadyExistsFault")) throw error;
+  }
+  await addWatch(deps, operation, {
+    watchId: "source-shareable-copy",
+    kind: "snapshot-copy",
+    scope,
+    resource: decision.copyName,
+    publish: SourceSnapshotCopied,
+    atStep: "preparing-snapshot",
+  });
+  await audit(deps, operation, {
+    stage: "prepare",
+    action: "copy-to-shareable-snapshot",
+    outcome: "started",
+    eventId,
+    details: {
+      source: decision.source.arn,
+      copy: decision.copyArn,
+      kmsKeyId: decision.kmsKeyId,
+      reason:
+        decision.source.type === "automated"
+          ? "automated snapshots cannot be shared"
+          : "only the pipeline's own copy is shared: the source snapshot's attributes are never changed",
+    },
+  });
+  deps.logger.info("Copying the source snapshot to a shareable manual snapshot", { copy: decision.copyArn });
+}
+
+async function shareAndAnnounce(
+  deps: StageDeps,
+  operation: OperationInfo,
+  eventId: string,
+  plan: Plan,
+  target: PlanTarget,
+  snapshot: SnapshotRef,
+): Promise<void> {
+  // The handoff is recorded after the share: a resumed delivery that finds it (the earlier one's publish
+  // failed, say) only announces again. Cut short between the share and that record, the share is repeated,
+  // which is harmless (adding an account that is already there changes nothing).
+  const { handoff } = operation;
+  const shared = handoff?.step === operation.step && handoff.detailType === SnapshotAvailable.detailType;
+  if (!shared) {
+    await deps.rds(sourceScope(plan)).shareClusterSnapshot({
+      snapshotIdentifier: snapshot.identifier,
+      accountIds: [target.accountId],
+    });
+    await audit(deps, operation, {
+      stage: "prepare",
+      action: "share-snapshot",
+      outcome: "succeeded",
+      eventId,
+      details: { snapshot: snapshot.arn, sharedWith: [target.accountId] },
+    });
+  }
+  await announce(deps, operation, eventId, snapshot, [target.accountId]);
+}
+
+async function announce(
+  deps: StageDeps,
+  operation: OperationInfo,
+  eventId: string,
+  snapshot: SnapshotRef,
+  sharedWith: string[],
+): Promise<void> {
+  await handOff(deps, operation, SnapshotAvailable, {
+    ...metaFor(deps, operation, eventId),
+    snapshot,
+    sharedWith,
+  });
+  await audit(deps, operation, {
+    stage: "prepare",
+    action: "snapshot-available",
+    outcome: "succeeded",
+    eventId,
+    details: { snapshot: snapshot.arn, sharedWith },
+  });
+  deps.metrics.count(pipelineMetrics.snapshotsPrepared, 1, { shared: String(sharedWith.length > 0) });
+}

@@ -1,0 +1,36 @@
+import { z } from "zod";
+import { defineEvent } from "../../events/contract";
+import { clusterIdentifier, nameText, planId } from "../../events/identifiers";
+import { clusterRef, operationTrigger, snapshotRef } from "../../events/shapes";
+
+/**
+ * The events that start an operation: the request the trigger takes from a person or script, and the start it announces (the watcher's scheduled plans announce it the same way).
+ * Declared beside the stage that owns them; events/domain.ts lists the whole catalogue.
+ */
+
+export const ManualRestoreRequested = defineEvent({
+  detailType: "ManualRestoreRequested",
+  version: 1,
+  description:
+    "A person or a script asked to refresh one target from the source snapshot of a given date (aurora-restore restore).",
+  producers: ["cli"],
+  shape: {
+    targetClusterId: clusterIdentifier,
+    sourceSnapshotDate: z.iso.date().describe("YYYY-MM-DD: the source snapshot taken that day (UTC) is used"),
+    requestedBy: nameText().describe("Who asked (CLI user or principal)"),
+  },
+});
+
+export const RestoreRequested = defineEvent({
+  detailType: "RestoreRequested",
+  version: 1,
+  description: "An operation was started for one planned target from one source snapshot.",
+  producers: ["trigger", "watcher"],
+  shape: {
+    planId,
+    target: clusterRef,
+    sourceSnapshot: snapshotRef.extend({ type: z.enum(["automated", "manual"]) }),
+    trigger: operationTrigger,
+    requestedBy: nameText(),
+  },
+});

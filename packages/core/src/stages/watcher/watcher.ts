@@ -1,0 +1,416 @@
+import type { AnyDomainEventContract, DomainEventInput } from "../../events/contract";
+import {
+  ClusterAvailable,
+  ClusterCreated,
+  ClusterRenamed,
+  CopyCompleted,
+  SnapshotAvailable,
+  SourceSnapshotCopied,
+} from "../../events/domain";
+import { type RdsEvent, rdsEventIds } from "../../events/rds";
+import { operationIdFor, targetKeyOf } from "../../operation/ids";
+import { stageOfStep } from "../../operation/steps";
+import type { Plan } from "../../plan/schema";
+import type { OperationInfo } from "../../storage/operations";
+import { advance } from "../kit/advance";
+import { audit } from "../kit/audit";
+import type { StageDeps } from "../kit/deps";
+import { errorCodeOf, errorMessageOf } from "../kit/errors";
+import { failOperation } from "../kit/fail";
+import { handOff, handoffOf } from "../kit/handoff";
+import { pipelineMetrics } from "../kit/metrics";
+import { metaFor } from "../kit/publish";
+import { type HandoffOptions, republishStalledHandoffs } from "../kit/republish-handoffs";
+import { isPipelineSnapshot, snapshotRefOf, sourceScope } from "../kit/snapshot-refs";
+import { startOperation } from "../kit/start-operation";
+import { expectedSteps, type WatchContext, watchContextOf } from "../kit/watches";
+import { type ScheduleOptions, startScheduledPlans } from "./scheduled-plans";
+import { type ProbeResult, probe, ResourceFailedError } from "./watch-probes";
+
+export interface WatcherOptions extends ScheduleOptions, HandoffOptions {
+  /** Reconcile snapshots created within this many hours (default 24). */
+  reconcileWindowHours?: number;
+  /** Leave snapshots younger than this to their (up to 5 minutes late) event (default 10). */
+  reconcileGraceMinutes?: number;
+}
+
+type PendingWatch = Awaited<ReturnType<StageDeps["store"]["pendingWatches"]>>[number];
+
+/** RDS events that mean something watched may have just changed. */
+const earlyCheckIds: ReadonlySet<string> = new Set([
+  rdsEventIds.clusterCreated,
+  rdsEventIds.instanceCreated,
+  rdsEventIds.clusterRenamed,
+  rdsEventIds.clusterDeleted,
+]);
+
+/**
+ * watcher (scheduled): RDS has no event for a finished copy and its events are best effort, so each tick
+ * describes what operations wait on, fails operations past their deadline, publishes again handoffs nobody
+ * took (republish-handoffs.ts), starts operations for snapshots whose event never came, and starts plans
+ * whose schedule is due.
+ */
+export async function onSchedule(
+  deps: StageDeps,
+  tick: { id: string },
+  options: WatcherOptions = {},
+): Promise<void> {
+  await checkWatches(deps, tick.id);
+  // One listing of the running operations per tick serves both (each write below is conditional anyway).
+  const running = await deps.store.listByStatus("running");
+  await failOverdueOperations(deps, tick.id, running);
+  await republishStalledHandoffs(deps, tick.id, options, running);
+  await reconcileSnapshots(deps, tick.id, options);
+  await startScheduledPlans(deps, tick.id, options);
+}
+
+/**
+ * watcher on RDS 0170/0005/0172/0171: look now, instead of at the next tick, at the watches on the resource
+ * the event names (never at every watch: with many operations that would describe everything per event).
+ */
+export async function onRdsEvent(deps: StageDeps, event: RdsEvent): Promise<void> {
+  if (!earlyCheckIds.has(event.detail.EventID)) return;
+  const named = event.detail.SourceIdentifier;
+  await checkWatches(deps, event.id, (watch) => watchNames(watch, named));
+}
+
+/** True when the watch waits on `identifier`: its resource, or one of the instances it waits for. */
+function watchNames(watch: PendingWatch, identifier: string): boolean {
+  if (watch.resource === identifier || watch.resource.endsWith(`:${identifier}`)) return true;
+  const context = watchContextOf(watch.context);
+  return context?.instances?.includes(identifier) === true;
+}
+
+/** A pending watch's check is recorded at most this often (a write per watch per tick is what it saves). */
+const touchIntervalMs = 30_000;
+
+/** Describes every pending watch; publishes and removes the ready ones, fails the operations of failed ones. */
+export async function checkWatches(
+  deps: StageDeps,
+  causationId: string,
+  only: (watch: PendingWatch) => boolean = () => true,
+): Promise<void> {
+  const watches = (await deps.store.pendingWatches()).filter(only);
+  for (const watch of watches) {
+    try {
+      await checkWatch(deps, watch, causationId);
+    } catch (error) {
+      // One unreadable resource must not stop the others; the next tick tries again.
+      deps.metrics.count(pipelineMetrics.watchErrors, 1, { kind: watch.kind });
+      deps.logger.error("Could not check a watch", {
+        operationId: watch.operationId,
+        watchId: watch.watchId,
+        code: errorCodeOf(error),
+        message: errorMessageOf(error),
+      });
+    }
+  }
+}
+
+async function checkWatch(deps: StageDeps, watch: PendingWatch, causationId: string): Promise<void> {
+  const context = watchContextOf(watch.context);
+  const now = deps.clock();
+  const touchDue = !watch.lastCheckedAt || now.getTime() - Date.parse(watch.lastCheckedAt) >= touchIntervalMs;
+  // A resource still pending needs nothing of its operation: describe it first, and read the operation only
+  // once it is ready or failed, or when the check is recorded (a watch whose operation moved on goes then).
+  let result: ProbeResult | undefined;
+  if (context && !touchDue) {
+    result = await probeWatch(deps, watch, context);
+    if (result.state === "pending") return;
+  }
+  const operation = await deps.store.get(watch.operationId);
+  if (!operation || !context) {
+    deps.logger.warn("Removing a watch without operation or context", { ...watch });
+    await deps.store.removeWatch(watch.operationId, watch.watchId);
+    return;
+  }
+  // At advanceTo already: an earlier check moved the operation but did not get to publish.
+  const resumed = context.advanceTo !== undefined && operation.step === context.advanceTo;
+  if (!expectedSteps(context).includes(operation.step) && !resumed) {
+    await audit(deps, operation, {
+      stage: "watcher",
+      action: `watch ${watch.watchId}`,
+      outcome: "ignored-duplicate",
+      eventId: causationId,
+      details: { reason: "the operation moved on", step: operation.step, expected: context.atStep },
+    });
+    await deps.store.removeWatch(watch.operationId, watch.watchId);
+    return;
+  }
+  result ??= await probeWatch(deps, watch, context);
+
+  if (result.state === "pending") {
+    if (touchDue) await deps.store.touchWatch(watch.operationId, watch.watchId, now.toISOString());
+    return;
+  }
+  if (result.state === "failed") {
+    await failOperation(
+      deps,
+      operation,
+      stageOfStep[operation.step],
+      result.error,
+      causationId,
+      result.hint || undefined,
+    );
+    await deps.store.removeWatch(watch.operationId, watch.watchId);
+    deps.metrics.count(pipelineMetrics.watchesFailed, 1, { kind: watch.kind });
+    return;
+  }
+
+  // The event is recorded as the operation's handoff in the same write that moves it (or, with no move,
+  // before publishing), so the watcher publishes it again if it is lost (republish-handoffs.ts).
+  const ready = readyEvent(deps, operation, context, result, causationId);
+  let current: OperationInfo | undefined = operation;
+  if (context.advanceTo && !resumed) {
+    current = await advance(deps, operation, {
+      to: context.advanceTo,
+      eventId: causationId,
+      action: `watch ${watch.watchId}`,
+      ...(ready ? { handoff: handoffOf(deps, context.advanceTo, ready.contract, ready.detail) } : {}),
+    });
+  }
+  // Without a transition to decide it, the watch's removal does: of two checks that both found the
+  // resource ready (a tick and an RDS event), only the one that removes the watch publishes.
+  // The handoff is recorded first, so an event lost after the removal is still published again.
+  if (resumed) {
+    // Another check moved the operation and recorded the event as its handoff in that same write: it
+    // publishes it (or, had it died, the stalled handoff is published again). Only the watch is left.
+    await deps.store.removeWatch(watch.operationId, watch.watchId);
+    return;
+  }
+  if (current && !context.advanceTo) {
+    if (ready) {
+      const handoff = handoffOf(deps, current.step, ready.contract, ready.detail);
+      const at = { step: current.step, version: current.version };
+      if (await deps.store.recordHandoff(current.operationId, at, handoff)) current = { ...current, handoff };
+    }
+    if (!(await deps.store.removeWatch(watch.operationId, watch.watchId))) return;
+  }
+  if (current) {
+    if (ready) {
+      try {
+        await handOff(deps, current, ready.contract, ready.detail);
+      } catch (error) {
+        // Removing the watch made this check the one that publishes: put it back, so the next check
+        // publishes (a concurrent check that lost the removal may have rewritten the handoff, clearing the
+        // mark of the failed publish that republish-handoffs.ts acts on).
+        if (!context.advanceTo) await restoreWatch(deps, watch);
+        throw error;
+      }
+    }
+    await audit(deps, current, {
+      stage: "watcher",
+      action: `watch ${watch.watchId}`,
+      outcome: "succeeded",
+      eventId: causationId,
+      details: { kind: watch.kind, resource: watch.resource, published: context.publish },
+    });
+    deps.metrics.count(pipelineMetrics.watchesCompleted, 1, { kind: watch.kind });
+    if (watch.createdAt) {
+      const waitedMs = deps.clock().getTime() - Date.parse(watch.createdAt);
+      deps.metrics.durationMs(pipelineMetrics.watchWait, waitedMs, { kind: watch.kind });
+    }
+  }
+  await deps.store.removeWatch(watch.operationId, watch.watchId);
+}
+
+async function restoreWatch(deps: StageDeps, watch: PendingWatch): Promise<void> {
+  await deps.store
+    .addWatch({
+      operationId: watch.operationId,
+      watchId: watch.watchId,
+      kind: watch.kind,
+      accountId: watch.accountId,
+      region: watch.region,
+      ...(watch.roleArn ? { roleArn: watch.roleArn } : {}),
+      resource: watch.resource,
+      ...(watch.context ? { context: watch.context as Record<string, unknown> } : {}),
+      createdAt: watch.createdAt ?? deps.clock().toISOString(),
+    })
+    .catch((error: unknown) => {
+      deps.logger.error("Could not put back a watch whose event was not published", {
+        operationId: watch.operationId,
+        watchId: watch.watchId,
+        message: errorMessageOf(error),
+      });
+    });
+}
+
+interface ReadyEvent {
+  contract: AnyDomainEventContract;
+  detail: DomainEventInput<AnyDomainEventContract>;
+}
+
+/** Describes what the watch waits on; an error waiting cannot fix (access denied, a missing key) fails it. */
+async function probeWatch(deps: StageDeps, watch: PendingWatch, context: WatchContext): Promise<ProbeResult> {
+  const scope = {
+    accountId: watch.accountId,
+    region: watch.region,
+    ...(watch.roleArn ? { roleArn: watch.roleArn } : {}),
+  };
+  try {
+    return await probe(deps.rds(scope), scope, watch.kind, watch.resource, context);
+  } catch (error) {
+    if ((error as { retryable?: unknown }).retryable === true) throw error;
+    return {
+      state: "failed",
+      error: error as Error,
+      hint: `The watcher could not describe ${watch.resource}.`,
+    };
+  }
+}
+
+/** The event a ready watch publishes (none for "none"), built and validated against its contract. */
+function readyEvent(
+  deps: StageDeps,
+  operation: OperationInfo,
+  context: WatchContext,
+  result: Extract<ProbeResult, { state: "ready" }>,
+  causationId: string,
+): ReadyEvent | undefined {
+  const meta = metaFor(deps, operation, causationId);
+  const need = <T>(value: T | undefined, what: string): T => {
+    if (value === undefined) throw new Error(`Watch publishing ${context.publish} has no ${what}`);
+    return value;
+  };
+  const event = <C extends AnyDomainEventContract>(contract: C, detail: DomainEventInput<C>): ReadyEvent => ({
+    contract,
+    detail: detail as DomainEventInput<AnyDomainEventContract>,
+  });
+  switch (context.publish) {
+    case "none":
+      return undefined;
+    case SourceSnapshotCopied.detailType:
+      return event(SourceSnapshotCopied, { ...meta, snapshot: need(result.snapshot, "snapshot") });
+    case SnapshotAvailable.detailType:
+      return event(SnapshotAvailable, {
+        ...meta,
+        snapshot: need(result.snapshot, "snapshot"),
+        sharedWith: context.sharedWith ?? [],
+      });
+    case CopyCompleted.detailType:
+      return event(CopyCompleted, { ...meta, snapshot: need(result.snapshot, "snapshot") });
+    case ClusterCreated.detailType:
+      return event(ClusterCreated, { ...meta, cluster: need(result.cluster, "cluster") });
+    case ClusterAvailable.detailType:
+      return event(ClusterAvailable, {
+        ...meta,
+        cluster: need(result.cluster, "cluster"),
+        endpoint: need(result.endpoint, "endpoint"),
+      });
+    case ClusterRenamed.detailType:
+      return event(ClusterRenamed, {
+        ...meta,
+        cluster: need(result.cluster, "cluster"),
+        previousIdentifier: need(context.previousIdentifier, "previousIdentifier"),
+        step: need(context.renameStep, "renameStep"),
+      });
+  }
+}
+
+const deadlineHints: Partial<Record<ReturnType<typeof stageOf>, string>> = {
+  prepare: "Check the shareable copy in the source account's RDS console.",
+  copy: "Cross-region copies can take hours and at most 5 run at once per region: raise targets[].deadlineMinutes in the plan or check the copy in the RDS console, then restore again.",
+  restore: "Check the restored cluster and its instances in the RDS console, then restore again.",
+  cutover:
+    "Check the target's cluster names in the RDS console: cutover may have left the target renamed (see the audit trail).",
+};
+
+function stageOf(operation: OperationInfo) {
+  return stageOfStep[operation.step];
+}
+
+/** Fails running operations past their deadline, naming the step they were stuck at. */
+export async function failOverdueOperations(
+  deps: StageDeps,
+  causationId: string,
+  running?: OperationInfo[],
+): Promise<void> {
+  const now = deps.clock().getTime();
+  for (const operation of running ?? (await deps.store.listByStatus("running"))) {
+    if (Date.parse(operation.deadline) > now) continue;
+    const minutes = Math.round((Date.parse(operation.deadline) - Date.parse(operation.createdAt)) / 60_000);
+    const stage = stageOf(operation);
+    const error = new ResourceFailedError(
+      "DeadlineExceeded",
+      `Operation ${operation.operationId} is stuck past the plan's deadline (${minutes} minutes) at step ${operation.step}.`,
+    );
+    await failOperation(
+      deps,
+      operation,
+      stage,
+      error,
+      causationId,
+      deadlineHints[stage] ?? "See the audit trail, then restore again.",
+    );
+    deps.metrics.count(pipelineMetrics.overdue, 1, { stage });
+  }
+}
+
+/**
+ * Starts operations for the newest snapshot of each planned source when its event never came (events are
+ * best effort). The deterministic operation id makes this idempotent; busy targets are left alone.
+ */
+export async function reconcileSnapshots(
+  deps: StageDeps,
+  causationId: string,
+  options: WatcherOptions = {},
+): Promise<void> {
+  const now = deps.clock().getTime();
+  const since = now - (options.reconcileWindowHours ?? 24) * 3_600_000;
+  const until = now - (options.reconcileGraceMinutes ?? 10) * 60_000;
+  for (const plan of await deps.plans.list()) {
+    if (plan.trigger.type !== "every-snapshot") continue;
+    try {
+      await reconcilePlan(deps, plan, causationId, since, until);
+    } catch (error) {
+      deps.metrics.count(pipelineMetrics.reconcileErrors, 1, {});
+      deps.logger.error("Could not reconcile a plan's snapshots", {
+        planId: plan.id,
+        code: errorCodeOf(error),
+        message: errorMessageOf(error),
+      });
+    }
+  }
+}
+
+async function reconcilePlan(deps: StageDeps, plan: Plan, causationId: string, since: number, until: number) {
+  if (plan.trigger.type !== "every-snapshot") return;
+  const types: readonly string[] = plan.trigger.snapshotTypes;
+  const snapshots = await deps.rds(sourceScope(plan)).listClusterSnapshots({
+    clusterIdentifier: plan.source.clusterIdentifier,
+  });
+  const newest = snapshots.find((s) => {
+    const created = s.createdAt ? Date.parse(s.createdAt) : Number.NaN;
+    return (
+      s.status === "available" &&
+      types.includes(s.type) &&
+      !isPipelineSnapshot(s.identifier) &&
+      created >= since &&
+      created <= until
+    );
+  });
+  if (!newest || newest.type === "shared") return;
+  for (const target of plan.targets) {
+    const targetKey = targetKeyOf(target);
+    const operationId = operationIdFor({ snapshotArn: newest.arn, targetKey });
+    if (await deps.store.get(operationId)) continue;
+    if (await deps.store.lockHolder(targetKey)) continue;
+    deps.logger.warn("Starting an operation for a snapshot whose event never came", {
+      snapshot: newest.arn,
+      targetKey,
+    });
+    await startOperation(deps, {
+      plan,
+      target,
+      snapshot: { ...snapshotRefOf(newest), type: newest.type },
+      trigger: "reconciler",
+      requestedBy: "watcher (reconciler)",
+      operationId,
+      correlationId: operationId,
+      causationId,
+      stage: "watcher",
+    });
+    deps.metrics.count(pipelineMetrics.snapshotsReconciled, 1, {});
+  }
+}
