@@ -1,3 +1,4 @@
+import { parseArn } from "../../events/arn";
 import type { RestoreCompleted, RestoreFailed } from "../../events/domain";
 import { resourceNames, targetKeyOf } from "../../operation/ids";
 import { terminalSteps } from "../../operation/steps";
@@ -157,7 +158,7 @@ function plannedTarget(plan: Plan | undefined, operation: Pick<OperationInfo, "t
 }
 
 function scopeOfArn(arn: string): AccessScope {
-  const [, , , region = "", accountId = ""] = arn.split(":");
+  const { region = "", accountId = "" } = parseArn(arn) ?? {};
   return { accountId, region };
 }
 

@@ -1,3 +1,4 @@
+import { buildArn, parseArn } from "../../events/arn";
 import type { ClusterRef, SnapshotRef } from "../../events/shapes";
 import type { Plan } from "../../plan/schema";
 import type { AccessScope } from "../../ports/location";
@@ -22,10 +23,15 @@ export function clusterRefOf(
 export function clusterSnapshotArn(
   location: { accountId: string; region: string },
   identifier: string,
-  partitionOf = "arn:aws:",
+  partitionOf = "arn:aws:rds:::",
 ): string {
-  const partition = partitionOf.split(":")[1] || "aws";
-  return `arn:${partition}:rds:${location.region}:${location.accountId}:cluster-snapshot:${identifier}`;
+  return buildArn({
+    partition: parseArn(partitionOf)?.partition || "aws",
+    service: "rds",
+    region: location.region,
+    accountId: location.accountId,
+    resource: `cluster-snapshot:${identifier}`,
+  });
 }
 
 export function snapshotRefOf(snapshot: {

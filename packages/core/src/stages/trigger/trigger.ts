@@ -1,3 +1,4 @@
+import { parseArn } from "../../events/arn";
 import type { ManualRestoreRequested } from "../../events/domain";
 import { type RdsEvent, rdsDetailTypes, rdsEventIds } from "../../events/rds";
 import { operationIdFor, targetKeyOf } from "../../operation/ids";
@@ -35,7 +36,7 @@ const startingEventIds: ReadonlySet<string> = new Set([
 ]);
 
 function accountRegionOfArn(arn: string): { accountId: string; region: string } | undefined {
-  const [, , , region, accountId] = arn.split(":");
+  const { region, accountId } = parseArn(arn) ?? {};
   return region && accountId ? { accountId, region } : undefined;
 }
 
