@@ -1,4 +1,3 @@
-import { openLocalState } from "@aurora-restore/local/runtime/open-state";
 import { type Command, escapeControl, UsageError } from "../io";
 import { onStopSignal } from "../stop-signals";
 import { jsonOption, stateDirOption } from "./common-options";
@@ -13,6 +12,7 @@ export const auditCommand: Command = {
     "Every entry the stages wrote for the operation: when, which stage, what it did, the outcome, by whom.",
   examples: ["aurora-restore audit op-3f2a9c1e", "aurora-restore audit op-3f2a9c1e --json"],
   async run(parsed, io) {
+    const { openLocalState } = await import("@aurora-restore/local/runtime/open-state");
     const [operationId, extra] = parsed.positionals;
     if (!operationId || extra) throw new UsageError("give exactly one operation id (see 'operations list')");
     const state = await openLocalState({ stateDir: await existingStateDir(parsed) });

@@ -1,6 +1,4 @@
-import { formatSummary } from "@aurora-restore/local/demo/demo-result";
-import { runDemoOn } from "@aurora-restore/local/demo/run-demo";
-import { type LocalRuntime, startLocalRuntime } from "@aurora-restore/local/runtime/start-local-runtime";
+import type { LocalRuntime } from "@aurora-restore/local/runtime/start-local-runtime";
 import type { Command } from "../io";
 import { stageProgress } from "../progress/stage-progress";
 import { onStopSignal } from "../stop-signals";
@@ -27,6 +25,9 @@ export const demoCommand: Command = {
   ].join("\n"),
   examples: ["aurora-restore demo", "aurora-restore demo --exit --rows 1000", "aurora-restore demo --json"],
   async run(parsed, io) {
+    const { formatSummary } = await import("@aurora-restore/local/demo/demo-result");
+    const { runDemoOn } = await import("@aurora-restore/local/demo/run-demo");
+    const { startLocalRuntime } = await import("@aurora-restore/local/runtime/start-local-runtime");
     const rows = integerFlag(parsed, "rows", 200, [1, 1_000_000]);
     const stateDir = await creatableStateDir(parsed);
     const controller = new AbortController();

@@ -1,5 +1,3 @@
-import { stageResourcePolicies, stageRoles } from "@aurora-restore/functions/shared/deploy/policy-documents";
-import { reportProblems, validateDeployConfig } from "@aurora-restore/functions/shared/deploy/validate";
 import { type Command, escapeControl, UsageError } from "../io";
 import { jsonOption } from "./common-options";
 import { configPathOf, describeProblems } from "./deploy-validate";
@@ -34,7 +32,13 @@ export const deployPoliciesCommand: Command = {
     "aurora-restore deploy policies --config deploy/aurora-restore.json --stage production --json",
   ],
   async run(parsed, io) {
-    const path = configPathOf(stringFlag(parsed, "config"));
+    const { stageResourcePolicies, stageRoles } = await import(
+      "@aurora-restore/functions/shared/deploy/policy-documents"
+    );
+    const { reportProblems, validateDeployConfig } = await import(
+      "@aurora-restore/functions/shared/deploy/validate"
+    );
+    const path = await configPathOf(stringFlag(parsed, "config"));
     const report = validateDeployConfig(path);
     const problems = reportProblems(report);
     if (problems.length > 0) {

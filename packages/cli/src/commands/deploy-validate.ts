@@ -1,15 +1,11 @@
-import { deployConfigPath } from "@aurora-restore/functions/shared/deploy/config";
-import {
-  type DeployProblem,
-  reportProblems,
-  validateDeployConfig,
-} from "@aurora-restore/functions/shared/deploy/validate";
+import type { DeployProblem } from "@aurora-restore/functions/shared/deploy/validate";
 import { type Command, escapeControl } from "../io";
 import { jsonOption } from "./common-options";
 import { stringFlag } from "./option-values";
 
 /** The configuration file: --config, else AURORA_RESTORE_DEPLOY_CONFIG, else deploy/aurora-restore.json. */
-export function configPathOf(config: string | undefined): string {
+export async function configPathOf(config: string | undefined): Promise<string> {
+  const { deployConfigPath } = await import("@aurora-restore/functions/shared/deploy/config");
   return deployConfigPath(config ? { AURORA_RESTORE_DEPLOY_CONFIG: config } : process.env, process.cwd());
 }
 
@@ -40,7 +36,10 @@ export const deployValidateCommand: Command = {
     "aurora-restore deploy validate --config deploy/staging.json --json",
   ],
   async run(parsed, io) {
-    const path = configPathOf(stringFlag(parsed, "config"));
+    const { reportProblems, validateDeployConfig } = await import(
+      "@aurora-restore/functions/shared/deploy/validate"
+    );
+    const path = await configPathOf(stringFlag(parsed, "config"));
     const report = validateDeployConfig(path);
     const problems = reportProblems(report);
     if (parsed.flags.has("json")) {

@@ -1,5 +1,3 @@
-import { LocalEventBridge } from "@aurora-restore/local/eventbridge/index";
-import { startLocalRuntime } from "@aurora-restore/local/runtime/start-local-runtime";
 import type { Command } from "../io";
 import { onStopSignal } from "../stop-signals";
 import { jsonOption, stateDirOption } from "./common-options";
@@ -11,6 +9,7 @@ export const localDlqListCommand: Command = {
   options: [jsonOption, stateDirOption],
   examples: ["aurora-restore local dlq list", "aurora-restore local dlq list --json"],
   async run(parsed, io) {
+    const { LocalEventBridge } = await import("@aurora-restore/local/eventbridge/index");
     const stateDir = await existingStateDir(parsed);
     const messages = new LocalEventBridge({ stateDir }).listDeadLetters();
     if (parsed.flags.has("json")) {
@@ -44,6 +43,7 @@ export const localDlqRedriveCommand: Command = {
   async run(parsed, io) {
     // The rules live in the running pipeline: start it, re-drive, let the work settle, stop.
     const stateDir = await existingStateDir(parsed);
+    const { startLocalRuntime } = await import("@aurora-restore/local/runtime/start-local-runtime");
     const runtime = await startLocalRuntime({ stateDir });
     const removeStopper = onStopSignal(() => runtime.stop().then(() => undefined));
     try {

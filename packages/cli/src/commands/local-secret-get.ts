@@ -1,8 +1,3 @@
-import { parseArn } from "@aurora-restore/core/events/arn";
-import { isAwsCallError } from "@aurora-restore/core/ports/index";
-import { LocalKms } from "@aurora-restore/local/kms/local-kms";
-import { localPipelineLocation } from "@aurora-restore/local/runtime/start-local-runtime";
-import { LocalSecretsManager } from "@aurora-restore/local/secrets/local-secrets";
 import { type Command, escapeControl, UsageError } from "../io";
 import { stateDirOption } from "./common-options";
 import { stringFlag } from "./option-values";
@@ -38,6 +33,11 @@ export const localSecretGetCommand: Command = {
     "aurora-restore local secret get aurora-restore/staging-db/master --json",
   ],
   async run(parsed, io) {
+    const { parseArn } = await import("@aurora-restore/core/events/arn");
+    const { isAwsCallError } = await import("@aurora-restore/core/ports/index");
+    const { LocalKms } = await import("@aurora-restore/local/kms/local-kms");
+    const { localPipelineLocation } = await import("@aurora-restore/local/runtime/start-local-runtime");
+    const { LocalSecretsManager } = await import("@aurora-restore/local/secrets/local-secrets");
     const [name, extra] = parsed.positionals;
     if (!name || extra) throw new UsageError("give exactly one secret name or ARN");
     const arn = parseArn(name);

@@ -1,5 +1,3 @@
-import { listAllOperations, openLocalState } from "@aurora-restore/local/runtime/open-state";
-import { stageTimings } from "@aurora-restore/local/runtime/operation-progress";
 import { type Command, escapeControl, UsageError } from "../io";
 import { operationView } from "../operation-view";
 import { formatDuration } from "../progress/format-duration";
@@ -24,6 +22,7 @@ export const operationsListCommand: Command = {
   ],
   examples: ["aurora-restore operations list", "aurora-restore operations list --status failed --json"],
   async run(parsed, io) {
+    const { listAllOperations, openLocalState } = await import("@aurora-restore/local/runtime/open-state");
     const status = stringFlag(parsed, "status");
     if (status && !statuses.includes(status)) {
       throw new UsageError(`--status must be running, succeeded or failed (got '${escapeControl(status)}')`);
@@ -68,6 +67,8 @@ export const operationsShowCommand: Command = {
     "aurora-restore operations show op-3f2a9c1e --json",
   ],
   async run(parsed, io) {
+    const { openLocalState } = await import("@aurora-restore/local/runtime/open-state");
+    const { stageTimings } = await import("@aurora-restore/local/runtime/operation-progress");
     const [operationId, extra] = parsed.positionals;
     if (!operationId || extra) throw new UsageError("give exactly one operation id (see 'operations list')");
     const state = await openLocalState({ stateDir: await existingStateDir(parsed) });

@@ -1,6 +1,5 @@
 import { readFile } from "node:fs/promises";
-import { PlanValidationError, parsePlanJson } from "@aurora-restore/core/plan/index";
-import { planCrossAccountProblems } from "@aurora-restore/functions/shared/deploy/config";
+import type { PlanValidationError } from "@aurora-restore/core/plan/index";
 import { type Command, escapeControl, UsageError } from "../io";
 import { jsonOption } from "./common-options";
 
@@ -27,6 +26,8 @@ export const planValidateCommand: Command = {
     "aurora-restore plan validate plans/orders.json --json",
   ],
   async run(parsed, io) {
+    const { PlanValidationError, parsePlanJson } = await import("@aurora-restore/core/plan/index");
+    const { planCrossAccountProblems } = await import("@aurora-restore/functions/shared/deploy/config");
     const [file, extra] = parsed.positionals;
     if (!file || extra)
       throw new UsageError("give exactly one plan file: aurora-restore plan validate <file>");

@@ -1,14 +1,6 @@
 import { readFile } from "node:fs/promises";
 import { userInfo } from "node:os";
-import { targetKeyOf } from "@aurora-restore/core/operation/ids";
-import { PlanValidationError, parsePlanJson } from "@aurora-restore/core/plan/index";
-import { ManualRequestError, parseManualRequest } from "@aurora-restore/core/stages/manual-request";
-import {
-  ManualRestoreRefusedError,
-  requestManualRestore,
-} from "@aurora-restore/local/runtime/manual-restore";
-import { stageTimings, waitForOperation } from "@aurora-restore/local/runtime/operation-progress";
-import { startLocalRuntime } from "@aurora-restore/local/runtime/start-local-runtime";
+import type { Plan } from "@aurora-restore/core/plan/index";
 import { type Command, escapeControl, UsageError } from "../io";
 import { stageProgress } from "../progress/stage-progress";
 import { onStopSignal } from "../stop-signals";
@@ -49,6 +41,18 @@ export const restoreCommand: Command = {
     "aurora-restore restore --plan examples/plans/local-demo.json --target-cluster-id staging-db --source-snapshot-date 2025-03-14",
   ],
   async run(parsed, io) {
+    const { targetKeyOf } = await import("@aurora-restore/core/operation/ids");
+    const { PlanValidationError, parsePlanJson } = await import("@aurora-restore/core/plan/index");
+    const { ManualRequestError, parseManualRequest } = await import(
+      "@aurora-restore/core/stages/manual-request"
+    );
+    const { ManualRestoreRefusedError, requestManualRestore } = await import(
+      "@aurora-restore/local/runtime/manual-restore"
+    );
+    const { stageTimings, waitForOperation } = await import(
+      "@aurora-restore/local/runtime/operation-progress"
+    );
+    const { startLocalRuntime } = await import("@aurora-restore/local/runtime/start-local-runtime");
     const planFile = requiredFlag(parsed, "plan", "the plan file naming the target");
     const targetClusterId = requiredFlag(parsed, "target-cluster-id", "the target cluster to refresh");
     const sourceSnapshotDate = requiredFlag(parsed, "source-snapshot-date", "YYYY-MM-DD");
@@ -64,7 +68,7 @@ export const restoreCommand: Command = {
       throw error;
     }
     const timeoutMinutes = integerFlag(parsed, "timeout-minutes", 30, [1, 2880]);
-    let plan: ReturnType<typeof parsePlanJson>;
+    let plan: Plan;
     try {
       plan = parsePlanJson(await readFile(planFile, "utf8"), planFile);
     } catch (error) {
