@@ -37,7 +37,9 @@ const waitText = (stage: StageName) => `${stage}: ${waitingOn[stage] ?? "running
  * codes. Colour only at a terminal, and never when NO_COLOR is set.
  */
 export function stageProgress(io: CliIo, env: NodeJS.ProcessEnv = process.env): StageProgress {
-  return io.terminal ? liveProgress(io.terminal, env) : plainProgress(io);
+  // A terminal that reports no width (some pseudo-terminals) would make the spinner erase lines above it.
+  const live = io.terminal && (io.terminal.columns ?? 0) > 0;
+  return live && io.terminal ? liveProgress(io.terminal, env) : plainProgress(io);
 }
 
 function plainProgress(io: CliIo): StageProgress {
