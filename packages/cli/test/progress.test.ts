@@ -1,6 +1,7 @@
+import { claimKey } from "@aurora-restore/core/stages/claim";
 import type { OperationInfo } from "@aurora-restore/core/storage/operations";
 import { describe, expect, it } from "vitest";
-import { operationView } from "../src/operation-view";
+import { claimMarkerPrefix, operationView } from "../src/operation-view";
 import { formatDuration, formatElapsed } from "../src/progress/format-duration";
 import { stageProgress } from "../src/progress/stage-progress";
 
@@ -61,10 +62,12 @@ describe("durations", () => {
 });
 
 describe("operation view", () => {
-  it("leaves out the claim (lease), the outbox entry (handoff) and the version", () => {
+  it("leaves out the claim markers, the lease, the outbox entry (handoff) and the version", () => {
+    expect(claimKey("copying").startsWith(claimMarkerPrefix)).toBe(true);
     const operation = {
       operationId: "op-1",
       status: "running",
+      outputs: { [claimKey("copying")]: "event-1", restoredClusterId: "staging-db-next" },
       lease: { owner: "x", expiresAt: "2030-01-01T00:00:00.000Z" },
       handoff: { step: "copying" },
       version: 7,
@@ -73,6 +76,7 @@ describe("operation view", () => {
     expect(operationView(operation)).toEqual({
       operationId: "op-1",
       status: "running",
+      outputs: { restoredClusterId: "staging-db-next" },
       deadline: "2030-01-01T00:00:00.000Z",
     });
   });

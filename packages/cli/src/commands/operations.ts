@@ -114,7 +114,7 @@ export const operationsShowCommand: Command = {
           ]),
         ),
       );
-      const outputs = Object.entries(operation.outputs);
+      const outputs = Object.entries(operationView(operation).outputs);
       if (outputs.length > 0) {
         io.stdout.write(
           `\n${textTable(
