@@ -11,7 +11,12 @@ const argv = process.argv.slice(2);
 // Named in the state folder's lock, so that a second process can say who holds the folder.
 setProcessLabel(["aurora-restore", ...argv].join(" "));
 installStopSignals(process.stderr);
-runCli(argv, { stdout: process.stdout, stderr: process.stderr }).then(
+const io = {
+  stdout: process.stdout,
+  stderr: process.stderr,
+  ...(process.stderr.isTTY ? { terminal: process.stderr } : {}),
+};
+runCli(argv, io).then(
   (code) => {
     process.exitCode = code;
   },

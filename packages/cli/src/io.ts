@@ -1,7 +1,14 @@
+import type { ParsedArgs } from "./commands/option-values";
+
 /** Where a command writes; tests pass buffers, the binary passes the process streams. */
 export interface CliIo {
   stdout: { write(chunk: string): unknown };
   stderr: { write(chunk: string): unknown };
+  /**
+   * The real stderr when it is a terminal (the binary sets it): progress is drawn live there. Without it
+   * progress is one plain line per event, without colour.
+   */
+  terminal?: NodeJS.WriteStream;
 }
 
 /** A command's failure that the user can fix: printed without a stack, with its exit code. */
@@ -15,12 +22,26 @@ export class UsageError extends Error {
   }
 }
 
+export interface CommandOption {
+  /** commander's syntax: `--json`, `--rows <n>`. */
+  flags: string;
+  description: string;
+  /** Refuse the option given twice (rather than the last one winning). */
+  once?: true;
+}
+
 export interface Command {
   /** Words that select the command, e.g. ["events", "test-pattern"]. */
   path: string[];
   summary: string;
-  usage: string;
-  run(args: string[], io: CliIo): Promise<number>;
+  /** Its operands in commander's syntax: `<operationId>`, `[messageId...]`. */
+  operands?: string;
+  options: CommandOption[];
+  /** Paragraphs printed in --help after the options. */
+  details?: string;
+  /** Command lines printed in --help; at least one. */
+  examples: [string, ...string[]];
+  run(args: ParsedArgs, io: CliIo): Promise<number>;
 }
 
 const hex = (char: string) => `\\u${char.charCodeAt(0).toString(16).padStart(4, "0")}`;
@@ -49,6 +70,7 @@ export function escapeForTerminal(text: string): string {
 /** The CLI's streams with every chunk passed through escapeForTerminal. */
 export function safeIo(io: CliIo): CliIo {
   return {
+    ...(io.terminal ? { terminal: io.terminal } : {}),
     stdout: { write: (chunk: string) => io.stdout.write(escapeForTerminal(String(chunk))) },
     stderr: { write: (chunk: string) => io.stderr.write(escapeForTerminal(String(chunk))) },
   };

@@ -166,10 +166,18 @@ describe("aurora-restore CLI", () => {
       expect(e.stdout()).toContain("dead-letter queue");
     });
 
-    it("refuses unknown options with the list of known ones", async () => {
+    it("refuses unknown options with the nearest one, else the list of known ones", async () => {
       const b = buffers();
       expect(await runCli(["operations", "list", "--colour", "--state-dir", stateDir], b.io)).toBe(2);
-      expect(b.stderr()).toContain("unknown option --colour (known: --status, --state-dir, --json)");
+      expect(b.stderr()).toContain(
+        "aurora-restore operations list: unknown option '--colour' (known: --status, --json, --state-dir)",
+      );
+      const c = buffers();
+      expect(await runCli(["operations", "list", "--stat", "running"], c.io)).toBe(2);
+      expect(c.stderr()).toContain("unknown option '--stat' (did you mean --status?)");
+      expect(c.stderr()).toContain(
+        "Run 'aurora-restore operations list --help' for its options and examples.",
+      );
     });
   });
 
@@ -246,10 +254,10 @@ describe("aurora-restore CLI", () => {
     it("unknown options, commands and bad values are echoed escaped, never raw", async () => {
       const b = buffers();
       expect(await runCli(["operations", "list", "--\u001b[31mfoo", "--state-dir", stateDir], b.io)).toBe(2);
-      expect(b.stderr()).toContain("unknown option --\\u001b[31mfoo (known:");
+      expect(b.stderr()).toContain("unknown option '--\\u001b[31mfoo' (known:");
       const c = buffers();
       expect(await runCli(["\u001b]0;owned\u0007", "x\ry"], c.io)).toBe(2);
-      expect(c.stderr()).toContain("unknown command '\\u001b]0;owned\\u0007 x\\u000dy'");
+      expect(c.stderr()).toContain("unknown command '\\u001b]0;owned\\u0007'");
       const d = buffers();
       expect(await runCli(["demo", "--rows", "\u001b[2J\u009b"], d.io)).toBe(2);
       expect(d.stderr()).toContain("(got '\\u001b[2J\\u009b')");

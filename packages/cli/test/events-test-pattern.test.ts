@@ -88,16 +88,16 @@ describe("aurora-restore events test-pattern", () => {
   it("fails clearly on a missing argument", async () => {
     const r = await run("--event-pattern", '{"source": ["x"]}');
     expect(r.code).toBe(2);
-    expect(r.stderr).toContain("aurora-restore events test-pattern: missing --event.");
+    expect(r.stderr).toContain("aurora-restore events test-pattern: --event is required (the event to test)");
   });
 
   it("fails clearly on an unknown argument and on a missing value", async () => {
     const unknown = await run("--pattern", "{}");
     expect(unknown.code).toBe(2);
-    expect(unknown.stderr).toContain("unknown argument '--pattern'");
+    expect(unknown.stderr).toContain("unknown option '--pattern' (known: --event-pattern, --event)");
     const noValue = await run("--event-pattern", '{"source": ["x"]}', "--event");
     expect(noValue.code).toBe(2);
-    expect(noValue.stderr).toContain("--event needs a value.");
+    expect(noValue.stderr).toContain("option '--event <value>' argument missing");
   });
 
   it("fails clearly on an unreadable file", async () => {
@@ -184,6 +184,6 @@ describe("aurora-restore events test-pattern", () => {
   it("is listed in the help", async () => {
     const b = bufferIo();
     expect(await runCli(["--help"], b.io)).toBe(0);
-    expect(b.stdout()).toContain("aurora-restore events test-pattern");
+    expect(b.stdout()).toContain("  events test-pattern  ");
   });
 });

@@ -1,15 +1,18 @@
-import { openLocalState } from "@aurora-restore/local/runtime/open-state";
 import { type Command, escapeControl, UsageError } from "../io";
 import { onStopSignal } from "../stop-signals";
-import { parseArgs } from "./parse-args";
+import { jsonOption, stateDirOption } from "./common-options";
 import { existingStateDir } from "./state-dir-option";
 
 export const auditCommand: Command = {
   path: ["audit"],
   summary: "Print an operation's audit trail, in order",
-  usage: "Usage: aurora-restore audit <operationId> [--json] [--state-dir DIR]",
-  async run(args, io) {
-    const parsed = parseArgs(args, { values: ["state-dir"], booleans: ["json"] });
+  operands: "<operationId>",
+  options: [jsonOption, stateDirOption],
+  details:
+    "Every entry the stages wrote for the operation: when, which stage, what it did, the outcome, by whom.",
+  examples: ["aurora-restore audit op-3f2a9c1e", "aurora-restore audit op-3f2a9c1e --json"],
+  async run(parsed, io) {
+    const { openLocalState } = await import("@aurora-restore/local/runtime/open-state");
     const [operationId, extra] = parsed.positionals;
     if (!operationId || extra) throw new UsageError("give exactly one operation id (see 'operations list')");
     const state = await openLocalState({ stateDir: await existingStateDir(parsed) });

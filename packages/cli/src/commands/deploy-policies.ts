@@ -1,8 +1,7 @@
-import { stageResourcePolicies, stageRoles } from "@aurora-restore/functions/shared/deploy/policy-documents";
-import { reportProblems, validateDeployConfig } from "@aurora-restore/functions/shared/deploy/validate";
 import { type Command, escapeControl, UsageError } from "../io";
+import { jsonOption } from "./common-options";
 import { configPathOf, describeProblems } from "./deploy-validate";
-import { parseArgs, stringFlag } from "./parse-args";
+import { stringFlag } from "./option-values";
 
 /**
  * The policy documents of every role a configuration deploys (each function's, and in a source account the
@@ -12,19 +11,34 @@ import { parseArgs, stringFlag } from "./parse-args";
 export const deployPoliciesCommand: Command = {
   path: ["deploy", "policies"],
   summary: "Print every role's IAM policy and trust policy exactly as the stacks deploy them",
-  usage: [
-    "Usage: aurora-restore deploy policies [--config <file>] [--stage <name>] [--json]",
-    "",
+  options: [
+    {
+      flags: "--config <file>",
+      description:
+        "the deploy configuration (default: $AURORA_RESTORE_DEPLOY_CONFIG, else deploy/aurora-restore.json)",
+    },
+    { flags: "--stage <name>", description: "only this stage of the configuration" },
+    jsonOption,
+  ],
+  details: [
     "For each stage of the deploy configuration (default: $AURORA_RESTORE_DEPLOY_CONFIG, else",
     "deploy/aurora-restore.json): every function role's inline policy and trust policy, the source",
     "account's roles, and the resource policies (stage key, default bus, the statements the source key",
     'needs). --json prints {"roles":[{name, stage, roleArn, account, region, policy, trust}],',
     '"resourcePolicies":[...]}. Refuses a configuration `deploy validate` refuses (exit 2).',
   ].join("\n"),
-  async run(args, io) {
-    const parsed = parseArgs(args, { values: ["config", "stage"], booleans: ["json"] });
-    if (parsed.positionals.length > 0) throw new UsageError("takes no arguments besides its options");
-    const path = configPathOf(stringFlag(parsed, "config"));
+  examples: [
+    "aurora-restore deploy policies",
+    "aurora-restore deploy policies --config deploy/aurora-restore.json --stage production --json",
+  ],
+  async run(parsed, io) {
+    const { stageResourcePolicies, stageRoles } = await import(
+      "@aurora-restore/functions/shared/deploy/policy-documents"
+    );
+    const { reportProblems, validateDeployConfig } = await import(
+      "@aurora-restore/functions/shared/deploy/validate"
+    );
+    const path = await configPathOf(stringFlag(parsed, "config"));
     const report = validateDeployConfig(path);
     const problems = reportProblems(report);
     if (problems.length > 0) {

@@ -1,14 +1,11 @@
-import { deployConfigPath } from "@aurora-restore/functions/shared/deploy/config";
-import {
-  type DeployProblem,
-  reportProblems,
-  validateDeployConfig,
-} from "@aurora-restore/functions/shared/deploy/validate";
+import type { DeployProblem } from "@aurora-restore/functions/shared/deploy/validate";
 import { type Command, escapeControl } from "../io";
-import { parseArgs, stringFlag } from "./parse-args";
+import { jsonOption } from "./common-options";
+import { stringFlag } from "./option-values";
 
 /** The configuration file: --config, else AURORA_RESTORE_DEPLOY_CONFIG, else deploy/aurora-restore.json. */
-export function configPathOf(config: string | undefined): string {
+export async function configPathOf(config: string | undefined): Promise<string> {
+  const { deployConfigPath } = await import("@aurora-restore/functions/shared/deploy/config");
   return deployConfigPath(config ? { AURORA_RESTORE_DEPLOY_CONFIG: config } : process.env, process.cwd());
 }
 
@@ -19,18 +16,30 @@ export function describeProblems(problems: DeployProblem[]): string {
 export const deployValidateCommand: Command = {
   path: ["deploy", "validate"],
   summary: "Check the deploy configuration and its plans offline, as sst deploy would",
-  usage: [
-    "Usage: aurora-restore deploy validate [--config <file>] [--json]",
-    "",
+  options: [
+    {
+      flags: "--config <file>",
+      description:
+        "the deploy configuration (default: $AURORA_RESTORE_DEPLOY_CONFIG, else deploy/aurora-restore.json)",
+    },
+    jsonOption,
+  ],
+  details: [
     "Every check `sst deploy` makes before it creates anything, over every stage of the configuration",
     "(default: $AURORA_RESTORE_DEPLOY_CONFIG, else deploy/aurora-restore.json): the file, each plan file,",
     "accounts, regions and roles, each function's policy against the least-privilege rules, the database",
     "network, the functions' environment size. Exit 0 when it can deploy, 2 with one line per problem:",
     "  stages.production.plans[0] (plans/orders.json) source.roleArn: ...",
   ].join("\n"),
-  async run(args, io) {
-    const parsed = parseArgs(args, { values: ["config"], booleans: ["json"] });
-    const path = configPathOf(stringFlag(parsed, "config"));
+  examples: [
+    "aurora-restore deploy validate",
+    "aurora-restore deploy validate --config deploy/staging.json --json",
+  ],
+  async run(parsed, io) {
+    const { reportProblems, validateDeployConfig } = await import(
+      "@aurora-restore/functions/shared/deploy/validate"
+    );
+    const path = await configPathOf(stringFlag(parsed, "config"));
     const report = validateDeployConfig(path);
     const problems = reportProblems(report);
     if (parsed.flags.has("json")) {

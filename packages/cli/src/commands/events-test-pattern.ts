@@ -11,38 +11,14 @@ import {
   testEventPattern,
 } from "@aurora-restore/local/eventbridge/index";
 import { type CliIo, type Command, escapeControl, UsageError } from "../io";
+import type { ParsedArgs } from "./option-values";
+import { requiredFlag } from "./option-values";
 
-const usage = `Usage: aurora-restore events test-pattern --event-pattern <json|file://path> --event <json|file://path>
-
-Tests whether an event matches an EventBridge event pattern, as 'aws events test-event-pattern' does.
+const details = `Tests whether an event matches an EventBridge event pattern, as 'aws events test-event-pattern' does.
 Prints {"Result": true} or {"Result": false}. An invalid pattern or event is reported as AWS reports it
-(InvalidEventPatternException / ValidationException) and exits with status 2.
+(InvalidEventPatternException / ValidationException) and exits with status 2.`;
 
-Options:
-  --event-pattern <value>  the pattern, as JSON text or file://path
-  --event <value>          the event (needs id, account, source, time, region, detail-type), JSON or file://path`;
-
-const OPTIONS = ["--event-pattern", "--event"] as const;
-type Option = (typeof OPTIONS)[number];
-
-function parseArgs(args: string[]): Record<Option, string> {
-  const values: Partial<Record<Option, string>> = {};
-  for (let i = 0; i < args.length; i++) {
-    const arg = args[i]!;
-    const eq = arg.indexOf("=");
-    const name = (eq > 0 ? arg.slice(0, eq) : arg) as Option;
-    if (!OPTIONS.includes(name))
-      throw new UsageError(`unknown argument '${escapeControl(arg)}'.\n\n${usage}`);
-    const value = eq > 0 ? arg.slice(eq + 1) : args[++i];
-    if (value === undefined) throw new UsageError(`${name} needs a value.\n\n${usage}`);
-    if (values[name] !== undefined) throw new UsageError(`${name} is given twice.`);
-    values[name] = value;
-  }
-  for (const option of OPTIONS) {
-    if (values[option] === undefined) throw new UsageError(`missing ${option}.\n\n${usage}`);
-  }
-  return values as Record<Option, string>;
-}
+type Option = "--event-pattern" | "--event";
 
 /**
  * The most a value (inline or from a file) may hold, in bytes: PutEvents' request limit, far above any
@@ -109,11 +85,21 @@ function readValue(option: Option, value: string): string {
 export const eventsTestPatternCommand: Command = {
   path: ["events", "test-pattern"],
   summary: "Test an event against an EventBridge event pattern (like aws events test-event-pattern)",
-  usage,
-  async run(args: string[], io: CliIo): Promise<number> {
-    const options = parseArgs(args);
-    const pattern = readValue("--event-pattern", options["--event-pattern"]);
-    const event = readValue("--event", options["--event"]);
+  options: [
+    { flags: "--event-pattern <value>", description: "the pattern, as JSON text or file://path", once: true },
+    {
+      flags: "--event <value>",
+      description: "the event (needs id, account, source, time, region, detail-type), JSON or file://path",
+      once: true,
+    },
+  ],
+  details,
+  examples: [
+    `aurora-restore events test-pattern --event-pattern '{"source":["aws.rds"]}' --event file://event.json`,
+  ],
+  async run(parsed: ParsedArgs, io: CliIo): Promise<number> {
+    const pattern = readValue("--event-pattern", requiredFlag(parsed, "event-pattern", "the pattern"));
+    const event = readValue("--event", requiredFlag(parsed, "event", "the event to test"));
     try {
       const result = testEventPattern(pattern, event);
       io.stdout.write(`{"Result": ${result}}\n`);

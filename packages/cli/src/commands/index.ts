@@ -12,15 +12,15 @@ import { restoreCommand } from "./restore";
 
 /** Every command of the CLI; each lives in its own module under commands/. */
 export const commands: Command[] = [
-  eventsTestPatternCommand,
   demoCommand,
-  planValidateCommand,
-  deployValidateCommand,
-  deployPoliciesCommand,
   restoreCommand,
   operationsListCommand,
   operationsShowCommand,
   auditCommand,
+  planValidateCommand,
+  deployValidateCommand,
+  deployPoliciesCommand,
+  eventsTestPatternCommand,
   localSecretGetCommand,
   localDlqListCommand,
   localDlqRedriveCommand,

@@ -1,16 +1,15 @@
-import { LocalEventBridge } from "@aurora-restore/local/eventbridge/index";
-import { startLocalRuntime } from "@aurora-restore/local/runtime/start-local-runtime";
 import type { Command } from "../io";
 import { onStopSignal } from "../stop-signals";
-import { parseArgs } from "./parse-args";
+import { jsonOption, stateDirOption } from "./common-options";
 import { existingStateDir } from "./state-dir-option";
 
 export const localDlqListCommand: Command = {
   path: ["local", "dlq", "list"],
   summary: "List events the local bus could not deliver (its dead-letter queue)",
-  usage: "Usage: aurora-restore local dlq list [--json] [--state-dir DIR]",
-  async run(args, io) {
-    const parsed = parseArgs(args, { values: ["state-dir"], booleans: ["json"] });
+  options: [jsonOption, stateDirOption],
+  examples: ["aurora-restore local dlq list", "aurora-restore local dlq list --json"],
+  async run(parsed, io) {
+    const { LocalEventBridge } = await import("@aurora-restore/local/eventbridge/index");
     const stateDir = await existingStateDir(parsed);
     const messages = new LocalEventBridge({ stateDir }).listDeadLetters();
     if (parsed.flags.has("json")) {
@@ -34,11 +33,17 @@ export const localDlqListCommand: Command = {
 export const localDlqRedriveCommand: Command = {
   path: ["local", "dlq", "redrive"],
   summary: "Re-deliver dead-lettered events to the targets that failed them",
-  usage: "Usage: aurora-restore local dlq redrive [<messageId> ...] [--state-dir DIR]",
-  async run(args, io) {
-    const parsed = parseArgs(args, { values: ["state-dir"] });
+  operands: "[messageId...]",
+  options: [stateDirOption],
+  details: "Without a message id, every dead-lettered event is re-driven.",
+  examples: [
+    "aurora-restore local dlq redrive",
+    "aurora-restore local dlq redrive 6f1c2d3e-0000-4000-8000-000000000001",
+  ],
+  async run(parsed, io) {
     // The rules live in the running pipeline: start it, re-drive, let the work settle, stop.
     const stateDir = await existingStateDir(parsed);
+    const { startLocalRuntime } = await import("@aurora-restore/local/runtime/start-local-runtime");
     const runtime = await startLocalRuntime({ stateDir });
     const removeStopper = onStopSignal(() => runtime.stop().then(() => undefined));
     try {

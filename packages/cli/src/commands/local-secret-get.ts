@@ -1,10 +1,6 @@
-import { parseArn } from "@aurora-restore/core/events/arn";
-import { isAwsCallError } from "@aurora-restore/core/ports/index";
-import { LocalKms } from "@aurora-restore/local/kms/local-kms";
-import { localPipelineLocation } from "@aurora-restore/local/runtime/start-local-runtime";
-import { LocalSecretsManager } from "@aurora-restore/local/secrets/local-secrets";
 import { type Command, escapeControl, UsageError } from "../io";
-import { parseArgs, stringFlag } from "./parse-args";
+import { stateDirOption } from "./common-options";
+import { stringFlag } from "./option-values";
 import { existingStateDir } from "./state-dir-option";
 
 /**
@@ -14,18 +10,34 @@ import { existingStateDir } from "./state-dir-option";
 export const localSecretGetCommand: Command = {
   path: ["local", "secret", "get"],
   summary: "Print a local secret's value (the only command that prints one)",
-  usage: [
-    "Usage: aurora-restore local secret get <name-or-arn> [--account 222222222222] [--region eu-west-1]",
-    "       [--field password] [--json] [--state-dir .aurora-restore]",
-    "",
+  operands: "<name-or-arn>",
+  options: [
+    {
+      flags: "--account <id>",
+      description: "the secret's account (default: from the ARN, else 222222222222)",
+    },
+    {
+      flags: "--region <region>",
+      description: "the secret's region (default: from the ARN, else eu-west-1)",
+    },
+    { flags: "--field <name>", description: "print one field of a JSON secret (e.g. password)" },
+    { flags: "--json", description: "print the whole GetSecretValue-like response" },
+    stateDirOption,
+  ],
+  details: [
     "Prints the secret string (AWSCURRENT) of a local Secrets Manager secret. --field prints one field of a",
     "JSON secret (e.g. password); --json prints the whole GetSecretValue-like response.",
   ].join("\n"),
-  async run(args, io) {
-    const parsed = parseArgs(args, {
-      values: ["account", "region", "field", "state-dir"],
-      booleans: ["json"],
-    });
+  examples: [
+    "aurora-restore local secret get aurora-restore/staging-db/app_reader --field password",
+    "aurora-restore local secret get aurora-restore/staging-db/master --json",
+  ],
+  async run(parsed, io) {
+    const { parseArn } = await import("@aurora-restore/core/events/arn");
+    const { isAwsCallError } = await import("@aurora-restore/core/ports/index");
+    const { LocalKms } = await import("@aurora-restore/local/kms/local-kms");
+    const { localPipelineLocation } = await import("@aurora-restore/local/runtime/start-local-runtime");
+    const { LocalSecretsManager } = await import("@aurora-restore/local/secrets/local-secrets");
     const [name, extra] = parsed.positionals;
     if (!name || extra) throw new UsageError("give exactly one secret name or ARN");
     const arn = parseArn(name);

@@ -1,19 +1,30 @@
-import { listAllOperations, openLocalState } from "@aurora-restore/local/runtime/open-state";
-import { stageTimings } from "@aurora-restore/local/runtime/operation-progress";
 import { type Command, escapeControl, UsageError } from "../io";
+import { operationView } from "../operation-view";
+import { formatDuration } from "../progress/format-duration";
 import { onStopSignal } from "../stop-signals";
-import { parseArgs, stringFlag } from "./parse-args";
+import { textTable } from "../table";
+import { jsonOption, stateDirOption } from "./common-options";
+import { stringFlag } from "./option-values";
 import { existingStateDir } from "./state-dir-option";
+
+const statuses = ["running", "succeeded", "failed"];
 
 export const operationsListCommand: Command = {
   path: ["operations", "list"],
   summary: "List restore operations on the local runtime (newest first)",
-  usage:
-    "Usage: aurora-restore operations list [--status running|succeeded|failed] [--json] [--state-dir DIR]",
-  async run(args, io) {
-    const parsed = parseArgs(args, { values: ["status", "state-dir"], booleans: ["json"] });
+  options: [
+    {
+      flags: "--status <status>",
+      description: "only operations with this status: running, succeeded or failed",
+    },
+    jsonOption,
+    stateDirOption,
+  ],
+  examples: ["aurora-restore operations list", "aurora-restore operations list --status failed --json"],
+  async run(parsed, io) {
+    const { listAllOperations, openLocalState } = await import("@aurora-restore/local/runtime/open-state");
     const status = stringFlag(parsed, "status");
-    if (status && !["running", "succeeded", "failed"].includes(status)) {
+    if (status && !statuses.includes(status)) {
       throw new UsageError(`--status must be running, succeeded or failed (got '${escapeControl(status)}')`);
     }
     const state = await openLocalState({ stateDir: await existingStateDir(parsed) });
@@ -22,18 +33,19 @@ export const operationsListCommand: Command = {
       const all = await listAllOperations(state.store);
       const operations = status ? all.filter((o) => o.status === status) : all;
       if (parsed.flags.has("json")) {
-        io.stdout.write(`${JSON.stringify(operations, null, 2)}\n`);
+        io.stdout.write(`${JSON.stringify(operations.map(operationView), null, 2)}\n`);
         return 0;
       }
       if (operations.length === 0) {
         io.stdout.write(`No operations in ${state.stateDir}. Run 'npm start' to refresh the demo target.\n`);
         return 0;
       }
-      for (const op of operations) {
-        io.stdout.write(
-          `${op.operationId}  ${op.status.padEnd(9)}  ${op.step.padEnd(18)}  ${op.targetKey}  ${op.createdAt}  plan ${op.planId}\n`,
-        );
-      }
+      io.stdout.write(
+        textTable(
+          ["OPERATION", "STATUS", "STEP", "TARGET", "CREATED", "PLAN"],
+          operations.map((op) => [op.operationId, op.status, op.step, op.targetKey, op.createdAt, op.planId]),
+        ),
+      );
       return 0;
     } finally {
       await state.close();
@@ -45,9 +57,18 @@ export const operationsListCommand: Command = {
 export const operationsShowCommand: Command = {
   path: ["operations", "show"],
   summary: "Show one operation: step, stage durations, outputs, error",
-  usage: "Usage: aurora-restore operations show <operationId> [--json] [--state-dir DIR]",
-  async run(args, io) {
-    const parsed = parseArgs(args, { values: ["state-dir"], booleans: ["json"] });
+  operands: "<operationId>",
+  options: [jsonOption, stateDirOption],
+  details:
+    "The pipeline's own bookkeeping (the claim on the current step, the event it hands on, the record's\n" +
+    "version) is left out, of --json too: it says nothing about the refresh.",
+  examples: [
+    "aurora-restore operations show op-3f2a9c1e",
+    "aurora-restore operations show op-3f2a9c1e --json",
+  ],
+  async run(parsed, io) {
+    const { openLocalState } = await import("@aurora-restore/local/runtime/open-state");
+    const { stageTimings } = await import("@aurora-restore/local/runtime/operation-progress");
     const [operationId, extra] = parsed.positionals;
     if (!operationId || extra) throw new UsageError("give exactly one operation id (see 'operations list')");
     const state = await openLocalState({ stateDir: await existingStateDir(parsed) });
@@ -63,7 +84,7 @@ export const operationsShowCommand: Command = {
       const trail = await state.audit.listByOperation(operationId);
       const stages = stageTimings(operation, trail);
       if (parsed.flags.has("json")) {
-        io.stdout.write(`${JSON.stringify({ ...operation, stages }, null, 2)}\n`);
+        io.stdout.write(`${JSON.stringify({ ...operationView(operation), stages }, null, 2)}\n`);
         return 0;
       }
       const lines = [
@@ -72,25 +93,36 @@ export const operationsShowCommand: Command = {
         `  target:   ${operation.targetKey}`,
         `  snapshot: ${operation.sourceSnapshot.arn} (${operation.sourceSnapshot.type})`,
         `  trigger:  ${operation.trigger} by ${operation.requestedBy}, ${operation.createdAt}`,
-        "  stages:",
-        ...stages.map(
-          (s) =>
-            `    ${s.name.padEnd(10)} ${s.startedAt}  ${s.durationMs === undefined ? "running" : `${(s.durationMs / 1000).toFixed(1)} s`}`,
-        ),
       ];
-      const outputs = Object.entries(operation.outputs);
-      if (outputs.length > 0) {
-        lines.push(
-          "  outputs:",
-          ...outputs.map(([k, v]) => `    ${k}: ${Array.isArray(v) ? v.join(", ") : String(v)}`),
-        );
-      }
       if (operation.error) {
         lines.push(
           `  error:    ${operation.error.stage}: ${operation.error.code}: ${operation.error.message}`,
         );
       }
-      io.stdout.write(`${lines.join("\n")}\n`);
+      io.stdout.write(`${lines.join("\n")}\n\n`);
+      io.stdout.write(
+        textTable(
+          ["STAGE", "STARTED", "DURATION"],
+          stages.map((s) => [
+            s.name,
+            s.startedAt,
+            s.durationMs === undefined
+              ? "running"
+              : s.name === operation.error?.stage
+                ? `${formatDuration(s.durationMs)} (failed)`
+                : formatDuration(s.durationMs),
+          ]),
+        ),
+      );
+      const outputs = Object.entries(operationView(operation).outputs);
+      if (outputs.length > 0) {
+        io.stdout.write(
+          `\n${textTable(
+            ["OUTPUT", "VALUE"],
+            outputs.map(([k, v]) => [k, Array.isArray(v) ? v.join(", ") : String(v)]),
+          )}`,
+        );
+      }
       return 0;
     } finally {
       await state.close();

@@ -1,8 +1,7 @@
 import { readFile } from "node:fs/promises";
-import { PlanValidationError, parsePlanJson } from "@aurora-restore/core/plan/index";
-import { planCrossAccountProblems } from "@aurora-restore/functions/shared/deploy/config";
+import type { PlanValidationError } from "@aurora-restore/core/plan/index";
 import { type Command, escapeControl, UsageError } from "../io";
-import { parseArgs } from "./parse-args";
+import { jsonOption } from "./common-options";
 
 /**
  * A PlanValidationError's message, one line per issue, with each piece escaped: field names come from the
@@ -16,14 +15,19 @@ export function describePlanErrors(error: PlanValidationError): string {
 export const planValidateCommand: Command = {
   path: ["plan", "validate"],
   summary: "Check a restore plan file; errors name the field and what is expected",
-  usage: [
-    "Usage: aurora-restore plan validate <file> [--json]",
-    "",
+  operands: "<file>",
+  options: [jsonOption],
+  details: [
     "Validates a plan (JSON) against the plan schema. Exit 0 when valid, 2 with one line per problem:",
     "  targets[0].kmsKeyId: a full KMS key ARN ...",
   ].join("\n"),
-  async run(args, io) {
-    const parsed = parseArgs(args, { booleans: ["json"] });
+  examples: [
+    "aurora-restore plan validate examples/plans/local-demo.json",
+    "aurora-restore plan validate plans/orders.json --json",
+  ],
+  async run(parsed, io) {
+    const { PlanValidationError, parsePlanJson } = await import("@aurora-restore/core/plan/index");
+    const { planCrossAccountProblems } = await import("@aurora-restore/functions/shared/deploy/config");
     const [file, extra] = parsed.positionals;
     if (!file || extra)
       throw new UsageError("give exactly one plan file: aurora-restore plan validate <file>");

@@ -1,17 +1,11 @@
 import { readFile } from "node:fs/promises";
 import { userInfo } from "node:os";
-import { targetKeyOf } from "@aurora-restore/core/operation/ids";
-import { PlanValidationError, parsePlanJson } from "@aurora-restore/core/plan/index";
-import { ManualRequestError, parseManualRequest } from "@aurora-restore/core/stages/trigger";
-import {
-  ManualRestoreRefusedError,
-  requestManualRestore,
-} from "@aurora-restore/local/runtime/manual-restore";
-import { stageTimings, waitForOperation } from "@aurora-restore/local/runtime/operation-progress";
-import { startLocalRuntime } from "@aurora-restore/local/runtime/start-local-runtime";
+import type { Plan } from "@aurora-restore/core/plan/index";
 import { type Command, escapeControl, UsageError } from "../io";
+import { stageProgress } from "../progress/stage-progress";
 import { onStopSignal } from "../stop-signals";
-import { integerFlag, parseArgs, requiredFlag, stringFlag } from "./parse-args";
+import { jsonOption, stateDirOption } from "./common-options";
+import { integerFlag, requiredFlag, stringFlag } from "./option-values";
 import { describePlanErrors } from "./plan-validate";
 import { creatableStateDir } from "./state-dir-option";
 
@@ -26,24 +20,37 @@ function flagNames(message: string): string {
 export const restoreCommand: Command = {
   path: ["restore"],
   summary: "Refresh one target on demand from the source snapshot of a given date (local runtime)",
-  usage: [
-    "Usage: aurora-restore restore --plan <file> --target-cluster-id <id> --source-snapshot-date YYYY-MM-DD",
-    "       [--operation-id <id>] [--timeout-minutes 30] [--json] [--state-dir DIR]",
-    "",
+  options: [
+    { flags: "--plan <file>", description: "the plan file naming the target (required)" },
+    { flags: "--target-cluster-id <id>", description: "the target cluster to refresh (required)" },
+    {
+      flags: "--source-snapshot-date <YYYY-MM-DD>",
+      description: "the day of the source snapshot to restore (required)",
+    },
+    { flags: "--operation-id <id>", description: "the operation's id, to make a retried request idempotent" },
+    {
+      flags: "--timeout-minutes <n>",
+      description: "give up following it after this long, 1 to 2880 (default: 30)",
+    },
+    jsonOption,
+    stateDirOption,
+  ],
+  details:
     "Publishes a ManualRestoreRequested event on the local pipeline bus and follows the operation it starts.",
-  ].join("\n"),
-  async run(args, io) {
-    const parsed = parseArgs(args, {
-      values: [
-        "plan",
-        "target-cluster-id",
-        "source-snapshot-date",
-        "operation-id",
-        "timeout-minutes",
-        "state-dir",
-      ],
-      booleans: ["json"],
-    });
+  examples: [
+    "aurora-restore restore --plan examples/plans/local-demo.json --target-cluster-id staging-db --source-snapshot-date 2025-03-14",
+  ],
+  async run(parsed, io) {
+    const { targetKeyOf } = await import("@aurora-restore/core/operation/ids");
+    const { PlanValidationError, parsePlanJson } = await import("@aurora-restore/core/plan/index");
+    const { ManualRequestError, parseManualRequest } = await import("@aurora-restore/core/stages/trigger");
+    const { ManualRestoreRefusedError, requestManualRestore } = await import(
+      "@aurora-restore/local/runtime/manual-restore"
+    );
+    const { stageTimings, waitForOperation } = await import(
+      "@aurora-restore/local/runtime/operation-progress"
+    );
+    const { startLocalRuntime } = await import("@aurora-restore/local/runtime/start-local-runtime");
     const planFile = requiredFlag(parsed, "plan", "the plan file naming the target");
     const targetClusterId = requiredFlag(parsed, "target-cluster-id", "the target cluster to refresh");
     const sourceSnapshotDate = requiredFlag(parsed, "source-snapshot-date", "YYYY-MM-DD");
@@ -59,7 +66,7 @@ export const restoreCommand: Command = {
       throw error;
     }
     const timeoutMinutes = integerFlag(parsed, "timeout-minutes", 30, [1, 2880]);
-    let plan: ReturnType<typeof parsePlanJson>;
+    let plan: Plan;
     try {
       plan = parsePlanJson(await readFile(planFile, "utf8"), planFile);
     } catch (error) {
@@ -79,7 +86,11 @@ export const restoreCommand: Command = {
     const stateDir = await creatableStateDir(parsed);
     const runtime = await startLocalRuntime({ stateDir });
     // Ctrl-C, SIGTERM, SIGHUP: stop the servers; the operation resumes on the next start.
-    const removeStopper = onStopSignal(() => runtime.stop().then(() => undefined));
+    const progress = stageProgress(io);
+    const removeStopper = onStopSignal(() => {
+      progress.stop();
+      return runtime.stop().then(() => undefined);
+    });
     try {
       await runtime.registerPlan(plan, planFile);
       let started: Awaited<ReturnType<typeof requestManualRestore>>;
@@ -95,19 +106,14 @@ export const restoreCommand: Command = {
         if (error instanceof ManualRestoreRefusedError) throw new UsageError(flagNames(error.message), 1);
         throw error;
       }
-      io.stderr.write(
-        `Requested a refresh of ${targetKeyOf(target)} from the ${sourceSnapshotDate} snapshot: operation ${started.operationId} ${started.outcome === "started" ? "started" : "was already started by this request; following it"}\n`,
+      progress.line(
+        `Requested a refresh of ${targetKeyOf(target)} from the ${sourceSnapshotDate} snapshot: operation ${started.operationId} ${started.outcome === "started" ? "started" : "was already started by this request; following it"}`,
       );
       const final = await waitForOperation(runtime.store, started.operationId, {
         timeoutMs: timeoutMinutes * 60_000,
-        onProgress: (event) => {
-          if (event.kind === "stage-ended") {
-            io.stderr.write(
-              `  ✓ ${event.stage.padEnd(10)} ${((event.durationMs ?? 0) / 1000).toFixed(1)} s\n`,
-            );
-          }
-        },
+        onProgress: (event) => progress.stage(event),
       });
+      progress.stop();
       await runtime.idle();
       const trail = await runtime.audit.listByOperation(final.operationId);
       const summary = {
@@ -126,6 +132,7 @@ export const restoreCommand: Command = {
       }
       return final.status === "succeeded" ? 0 : 1;
     } finally {
+      progress.stop();
       await runtime.stop();
       removeStopper();
     }

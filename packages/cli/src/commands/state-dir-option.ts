@@ -7,7 +7,7 @@ import {
   stateDirEnvVar,
 } from "@aurora-restore/local/state-dir";
 import { escapeControl, UsageError } from "../io";
-import { type ParsedArgs, stringFlag } from "./parse-args";
+import { type ParsedArgs, stringFlag } from "./option-values";
 
 /** Where the state folder came from, as the user wrote it (escaped for printing). */
 function origin(parsed: ParsedArgs, env: NodeJS.ProcessEnv): string {

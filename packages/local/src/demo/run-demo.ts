@@ -6,7 +6,7 @@ import { validatePlan } from "@aurora-restore/core/plan/index";
 import { isAwsCallError } from "@aurora-restore/core/ports/index";
 import type { OperationInfo } from "@aurora-restore/core/storage/operations";
 import type { LineWriter } from "../runtime/console-logger";
-import { stageTimings, waitForOperation } from "../runtime/operation-progress";
+import { type ProgressEvent, stageTimings, waitForOperation } from "../runtime/operation-progress";
 import {
   type LocalRuntime,
   type LocalRuntimeOptions,
@@ -26,6 +26,8 @@ export interface DemoOptions {
   rows?: number;
   /** Progress lines (stderr in the CLI). */
   progress: LineWriter;
+  /** Takes the stage starts and ends instead of `progress` (the CLI draws them live at a terminal). */
+  onStage?(event: ProgressEvent): void;
   planFile?: string;
   runtime?: Omit<LocalRuntimeOptions, "stateDir">;
   timeoutMs?: number;
@@ -86,16 +88,12 @@ export async function runDemoOn(
     ...(options.signal ? { signal: options.signal } : {}),
   });
   say(`Operation ${operationId} started for ${targetKey}`);
+  const onStage = options.onStage ?? ((event: ProgressEvent) => say(stageLine(event)));
   let final: OperationInfo = await waitForOperation(runtime.store, operationId, {
     timeoutMs: options.timeoutMs ?? 15 * 60_000,
     onProgress: (event) => {
       checkAborted(options.signal);
-      if (event.stage === "trigger") return;
-      if (event.kind === "stage-ended") {
-        say(`  ✓ ${event.stage.padEnd(10)} ${((event.durationMs ?? 0) / 1000).toFixed(1)} s`);
-      } else {
-        say(`  … ${event.stage}`);
-      }
+      if (event.stage !== "trigger") onStage(event);
     },
   });
   // notify and cleanup react to the final event; let them (and the old cluster's deletion) finish.
@@ -105,9 +103,22 @@ export async function runDemoOn(
     a.entryId.localeCompare(b.entryId),
   );
   for (const stage of stageTimings(final, trail).filter((s) => s.name === "notify" || s.name === "cleanup")) {
-    say(`  ✓ ${stage.name.padEnd(10)} ${((stage.durationMs ?? 0) / 1000).toFixed(1)} s`);
+    onStage({
+      kind: "stage-ended",
+      stage: stage.name,
+      at: stage.endedAt ?? stage.startedAt,
+      durationMs: stage.durationMs ?? 0,
+      step: final.step,
+    });
   }
   return summarize(runtime, { operation: final, trail, plan, target, startedAtMs: started });
+}
+
+/** `  ✓ copy       1.2 s`, `  ✗ copy ...` for the stage an operation failed in, `  … copy` on its start. */
+export function stageLine(event: ProgressEvent): string {
+  if (event.kind === "stage-started") return `  … ${event.stage}`;
+  const seconds = `${((event.durationMs ?? 0) / 1000).toFixed(1)} s`;
+  return `  ${event.failed ? "✗" : "✓"} ${event.stage.padEnd(10)} ${seconds}`;
 }
 
 /**

@@ -13,16 +13,26 @@ export interface StageTiming {
 export const stageOrder = stagesInFlowOrder;
 
 /**
- * Stage timings of an operation: the state's stageTimes for the stages that move the operation, and the
- * audit trail's first and last entry for the stages that run after it ended (notify, cleanup).
+ * Stages of the flow after the one that failed: the move to `failed` records a time under the stage of that
+ * step (cutover) although it never ran, so a report would show it done.
+ */
+function ranAfterFailure(operation: OperationInfo, stage: StageName): boolean {
+  const failed = operation.status === "failed" ? operation.error?.stage : undefined;
+  return failed !== undefined && stageOrder.indexOf(stage) > stageOrder.indexOf(failed);
+}
+
+/**
+ * Stage timings of an operation: the state's stageTimes for the stages that move the operation (not the
+ * ones after a failure, which did not run), and the audit trail's first and last entry for the stages that
+ * run after it ended (notify, cleanup).
  */
 export function stageTimings(
   operation: OperationInfo,
   auditTrail: readonly AuditEntryInfo[] = [],
 ): StageTiming[] {
-  const times: Partial<Record<StageName, { startedAt: string; endedAt?: string }>> = {
-    ...operation.stageTimes,
-  };
+  const times: Partial<Record<StageName, { startedAt: string; endedAt?: string }>> = Object.fromEntries(
+    Object.entries(operation.stageTimes).filter(([stage]) => !ranAfterFailure(operation, stage as StageName)),
+  );
   for (const stage of ["notify", "cleanup"] as const) {
     const entries = auditTrail
       .filter((e) => e.stage === stage)
@@ -46,6 +56,8 @@ export interface ProgressEvent {
   at: string;
   durationMs?: number;
   step: OperationInfo["step"];
+  /** On stage-ended: the operation failed in this stage (shown ✗, never ✓). */
+  failed?: boolean;
 }
 
 export interface WaitOptions {
@@ -91,6 +103,7 @@ export async function waitForOperation(
             at: timing.endedAt,
             ...(timing.durationMs === undefined ? {} : { durationMs: timing.durationMs }),
             step: last.step,
+            ...(last.status === "failed" && last.error?.stage === timing.name ? { failed: true } : {}),
           });
         }
       }

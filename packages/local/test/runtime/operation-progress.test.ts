@@ -91,6 +91,27 @@ describe("waitForOperation", () => {
     expect(events.find((e) => e.kind === "stage-ended" && e.stage === "prepare")?.durationMs).toBe(2000);
   });
 
+  it("marks the stage an operation failed in, and reports none after it (the failed step's bookkeeping)", async () => {
+    const failed = operation({
+      step: "failed",
+      status: "failed",
+      error: { stage: "copy", code: "CopyFailed", message: "the copy failed" },
+      stageTimes: {
+        prepare: { startedAt: "2025-01-01T00:00:01.000Z", endedAt: "2025-01-01T00:00:03.000Z" },
+        copy: { startedAt: "2025-01-01T00:00:03.000Z", endedAt: "2025-01-01T00:00:04.000Z" },
+        // What the move to `failed` records although cutover never ran.
+        cutover: { startedAt: "2025-01-01T00:00:04.000Z", endedAt: "2025-01-01T00:00:04.000Z" },
+      },
+    });
+    const events: ProgressEvent[] = [];
+    await waitForOperation({ get: async () => failed }, "op-1", { onProgress: (e) => events.push(e) });
+    expect(events.filter((e) => e.kind === "stage-ended").map((e) => [e.stage, e.failed ?? false])).toEqual([
+      ["prepare", false],
+      ["copy", true],
+    ]);
+    expect(stageTimings(failed).map((s) => s.name)).toEqual(["prepare", "copy"]);
+  });
+
   it("gives up with an error that says where the operation stood", async () => {
     let now = 0;
     const pending = operation({ step: "copying" });
