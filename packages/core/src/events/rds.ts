@@ -42,9 +42,15 @@ const sourceTypes = {
   [rdsDetailTypes.instance]: "DB_INSTANCE",
 } as const;
 
+/** RDS's event categories are lowercase words ("backup", "configuration change", "global-failover"). */
+const eventCategory = nameText(64).regex(
+  /^[a-z][a-z -]*$/,
+  "must be an RDS event category (lowercase words)",
+);
+
 /** Every field bounded: real RDS events are small, so anything larger is forged and refused here. */
 export const rdsEventDetailSchema = z.object({
-  EventCategories: z.array(nameText(64)).max(16, { message: "at most 16 event categories", abort: true }),
+  EventCategories: z.array(eventCategory).max(16, { message: "at most 16 event categories", abort: true }),
   SourceType: nameText(64),
   SourceArn: rdsResourceArn,
   SourceIdentifier: rdsSourceIdentifier,

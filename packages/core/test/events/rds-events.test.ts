@@ -81,4 +81,31 @@ describe("RDS event schemas", () => {
     };
     expect(rdsEventSchema.safeParse(event).success).toBe(false);
   });
+
+  it("refuses an event category that is not lowercase words (a forged ARN, upper case, markup)", () => {
+    const event = (category: string) => ({
+      version: "0",
+      id: "1",
+      "detail-type": rdsDetailTypes.clusterSnapshot,
+      source: RDS_SOURCE,
+      account: "111111111111",
+      time: "2026-11-28T03:00:00Z",
+      region: "us-east-1",
+      resources: ["arn:aws:rds:us-east-1:111111111111:cluster-snapshot:rds:prod-2026-11-28-03-00"],
+      detail: {
+        EventCategories: [category],
+        SourceType: "CLUSTER_SNAPSHOT",
+        SourceArn: "arn:aws:rds:us-east-1:111111111111:cluster-snapshot:rds:prod-2026-11-28-03-00",
+        SourceIdentifier: "rds:prod-2026-11-28-03-00",
+        Date: "2026-11-28T03:00:00.000Z",
+        Message: "Automated cluster snapshot created",
+        EventID: "RDS-EVENT-0169",
+      },
+    });
+    expect(rdsEventSchema.safeParse(event("backup")).success).toBe(true);
+    expect(rdsEventSchema.safeParse(event("configuration change")).success).toBe(true);
+    for (const bad of ["arn:awsevil:kms:eu-west-1:222222222222:key/k", "Backup", "<b>backup</b>"]) {
+      expect(rdsEventSchema.safeParse(event(bad)).success, bad).toBe(false);
+    }
+  });
 });
