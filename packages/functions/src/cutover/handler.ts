@@ -1,10 +1,9 @@
-import { ClusterRenamed, RestoreVerified } from "@aurora-restore/core";
 import { cutover } from "@aurora-restore/core/stages/cutover";
 import { stageHandler } from "../runtime/stage-handler";
+import { stage } from "./stage";
 
 /** cutover: swaps names step by step, repoints secrets, deletes the old cluster (see stages/cutover). */
-export const { handler, handle } = stageHandler({
-  service: "cutover",
-  contracts: [RestoreVerified, ClusterRenamed],
-  run: (event, deps) => cutover(deps, event),
+export const { handler, handle } = stageHandler(stage, {
+  RestoreVerified: (event, deps) => cutover(deps, event),
+  ClusterRenamed: (event, deps) => cutover(deps, event),
 });

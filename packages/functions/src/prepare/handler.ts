@@ -1,16 +1,12 @@
-import { RestoreRequested, SourceSnapshotCopied } from "@aurora-restore/core";
 import {
   prepareOnRestoreRequested,
   prepareOnSourceSnapshotCopied,
 } from "@aurora-restore/core/stages/prepare";
 import { stageHandler } from "../runtime/stage-handler";
+import { stage } from "./stage";
 
 /** prepare: make the source snapshot usable by the target account (shareable copy, share). */
-export const { handler, handle } = stageHandler({
-  service: "prepare",
-  contracts: [RestoreRequested, SourceSnapshotCopied],
-  run: (event, deps) =>
-    event.detailType === RestoreRequested.detailType
-      ? prepareOnRestoreRequested(deps, event)
-      : prepareOnSourceSnapshotCopied(deps, event),
+export const { handler, handle } = stageHandler(stage, {
+  RestoreRequested: (event, deps) => prepareOnRestoreRequested(deps, event),
+  SourceSnapshotCopied: (event, deps) => prepareOnSourceSnapshotCopied(deps, event),
 });

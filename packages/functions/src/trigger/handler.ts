@@ -1,15 +1,9 @@
-import { ManualRestoreRequested } from "@aurora-restore/core";
 import { triggerFromManualRequest, triggerFromSnapshotEvent } from "@aurora-restore/core/stages/trigger";
 import { stageHandler } from "../runtime/stage-handler";
+import { stage } from "./stage";
 
 /** trigger: RDS-EVENT-0169/0075 from the default bus, and manual requests from the pipeline bus. */
-export const { handler, handle } = stageHandler({
-  service: "trigger",
-  contracts: [ManualRestoreRequested],
-  run: async (event, deps) => {
-    await triggerFromManualRequest(deps, event);
-  },
-  onRdsEvent: async (event, deps) => {
-    await triggerFromSnapshotEvent(deps, event);
-  },
+export const { handler, handle } = stageHandler(stage, {
+  ManualRestoreRequested: (event, deps) => triggerFromManualRequest(deps, event),
+  onRdsEvent: (event, deps) => triggerFromSnapshotEvent(deps, event),
 });
