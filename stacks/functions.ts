@@ -1,13 +1,13 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
-import type { PermissionContext, ServiceDeclaration, StageName } from "@aurora-restore/core";
+import type { PermissionContext, StageDeclaration, StageName } from "@aurora-restore/core";
+import { pascal } from "@aurora-restore/core";
 import { functionSettings } from "@aurora-restore/functions/shared/deploy/function-settings";
 import type { TargetStageConfig } from "./config";
 import { functionEnvironment, plansBundle } from "./function-environment";
 import { type DeploymentEncryption, functionStatements, toSstPermissions } from "./iam";
 import { type Deployment, deploymentNames } from "./names";
 import type { DatabaseNetwork } from "./network";
-import { pascal } from "./subscription-plan";
 
 function vpcFor(network: DatabaseNetwork) {
   if (network.kind === "subnets") {
@@ -19,7 +19,7 @@ function vpcFor(network: DatabaseNetwork) {
 
 /**
  * One function per service, each with its own role holding exactly its checked statements. Only the
- * services that reach the database run in the VPC and load the CA bundle; they keep running in AWS under
+ * stages that reach the database run in the VPC and load the CA bundle; they keep running in AWS under
  * `sst dev` (`dev: false`). The plans ship in every function's package as one JSON file (`copyFiles`), written
  * here from the validated plans. Timeout, memory and retries come from one declaration
  * (functions/src/shared/deploy/function-settings.ts), whose timeout is core's FUNCTION_TIMEOUT_SECONDS.
@@ -28,7 +28,7 @@ export function createFunctions(input: {
   at: Deployment;
   stage: TargetStageConfig;
   context: PermissionContext;
-  services: readonly ServiceDeclaration[];
+  stages: readonly StageDeclaration[];
   network: DatabaseNetwork | undefined;
   encryption: DeploymentEncryption;
   queues: Record<StageName, aws.sqs.Queue>;
@@ -40,7 +40,7 @@ export function createFunctions(input: {
   const plansFile = join($cli.paths.root, plans.from);
   mkdirSync(dirname(plansFile), { recursive: true });
   writeFileSync(plansFile, plans.contents);
-  const entries = input.services.map((service) => {
+  const entries = input.stages.map((service) => {
     const statements = functionStatements(at, context, service, input.encryption);
     if (service.reachesDatabase && !input.network) {
       throw new Error(`${service.name} reaches the database but the stage has no database network`);

@@ -37,7 +37,7 @@ export interface AlarmSpec {
 
 export interface ObservedDeployment {
   region: string;
-  services: readonly { name: StageName; schedule?: string | undefined }[];
+  stages: readonly { name: StageName; schedule?: string | undefined }[];
   functionName: (service: StageName) => string;
   deadLetterQueueName: (service: StageName) => string;
 }
@@ -57,7 +57,7 @@ export function alarmSpecs(deployment: ObservedDeployment): AlarmSpec[] {
       evaluationPeriods: 1,
       threshold: 1,
     },
-    ...deployment.services.map(
+    ...deployment.stages.map(
       (service): AlarmSpec => ({
         id: `${capitalized(service.name)}DeadLettersAlarm`,
         description: `Events for ${service.name} could not be delivered or kept failing: inspect and redrive its dead-letter queue.`,
@@ -73,7 +73,7 @@ export function alarmSpecs(deployment: ObservedDeployment): AlarmSpec[] {
         threshold: 1,
       }),
     ),
-    ...deployment.services
+    ...deployment.stages
       .filter((service) => service.schedule)
       .map(
         (service): AlarmSpec => ({
@@ -109,7 +109,7 @@ function widget(title: string, region: string, metrics: MetricLine[], stat: stri
 
 /** CloudWatch dashboard body: operations started/succeeded/failed, stage durations, dead letters, errors. */
 export function dashboardBody(deployment: ObservedDeployment): string {
-  const { region, services } = deployment;
+  const { region, stages } = deployment;
   const operations: MetricLine[] = [
     pipelineMetrics.started,
     pipelineMetrics.succeeded,
@@ -124,14 +124,14 @@ export function dashboardBody(deployment: ObservedDeployment): string {
       },
     ],
   ];
-  const deadLetters: MetricLine[] = services.map((s) => [
+  const deadLetters: MetricLine[] = stages.map((s) => [
     "AWS/SQS",
     "ApproximateNumberOfMessagesVisible",
     "QueueName",
     deployment.deadLetterQueueName(s.name),
     { label: s.name },
   ]);
-  const errors: MetricLine[] = services.map((s) => [
+  const errors: MetricLine[] = stages.map((s) => [
     "AWS/Lambda",
     "Errors",
     "FunctionName",

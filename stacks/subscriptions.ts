@@ -1,15 +1,15 @@
-import type { ServiceDeclaration, StageName } from "@aurora-restore/core";
+import type { StageDeclaration, StageName } from "@aurora-restore/core";
+import { type PlannedRule, pascal, RULE_DESCRIPTION_LIMIT } from "@aurora-restore/core";
 import { deploymentNames } from "./names";
-import { type PlannedRule, pascal, RULE_DESCRIPTION_LIMIT } from "./subscription-plan";
 
 /**
  * One dead-letter queue per service: EventBridge sends what it could not hand to the function, Lambda
  * sends the async invocations that still failed after their retries. Kept the longest SQS allows.
  */
-export function createDeadLetterQueues(stage: string, services: readonly ServiceDeclaration[]) {
+export function createDeadLetterQueues(stage: string, stages: readonly StageDeclaration[]) {
   const names = deploymentNames(stage);
   return Object.fromEntries(
-    services.map((service) => [
+    stages.map((service) => [
       service.name,
       new aws.sqs.Queue(`${pascal(service.name)}DeadLetterQueue`, {
         name: names.deadLetterQueue(service.name),
@@ -26,7 +26,7 @@ export function createDeadLetterQueues(stage: string, services: readonly Service
  */
 export function createSubscriptions(input: {
   busName: $util.Input<string>;
-  services: readonly ServiceDeclaration[];
+  stages: readonly StageDeclaration[];
   rules: readonly PlannedRule[];
   functions: Record<StageName, sst.aws.Function>;
   queues: Record<StageName, aws.sqs.Queue>;
@@ -67,7 +67,7 @@ export function createSubscriptions(input: {
     ruleArns[planned.deadLetterQueue] = [...(ruleArns[planned.deadLetterQueue] ?? []), rule.arn];
   }
 
-  for (const service of input.services) {
+  for (const service of input.stages) {
     const queue = queues[service.name];
     const sources = ruleArns[service.name] ?? [];
     new aws.sqs.QueuePolicy(`${pascal(service.name)}DeadLetterQueuePolicy`, {

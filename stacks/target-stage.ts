@@ -1,6 +1,7 @@
 import type { StageName } from "@aurora-restore/core";
-import { services } from "@aurora-restore/functions/services";
+import { subscriptionPlan } from "@aurora-restore/core";
 import { sourceAccountIdsOf } from "@aurora-restore/functions/shared/deploy/policy-documents";
+import { stages } from "@aurora-restore/functions/stages";
 import { createBus } from "./bus";
 import type { ResolvedStage } from "./config";
 import { createStageKey } from "./encryption";
@@ -8,7 +9,6 @@ import { createFunctions } from "./functions";
 import { createMonitoring } from "./monitoring";
 import { type Deployment, deploymentNames, keyAliasArn, permissionContextFor } from "./names";
 import { databaseNetworkFor } from "./network";
-import { subscriptionPlan } from "./subscription-plan";
 import { createDeadLetterQueues, createSubscriptions } from "./subscriptions";
 import { needsCustomerKey } from "./table-schema";
 import { createTables } from "./tables";
@@ -28,7 +28,7 @@ export function targetStage(stage: ResolvedStage & { kind: "target" }) {
   const names = deploymentNames(stage.stage);
   const context = permissionContextFor(at, stage.planList);
   const tablesUseCustomerKey = needsCustomerKey(stage.planList);
-  const network = services.some((s) => s.reachesDatabase) ? databaseNetworkFor(stage) : undefined;
+  const network = stages.some((s) => s.reachesDatabase) ? databaseNetworkFor(stage) : undefined;
 
   const key = createStageKey(at);
   const tables = createTables({
@@ -44,20 +44,20 @@ export function targetStage(stage: ResolvedStage & { kind: "target" }) {
   });
   const topic = createTopic({ stage: stage.stage, keyArn: key.arn, email: stage.alarmEmail });
 
-  const queues = createDeadLetterQueues(stage.stage, services);
+  const queues = createDeadLetterQueues(stage.stage, stages);
   const functions = createFunctions({
     at,
     stage,
     context,
-    services,
+    stages,
     network,
     encryption: { keyAliasArn: keyAliasArn(at), tablesUseCustomerKey },
     queues,
   });
   createSubscriptions({
     busName: bus.name,
-    services,
-    rules: subscriptionPlan(services, stage.delivery),
+    stages,
+    rules: subscriptionPlan(stages, stage.delivery),
     functions,
     queues,
   });
@@ -66,7 +66,7 @@ export function targetStage(stage: ResolvedStage & { kind: "target" }) {
     topicArn: topic.arn,
     deployment: {
       region: stage.region,
-      services,
+      stages,
       functionName: (service: StageName) => names.functionName(service),
       deadLetterQueueName: (service: StageName) => names.deadLetterQueue(service),
     },

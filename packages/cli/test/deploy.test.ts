@@ -2,7 +2,6 @@ import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { services } from "@aurora-restore/functions/services";
 import { readDeployConfig, resolveStage } from "@aurora-restore/functions/shared/deploy/config";
 import { functionStatements } from "@aurora-restore/functions/shared/deploy/iam";
 import { permissionContextFor } from "@aurora-restore/functions/shared/deploy/names";
@@ -11,6 +10,7 @@ import {
   encryptionOf,
   identityPolicy,
 } from "@aurora-restore/functions/shared/deploy/policy-documents";
+import { stages } from "@aurora-restore/functions/stages";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runCli } from "../src/cli";
 
@@ -129,7 +129,7 @@ describe("aurora-restore deploy policies", () => {
     if (production.kind !== "target") throw new Error("production is a target stage");
     const at = deploymentOf(production);
     const context = permissionContextFor(at, production.planList);
-    for (const service of services) {
+    for (const service of stages) {
       const role = roles.find(
         (r: { stage: string; name: string }) => r.stage === "production" && r.name === service.name,
       );

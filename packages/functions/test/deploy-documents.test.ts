@@ -10,7 +10,7 @@ import {
   stageResourcePolicies,
 } from "@aurora-restore/functions/shared/deploy/policy-documents";
 import { describe, expect, it } from "vitest";
-import { exampleConfigPath, repositoryRoot } from "./stacks/fixtures";
+import { exampleConfigPath, repositoryRoot } from "./support/deployment-fixtures";
 
 /** The documents the README shows people are the ones the code deploys and the IAM simulation evaluates. */
 describe("deploy documents", () => {

@@ -13,7 +13,7 @@ import {
   createAuditLog,
   createDocumentClient,
   createOperationStore,
-  functionEnvironment,
+  environmentNames,
   generatePassword,
   type StageDeps,
   type StageName,
@@ -30,15 +30,15 @@ import { powertoolsLogger, powertoolsMetrics } from "./powertools";
  * handler run by hand).
  */
 function plansFromEnvironment(env: Record<string, string | undefined>) {
-  const file = env[functionEnvironment.plansFile]?.trim();
+  const file = env[environmentNames.plansFile]?.trim();
   if (!file) {
-    if (env[functionEnvironment.plans] === undefined) {
+    if (env[environmentNames.plans] === undefined) {
       throw new Error(
-        `${functionEnvironment.plansFile} is not set: set it to the plans file in the function's package ` +
-          `(or ${functionEnvironment.plans} to a JSON array of plans)`,
+        `${environmentNames.plansFile} is not set: set it to the plans file in the function's package ` +
+          `(or ${environmentNames.plans} to a JSON array of plans)`,
       );
     }
-    return parsePlanList(env[functionEnvironment.plans], functionEnvironment.plans);
+    return parsePlanList(env[environmentNames.plans], environmentNames.plans);
   }
   const path = isAbsolute(file) ? file : join(env.LAMBDA_TASK_ROOT?.trim() || process.cwd(), file);
   let text: string;
@@ -46,7 +46,7 @@ function plansFromEnvironment(env: Record<string, string | undefined>) {
     text = readFileSync(path, "utf8");
   } catch (error) {
     throw new Error(
-      `${functionEnvironment.plansFile} names ${path}, which could not be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}): ` +
+      `${environmentNames.plansFile} names ${path}, which could not be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}): ` +
         "the stacks ship it with every function (copyFiles); deploy the stage again",
     );
   }
@@ -75,17 +75,17 @@ export function awsStageDeps(
     if (!value) problems.push(`${name} is not set: set it to ${what}`);
     return value ?? "";
   };
-  const stateTable = required(functionEnvironment.stateTable, "the name of the state DynamoDB table");
-  const auditTable = required(functionEnvironment.auditTable, "the name of the audit DynamoDB table");
-  const busName = required(functionEnvironment.busName, "the name (or ARN) of the pipeline's event bus");
-  const topicArn = required(functionEnvironment.topicArn, "the ARN of the notification SNS topic");
+  const stateTable = required(environmentNames.stateTable, "the name of the state DynamoDB table");
+  const auditTable = required(environmentNames.auditTable, "the name of the audit DynamoDB table");
+  const busName = required(environmentNames.busName, "the name (or ARN) of the pipeline's event bus");
+  const topicArn = required(environmentNames.topicArn, "the ARN of the notification SNS topic");
   const region = env.AWS_REGION?.trim() || env.AWS_DEFAULT_REGION?.trim() || "";
   if (!region)
     problems.push("AWS_REGION is not set: Lambda sets it; elsewhere set it to the pipeline's region");
   const topic = topicArn ? topicArnPattern.exec(topicArn) : null;
   if (topicArn && !topic) {
     problems.push(
-      `${functionEnvironment.topicArn} is not an SNS topic ARN (arn:aws:sns:<region>:<account>:<name>): "${topicArn}"`,
+      `${environmentNames.topicArn} is not an SNS topic ARN (arn:aws:sns:<region>:<account>:<name>): "${topicArn}"`,
     );
   }
   let plans: ReturnType<typeof parsePlanList> = [];

@@ -3,8 +3,8 @@ import {
   type AnyDomainEventContract,
   asDelivery,
   type DomainEventDetail,
+  environmentNames,
   eventIdPattern,
-  functionEnvironment,
   type IsScheduled,
   isOperationId,
   type OperationInfo,
@@ -280,10 +280,10 @@ export function stageHandler<D extends StageDeclaration>(
 
 /** The dead-letter queue URL every function is deployed with (the stacks set it to its stage's queue). */
 function sqsDeadLetterQueue(env: Record<string, string | undefined>): DeadLetterQueue {
-  const queueUrl = env[functionEnvironment.deadLetterQueueUrl]?.trim();
+  const queueUrl = env[environmentNames.deadLetterQueueUrl]?.trim();
   if (!queueUrl) {
     throw new Error(
-      `${functionEnvironment.deadLetterQueueUrl} is not set: set it to the stage's dead-letter queue URL`,
+      `${environmentNames.deadLetterQueueUrl} is not set: set it to the stage's dead-letter queue URL`,
     );
   }
   const sender = createSqsSender({ queueUrl });

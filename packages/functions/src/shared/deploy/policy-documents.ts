@@ -1,5 +1,5 @@
 import type { Plan, PolicyStatement } from "@aurora-restore/core";
-import { services } from "../../services";
+import { stages } from "../../stages";
 import type { ResolvedStage } from "./config";
 import { type DeploymentEncryption, functionStatements } from "./iam";
 import { type Deployment, deploymentNames, keyAliasArn, permissionContextFor, roleArn } from "./names";
@@ -110,7 +110,7 @@ export function targetStageRoles(stage: ResolvedStage & { kind: "target" }): Dep
   const context = permissionContextFor(at, stage.planList);
   const names = deploymentNames(stage.stage);
   const encryption = encryptionOf(stage);
-  return services.map((service) => ({
+  return stages.map((service) => ({
     name: service.name,
     roleName: names.functionRole(service.name),
     roleArn: roleArn(at, names.functionRole(service.name)),
@@ -229,7 +229,7 @@ export function defaultBusPolicy(
 
 /**
  * The statements the source account adds to its shareable key's policy (README, "The source account's key
- * policy"): the target account may use the key, and create grants only for AWS services such as RDS.
+ * policy"): the target account may use the key, and create grants only for AWS stages such as RDS.
  */
 export function sourceKeyPolicyStatements(partition: string, targetAccountId: string): IamStatement[] {
   const principal = { AWS: `arn:${partition}:iam::${targetAccountId}:root` };

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { type Plan, PlanValidationError, parsePlanJson } from "@aurora-restore/core";
-import { services } from "../../services";
+import { stages } from "../../stages";
 import {
   type DeployConfig,
   DeployConfigError,
@@ -89,7 +89,7 @@ export function buildProblems(stage: ResolvedStage): DeployProblem[] {
   const at = deploymentOf(stage);
   const context = permissionContextFor(at, stage.planList);
   const encryption = encryptionOf(stage);
-  for (const service of services) {
+  for (const service of stages) {
     try {
       functionStatements(at, context, service, encryption);
     } catch (error) {
@@ -104,7 +104,7 @@ export function buildProblems(stage: ResolvedStage): DeployProblem[] {
       });
     }
   }
-  if (services.some((s) => s.reachesDatabase)) {
+  if (stages.some((s) => s.reachesDatabase)) {
     try {
       databaseNetworkFor(stage);
     } catch (error) {

@@ -1,7 +1,8 @@
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { tableDefinitions } from "@aurora-restore/core";
+import { environmentNames, tableDefinitions } from "@aurora-restore/core";
+import { METRICS_NAMESPACE as EMITTED_NAMESPACE } from "@aurora-restore/functions/runtime/powertools";
 import {
   deployConfigPath,
   parseDeployConfig,
@@ -10,7 +11,6 @@ import {
 } from "@aurora-restore/functions/shared/deploy/config";
 import {
   EnvironmentTooLargeError,
-  environmentNames,
   functionEnvironment,
   LAMBDA_CA_BUNDLE,
 } from "@aurora-restore/functions/shared/deploy/function-environment";
@@ -27,19 +27,17 @@ import {
   sourceAccessPrincipals,
 } from "@aurora-restore/functions/shared/deploy/source-access";
 import { dynamoSchemaFrom, needsCustomerKey } from "@aurora-restore/functions/shared/deploy/table-schema";
+import { stages } from "@aurora-restore/functions/stages";
 import { describe, expect, it } from "vitest";
-import { appSettings } from "../../../stacks/app-settings";
-import { alarmSpecs, dashboardBody, METRICS_NAMESPACE } from "../../../stacks/observability";
-import { stageEnvironment } from "../src/runtime/aws-deps";
-import { METRICS_NAMESPACE as EMITTED_NAMESPACE } from "../src/runtime/powertools";
-import { services } from "../src/services";
 import {
   deployment,
   exampleConfigPath,
   examplePlan,
   repositoryRoot,
   sameAccountPlan,
-} from "./stacks/fixtures";
+} from "../../packages/functions/test/support/deployment-fixtures";
+import { appSettings } from "../app-settings";
+import { alarmSpecs, dashboardBody, METRICS_NAMESPACE } from "../observability";
 
 const config = readDeployConfig(exampleConfigPath);
 
@@ -138,19 +136,18 @@ describe("the functions' environment", () => {
     functionEnvironment({
       stage: "production",
       topicArn: context.topicArn,
-      service: services.find((s) => s.name === name)!,
+      service: stages.find((s) => s.name === name)!,
       plans: context.plans,
     });
 
-  it("uses the names the handlers read", () => {
-    expect(environmentNames).toEqual(stageEnvironment);
+  it("sets the variables the handlers read", () => {
     const env = environmentOf("trigger");
-    expect(env[stageEnvironment.stateTable]).toBe("aurora-restore-production-state");
-    expect(env[stageEnvironment.busName]).toBe("aurora-restore-production");
+    expect(env[environmentNames.stateTable]).toBe("aurora-restore-production-state");
+    expect(env[environmentNames.busName]).toBe("aurora-restore-production");
     // The plans ship in the package (plans-bundle.test.ts), not in the environment.
-    expect(env[stageEnvironment.plans]).toBeUndefined();
-    expect(env[stageEnvironment.plansFile]).toBe("aurora-restore-plans.json");
-    expect(env[stageEnvironment.deadLetterQueueUrl]).toBe(
+    expect(env[environmentNames.plans]).toBeUndefined();
+    expect(env[environmentNames.plansFile]).toBe("aurora-restore-plans.json");
+    expect(env[environmentNames.deadLetterQueueUrl]).toBe(
       "https://sqs.eu-west-1.amazonaws.com/222222222222/aurora-restore-production-trigger-dlq",
     );
   });
@@ -162,7 +159,7 @@ describe("the functions' environment", () => {
   });
 
   it("trusts the RDS CA only in the functions that reach the database", () => {
-    for (const service of services) {
+    for (const service of stages) {
       expect(environmentOf(service.name).NODE_EXTRA_CA_CERTS).toBe(
         service.reachesDatabase ? LAMBDA_CA_BUNDLE : undefined,
       );
@@ -175,7 +172,7 @@ describe("the functions' environment", () => {
       functionEnvironment({
         stage,
         topicArn: context.topicArn,
-        service: services[0]!,
+        service: stages[0]!,
         plans: [examplePlan()],
       }),
     ).toThrow(EnvironmentTooLargeError);
@@ -231,7 +228,7 @@ describe("tables, names, monitoring", () => {
 
   it("keeps names within AWS limits for the longest stage name", () => {
     const names = deploymentNames("s".repeat(MAX_STAGE_LENGTH));
-    for (const service of services) {
+    for (const service of stages) {
       expect(names.functionRole(service.name).length).toBeLessThanOrEqual(64);
       expect(names.functionName(service.name).length).toBeLessThanOrEqual(64);
       expect(names.deadLetterQueue(service.name).length).toBeLessThanOrEqual(80);
@@ -245,14 +242,14 @@ describe("tables, names, monitoring", () => {
     const names = deploymentNames("production");
     const observed = {
       region: "eu-west-1",
-      services,
+      stages,
       functionName: names.functionName,
       deadLetterQueueName: names.deadLetterQueue,
     };
     const specs = alarmSpecs(observed);
     expect(specs.map((s) => s.id)).toContain("OperationsFailedAlarm");
     const queues = specs.flatMap((s) => (s.metric.kind === "metric" ? [s.metric.dimensions.QueueName] : []));
-    expect(queues.filter(Boolean).sort()).toEqual(services.map((s) => names.deadLetterQueue(s.name)).sort());
+    expect(queues.filter(Boolean).sort()).toEqual(stages.map((s) => names.deadLetterQueue(s.name)).sort());
     expect(specs.find((s) => s.id === "WatcherErrorsAlarm")?.metric).toMatchObject({
       dimensions: { FunctionName: "aurora-restore-production-watcher" },
     });

@@ -3,7 +3,7 @@
  * set them (functions' shared/deploy/function-environment.ts) and the handlers read them when called
  * (functions' runtime/aws-deps.ts), from this one list.
  */
-export const functionEnvironment = {
+export const environmentNames = {
   stateTable: "AURORA_RESTORE_STATE_TABLE",
   auditTable: "AURORA_RESTORE_AUDIT_TABLE",
   busName: "AURORA_RESTORE_BUS_NAME",
