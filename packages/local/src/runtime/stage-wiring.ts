@@ -1,5 +1,6 @@
 import { resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
+import type { StageName } from "@aurora-restore/core/events/shapes";
 import type { AccountRegion } from "@aurora-restore/core/ports/index";
 import type { StageDeps } from "@aurora-restore/core/stages/deps";
 import {
@@ -46,7 +47,7 @@ export async function importStageHandler(stage: StageDeclaration): Promise<Stage
 
 /** One rule to create: on which bus (the pipeline's custom bus or its account's default bus), with what pattern. */
 export interface SubscriptionRule {
-  stage: string;
+  stage: StageName;
   ruleName: string;
   bus: "pipeline" | "default";
   pattern: Record<string, unknown>;
@@ -86,10 +87,10 @@ export interface WiringInput {
   pipelineDefaultBus: EventBus;
   stages: readonly StageDeclaration[];
   handlers: ReadonlyMap<string, StageHandlerModule>;
-  deps(stage: string): StageDeps;
+  deps(stage: StageName): StageDeps;
   retryPolicy: Partial<RetryPolicy>;
   /** Told about each failed invocation (it is then retried, and dead-lettered when retries run out). */
-  onFailure(stage: string, event: EventBridgeEvent, error: unknown): void;
+  onFailure(stage: StageName, event: EventBridgeEvent, error: unknown): void;
 }
 
 export function wireStages(input: WiringInput): SubscriptionRule[] {

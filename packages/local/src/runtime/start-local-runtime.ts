@@ -3,6 +3,7 @@ import { createWriteStream } from "node:fs";
 import { join } from "node:path";
 import { createPgDatabase } from "@aurora-restore/aws/postgres";
 import { DEFAULT_PIPELINE_BUS } from "@aurora-restore/core/events/names";
+import type { StageName } from "@aurora-restore/core/events/shapes";
 import type { Plan } from "@aurora-restore/core/plan/index";
 import type { AccountRegion, DatabasePort, EventPublisherPort } from "@aurora-restore/core/ports/index";
 import type { StageDeps } from "@aurora-restore/core/stages/deps";
@@ -97,8 +98,8 @@ export interface LocalRuntime {
   calls: PortCounters;
   metrics: MetricsRecorder;
   logFile?: string;
-  /** The deps a service gets (for tests and CLI commands acting as that service). */
-  depsFor(service: string): StageDeps;
+  /** The deps a stage gets (for tests, and CLI commands acting as "cli"). */
+  depsFor(stage: StageName | "cli"): StageDeps;
   /** Validates and stores a plan, and forwards its accounts' RDS events to the pipeline account. */
   registerPlan(input: unknown, origin?: string): Promise<Plan>;
   /** Resolves when no event delivery is pending and the local RDS has no work in progress. */
@@ -173,10 +174,10 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
           [
             {
               Source: event.source,
-              DetailType: event.detailType,
+              DetailType: event["detail-type"],
               Detail: JSON.stringify(event.detail),
               Resources: event.resources,
-              Time: event.time,
+              Time: new Date(event.time),
               EventBusName: "default",
             },
           ],
@@ -227,17 +228,17 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       ...(options.leaseMs === undefined ? {} : { leaseMs: options.leaseMs }),
     };
     const depsCache = new Map<string, StageDeps>();
-    const deps = (service: string) => {
-      const existing = depsCache.get(service);
+    const deps = (stage: StageName | "cli") => {
+      const existing = depsCache.get(stage);
       if (existing) return existing;
-      const created = calls.wrapDeps(depsFor(shared, service), service);
-      depsCache.set(service, created);
+      const created = calls.wrapDeps(depsFor(shared, stage), stage);
+      depsCache.set(stage, created);
       return created;
     };
 
     const handlers = new Map<string, StageHandlerModule>();
     const loadHandler = options.loadHandler ?? importStageHandler;
-    for (const service of stageList) handlers.set(service.name, await loadHandler(service));
+    for (const stage of stageList) handlers.set(stage.name, await loadHandler(stage));
     wireStages({
       pipelineBus,
       pipelineDefaultBus,
@@ -245,9 +246,9 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       handlers,
       deps,
       retryPolicy: options.deliveryRetryPolicy ?? { maximumRetryAttempts: 4, maximumEventAgeInSeconds: 600 },
-      onFailure: (service, event, error) =>
+      onFailure: (stage, event, error) =>
         log.write(
-          `[${service}] ERROR ${event["detail-type"]} ${event.id} failed (will retry, then dead-letter): ${(error as Error).message}\n`,
+          `[${stage}] ERROR ${event["detail-type"]} ${event.id} failed (will retry, then dead-letter): ${(error as Error).message}\n`,
         ),
     });
     const patterns = forwardedPatterns(stageList);

@@ -131,7 +131,7 @@ describe("local runtime wiring", () => {
         service: "trigger",
         detailType: rdsDetailTypes.clusterSnapshot,
         account: demoProduction.accountId,
-        actor: "aurora-restore/trigger",
+        actor: "aurora-restore-trigger",
       },
     ]);
   });
