@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import type { PlanTarget } from "@aurora-restore/core/plan/index";
 import type { DbSession } from "@aurora-restore/core/ports/index";
+import { generatePassword } from "@aurora-restore/core/security/passwords";
 import { numberedRenames, renameCluster } from "@aurora-restore/core/stages/cluster-swap";
 import { INTERMEDIATE_KMS_KEY } from "@aurora-restore/core/stages/copy";
 import { scramVerifier } from "@aurora-restore/core/stages/credentials";
@@ -12,7 +13,6 @@ import { aliasArn, demoNames, demoProduction, demoStaging } from "@aurora-restor
 import { readCredentials } from "@aurora-restore/local/demo/demo-setup";
 import { runDemoOn } from "@aurora-restore/local/demo/run-demo";
 import { demoDatabase } from "@aurora-restore/local/demo/sample-data";
-import { generatePassword } from "@aurora-restore/core/security/passwords";
 import { type LocalRuntime, startLocalRuntime } from "@aurora-restore/local/runtime/start-local-runtime";
 import { BridgeTap, round } from "./instrument";
 import { table } from "./table";
