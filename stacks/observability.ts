@@ -38,15 +38,15 @@ export interface AlarmSpec {
 export interface ObservedDeployment {
   region: string;
   stages: readonly { name: StageName; schedule?: string | undefined }[];
-  functionName: (service: StageName) => string;
-  deadLetterQueueName: (service: StageName) => string;
+  functionName: (stage: StageName) => string;
+  deadLetterQueueName: (stage: StageName) => string;
 }
 
 function capitalized(name: string): string {
   return `${name.charAt(0).toUpperCase()}${name.slice(1)}`;
 }
 
-/** Failed operations, a non-empty dead-letter queue, a scheduled service that keeps failing. */
+/** Failed operations, a non-empty dead-letter queue, a scheduled stage that keeps failing. */
 export function alarmSpecs(deployment: ObservedDeployment): AlarmSpec[] {
   return [
     {
@@ -58,14 +58,14 @@ export function alarmSpecs(deployment: ObservedDeployment): AlarmSpec[] {
       threshold: 1,
     },
     ...deployment.stages.map(
-      (service): AlarmSpec => ({
-        id: `${capitalized(service.name)}DeadLettersAlarm`,
-        description: `Events for ${service.name} could not be delivered or kept failing: inspect and redrive its dead-letter queue.`,
+      (stage): AlarmSpec => ({
+        id: `${capitalized(stage.name)}DeadLettersAlarm`,
+        description: `Events for ${stage.name} could not be delivered or kept failing: inspect and redrive its dead-letter queue.`,
         metric: {
           kind: "metric",
           namespace: "AWS/SQS",
           metricName: "ApproximateNumberOfMessagesVisible",
-          dimensions: { QueueName: deployment.deadLetterQueueName(service.name) },
+          dimensions: { QueueName: deployment.deadLetterQueueName(stage.name) },
           statistic: "Maximum",
         },
         periodSeconds: 300,
@@ -74,16 +74,16 @@ export function alarmSpecs(deployment: ObservedDeployment): AlarmSpec[] {
       }),
     ),
     ...deployment.stages
-      .filter((service) => service.schedule)
+      .filter((stage) => stage.schedule)
       .map(
-        (service): AlarmSpec => ({
-          id: `${capitalized(service.name)}ErrorsAlarm`,
-          description: `The ${service.name} has failed for 15 minutes: pending copies, restores and renames go unnoticed.`,
+        (stage): AlarmSpec => ({
+          id: `${capitalized(stage.name)}ErrorsAlarm`,
+          description: `The ${stage.name} has failed for 15 minutes: pending copies, restores and renames go unnoticed.`,
           metric: {
             kind: "metric",
             namespace: "AWS/Lambda",
             metricName: "Errors",
-            dimensions: { FunctionName: deployment.functionName(service.name) },
+            dimensions: { FunctionName: deployment.functionName(stage.name) },
             statistic: "Sum",
           },
           periodSeconds: 300,

@@ -7,7 +7,7 @@ import {
   deployConfigPath,
   parseDeployConfig,
   readDeployConfig,
-  resolveStage,
+  resolveDeployment,
 } from "@aurora-restore/functions/shared/deploy/config";
 import {
   EnvironmentTooLargeError,
@@ -55,7 +55,7 @@ function writeConfig(
   return path;
 }
 
-const targetStage = (overrides: Record<string, unknown> = {}) => ({
+const targetDeployment = (overrides: Record<string, unknown> = {}) => ({
   kind: "target",
   accountId: "222222222222",
   region: "eu-west-1",
@@ -65,10 +65,10 @@ const targetStage = (overrides: Record<string, unknown> = {}) => ({
 
 describe("the deploy configuration", () => {
   it("reads the example and resolves both of its stages with their validated plans", () => {
-    const target = resolveStage(config, "production", exampleConfigPath);
+    const target = resolveDeployment(config, "production", exampleConfigPath);
     expect(target.kind).toBe("target");
     expect(target.planList.map((p) => p.id)).toEqual(["orders-staging"]);
-    const source = resolveStage(config, "source-production", exampleConfigPath);
+    const source = resolveDeployment(config, "source-production", exampleConfigPath);
     expect(source.kind).toBe("source");
     expect(target.kind === "target" && target.delivery).toEqual({
       maximumRetryAttempts: 185,
@@ -89,29 +89,34 @@ describe("the deploy configuration", () => {
   it("names the field and the fix when the file is invalid", () => {
     expect(() => parseDeployConfig("{", "x.json")).toThrow(/x.json is not valid JSON/);
     expect(() =>
-      parseDeployConfig(JSON.stringify({ stages: { prod: targetStage({ accountId: "12" }) } }), "x.json"),
+      parseDeployConfig(
+        JSON.stringify({ stages: { prod: targetDeployment({ accountId: "12" }) } }),
+        "x.json",
+      ),
     ).toThrow(/stages.prod.accountId: an AWS account id is 12 digits/);
-    expect(() => parseDeployConfig(JSON.stringify({ stages: { Prod_1: targetStage() } }), "x.json")).toThrow(
-      /stage name/,
-    );
+    expect(() =>
+      parseDeployConfig(JSON.stringify({ stages: { Prod_1: targetDeployment() } }), "x.json"),
+    ).toThrow(/stage name/);
   });
 
   it("refuses a stage it does not declare, listing those it does", () => {
-    expect(() => resolveStage(config, "staging", exampleConfigPath)).toThrow(
+    expect(() => resolveDeployment(config, "staging", exampleConfigPath)).toThrow(
       /Stage "staging" is not in .*; it declares: production, source-production/,
     );
   });
 
   it("refuses targets outside the stage's account and region (the functions must reach the database)", () => {
-    const path = writeConfig({ prod: targetStage({ region: "us-east-1" }) });
-    expect(() => resolveStage(readDeployConfig(path), "prod", path)).toThrow(/deploy a target stage there/);
+    const path = writeConfig({ prod: targetDeployment({ region: "us-east-1" }) });
+    expect(() => resolveDeployment(readDeployConfig(path), "prod", path)).toThrow(
+      /deploy a target stage there/,
+    );
   });
 
   it("refuses a cross-account source without a role to reach it", () => {
     const plan = examplePlan() as { source: Record<string, unknown> };
     delete plan.source.roleArn;
-    const path = writeConfig({ prod: targetStage() }, plan);
-    expect(() => resolveStage(readDeployConfig(path), "prod", path)).toThrow(/set source.roleArn/);
+    const path = writeConfig({ prod: targetDeployment() }, plan);
+    expect(() => resolveDeployment(readDeployConfig(path), "prod", path)).toThrow(/set source.roleArn/);
   });
 
   it("refuses a source stage whose plans point at another role than the one it creates", () => {
@@ -124,7 +129,7 @@ describe("the deploy configuration", () => {
         target: { stage: "production", accountId: "222222222222", region: "eu-west-1" },
       },
     });
-    expect(() => resolveStage(readDeployConfig(path), "source-other", path)).toThrow(
+    expect(() => resolveDeployment(readDeployConfig(path), "source-other", path)).toThrow(
       /source.roleArn must be arn:aws:iam::111111111111:role\/aurora-restore-source-other-source-access/,
     );
   });
@@ -261,7 +266,7 @@ describe("tables, names, monitoring", () => {
 });
 
 describe("the source account's stage", () => {
-  const stage = resolveStage(config, "source-production", exampleConfigPath);
+  const stage = resolveDeployment(config, "source-production", exampleConfigPath);
   if (stage.kind !== "source") throw new Error("example source stage expected");
 
   it("trusts exactly the target functions whose declarations assume its role", () => {

@@ -2,7 +2,7 @@ import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { readDeployConfig, resolveStage } from "@aurora-restore/functions/shared/deploy/config";
+import { readDeployConfig, resolveDeployment } from "@aurora-restore/functions/shared/deploy/config";
 import { functionStatements } from "@aurora-restore/functions/shared/deploy/iam";
 import { permissionContextFor } from "@aurora-restore/functions/shared/deploy/names";
 import {
@@ -125,7 +125,7 @@ describe("aurora-restore deploy policies", () => {
     const { code, stdout } = await cli("deploy", "policies", "--config", example, "--json");
     expect(code).toBe(0);
     const { roles, resourcePolicies } = JSON.parse(stdout);
-    const production = resolveStage(readDeployConfig(example), "production", example);
+    const production = resolveDeployment(readDeployConfig(example), "production", example);
     if (production.kind !== "target") throw new Error("production is a target stage");
     const at = deploymentOf(production);
     const context = permissionContextFor(at, production.planList);

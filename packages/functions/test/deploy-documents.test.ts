@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { readDeployConfig, resolveStage } from "@aurora-restore/functions/shared/deploy/config";
+import { readDeployConfig, resolveDeployment } from "@aurora-restore/functions/shared/deploy/config";
 import {
   defaultBusPermissions,
   defaultBusPolicy,
@@ -24,7 +24,7 @@ describe("deploy documents", () => {
 
   it("the default bus accepts PutEvents from each plan's other source account, one statement each", () => {
     const config = readDeployConfig(exampleConfigPath);
-    const stage = resolveStage(config, "production", exampleConfigPath);
+    const stage = resolveDeployment(config, "production", exampleConfigPath);
     expect(sourceAccountIdsOf(stage)).toEqual(["111111111111"]);
     const policy = defaultBusPolicy(
       deploymentOf(stage),

@@ -1,11 +1,11 @@
 import type { PolicyStatement } from "@aurora-restore/core";
 import { stages } from "../../stages";
 import { sourceAccessStatements } from "../permissions";
-import type { ResolvedStage } from "./config";
+import type { ResolvedDeployment } from "./config";
 import { compactStatements, policyViolations } from "./iam";
 import { type Deployment, deploymentNames, permissionContextFor, roleArn } from "./names";
 
-type SourceStage = ResolvedStage & { kind: "source" };
+type SourceStage = ResolvedDeployment & { kind: "source" };
 
 function targetDeployment(stage: SourceStage): Deployment {
   return { partition: stage.partition, ...stage.target };

@@ -3,8 +3,8 @@ import { subscriptionPlan } from "@aurora-restore/core";
 import { sourceAccountIdsOf } from "@aurora-restore/functions/shared/deploy/policy-documents";
 import { stages } from "@aurora-restore/functions/stages";
 import { createBus } from "./bus";
-import type { ResolvedStage } from "./config";
-import { createStageKey } from "./encryption";
+import type { ResolvedDeployment } from "./config";
+import { createDeploymentKey } from "./encryption";
 import { createFunctions } from "./functions";
 import { createMonitoring } from "./monitoring";
 import { type Deployment, deploymentNames, keyAliasArn, permissionContextFor } from "./names";
@@ -15,39 +15,39 @@ import { createTables } from "./tables";
 import { createTopic } from "./topic";
 
 /**
- * The pipeline's account: key, tables, bus and archive, topic, one function per service, their rules,
+ * The pipeline's account: key, tables, bus and archive, topic, one function per stage, their rules,
  * dead-letter queues, the watcher's schedule, the dashboard and the alarms.
  */
-export function targetStage(stage: ResolvedStage & { kind: "target" }) {
+export function targetDeployment(deployment: ResolvedDeployment & { kind: "target" }) {
   const at: Deployment = {
-    stage: stage.stage,
-    partition: stage.partition,
-    accountId: stage.accountId,
-    region: stage.region,
+    stage: deployment.stage,
+    partition: deployment.partition,
+    accountId: deployment.accountId,
+    region: deployment.region,
   };
-  const names = deploymentNames(stage.stage);
-  const context = permissionContextFor(at, stage.planList);
-  const tablesUseCustomerKey = needsCustomerKey(stage.planList);
-  const network = stages.some((s) => s.reachesDatabase) ? databaseNetworkFor(stage) : undefined;
+  const names = deploymentNames(deployment.stage);
+  const context = permissionContextFor(at, deployment.planList);
+  const tablesUseCustomerKey = needsCustomerKey(deployment.planList);
+  const network = stages.some((s) => s.reachesDatabase) ? databaseNetworkFor(deployment) : undefined;
 
-  const key = createStageKey(at);
+  const key = createDeploymentKey(at);
   const tables = createTables({
-    stage: stage.stage,
-    production: stage.production,
+    stage: deployment.stage,
+    production: deployment.production,
     ...(tablesUseCustomerKey ? { customerKeyArn: key.arn } : {}),
   });
-  const sourceAccountIds = sourceAccountIdsOf(stage);
+  const sourceAccountIds = sourceAccountIdsOf(deployment);
   const bus = createBus({
-    stage: stage.stage,
-    archiveRetentionDays: stage.archiveRetentionDays,
+    stage: deployment.stage,
+    archiveRetentionDays: deployment.archiveRetentionDays,
     sourceAccountIds,
   });
-  const topic = createTopic({ stage: stage.stage, keyArn: key.arn, email: stage.alarmEmail });
+  const topic = createTopic({ stage: deployment.stage, keyArn: key.arn, email: deployment.alarmEmail });
 
-  const queues = createDeadLetterQueues(stage.stage, stages);
+  const queues = createDeadLetterQueues(deployment.stage, stages);
   const functions = createFunctions({
     at,
-    stage,
+    deployment,
     context,
     stages,
     network,
@@ -57,7 +57,7 @@ export function targetStage(stage: ResolvedStage & { kind: "target" }) {
   createSubscriptions({
     busName: bus.name,
     stages,
-    rules: subscriptionPlan(stages, stage.delivery),
+    rules: subscriptionPlan(stages, deployment.delivery),
     functions,
     queues,
   });
@@ -65,10 +65,10 @@ export function targetStage(stage: ResolvedStage & { kind: "target" }) {
     dashboardName: names.dashboard,
     topicArn: topic.arn,
     deployment: {
-      region: stage.region,
+      region: deployment.region,
       stages,
-      functionName: (service: StageName) => names.functionName(service),
-      deadLetterQueueName: (service: StageName) => names.deadLetterQueue(service),
+      functionName: (stage: StageName) => names.functionName(stage),
+      deadLetterQueueName: (stage: StageName) => names.deadLetterQueue(stage),
     },
   });
   return {
