@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync, statSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join, relative, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 import { repositoryRoot } from "../../packages/functions/test/support/deployment-fixtures";
@@ -49,5 +49,24 @@ describe("imports", () => {
     const text = 'import { subscriptionPlan } from "../../../../stacks/subscription-plan";';
     const target = resolve(file, "..", specifiers(text)[0] ?? "");
     expect(target.startsWith(`${stacksDir}/`)).toBe(true);
+  });
+});
+
+describe("package exports", () => {
+  const packagesDir = resolve(repositoryRoot, "packages");
+  const manifests = readdirSync(packagesDir).map((name) => join(packagesDir, name, "package.json"));
+
+  it("every exported path names a file that exists (a `*` pattern, its folder)", () => {
+    const missing = manifests.flatMap((manifest) => {
+      const { exports } = JSON.parse(readFileSync(manifest, "utf8")) as { exports: Record<string, string> };
+      return Object.values(exports)
+        .map((target) =>
+          resolve(manifest, "..", target.includes("*") ? target.slice(0, target.indexOf("*")) : target),
+        )
+        .filter((path) => !existsSync(path))
+        .map((path) => relative(repositoryRoot, path));
+    });
+    expect(manifests.length).toBeGreaterThan(4);
+    expect(missing).toEqual([]);
   });
 });
