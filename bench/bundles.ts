@@ -3,8 +3,8 @@ import { mkdtemp, rm, stat, writeFile } from "node:fs/promises";
 import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
-import { services } from "@aurora-restore/functions/services";
-import { handlerModuleFile } from "@aurora-restore/local/runtime/service-wiring";
+import { stages } from "@aurora-restore/functions/stages";
+import { handlerModuleFile } from "@aurora-restore/local/runtime/stage-wiring";
 import { build } from "esbuild";
 import { median, round } from "./instrument";
 import { packageOf } from "./profile";
@@ -63,7 +63,7 @@ export async function benchBundles(
       `\nLambda bundles as SST builds them (esbuild, minified ESM), import in a fresh node (median of ${runs})`,
     );
     const results: BundleResult[] = [];
-    for (const service of services) {
+    for (const service of stages) {
       const outfile = join(dir, service.name, "handler.mjs");
       const built = await build({
         entryPoints: [handlerModuleFile(service)],

@@ -2,10 +2,10 @@ import { randomUUID } from "node:crypto";
 import { performance } from "node:perf_hooks";
 import { RestoreCompleted, RestoreFailed } from "@aurora-restore/core/events/domain";
 import { RDS_SOURCE, rdsDetailTypes } from "@aurora-restore/core/events/rds";
-import type { ServiceDeclaration } from "@aurora-restore/core/services/declaration";
+import type { StageDeclaration } from "@aurora-restore/core/wiring/stage-declaration";
 import type { LocalEventBridge } from "@aurora-restore/local/eventbridge/index";
 import { type ClusterRecord, Registry } from "@aurora-restore/local/rds/registry";
-import { importStageHandler, type StageHandlerModule } from "@aurora-restore/local/runtime/service-wiring";
+import { importStageHandler, type StageHandlerModule } from "@aurora-restore/local/runtime/stage-wiring";
 
 /**
  * What `npm run bench` observes in a local runtime without changing the pipeline: DynamoDB requests (a
@@ -136,7 +136,7 @@ export class HandlerRecorder {
   /** Event deliveries recorded so far (scheduled runs excluded). */
   delivered = 0;
 
-  loader = async (service: ServiceDeclaration): Promise<StageHandlerModule> => {
+  loader = async (service: StageDeclaration): Promise<StageHandlerModule> => {
     const module = await importStageHandler(service);
     return {
       handle: async (event, deps) => {

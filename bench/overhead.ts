@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import type { PlanTarget } from "@aurora-restore/core/plan/index";
 import type { DbSession } from "@aurora-restore/core/ports/index";
+import { generatePassword } from "@aurora-restore/core/security/passwords";
 import { INTERMEDIATE_KMS_KEY } from "@aurora-restore/core/stages/copy";
 import { numberedRenames, renameCluster, scramVerifier } from "@aurora-restore/core/stages/kit";
 import { runCheck } from "@aurora-restore/core/stages/verify";
@@ -11,7 +12,6 @@ import { aliasArn, demoNames, demoProduction, demoStaging } from "@aurora-restor
 import { readCredentials } from "@aurora-restore/local/demo/demo-setup";
 import { runDemoOn } from "@aurora-restore/local/demo/run-demo";
 import { demoDatabase } from "@aurora-restore/local/demo/sample-data";
-import { generateLocalPassword } from "@aurora-restore/local/runtime/stage-deps";
 import { type LocalRuntime, startLocalRuntime } from "@aurora-restore/local/runtime/start-local-runtime";
 import { BridgeTap, round } from "./instrument";
 import { table } from "./table";
@@ -262,13 +262,13 @@ async function floor(
     );
     const cluster = await staging.describeCluster(next);
     const endpoint = { host: cluster.endpoint!, port: cluster.port!, database: target.database };
-    const password = generateLocalPassword();
+    const password = generatePassword();
     const master = await step("new master password + login", async () => {
       await staging.modifyCluster({ clusterIdentifier: next, masterUserPassword: password });
       await runtime.rds.idle();
       return loginWhenAccepted(runtime, { ...endpoint, user: cluster.masterUsername, password });
     });
-    const passwords = new Map(target.applicationUsers.map((u) => [u.username, generateLocalPassword()]));
+    const passwords = new Map(target.applicationUsers.map((u) => [u.username, generatePassword()]));
     try {
       await step("users, grants, post-restore SQL", async () => {
         for (const user of target.applicationUsers) {

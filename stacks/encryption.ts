@@ -6,7 +6,7 @@ import { deploymentNames } from "./names";
  * The stage's customer managed key: it encrypts the notifications topic (CloudWatch alarms cannot publish
  * to a topic under the AWS managed aws/sns key) and, when a plan's compliance profile asks, the tables.
  */
-export function createStageKey(at: Deployment) {
+export function createDeploymentKey(at: Deployment) {
   const key = new aws.kms.Key("StageKey", {
     description: `aurora-restore ${at.stage}: notifications topic and tables`,
     enableKeyRotation: true,

@@ -1,13 +1,13 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
-import type { PermissionContext, ServiceDeclaration, StageName } from "@aurora-restore/core";
+import type { PermissionContext, StageDeclaration, StageName } from "@aurora-restore/core";
+import { pascal } from "@aurora-restore/core";
 import { functionSettings } from "@aurora-restore/functions/shared/deploy/function-settings";
-import type { TargetStageConfig } from "./config";
+import type { TargetDeploymentConfig } from "./config";
 import { functionEnvironment, plansBundle } from "./function-environment";
 import { type DeploymentEncryption, functionStatements, toSstPermissions } from "./iam";
 import { type Deployment, deploymentNames } from "./names";
 import type { DatabaseNetwork } from "./network";
-import { pascal } from "./subscription-plan";
 
 function vpcFor(network: DatabaseNetwork) {
   if (network.kind === "subnets") {
@@ -18,17 +18,17 @@ function vpcFor(network: DatabaseNetwork) {
 }
 
 /**
- * One function per service, each with its own role holding exactly its checked statements. Only the
- * services that reach the database run in the VPC and load the CA bundle; they keep running in AWS under
+ * One function per stage, each with its own role holding exactly its checked statements. Only the
+ * stages that reach the database run in the VPC and load the CA bundle; they keep running in AWS under
  * `sst dev` (`dev: false`). The plans ship in every function's package as one JSON file (`copyFiles`), written
  * here from the validated plans. Timeout, memory and retries come from one declaration
  * (functions/src/shared/deploy/function-settings.ts), whose timeout is core's FUNCTION_TIMEOUT_SECONDS.
  */
 export function createFunctions(input: {
   at: Deployment;
-  stage: TargetStageConfig;
+  deployment: TargetDeploymentConfig;
   context: PermissionContext;
-  services: readonly ServiceDeclaration[];
+  stages: readonly StageDeclaration[];
   network: DatabaseNetwork | undefined;
   encryption: DeploymentEncryption;
   queues: Record<StageName, aws.sqs.Queue>;
@@ -40,41 +40,41 @@ export function createFunctions(input: {
   const plansFile = join($cli.paths.root, plans.from);
   mkdirSync(dirname(plansFile), { recursive: true });
   writeFileSync(plansFile, plans.contents);
-  const entries = input.services.map((service) => {
-    const statements = functionStatements(at, context, service, input.encryption);
-    if (service.reachesDatabase && !input.network) {
-      throw new Error(`${service.name} reaches the database but the stage has no database network`);
+  const entries = input.stages.map((stage) => {
+    const statements = functionStatements(at, context, stage, input.encryption);
+    if (stage.reachesDatabase && !input.network) {
+      throw new Error(`${stage.name} reaches the database but the deployment has no database network`);
     }
-    const settings = functionSettings(service);
-    const fn = new sst.aws.Function(`${pascal(service.name)}Function`, {
-      name: names.functionName(service.name),
-      description: service.description.slice(0, 256),
-      handler: service.handler,
-      runtime: input.stage.runtime,
+    const settings = functionSettings(stage);
+    const fn = new sst.aws.Function(`${pascal(stage.name)}Function`, {
+      name: names.functionName(stage.name),
+      description: stage.description.slice(0, 256),
+      handler: stage.handler,
+      runtime: input.deployment.runtime,
       architecture: settings.architecture,
       timeout: `${settings.timeoutSeconds} seconds`,
       memory: settings.memory,
       environment: functionEnvironment({
         stage: at.stage,
         topicArn: context.topicArn,
-        service,
+        service: stage,
         plans: context.plans,
       }),
       copyFiles: [{ from: plans.from, to: plans.to }],
       permissions: toSstPermissions(statements),
       retries: settings.retries,
       ...(settings.dev === false ? { dev: false as const } : {}),
-      // A scheduled service must not overlap itself: one tick at a time.
-      ...(service.schedule ? { concurrency: { reserved: 1 } } : {}),
-      ...(service.reachesDatabase && input.network ? { vpc: vpcFor(input.network) } : {}),
+      // A scheduled stage must not overlap itself: one tick at a time.
+      ...(stage.schedule ? { concurrency: { reserved: 1 } } : {}),
+      ...(stage.reachesDatabase && input.network ? { vpc: vpcFor(input.network) } : {}),
       transform: {
-        role: { name: names.functionRole(service.name) },
+        role: { name: names.functionRole(stage.name) },
         eventInvokeConfig: {
-          destinationConfig: { onFailure: { destination: input.queues[service.name].arn } },
+          destinationConfig: { onFailure: { destination: input.queues[stage.name].arn } },
         },
       },
     });
-    return [service.name, fn] as const;
+    return [stage.name, fn] as const;
   });
   return Object.fromEntries(entries) as Record<StageName, sst.aws.Function>;
 }

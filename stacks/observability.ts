@@ -37,16 +37,16 @@ export interface AlarmSpec {
 
 export interface ObservedDeployment {
   region: string;
-  services: readonly { name: StageName; schedule?: string | undefined }[];
-  functionName: (service: StageName) => string;
-  deadLetterQueueName: (service: StageName) => string;
+  stages: readonly { name: StageName; schedule?: string | undefined }[];
+  functionName: (stage: StageName) => string;
+  deadLetterQueueName: (stage: StageName) => string;
 }
 
 function capitalized(name: string): string {
   return `${name.charAt(0).toUpperCase()}${name.slice(1)}`;
 }
 
-/** Failed operations, a non-empty dead-letter queue, a scheduled service that keeps failing. */
+/** Failed operations, a non-empty dead-letter queue, a scheduled stage that keeps failing. */
 export function alarmSpecs(deployment: ObservedDeployment): AlarmSpec[] {
   return [
     {
@@ -57,15 +57,15 @@ export function alarmSpecs(deployment: ObservedDeployment): AlarmSpec[] {
       evaluationPeriods: 1,
       threshold: 1,
     },
-    ...deployment.services.map(
-      (service): AlarmSpec => ({
-        id: `${capitalized(service.name)}DeadLettersAlarm`,
-        description: `Events for ${service.name} could not be delivered or kept failing: inspect and redrive its dead-letter queue.`,
+    ...deployment.stages.map(
+      (stage): AlarmSpec => ({
+        id: `${capitalized(stage.name)}DeadLettersAlarm`,
+        description: `Events for ${stage.name} could not be delivered or kept failing: inspect and redrive its dead-letter queue.`,
         metric: {
           kind: "metric",
           namespace: "AWS/SQS",
           metricName: "ApproximateNumberOfMessagesVisible",
-          dimensions: { QueueName: deployment.deadLetterQueueName(service.name) },
+          dimensions: { QueueName: deployment.deadLetterQueueName(stage.name) },
           statistic: "Maximum",
         },
         periodSeconds: 300,
@@ -73,17 +73,17 @@ export function alarmSpecs(deployment: ObservedDeployment): AlarmSpec[] {
         threshold: 1,
       }),
     ),
-    ...deployment.services
-      .filter((service) => service.schedule)
+    ...deployment.stages
+      .filter((stage) => stage.schedule)
       .map(
-        (service): AlarmSpec => ({
-          id: `${capitalized(service.name)}ErrorsAlarm`,
-          description: `The ${service.name} has failed for 15 minutes: pending copies, restores and renames go unnoticed.`,
+        (stage): AlarmSpec => ({
+          id: `${capitalized(stage.name)}ErrorsAlarm`,
+          description: `The ${stage.name} has failed for 15 minutes: pending copies, restores and renames go unnoticed.`,
           metric: {
             kind: "metric",
             namespace: "AWS/Lambda",
             metricName: "Errors",
-            dimensions: { FunctionName: deployment.functionName(service.name) },
+            dimensions: { FunctionName: deployment.functionName(stage.name) },
             statistic: "Sum",
           },
           periodSeconds: 300,
@@ -109,7 +109,7 @@ function widget(title: string, region: string, metrics: MetricLine[], stat: stri
 
 /** CloudWatch dashboard body: operations started/succeeded/failed, stage durations, dead letters, errors. */
 export function dashboardBody(deployment: ObservedDeployment): string {
-  const { region, services } = deployment;
+  const { region, stages } = deployment;
   const operations: MetricLine[] = [
     pipelineMetrics.started,
     pipelineMetrics.succeeded,
@@ -124,14 +124,14 @@ export function dashboardBody(deployment: ObservedDeployment): string {
       },
     ],
   ];
-  const deadLetters: MetricLine[] = services.map((s) => [
+  const deadLetters: MetricLine[] = stages.map((s) => [
     "AWS/SQS",
     "ApproximateNumberOfMessagesVisible",
     "QueueName",
     deployment.deadLetterQueueName(s.name),
     { label: s.name },
   ]);
-  const errors: MetricLine[] = services.map((s) => [
+  const errors: MetricLine[] = stages.map((s) => [
     "AWS/Lambda",
     "Errors",
     "FunctionName",

@@ -1,18 +1,18 @@
-import type { ServiceDeclaration, StageName } from "@aurora-restore/core";
+import type { StageDeclaration, StageName } from "@aurora-restore/core";
+import { type PlannedRule, pascal, RULE_DESCRIPTION_LIMIT } from "@aurora-restore/core";
 import { deploymentNames } from "./names";
-import { type PlannedRule, pascal, RULE_DESCRIPTION_LIMIT } from "./subscription-plan";
 
 /**
- * One dead-letter queue per service: EventBridge sends what it could not hand to the function, Lambda
+ * One dead-letter queue per stage: EventBridge sends what it could not hand to the function, Lambda
  * sends the async invocations that still failed after their retries. Kept the longest SQS allows.
  */
-export function createDeadLetterQueues(stage: string, services: readonly ServiceDeclaration[]) {
-  const names = deploymentNames(stage);
+export function createDeadLetterQueues(sstStage: string, stages: readonly StageDeclaration[]) {
+  const names = deploymentNames(sstStage);
   return Object.fromEntries(
-    services.map((service) => [
-      service.name,
-      new aws.sqs.Queue(`${pascal(service.name)}DeadLetterQueue`, {
-        name: names.deadLetterQueue(service.name),
+    stages.map((stage) => [
+      stage.name,
+      new aws.sqs.Queue(`${pascal(stage.name)}DeadLetterQueue`, {
+        name: names.deadLetterQueue(stage.name),
         messageRetentionSeconds: 14 * 24 * 3600,
         sqsManagedSseEnabled: true,
       }),
@@ -22,11 +22,11 @@ export function createDeadLetterQueues(stage: string, services: readonly Service
 
 /**
  * The planned rules as EventBridge resources: per rule the rule, the Lambda permission and the target
- * with its retry policy and dead-letter queue; per queue a policy that lets only its service's rules send.
+ * with its retry policy and dead-letter queue; per queue a policy that lets only its stage's rules send.
  */
 export function createSubscriptions(input: {
   busName: $util.Input<string>;
-  services: readonly ServiceDeclaration[];
+  stages: readonly StageDeclaration[];
   rules: readonly PlannedRule[];
   functions: Record<StageName, sst.aws.Function>;
   queues: Record<StageName, aws.sqs.Queue>;
@@ -35,7 +35,7 @@ export function createSubscriptions(input: {
 
   const ruleArns: Partial<Record<StageName, $util.Output<string>[]>> = {};
   for (const planned of input.rules) {
-    const fn = input.functions[planned.service];
+    const fn = input.functions[planned.stage];
     const queue = queues[planned.deadLetterQueue];
     const rule = new aws.cloudwatch.EventRule(planned.id, {
       eventBusName: planned.bus === "pipeline" ? input.busName : "default",
@@ -67,10 +67,10 @@ export function createSubscriptions(input: {
     ruleArns[planned.deadLetterQueue] = [...(ruleArns[planned.deadLetterQueue] ?? []), rule.arn];
   }
 
-  for (const service of input.services) {
-    const queue = queues[service.name];
-    const sources = ruleArns[service.name] ?? [];
-    new aws.sqs.QueuePolicy(`${pascal(service.name)}DeadLetterQueuePolicy`, {
+  for (const stage of input.stages) {
+    const queue = queues[stage.name];
+    const sources = ruleArns[stage.name] ?? [];
+    new aws.sqs.QueuePolicy(`${pascal(stage.name)}DeadLetterQueuePolicy`, {
       queueUrl: queue.url,
       policy: $jsonStringify({
         Version: "2012-10-17",

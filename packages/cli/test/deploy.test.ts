@@ -2,8 +2,7 @@ import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { services } from "@aurora-restore/functions/services";
-import { readDeployConfig, resolveStage } from "@aurora-restore/functions/shared/deploy/config";
+import { readDeployConfig, resolveDeployment } from "@aurora-restore/functions/shared/deploy/config";
 import { functionStatements } from "@aurora-restore/functions/shared/deploy/iam";
 import { permissionContextFor } from "@aurora-restore/functions/shared/deploy/names";
 import {
@@ -11,6 +10,7 @@ import {
   encryptionOf,
   identityPolicy,
 } from "@aurora-restore/functions/shared/deploy/policy-documents";
+import { stages } from "@aurora-restore/functions/stages";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runCli } from "../src/cli";
 
@@ -125,11 +125,11 @@ describe("aurora-restore deploy policies", () => {
     const { code, stdout } = await cli("deploy", "policies", "--config", example, "--json");
     expect(code).toBe(0);
     const { roles, resourcePolicies } = JSON.parse(stdout);
-    const production = resolveStage(readDeployConfig(example), "production", example);
+    const production = resolveDeployment(readDeployConfig(example), "production", example);
     if (production.kind !== "target") throw new Error("production is a target stage");
     const at = deploymentOf(production);
     const context = permissionContextFor(at, production.planList);
-    for (const service of services) {
+    for (const service of stages) {
       const role = roles.find(
         (r: { stage: string; name: string }) => r.stage === "production" && r.name === service.name,
       );

@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { readDeployConfig, resolveStage } from "@aurora-restore/functions/shared/deploy/config";
+import { readDeployConfig, resolveDeployment } from "@aurora-restore/functions/shared/deploy/config";
 import {
   defaultBusPermissions,
   defaultBusPolicy,
@@ -10,7 +10,7 @@ import {
   stageResourcePolicies,
 } from "@aurora-restore/functions/shared/deploy/policy-documents";
 import { describe, expect, it } from "vitest";
-import { exampleConfigPath, repositoryRoot } from "./stacks/fixtures";
+import { exampleConfigPath, repositoryRoot } from "./support/deployment-fixtures";
 
 /** The documents the README shows people are the ones the code deploys and the IAM simulation evaluates. */
 describe("deploy documents", () => {
@@ -24,7 +24,7 @@ describe("deploy documents", () => {
 
   it("the default bus accepts PutEvents from each plan's other source account, one statement each", () => {
     const config = readDeployConfig(exampleConfigPath);
-    const stage = resolveStage(config, "production", exampleConfigPath);
+    const stage = resolveDeployment(config, "production", exampleConfigPath);
     expect(sourceAccountIdsOf(stage)).toEqual(["111111111111"]);
     const policy = defaultBusPolicy(
       deploymentOf(stage),

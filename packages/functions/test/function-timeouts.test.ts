@@ -9,7 +9,7 @@ import {
   functionSettings,
 } from "@aurora-restore/functions/shared/deploy/function-settings";
 import { describe, expect, it } from "vitest";
-import { services } from "../src/services";
+import { stages } from "../src/stages";
 
 /**
  * Issue 10, item 3: every function's timeout against the longest wait in its code path. The waits are
@@ -51,7 +51,7 @@ async function worstLoginWaitMs(): Promise<number> {
 
 describe("function timeouts against the longest waits", () => {
   it("the stacks deploy every function with core's FUNCTION_TIMEOUT_SECONDS, which the leases outlast", () => {
-    for (const service of services)
+    for (const service of stages)
       expect(functionSettings(service).timeoutSeconds).toBe(FUNCTION_TIMEOUT_SECONDS);
     expect(DEFAULT_LEASE_MS).toBeGreaterThan(functionTimeoutMs);
     const stacks = readFileSync(join(root, "stacks", "functions.ts"), "utf8");
@@ -87,7 +87,7 @@ describe("function timeouts against the longest waits", () => {
   });
 
   it("verify: one connection and its session's budget fit; the other functions only wait on AWS calls", () => {
-    for (const service of services) {
+    for (const service of stages) {
       const longest = service.reachesDatabase
         ? (service.name === "configure" ? defaultLoginBackoff.timeoutMs : 0) +
           databaseTimeouts.connectMs +
@@ -97,7 +97,7 @@ describe("function timeouts against the longest waits", () => {
       expect(longest, service.name).toBeLessThanOrEqual(functionSettings(service).timeoutSeconds * 1000);
     }
     expect(
-      services
+      stages
         .filter((s) => s.reachesDatabase)
         .map((s) => s.name)
         .sort(),

@@ -10,14 +10,14 @@ import {
 } from "@aurora-restore/functions/shared/deploy/iam";
 import { keyAliasArn } from "@aurora-restore/functions/shared/deploy/names";
 import { describe, expect, it } from "vitest";
-import { services } from "../src/services";
 import { AUDIT_TABLE_ACTIONS } from "../src/shared/permissions";
-import { deployment, sampleContext } from "./stacks/fixtures";
+import { stages } from "../src/stages";
+import { deployment, sampleContext } from "./support/deployment-fixtures";
 
 const encryption = { keyAliasArn: keyAliasArn(deployment), tablesUseCustomerKey: true };
 
 function statementsOf(name: string): PolicyStatement[] {
-  const service = services.find((s) => s.name === name);
+  const service = stages.find((s) => s.name === name);
   if (!service) throw new Error(`no service ${name}`);
   return functionStatements(deployment, sampleContext(), service, encryption);
 }
@@ -29,7 +29,7 @@ function actionsOf(name: string): string[] {
 describe("each service's permissions for the sample plans", () => {
   const context = sampleContext();
 
-  it.each(services.map((s) => [s.name, s] as const))("%s passes the least-privilege rules", (_, service) => {
+  it.each(stages.map((s) => [s.name, s] as const))("%s passes the least-privilege rules", (_, service) => {
     const declared = service.permissions(context);
     expect(declared.length).toBeGreaterThan(0);
     expect(policyViolations(declared, context)).toEqual([]);
@@ -44,7 +44,7 @@ describe("each service's permissions for the sample plans", () => {
     }
   });
 
-  it.each(services.map((s) => [s.name] as const))("%s gets only put/get/query on the audit table", (name) => {
+  it.each(stages.map((s) => [s.name] as const))("%s gets only put/get/query on the audit table", (name) => {
     const onAudit = statementsOf(name).filter((s) =>
       s.resources.some((r) => resourceCovers(r, context.auditTableArn)),
     );
@@ -58,7 +58,7 @@ describe("each service's permissions for the sample plans", () => {
 
   it("scopes every RDS, Secrets Manager and KMS resource to the plans' accounts and regions", () => {
     const allowed = ["111111111111", "222222222222"];
-    for (const service of services) {
+    for (const service of stages) {
       for (const statement of statementsOf(service.name)) {
         for (const resource of statement.resources) {
           const [, , , region, account] = resource.split(":");
@@ -196,7 +196,7 @@ describe("policyViolations catches what the rules forbid", () => {
   });
 
   it("refuses to deploy a service whose declaration breaks the rules, naming the file to fix", () => {
-    const bad = { ...services[0]!, permissions: () => [{ actions: ["dynamodb:*"], resources: ["*"] }] };
+    const bad = { ...stages[0]!, permissions: () => [{ actions: ["dynamodb:*"], resources: ["*"] }] };
     expect(() => functionStatements(deployment, context, bad, encryption)).toThrow(PolicyViolationError);
     expect(() => functionStatements(deployment, context, bad, encryption)).toThrow(
       /trigger\/permissions\.ts/,
@@ -284,7 +284,7 @@ describe("each stage reaches only what it touches (issue 10, item 10)", () => {
 
   it("no function creates or deletes the instances of another cluster named after the target", () => {
     const other = rds("db:orders-staging-reporting-1");
-    for (const service of services) {
+    for (const service of stages) {
       for (const action of ["rds:CreateDBInstance", "rds:DeleteDBInstance"]) {
         expect(covering(service.name, action, other), `${service.name} ${action}`).toBe(false);
       }

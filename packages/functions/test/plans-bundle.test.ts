@@ -1,9 +1,8 @@
 import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
-import { type Plan, validatePlan } from "@aurora-restore/core";
+import { environmentNames, type Plan, validatePlan } from "@aurora-restore/core";
 import {
-  environmentNames,
   functionEnvironment,
   LAMBDA_ENVIRONMENT_LIMIT,
   plansBundle,
@@ -12,8 +11,8 @@ import {
 import { permissionContextFor } from "@aurora-restore/functions/shared/deploy/names";
 import { describe, expect, it } from "vitest";
 import { awsStageDeps } from "../src/runtime/aws-deps";
-import { services } from "../src/services";
-import { deployment, examplePlan } from "./stacks/fixtures";
+import { stages } from "../src/stages";
+import { deployment, examplePlan } from "./support/deployment-fixtures";
 
 /**
  * Issue 10, item 6: plans ship with the functions as a bundled file (SST `copyFiles`), not in one
@@ -46,7 +45,7 @@ const sizeOf = (env: Record<string, string>) =>
 describe("plans ship with the functions", () => {
   it("20 plans with real masking SQL deploy: no plan in the environment, which stays under 4 KB with SST's own variables", () => {
     expect(JSON.stringify(plans).length).toBeGreaterThan(4 * LAMBDA_ENVIRONMENT_LIMIT);
-    for (const service of services) {
+    for (const service of stages) {
       const env = functionEnvironment({ stage: "production", topicArn: context.topicArn, service, plans });
       expect(Object.values(env).join("")).not.toContain("mask customers");
       const withSst = { ...env, ...sstAddedEnvironment({ stage: "production", dev: true }) };
@@ -65,7 +64,7 @@ describe("plans ship with the functions", () => {
     const env = functionEnvironment({
       stage: "production",
       topicArn: context.topicArn,
-      service: services[0]!,
+      service: stages[0]!,
       plans,
     });
     const deps = awsStageDeps({ ...env, AWS_REGION: "eu-west-1", LAMBDA_TASK_ROOT: taskRoot });
@@ -76,7 +75,7 @@ describe("plans ship with the functions", () => {
     const env = functionEnvironment({
       stage: "production",
       topicArn: context.topicArn,
-      service: services[0]!,
+      service: stages[0]!,
       plans,
     });
     const taskRoot = mkdtempSync(join(tmpdir(), "task-root-"));

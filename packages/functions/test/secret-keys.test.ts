@@ -2,7 +2,7 @@ import { CreateSecretCommand, SecretsManagerClient } from "@aws-sdk/client-secre
 import { mockClient } from "aws-sdk-client-mock";
 import { afterAll, beforeEach, describe, expect, it } from "vitest";
 import { awsStageDeps } from "../src/runtime/aws-deps";
-import { examplePlan, sameAccountPlan } from "./stacks/fixtures";
+import { examplePlan, sameAccountPlan } from "./support/deployment-fixtures";
 
 /**
  * The secrets the pipeline creates are encrypted with the target's key when the plan's compliance profile

@@ -10,8 +10,8 @@ import {
 } from "@aurora-restore/core/events/domain";
 import { watchableEvents } from "@aurora-restore/core/stages/kit";
 import { describe, expect, it } from "vitest";
-import { services } from "../src/services";
-import { repositoryRoot, sampleContext } from "./stacks/fixtures";
+import { stages } from "../src/stages";
+import { repositoryRoot, sampleContext } from "./support/deployment-fixtures";
 
 /**
  * The watcher publishes again the handoff a stage recorded and did not get to publish (the outbox,
@@ -45,7 +45,7 @@ function publishableBy(statements: PolicyStatement[]): string[] {
 }
 
 describe("the watcher's permission to publish recorded handoffs again (issue 10, item 4)", () => {
-  const watcher = services.find((s) => s.name === "watcher")!;
+  const watcher = stages.find((s) => s.name === "watcher")!;
 
   it("finds the handoffs the stages record", () => {
     expect(recordedHandoffs().map((c) => c.detailType)).toEqual(

@@ -1,5 +1,5 @@
 import type { StageName } from "@aurora-restore/core";
-import type { ResolvedStage } from "@aurora-restore/functions/shared/deploy/config";
+import type { ResolvedDeployment } from "@aurora-restore/functions/shared/deploy/config";
 import { deploymentNames } from "@aurora-restore/functions/shared/deploy/names";
 import {
   accountRootKeyStatement,
@@ -23,8 +23,8 @@ import type { IamRequest, Principal } from "./requests";
  */
 
 export interface SimulatedDeployment {
-  target: ResolvedStage & { kind: "target" };
-  sources: (ResolvedStage & { kind: "source" })[];
+  target: ResolvedDeployment & { kind: "target" };
+  sources: (ResolvedDeployment & { kind: "source" })[];
 }
 
 /** The aws/rds key's policy as AWS writes it for every AWS managed RDS key (read in the KMS console). */

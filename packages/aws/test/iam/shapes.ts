@@ -1,6 +1,9 @@
 import { type Plan, type PlanInput, validatePlan } from "@aurora-restore/core";
 import { ClusterConfigured } from "@aurora-restore/core/events/domain";
-import { parseDeployConfig, resolveStageWithPlans } from "@aurora-restore/functions/shared/deploy/config";
+import {
+  parseDeployConfig,
+  resolveDeploymentWithPlans,
+} from "@aurora-restore/functions/shared/deploy/config";
 import { deploymentNames, permissionContextFor } from "@aurora-restore/functions/shared/deploy/names";
 import type { DBCluster, DBInstance } from "@aws-sdk/client-rds";
 import { AwsWorld } from "../support/aws-world";
@@ -317,9 +320,9 @@ export function buildShape(spec: ShapeSpec): BuiltShape {
     };
   }
   const config = parseDeployConfig(JSON.stringify({ stages }), `${spec.name} (deploy configuration)`);
-  const target = resolveStageWithPlans(config, STAGE, [plan], "matrix");
+  const target = resolveDeploymentWithPlans(config, STAGE, [plan], "matrix");
   if (target.kind !== "target") throw new Error("the pipeline's stage is a target stage");
-  const sources = crossAccount ? [resolveStageWithPlans(config, SOURCE_STAGE, [plan], "matrix")] : [];
+  const sources = crossAccount ? [resolveDeploymentWithPlans(config, SOURCE_STAGE, [plan], "matrix")] : [];
   spec.inject?.(world);
   return {
     world,

@@ -1,8 +1,8 @@
 import { RDS_SOURCE, rdsDetailTypes } from "@aurora-restore/core/events/rds";
-import { services } from "@aurora-restore/functions/services";
 import { deploymentNames, permissionContextFor } from "@aurora-restore/functions/shared/deploy/names";
 import { deploymentOf, stageRoles } from "@aurora-restore/functions/shared/deploy/policy-documents";
 import { forwardingTargetBusArn } from "@aurora-restore/functions/shared/deploy/source-access";
+import { stages } from "@aurora-restore/functions/stages";
 import type { AwsWorld } from "../support/aws-world";
 import { type Decision, evaluate } from "./evaluate";
 import type { PolicyBook } from "./policies";
@@ -79,7 +79,7 @@ function decide(book: PolicyBook, request: IamRequest) {
 function deploymentRequests(book: PolicyBook): IamRequest[] {
   const { target, sources } = book.deployment;
   const names = deploymentNames(target.stage);
-  const requests: IamRequest[] = services.map((service) => ({
+  const requests: IamRequest[] = stages.map((service) => ({
     principal: book.functionPrincipal(service.name),
     action: "sqs:SendMessage",
     resource: `arn:aws:sqs:${target.region}:${target.accountId}:${names.deadLetterQueue(service.name)}`,
@@ -121,7 +121,7 @@ function promisedDenialsOf(book: PolicyBook): IamRequest[] {
     context: {},
     origin: `promised denial: ${why}`,
   });
-  const denials: IamRequest[] = services.flatMap((s) => [
+  const denials: IamRequest[] = stages.flatMap((s) => [
     by(s.name, "dynamodb:UpdateItem", context.auditTableArn, "the audit trail is append-only"),
     by(s.name, "dynamodb:DeleteItem", context.auditTableArn, "the audit trail is append-only"),
   ]);

@@ -17,7 +17,6 @@ import { handle as notify } from "@aurora-restore/functions/notify/handler";
 import { handle as prepare } from "@aurora-restore/functions/prepare/handler";
 import { handle as restore } from "@aurora-restore/functions/restore/handler";
 import { staticPlanSource } from "@aurora-restore/functions/runtime/plans";
-import { services } from "@aurora-restore/functions/services";
 import { ASYNC_RETRIES } from "@aurora-restore/functions/shared/deploy/function-settings";
 import {
   type Deployment,
@@ -25,6 +24,7 @@ import {
   permissionContextFor,
 } from "@aurora-restore/functions/shared/deploy/names";
 import { secretKeyFor, withSecretKeys } from "@aurora-restore/functions/shared/secret-keys";
+import { stages } from "@aurora-restore/functions/stages";
 import { handle as trigger } from "@aurora-restore/functions/trigger/handler";
 import { handle as verify } from "@aurora-restore/functions/verify/handler";
 import { handle as watcher } from "@aurora-restore/functions/watcher/handler";
@@ -40,7 +40,7 @@ import type { AwsWorld } from "./aws-world";
 
 /**
  * Runs the pipeline's real handlers (packages/functions) over the AWS adapters, with the SDK answered by an
- * AwsWorld: each published event goes to the services that subscribe to it (their declarations), a failed
+ * AwsWorld: each published event goes to the stages that subscribe to it (their declarations), a failed
  * invocation is retried twice as Lambda's asynchronous invocation does, and between deliveries the
  * watcher ticks with the world settled. The world records which function made each AWS call.
  */
@@ -271,7 +271,7 @@ export class PipelineRun {
       }
       const event = this.queue.shift();
       if (!event) return false;
-      const consumers = services.filter((s) =>
+      const consumers = stages.filter((s) =>
         s.subscriptions.some(
           (sub) => sub.bus === "pipeline" && sub.contracts.some((c) => c.detailType === event["detail-type"]),
         ),

@@ -1,6 +1,6 @@
 import { resolve } from "node:path";
 import { NonRetryableEventError } from "@aurora-restore/functions/runtime/errors";
-import { services } from "@aurora-restore/functions/services";
+import { stages } from "@aurora-restore/functions/stages";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
@@ -659,7 +659,7 @@ describe("hostile input", () => {
     const repoRoot = resolve(import.meta.dirname, "../../../..");
 
     beforeAll(async () => {
-      for (const service of services) {
+      for (const service of stages) {
         const file = resolve(repoRoot, service.handler.replace(/\.handler$/, ".ts"));
         const module = (await import(file)) as { handle: Handle };
         handlers.push({ name: service.name, handle: module.handle });
@@ -715,7 +715,7 @@ describe("hostile input", () => {
     };
 
     it("rejects every refused event as not retryable, writes no audit entry, and does not crash", async () => {
-      expect(handlers.map((h) => h.name).sort()).toEqual(services.map((s) => s.name).sort());
+      expect(handlers.map((h) => h.name).sort()).toEqual(stages.map((s) => s.name).sort());
       expect(refusedEvents.length).toBeGreaterThan(100);
       for (const { label, event } of refusedEvents) {
         for (const { name, handle } of handlers) {

@@ -1,10 +1,8 @@
-import { ClusterAvailable } from "@aurora-restore/core";
 import { onClusterAvailable } from "@aurora-restore/core/stages/configure";
 import { stageHandler } from "../runtime/stage-handler";
+import { stage } from "./stage";
 
 /** configure: new master password, application users, grants and post-restore SQL (see stages/configure). */
-export const { handler, handle } = stageHandler({
-  service: "configure",
-  contracts: [ClusterAvailable],
-  run: (event, deps) => onClusterAvailable(deps, event),
+export const { handler, handle } = stageHandler(stage, {
+  ClusterAvailable: (event, deps) => onClusterAvailable(deps, event),
 });

@@ -1,10 +1,8 @@
-import { SnapshotAvailable } from "@aurora-restore/core";
 import { onSnapshotAvailable } from "@aurora-restore/core/stages/copy";
 import { stageHandler } from "../runtime/stage-handler";
+import { stage } from "./stage";
 
 /** copy: bring the snapshot into the target account and region under the target key. */
-export const { handler, handle } = stageHandler({
-  service: "copy",
-  contracts: [SnapshotAvailable],
-  run: (event, deps) => onSnapshotAvailable(deps, event),
+export const { handler, handle } = stageHandler(stage, {
+  SnapshotAvailable: (event, deps) => onSnapshotAvailable(deps, event),
 });

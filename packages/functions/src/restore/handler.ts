@@ -1,13 +1,9 @@
-import { ClusterCreated, CopyCompleted } from "@aurora-restore/core";
 import { onClusterCreated, onCopyCompleted } from "@aurora-restore/core/stages/restore";
 import { stageHandler } from "../runtime/stage-handler";
+import { stage } from "./stage";
 
 /** restore: restore under the temporary name, then create the instances once the cluster is available. */
-export const { handler, handle } = stageHandler({
-  service: "restore",
-  contracts: [CopyCompleted, ClusterCreated],
-  run: (event, deps) =>
-    event.detailType === CopyCompleted.detailType
-      ? onCopyCompleted(deps, event)
-      : onClusterCreated(deps, event),
+export const { handler, handle } = stageHandler(stage, {
+  CopyCompleted: (event, deps) => onCopyCompleted(deps, event),
+  ClusterCreated: (event, deps) => onClusterCreated(deps, event),
 });

@@ -13,25 +13,16 @@ import {
   createAuditLog,
   createDocumentClient,
   createOperationStore,
+  environmentNames,
+  generatePassword,
   type StageDeps,
   type StageName,
+  stageActor,
 } from "@aurora-restore/core";
 import { databaseTimeouts } from "../shared/deploy/function-settings";
 import { secretKeyFor, withSecretKeys } from "../shared/secret-keys";
-import { generatePassword } from "./passwords";
 import { parsePlanList, staticPlanSource } from "./plans";
 import { powertoolsLogger, powertoolsMetrics } from "./powertools";
-
-/** The environment every function is deployed with (the stacks set these). */
-export const stageEnvironment = {
-  stateTable: "AURORA_RESTORE_STATE_TABLE",
-  auditTable: "AURORA_RESTORE_AUDIT_TABLE",
-  busName: "AURORA_RESTORE_BUS_NAME",
-  topicArn: "AURORA_RESTORE_TOPIC_ARN",
-  plans: "AURORA_RESTORE_PLANS",
-  plansFile: "AURORA_RESTORE_PLANS_FILE",
-  deadLetterQueueUrl: "AURORA_RESTORE_DEAD_LETTER_QUEUE_URL",
-} as const;
 
 /**
  * The stage's plans: from the file the function's package carries (AURORA_RESTORE_PLANS_FILE, relative to
@@ -39,15 +30,15 @@ export const stageEnvironment = {
  * handler run by hand).
  */
 function plansFromEnvironment(env: Record<string, string | undefined>) {
-  const file = env[stageEnvironment.plansFile]?.trim();
+  const file = env[environmentNames.plansFile]?.trim();
   if (!file) {
-    if (env[stageEnvironment.plans] === undefined) {
+    if (env[environmentNames.plans] === undefined) {
       throw new Error(
-        `${stageEnvironment.plansFile} is not set: set it to the plans file in the function's package ` +
-          `(or ${stageEnvironment.plans} to a JSON array of plans)`,
+        `${environmentNames.plansFile} is not set: set it to the plans file in the function's package ` +
+          `(or ${environmentNames.plans} to a JSON array of plans)`,
       );
     }
-    return parsePlanList(env[stageEnvironment.plans], stageEnvironment.plans);
+    return parsePlanList(env[environmentNames.plans], environmentNames.plans);
   }
   const path = isAbsolute(file) ? file : join(env.LAMBDA_TASK_ROOT?.trim() || process.cwd(), file);
   let text: string;
@@ -55,7 +46,7 @@ function plansFromEnvironment(env: Record<string, string | undefined>) {
     text = readFileSync(path, "utf8");
   } catch (error) {
     throw new Error(
-      `${stageEnvironment.plansFile} names ${path}, which could not be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}): ` +
+      `${environmentNames.plansFile} names ${path}, which could not be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}): ` +
         "the stacks ship it with every function (copyFiles); deploy the stage again",
     );
   }
@@ -65,8 +56,8 @@ function plansFromEnvironment(env: Record<string, string | undefined>) {
 const topicArnPattern = /^arn:aws[a-z-]*:sns:([a-z0-9-]+):(\d{12}):[\w-]+$/;
 
 export interface AwsStageDepsOptions {
-  /** The service these deps act for: the logger's service name and the audit actor. */
-  service?: StageName;
+  /** The stage these deps act for: the logger's service name and the audit actor. */
+  stage?: StageName;
   clock?: () => Date;
 }
 
@@ -84,17 +75,17 @@ export function awsStageDeps(
     if (!value) problems.push(`${name} is not set: set it to ${what}`);
     return value ?? "";
   };
-  const stateTable = required(stageEnvironment.stateTable, "the name of the state DynamoDB table");
-  const auditTable = required(stageEnvironment.auditTable, "the name of the audit DynamoDB table");
-  const busName = required(stageEnvironment.busName, "the name (or ARN) of the pipeline's event bus");
-  const topicArn = required(stageEnvironment.topicArn, "the ARN of the notification SNS topic");
+  const stateTable = required(environmentNames.stateTable, "the name of the state DynamoDB table");
+  const auditTable = required(environmentNames.auditTable, "the name of the audit DynamoDB table");
+  const busName = required(environmentNames.busName, "the name (or ARN) of the pipeline's event bus");
+  const topicArn = required(environmentNames.topicArn, "the ARN of the notification SNS topic");
   const region = env.AWS_REGION?.trim() || env.AWS_DEFAULT_REGION?.trim() || "";
   if (!region)
     problems.push("AWS_REGION is not set: Lambda sets it; elsewhere set it to the pipeline's region");
   const topic = topicArn ? topicArnPattern.exec(topicArn) : null;
   if (topicArn && !topic) {
     problems.push(
-      `${stageEnvironment.topicArn} is not an SNS topic ARN (arn:aws:sns:<region>:<account>:<name>): "${topicArn}"`,
+      `${environmentNames.topicArn} is not an SNS topic ARN (arn:aws:sns:<region>:<account>:<name>): "${topicArn}"`,
     );
   }
   let plans: ReturnType<typeof parsePlanList> = [];
@@ -107,10 +98,9 @@ export function awsStageDeps(
     throw new Error(`The function's environment is incomplete:\n  - ${problems.join("\n  - ")}`);
   }
 
-  const service = options.service ?? "trigger";
-  const serviceName = `aurora-restore-${service}`;
+  const actor = stageActor(options.stage ?? "trigger");
   const self = { accountId: topic?.[2] ?? "", region };
-  const clients = createAwsClients({ roleSessionName: serviceName });
+  const clients = createAwsClients({ roleSessionName: actor });
   const documents = createDocumentClient({ region });
 
   return {
@@ -132,10 +122,10 @@ export function awsStageDeps(
     }),
     busName,
     topicArn,
-    actor: env.AWS_LAMBDA_FUNCTION_NAME ? `${serviceName} (${env.AWS_LAMBDA_FUNCTION_NAME})` : serviceName,
+    actor: env.AWS_LAMBDA_FUNCTION_NAME ? `${actor} (${env.AWS_LAMBDA_FUNCTION_NAME})` : actor,
     clock: options.clock ?? (() => new Date()),
     generatePassword: () => generatePassword(),
-    logger: powertoolsLogger(serviceName),
-    metrics: powertoolsMetrics(serviceName),
+    logger: powertoolsLogger(actor),
+    metrics: powertoolsMetrics(actor),
   };
 }

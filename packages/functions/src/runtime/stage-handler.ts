@@ -3,7 +3,9 @@ import {
   type AnyDomainEventContract,
   asDelivery,
   type DomainEventDetail,
+  environmentNames,
   eventIdPattern,
+  type IsScheduled,
   isOperationId,
   type OperationInfo,
   type ParsedEnvelope,
@@ -13,11 +15,15 @@ import {
   type RdsEvent,
   rdsDetailTypes,
   rdsEventSchema,
+  type StageDeclaration,
   type StageDeps,
   type StageName,
+  type SubscribedContract,
+  type SubscribesToRds,
   sanitize,
+  subscribedContracts,
 } from "@aurora-restore/core";
-import { awsStageDeps, stageEnvironment } from "./aws-deps";
+import { awsStageDeps } from "./aws-deps";
 import { NonRetryableEventError } from "./errors";
 import { sanitizingLogger, withLogKeys } from "./logging";
 
@@ -37,34 +43,40 @@ export interface ScheduledTick {
   time: string;
 }
 
-export interface StageHandlerOptions<C extends AnyDomainEventContract> {
-  service: StageName;
-  /** Pipeline events this service accepts (its subscriptions on the custom bus). */
-  contracts: readonly C[];
-  run?: (event: ContractEvent<C>, deps: StageDeps) => Promise<void>;
-  /** RDS's own events from the default bus (trigger: snapshot created; watcher: resource changed). */
-  onRdsEvent?: (event: RdsEvent, deps: StageDeps) => Promise<void>;
-  /** Scheduled ticks (watcher). */
-  onSchedule?: (tick: ScheduledTick, deps: StageDeps) => Promise<void>;
+/** A function of a stage: what it does with one delivery. Its result, if any, is not used. */
+type StageFunction<E> = (event: E, deps: StageDeps) => Promise<unknown>;
+
+/**
+ * What a stage does with each thing it subscribes to, keyed like its declaration: one function per
+ * subscribed pipeline contract (by detail type), `onRdsEvent` when it subscribes to RDS events on the default
+ * bus, `onSchedule` when it has a schedule. A missing or an extra function is a type error.
+ */
+export type StageFunctions<D extends StageDeclaration> = {
+  [C in SubscribedContract<D> as C["detailType"]]: StageFunction<ContractEvent<C>>;
+} & (SubscribesToRds<D> extends true ? { onRdsEvent: StageFunction<RdsEvent> } : { onRdsEvent?: never }) &
+  (IsScheduled<D> extends true ? { onSchedule: StageFunction<ScheduledTick> } : { onSchedule?: never });
+
+/** How `handler` builds what it needs (tests and the local runtime replace these). */
+export interface StageHandlerRuntime {
   /** Builds the dependencies `handler` uses, once, on its first call. Default: awsStageDeps(process.env). */
   buildDeps?: () => StageDeps;
   /**
-   * Where `handler` puts a rejected event (built on the first rejection). Default: the service's SQS
+   * Where `handler` puts a rejected event (built on the first rejection). Default: the stage's SQS
    * dead-letter queue, from AURORA_RESTORE_DEAD_LETTER_QUEUE_URL.
    */
   buildDeadLetterQueue?: () => DeadLetterQueue;
 }
 
-/** A service's dead-letter queue, as the Lambda entry point uses it for the events it rejects. */
+/** A stage's dead-letter queue, as the Lambda entry point uses it for the events it rejects. */
 export interface DeadLetterQueue {
   send(body: string): Promise<void>;
 }
 
 export interface StageHandler {
-  readonly service: StageName;
+  readonly stage: StageName;
   /**
    * The Lambda entry point: AWS dependencies are built on the first call, never at import time. A rejected
-   * event (NonRetryableEventError) goes to the service's dead-letter queue at once and the invocation ends
+   * event (NonRetryableEventError) goes to the stage's dead-letter queue at once and the invocation ends
    * normally, so Lambda does not retry it (its asynchronous retries would run whatever the error's type):
    * the same outcome as the local bus, which dead-letters a non-retryable failure without retrying.
    */
@@ -84,7 +96,10 @@ type RawEvent = {
   detail?: unknown;
 };
 
-/** Metric names of the runtime (dimensions: service, and detailType when it is one the pipeline knows). */
+/**
+ * Metric names of the runtime. Dimensions: `service`, the stage's name (the dimension's name is what the
+ * stacks' alarms and dashboards query, so it stays), and detailType when it is one the pipeline knows.
+ */
 export const runtimeMetrics = {
   received: "EventsReceived",
   processed: "EventsProcessed",
@@ -96,14 +111,34 @@ export const runtimeMetrics = {
 
 const KNOWN_FOREIGN_DETAIL_TYPES = new Set<string>([...Object.values(rdsDetailTypes), SCHEDULED_DETAIL_TYPE]);
 
-export function stageHandler<C extends AnyDomainEventContract>(
-  options: StageHandlerOptions<C>,
+/**
+ * The handler of a stage, built from its declaration: the pipeline contracts it accepts, whether it takes RDS
+ * events and scheduled ticks all come from `declaration`; `functions` says what to do with each.
+ */
+export function stageHandler<D extends StageDeclaration>(
+  declaration: D,
+  functions: NoInfer<StageFunctions<D>>,
+  runtime: StageHandlerRuntime = {},
 ): StageHandler {
-  const { service } = options;
-  if (options.contracts.length > 0 && !options.run) {
-    throw new Error(`stageHandler(${service}): contracts are given but no run function handles them`);
+  const stage = declaration.name;
+  // Typed callers cannot get here with a function missing; a declaration typed loosely still can.
+  const contracts = subscribedContracts(declaration);
+  const byDetailType = new Map<string, { contract: AnyDomainEventContract; run: StageFunction<never> }>();
+  for (const contract of contracts) {
+    const run = (functions as Record<string, StageFunction<never> | undefined>)[contract.detailType];
+    if (!run) throw new Error(`stageHandler(${stage}): no function handles ${contract.detailType}`);
+    byDetailType.set(contract.detailType, { contract, run });
   }
-  const byDetailType = new Map<string, C>(options.contracts.map((c) => [c.detailType, c]));
+  const { onRdsEvent, onSchedule } = functions as {
+    onRdsEvent?: StageFunction<RdsEvent>;
+    onSchedule?: StageFunction<ScheduledTick>;
+  };
+  if (declaration.subscriptions.some((s) => s.bus === "default") && !onRdsEvent) {
+    throw new Error(`stageHandler(${stage}): it subscribes to RDS events but has no onRdsEvent`);
+  }
+  if (declaration.schedule && !onSchedule) {
+    throw new Error(`stageHandler(${stage}): it has a schedule but no onSchedule`);
+  }
 
   async function handle(event: unknown, deps: StageDeps): Promise<void> {
     const raw = (typeof event === "object" && event !== null ? event : {}) as RawEvent;
@@ -121,57 +156,56 @@ export function stageHandler<C extends AnyDomainEventContract>(
     };
     const baseLogger = sanitizingLogger(deps.logger);
     const started = deps.clock().getTime();
-    deps.metrics.count(runtimeMetrics.received, 1, { service, detailType: metricDetailType });
+    deps.metrics.count(runtimeMetrics.received, 1, { service: stage, detailType: metricDetailType });
 
     const reject = async (reason: string, cause?: unknown): Promise<never> => {
       const why = printable(reason, 1_000);
       const owner = await rejectionOwner(deps, source, raw.detail);
-      baseLogger.error("Rejected an event this service cannot process", {
-        service,
+      baseLogger.error("Rejected an event this stage cannot process", {
+        service: stage,
         ...shown,
         operationId: "operation" in owner ? owner.operation.operationId : undefined,
         claimedOperationId: claimedOperationId(raw.detail),
         reason: why,
         ...("operation" in owner ? {} : { notAudited: owner.notAudited }),
       });
-      deps.metrics.count(runtimeMetrics.rejected, 1, { service, detailType: metricDetailType });
+      deps.metrics.count(runtimeMetrics.rejected, 1, { service: stage, detailType: metricDetailType });
       if ("operation" in owner) {
-        await auditRejection(deps, service, owner.operation, eventId, detailType, why, baseLogger);
+        await auditRejection(deps, stage, owner.operation, eventId, detailType, why, baseLogger);
       } else {
-        deps.metrics.count(runtimeMetrics.rejectedNotAudited, 1, { service });
+        deps.metrics.count(runtimeMetrics.rejectedNotAudited, 1, { service: stage });
       }
       throw new NonRetryableEventError(
-        `${service} rejected ${shown.source}/${shown.detailType} event ${shown.eventId}: ${why}`,
+        `${stage} rejected ${shown.source}/${shown.detailType} event ${shown.eventId}: ${why}`,
         { cause },
       );
     };
 
-    const invoke = async (keys: Record<string, unknown>, run: (d: StageDeps) => Promise<void>) => {
-      const logger = withLogKeys(baseLogger, { service, eventId: shown.eventId, detailType, ...keys });
+    const invoke = async (keys: Record<string, unknown>, run: (d: StageDeps) => Promise<unknown>) => {
+      const logger = withLogKeys(baseLogger, { service: stage, eventId: shown.eventId, detailType, ...keys });
       const scoped: StageDeps = { ...deps, logger };
       // Only validated events get here; their detail holds references to secrets, never a secret.
       logger.debug?.("Received", { source: shown.source, detail: sanitize(raw.detail) });
       try {
         // One delivery: the leases it takes end at once if it throws (see asDelivery).
         await asDelivery(scoped, () => run(scoped));
-        deps.metrics.count(runtimeMetrics.processed, 1, { service, detailType: metricDetailType });
+        deps.metrics.count(runtimeMetrics.processed, 1, { service: stage, detailType: metricDetailType });
         logger.debug?.("Handled", { durationMs: deps.clock().getTime() - started });
       } catch (error) {
-        deps.metrics.count(runtimeMetrics.handlerErrors, 1, { service, detailType: metricDetailType });
+        deps.metrics.count(runtimeMetrics.handlerErrors, 1, { service: stage, detailType: metricDetailType });
         logger.error("Handler failed", { error: sanitize(error) });
         throw error;
       } finally {
-        deps.metrics.durationMs("HandlerDuration", deps.clock().getTime() - started, { service });
+        deps.metrics.durationMs("HandlerDuration", deps.clock().getTime() - started, { service: stage });
       }
     };
 
     if (source === RDS_SOURCE) {
-      if (!options.onRdsEvent) return reject(`${service} does not subscribe to RDS events`);
+      if (!onRdsEvent) return reject(`${stage} does not subscribe to RDS events`);
       const parsed = rdsEventSchema.safeParse(event);
       if (!parsed.success)
         return reject(`not a valid RDS event: ${parsed.error.issues[0]?.message}`, parsed.error);
       const rdsEvent = parsed.data;
-      const onRdsEvent = options.onRdsEvent;
       return invoke(
         { rdsEventId: rdsEvent.detail.EventID, sourceIdentifier: rdsEvent.detail.SourceIdentifier },
         (d) => onRdsEvent(rdsEvent, d),
@@ -179,48 +213,46 @@ export function stageHandler<C extends AnyDomainEventContract>(
     }
 
     if (SCHEDULE_SOURCES.has(source) && detailType === SCHEDULED_DETAIL_TYPE) {
-      if (!options.onSchedule) return reject(`${service} is not a scheduled service`);
+      if (!onSchedule) return reject(`${stage} is not a scheduled stage`);
       // The tick's id becomes the causation id of what the tick publishes: it must be one.
       if (!eventIdPattern.test(eventId)) return reject("a scheduled event needs an event id (like a UUID)");
       const tick: ScheduledTick = {
         id: eventId,
         time: typeof raw.time === "string" && raw.time.length <= 64 ? raw.time : deps.clock().toISOString(),
       };
-      const onSchedule = options.onSchedule;
       return invoke({ tickId: tick.id }, (d) => onSchedule(tick, d));
     }
 
-    const contract = source === PIPELINE_SOURCE ? byDetailType.get(detailType) : undefined;
-    if (!contract || !options.run) {
-      const accepted = options.contracts.map((c) => c.detailType).join(", ") || "no pipeline events";
-      return reject(`${service} accepts ${accepted}`);
+    const subscribed = source === PIPELINE_SOURCE ? byDetailType.get(detailType) : undefined;
+    if (!subscribed) {
+      const accepted = contracts.map((c) => c.detailType).join(", ") || "no pipeline events";
+      return reject(`${stage} accepts ${accepted}`);
     }
-    let parsed: ParsedEnvelope<DomainEventDetail<C>>;
+    const { contract, run } = subscribed;
+    let parsed: ParsedEnvelope<{ operationId: string; correlationId: string }>;
     try {
-      parsed = contract.parseEnvelope(event) as ParsedEnvelope<DomainEventDetail<C>>;
+      parsed = contract.parseEnvelope(event) as typeof parsed;
     } catch (error) {
       return reject(`invalid ${contract.detailType}: ${describeParseError(error)}`, error);
     }
-    const contractEvent = { ...parsed, contract } as unknown as ContractEvent<C>;
-    const run = options.run;
-    const detail = parsed.detail as { operationId: string; correlationId: string };
+    // The contract chose the function, so the event is the one the function's type names.
+    const contractEvent = { ...parsed, contract } as never;
     return invoke(
       {
-        operationId: detail.operationId,
-        correlation_id: detail.operationId,
-        correlationId: detail.correlationId,
+        operationId: parsed.detail.operationId,
+        correlationId: parsed.detail.correlationId,
         ...(parsed.replayName ? { replayName: parsed.replayName } : {}),
       },
       (d) => run(contractEvent, d),
     );
   }
 
-  const buildDeps = options.buildDeps ?? (() => awsStageDeps(process.env, { service }));
-  const buildDeadLetterQueue = options.buildDeadLetterQueue ?? (() => sqsDeadLetterQueue(process.env));
+  const buildDeps = runtime.buildDeps ?? (() => awsStageDeps(process.env, { stage }));
+  const buildDeadLetterQueue = runtime.buildDeadLetterQueue ?? (() => sqsDeadLetterQueue(process.env));
   let deps: StageDeps | undefined;
   let deadLetters: DeadLetterQueue | undefined;
   return {
-    service,
+    stage,
     handle,
     handler: async (event) => {
       deps ??= buildDeps();
@@ -230,28 +262,28 @@ export function stageHandler<C extends AnyDomainEventContract>(
         if (!(error instanceof NonRetryableEventError)) throw error;
         try {
           deadLetters ??= buildDeadLetterQueue();
-          await deadLetters.send(JSON.stringify(rejectedEventRecord(service, event, error, deps.clock())));
+          await deadLetters.send(JSON.stringify(rejectedEventRecord(stage, event, error, deps.clock())));
         } catch (sendError) {
           // Not dead-lettered: fail the invocation, so Lambda's retries and then its failure destination
           // (the same queue) still keep the event.
           deps.logger.error("Could not send a rejected event to the dead-letter queue", {
-            service,
+            service: stage,
             error: sanitize(sendError),
           });
           throw error;
         }
-        deps.logger.warn("Sent a rejected event to the dead-letter queue; not retried", { service });
+        deps.logger.warn("Sent a rejected event to the dead-letter queue; not retried", { service: stage });
       }
     },
   };
 }
 
-/** The dead-letter queue URL every function is deployed with (the stacks set it to its service's queue). */
+/** The dead-letter queue URL every function is deployed with (the stacks set it to its stage's queue). */
 function sqsDeadLetterQueue(env: Record<string, string | undefined>): DeadLetterQueue {
-  const queueUrl = env[stageEnvironment.deadLetterQueueUrl]?.trim();
+  const queueUrl = env[environmentNames.deadLetterQueueUrl]?.trim();
   if (!queueUrl) {
     throw new Error(
-      `${stageEnvironment.deadLetterQueueUrl} is not set: set it to the service's dead-letter queue URL`,
+      `${environmentNames.deadLetterQueueUrl} is not set: set it to the stage's dead-letter queue URL`,
     );
   }
   const sender = createSqsSender({ queueUrl });
@@ -266,11 +298,12 @@ function sqsDeadLetterQueue(env: Record<string, string | undefined>): DeadLetter
  * A rejected event as the dead-letter queue keeps it: the shape Lambda gives the invocations it sends to a
  * failure destination (the event in `requestPayload`), so one procedure reads both (README, Operate).
  */
-export function rejectedEventRecord(service: StageName, event: unknown, error: Error, at: Date) {
+export function rejectedEventRecord(stage: StageName, event: unknown, error: Error, at: Date) {
   return {
     version: "1.0",
     timestamp: at.toISOString(),
-    requestContext: { condition: "RejectedEvent", service, approximateInvokeCount: 1 },
+    // `service` is the record's key operators read (README, Operate): kept as it is on the wire.
+    requestContext: { condition: "RejectedEvent", service: stage, approximateInvokeCount: 1 },
     requestPayload: event,
     responseContext: { functionError: "Unhandled" },
     responsePayload: { errorType: error.name, errorMessage: error.message },
@@ -351,7 +384,7 @@ export async function rejectionOwner(
 
 async function auditRejection(
   deps: StageDeps,
-  service: StageName,
+  stage: StageName,
   operation: OperationInfo,
   eventId: string,
   detailType: string,
@@ -370,7 +403,7 @@ async function auditRejection(
       {
         operationId: operation.operationId,
         targetKey: operation.targetKey,
-        stage: service,
+        stage,
         action: `receive ${printable(detailType, 128)}`,
         actor: deps.actor,
         outcome: "rejected",

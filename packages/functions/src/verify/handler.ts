@@ -1,10 +1,8 @@
-import { ClusterConfigured } from "@aurora-restore/core";
 import { onClusterConfigured } from "@aurora-restore/core/stages/verify";
 import { stageHandler } from "../runtime/stage-handler";
+import { stage } from "./stage";
 
 /** verify: logs in as an application user and runs the plan's checks (see stages/verify). */
-export const { handler, handle } = stageHandler({
-  service: "verify",
-  contracts: [ClusterConfigured],
-  run: (event, deps) => onClusterConfigured(deps, event),
+export const { handler, handle } = stageHandler(stage, {
+  ClusterConfigured: (event, deps) => onClusterConfigured(deps, event),
 });

@@ -1,10 +1,9 @@
 import { onRdsEvent, onSchedule } from "@aurora-restore/core/stages/watcher";
 import { stageHandler } from "../runtime/stage-handler";
+import { stage } from "./stage";
 
 /** watcher: scheduled checks of what operations wait on, plus an early check on RDS resource events. */
-export const { handler, handle } = stageHandler({
-  service: "watcher",
-  contracts: [],
+export const { handler, handle } = stageHandler(stage, {
   onSchedule: (tick, deps) => onSchedule(deps, tick),
   onRdsEvent: (event, deps) => onRdsEvent(deps, event),
 });

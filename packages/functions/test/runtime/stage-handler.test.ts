@@ -1,17 +1,43 @@
 import {
   ClusterCreated,
   CopyCompleted,
+  defineStage,
   type OperationInfo,
   PIPELINE_SOURCE,
   RDS_SOURCE,
   rdsDetailTypes,
+  resourceChangedPattern,
   type StageDeps,
+  type StageName,
 } from "@aurora-restore/core";
 import { describe, expect, test, vi } from "vitest";
 import { awsStageDeps } from "../../src/runtime/aws-deps";
 import { NonRetryableEventError } from "../../src/runtime/errors";
-import { generatePassword } from "../../src/runtime/passwords";
 import { stageHandler } from "../../src/runtime/stage-handler";
+
+/** Stages as the tests declare them: the handler takes its subscriptions from these. */
+function declared<const C extends typeof CopyCompleted | typeof ClusterCreated>(
+  name: StageName,
+  contracts: readonly C[],
+) {
+  return defineStage({
+    name,
+    description: "test stage",
+    handler: `packages/functions/src/${name}/handler.handler`,
+    subscriptions: [{ bus: "pipeline", contracts }],
+    reachesDatabase: false,
+    permissions: () => [],
+  });
+}
+const scheduledWatcher = defineStage({
+  name: "watcher",
+  description: "test stage",
+  handler: "packages/functions/src/watcher/handler.handler",
+  subscriptions: [{ bus: "default", pattern: resourceChangedPattern(), description: "RDS resources" }],
+  schedule: "rate(1 minute)",
+  reachesDatabase: false,
+  permissions: () => [],
+});
 
 const meta = {
   operationId: "op-123",
@@ -106,13 +132,13 @@ function fakeDeps(operation?: Partial<OperationInfo>) {
 describe("stageHandler", () => {
   test("parses the event by its detail-type and tags every log line with the operation id, secrets redacted", async () => {
     const seen: string[] = [];
-    const { handle } = stageHandler({
-      service: "restore",
-      contracts: [CopyCompleted, ClusterCreated],
-      run: async (event, deps) => {
-        if (event.detailType !== CopyCompleted.detailType) throw new Error("expected CopyCompleted");
+    const { handle } = stageHandler(declared("restore", [CopyCompleted, ClusterCreated]), {
+      CopyCompleted: async (event, deps) => {
         seen.push(event.detail.snapshot.identifier);
         deps.logger.info("working", { password: "hunter2-secret", snapshot: event.detail.snapshot.arn });
+      },
+      ClusterCreated: async () => {
+        throw new Error("expected CopyCompleted");
       },
     });
     const { deps, lines, counts } = fakeDeps();
@@ -126,19 +152,21 @@ describe("stageHandler", () => {
         extra: expect.objectContaining({
           service: "restore",
           operationId: "op-123",
-          correlation_id: "op-123",
+          correlationId: "corr-123",
           eventId: "evt-1",
           password: "[redacted]",
         }),
       },
     ]);
     expect(JSON.stringify(lines)).not.toContain("hunter2");
+    // One key per meaning: the correlation id is logged once, as correlationId.
+    expect(lines[0]?.extra).not.toHaveProperty("correlation_id");
     expect(counts).toEqual(["EventsReceived", "EventsProcessed"]);
   });
 
   test("an invalid event is rejected as not retryable and audited against the operation it belongs to", async () => {
     const run = vi.fn();
-    const { handle } = stageHandler({ service: "restore", contracts: [CopyCompleted], run });
+    const { handle } = stageHandler(declared("restore", [CopyCompleted]), { CopyCompleted: run });
     const { deps, auditCalls, counts } = fakeDeps(storedOperation);
     const error = await handle(envelope(CopyCompleted.detailType, { ...meta, schemaVersion: 1 }), deps).catch(
       (e) => e,
@@ -192,7 +220,7 @@ describe("stageHandler", () => {
   ])(
     "a rejected event naming %s writes no audit entry, only a log line and a metric",
     async (_case, change, why) => {
-      const { handle } = stageHandler({ service: "restore", contracts: [CopyCompleted], run: vi.fn() });
+      const { handle } = stageHandler(declared("restore", [CopyCompleted]), { CopyCompleted: vi.fn() });
       const { deps, audits, counts, lines, lookedUp } = fakeDeps(storedOperation);
       const event = envelope(CopyCompleted.detailType, { ...meta, schemaVersion: 1, ...change });
       await expect(handle(event, deps)).rejects.toBeInstanceOf(NonRetryableEventError);
@@ -208,7 +236,7 @@ describe("stageHandler", () => {
   );
 
   test("what a forged event claims reaches logs, errors and metrics cut and escaped", async () => {
-    const { handle } = stageHandler({ service: "copy", contracts: [CopyCompleted], run: vi.fn() });
+    const { handle } = stageHandler(declared("copy", [CopyCompleted]), { CopyCompleted: vi.fn() });
     const { deps, lines, dimensions } = fakeDeps();
     const forged = {
       ...envelope(`Evil\u001b]0;pwned\u0007${"x".repeat(5_000)}`, { ...meta }, PIPELINE_SOURCE),
@@ -225,8 +253,8 @@ describe("stageHandler", () => {
     expect(dimensions.map((d) => d.detailType).filter(Boolean)).toEqual(["(other)", "(other)"]);
   });
 
-  test("events of other types, sources, schedules and RDS are rejected unless the service takes them", async () => {
-    const { handle } = stageHandler({ service: "copy", contracts: [CopyCompleted], run: async () => {} });
+  test("events of other types, sources, schedules and RDS are rejected unless the stage takes them", async () => {
+    const { handle } = stageHandler(declared("copy", [CopyCompleted]), { CopyCompleted: async () => {} });
     const { deps, audits } = fakeDeps();
     await expect(handle(envelope(ClusterCreated.detailType, { ...meta }), deps)).rejects.toThrow(
       /copy accepts CopyCompleted/,
@@ -250,9 +278,7 @@ describe("stageHandler", () => {
   test("routes RDS events and scheduled ticks to their functions", async () => {
     const ticks: string[] = [];
     const rds: string[] = [];
-    const { handle } = stageHandler({
-      service: "watcher",
-      contracts: [],
+    const { handle } = stageHandler(scheduledWatcher, {
       onSchedule: async (tick) => {
         ticks.push(tick.id);
       },
@@ -287,10 +313,8 @@ describe("stageHandler", () => {
 
   test("a failing stage's error is rethrown unchanged (so the bus retries it) and counted", async () => {
     const boom = Object.assign(new Error("DynamoDB throttled"), { retryable: true });
-    const { handle } = stageHandler({
-      service: "copy",
-      contracts: [CopyCompleted],
-      run: async () => {
+    const { handle } = stageHandler(declared("copy", [CopyCompleted]), {
+      CopyCompleted: async () => {
         throw boom;
       },
     });
@@ -304,29 +328,29 @@ describe("stageHandler", () => {
   test("handler builds its dependencies on the first call only, never at creation", async () => {
     const { deps } = fakeDeps();
     const buildDeps = vi.fn(() => deps);
-    const { handler } = stageHandler({
-      service: "watcher",
-      contracts: [],
-      onSchedule: async () => {},
-      buildDeps,
-    });
+    const { handler } = stageHandler(
+      scheduledWatcher,
+      { onSchedule: async () => {}, onRdsEvent: async () => {} },
+      { buildDeps },
+    );
     expect(buildDeps).not.toHaveBeenCalled();
     await handler(envelope("Scheduled Event", {}, "aws.events"));
     await handler(envelope("Scheduled Event", {}, "aws.events"));
     expect(buildDeps).toHaveBeenCalledTimes(1);
   });
 
-  test("in Lambda a rejected event goes to the service's dead-letter queue at once and the invocation succeeds (no retries); handle still throws", async () => {
+  test("in Lambda a rejected event goes to the stage's dead-letter queue at once and the invocation succeeds (no retries); handle still throws", async () => {
     const sent: string[] = [];
     const run = vi.fn();
     const { deps } = fakeDeps(storedOperation);
-    const { handler, handle } = stageHandler({
-      service: "restore",
-      contracts: [CopyCompleted],
-      run,
-      buildDeps: () => deps,
-      buildDeadLetterQueue: () => ({ send: async (body) => void sent.push(body) }),
-    });
+    const { handler, handle } = stageHandler(
+      declared("restore", [CopyCompleted]),
+      { CopyCompleted: run },
+      {
+        buildDeps: () => deps,
+        buildDeadLetterQueue: () => ({ send: async (body) => void sent.push(body) }),
+      },
+    );
     const bad = envelope(CopyCompleted.detailType, { ...meta, schemaVersion: 1 });
 
     // The local bus calls handle: it sees the same refusal and dead-letters without retrying.
@@ -345,15 +369,18 @@ describe("stageHandler", () => {
     expect(run).not.toHaveBeenCalled();
 
     // A failure that may pass on a retry is still thrown (Lambda retries it), and nothing is dead-lettered.
-    const failing = stageHandler({
-      service: "restore",
-      contracts: [CopyCompleted],
-      run: async () => {
-        throw new Error("throttled");
+    const failing = stageHandler(
+      declared("restore", [CopyCompleted]),
+      {
+        CopyCompleted: async () => {
+          throw new Error("throttled");
+        },
       },
-      buildDeps: () => fakeDeps(storedOperation).deps,
-      buildDeadLetterQueue: () => ({ send: async (body) => void sent.push(body) }),
-    });
+      {
+        buildDeps: () => fakeDeps(storedOperation).deps,
+        buildDeadLetterQueue: () => ({ send: async (body) => void sent.push(body) }),
+      },
+    );
     await expect(
       failing.handler(envelope(CopyCompleted.detailType, { ...meta, schemaVersion: 1, snapshot })),
     ).rejects.toThrow(/throttled/);
@@ -362,25 +389,22 @@ describe("stageHandler", () => {
 
   test("a rejected event the dead-letter queue refuses fails the invocation, so Lambda's retries and failure destination keep it", async () => {
     const { deps, lines } = fakeDeps();
-    const { handler } = stageHandler({
-      service: "restore",
-      contracts: [CopyCompleted],
-      run: vi.fn(),
-      buildDeps: () => deps,
-      buildDeadLetterQueue: () => ({
-        send: async () => {
-          throw new Error("AccessDenied");
-        },
-      }),
-    });
+    const { handler } = stageHandler(
+      declared("restore", [CopyCompleted]),
+      { CopyCompleted: vi.fn() },
+      {
+        buildDeps: () => deps,
+        buildDeadLetterQueue: () => ({
+          send: async () => {
+            throw new Error("AccessDenied");
+          },
+        }),
+      },
+    );
     await expect(handler(envelope("Nonsense", {}))).rejects.toBeInstanceOf(NonRetryableEventError);
     expect(lines.some((l) => l.message === "Could not send a rejected event to the dead-letter queue")).toBe(
       true,
     );
-  });
-
-  test("contracts without a run function are a programming error caught at creation", () => {
-    expect(() => stageHandler({ service: "copy", contracts: [CopyCompleted] })).toThrow(/no run function/);
   });
 });
 
@@ -426,7 +450,7 @@ describe("awsStageDeps", () => {
   });
 
   test("builds the dependencies from a complete environment without calling AWS", async () => {
-    const deps = awsStageDeps(env, { service: "copy" });
+    const deps = awsStageDeps(env, { stage: "copy" });
     expect(deps.busName).toBe("aurora-restore");
     expect(deps.actor).toBe("aurora-restore-copy");
     expect((await deps.plans.get("staging-refresh")).targets[0]?.clusterIdentifier).toBe("staging-db");
@@ -434,20 +458,5 @@ describe("awsStageDeps", () => {
       /Unknown plan "nope" \(known plans: staging-refresh\)/,
     );
     expect(deps.rds({ accountId: "222222222222", region: "us-east-1" }).location.region).toBe("us-east-1");
-  });
-});
-
-describe("generatePassword", () => {
-  test("is long, random and free of the characters RDS refuses", () => {
-    const passwords = Array.from({ length: 50 }, () => generatePassword());
-    for (const password of passwords) {
-      expect(password.length).toBeGreaterThanOrEqual(32);
-      expect(password).not.toMatch(/[/"@\s]/);
-      expect(password).toMatch(/[a-z]/);
-      expect(password).toMatch(/[A-Z]/);
-      expect(password).toMatch(/[0-9]/);
-    }
-    expect(new Set(passwords).size).toBe(50);
-    expect(() => generatePassword(16)).toThrow(/too short/);
   });
 });

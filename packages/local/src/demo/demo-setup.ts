@@ -1,6 +1,6 @@
 import { type AccountRegion, isAwsCallError } from "@aurora-restore/core/ports/index";
+import { generatePassword } from "@aurora-restore/core/security/passwords";
 import type { LocalKms } from "../kms/local-kms";
-import { generateLocalPassword } from "../runtime/stage-deps";
 import type { LocalRuntime } from "../runtime/start-local-runtime";
 import { demoNames, demoProduction, demoStaging } from "./demo-plan";
 import { demoDatabase, seedSampleData } from "./sample-data";
@@ -77,7 +77,7 @@ export async function ensureProductionCluster(
     progress(
       `Creating production cluster ${demoNames.sourceCluster} (${demoProduction.accountId}, ${demoProduction.region})`,
     );
-    credentials = { username: demoMasterUsername, password: generateLocalPassword() };
+    credentials = { username: demoMasterUsername, password: generatePassword() };
     const value = JSON.stringify({ engine: "postgres", ...credentials });
     await secrets
       .createSecret({ name: demoNames.sourceMasterSecret, secretString: value })

@@ -1,3 +1,4 @@
+import { rdsEventIds } from "@aurora-restore/core/events/rds";
 import type { AccountRegion, DbCluster, ModifyClusterInput } from "@aurora-restore/core/ports/index";
 import { clusterArn, normaliseIdentifier, normaliseManualSnapshotIdentifier } from "./arns";
 import { bringUp, markFailed } from "./cluster-creation";
@@ -76,7 +77,7 @@ export async function completeModification(ctx: RdsContext, record: ClusterRecor
       record.pendingPasswordVerifier === undefined ? "available" : "resetting-master-credentials";
     await ctx.registry.save();
     await ctx.emit(
-      "RDS-EVENT-0172",
+      rdsEventIds.clusterRenamed,
       { location: record, arn: clusterArn(record, record.identifier), identifier: record.identifier },
       { old, new: record.identifier },
     );
@@ -148,7 +149,7 @@ export async function completeDeletion(ctx: RdsContext, record: ClusterRecord): 
   await ctx.data.destroy(record);
   ctx.registry.remove(ctx.registry.clusters, record);
   await ctx.registry.save();
-  await ctx.emit("RDS-EVENT-0171", {
+  await ctx.emit(rdsEventIds.clusterDeleted, {
     location: record,
     arn: clusterArn(record, record.identifier),
     identifier: record.identifier,

@@ -1,3 +1,4 @@
+import { rdsEventIds } from "@aurora-restore/core/events/rds";
 import type {
   AccountRegion,
   CloneClusterInput,
@@ -85,7 +86,7 @@ export async function bringUp(
   await ctx.transitions.wait("create");
   record.status = "available";
   await ctx.registry.save();
-  await ctx.emit("RDS-EVENT-0170", {
+  await ctx.emit(rdsEventIds.clusterCreated, {
     location: record,
     arn: clusterArn(record, record.identifier),
     identifier: record.identifier,

@@ -1,7 +1,7 @@
 import type { AccountRegion } from "@aurora-restore/core/ports/index";
 import type { LocalKms } from "../kms/local-kms";
 import type { ClusterDataPath } from "./cluster-data";
-import type { RdsEvent, RdsEventId } from "./events";
+import type { RdsEventEntry, RdsEventId } from "./events";
 import type { Registry } from "./registry";
 import type { SnapshotStore } from "./snapshot-store";
 import type { Transitions } from "./transitions";
@@ -28,4 +28,4 @@ export interface RdsContext {
   newResourceId(prefix: "cluster" | "db" | "snapshot"): string;
 }
 
-export type { RdsEvent };
+export type { RdsEventEntry };

@@ -1,3 +1,4 @@
+import { rdsEventIds } from "@aurora-restore/core/events/rds";
 import type { AccountRegion, CreateInstanceInput, DbInstance } from "@aurora-restore/core/ports/index";
 import { instanceArn, normaliseIdentifier } from "./arns";
 import { assertClusterStatus, auroraEngine, findCluster, where } from "./cluster-lookup";
@@ -96,7 +97,7 @@ export async function completeInstanceCreation(ctx: RdsContext, record: Instance
   await ctx.transitions.wait("create");
   record.status = "available";
   await ctx.registry.save();
-  await ctx.emit("RDS-EVENT-0005", {
+  await ctx.emit(rdsEventIds.instanceCreated, {
     location: record,
     arn: instanceArn(record, record.identifier),
     identifier: record.identifier,
@@ -146,7 +147,7 @@ export async function completeInstanceDeletion(ctx: RdsContext, record: Instance
   await ctx.transitions.wait("delete");
   ctx.registry.remove(ctx.registry.instances, record);
   await ctx.registry.save();
-  await ctx.emit("RDS-EVENT-0003", {
+  await ctx.emit(rdsEventIds.instanceDeleted, {
     location: record,
     arn: instanceArn(record, record.identifier),
     identifier: record.identifier,

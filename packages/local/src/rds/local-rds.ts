@@ -14,7 +14,7 @@ import { createCluster } from "./cluster-creation";
 import type { ClusterDataPath, ClusterMode } from "./cluster-data";
 import { findCluster } from "./cluster-lookup";
 import type { RdsContext } from "./context";
-import { type RdsEvent, rdsEvent } from "./events";
+import { type RdsEventEntry, rdsEvent } from "./events";
 import {
   completeInstanceCreation,
   completeInstanceDeletion,
@@ -34,7 +34,7 @@ export interface LocalRdsOptions {
   stateDir: string;
   kms: LocalKms;
   /** Delivers RDS events (e.g. onto the local default bus of the event's account and region). */
-  emit: (event: RdsEvent) => Promise<void>;
+  emit: (event: RdsEventEntry) => Promise<void>;
   /** Simulated durations in ms (defaults 100–300 ms). */
   durations?: Partial<Durations>;
   clock?: () => Date;

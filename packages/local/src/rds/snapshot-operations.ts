@@ -1,3 +1,4 @@
+import { rdsEventIds } from "@aurora-restore/core/events/rds";
 import type { AccountRegion, ClusterSnapshot, SnapshotType } from "@aurora-restore/core/ports/index";
 import {
   automatedSnapshotIdentifier,
@@ -122,8 +123,8 @@ export async function startSnapshot(
   };
   const [creating, created] =
     input.type === "automated"
-      ? (["RDS-EVENT-0168", "RDS-EVENT-0169"] as const)
-      : (["RDS-EVENT-0074", "RDS-EVENT-0075"] as const);
+      ? ([rdsEventIds.automatedSnapshotCreating, rdsEventIds.automatedSnapshotCreated] as const)
+      : ([rdsEventIds.manualSnapshotCreating, rdsEventIds.manualSnapshotCreated] as const);
   ctx.transitions.run(
     `snapshot ${record.identifier}`,
     async () => {

@@ -7,7 +7,7 @@ import type {
 } from "@aurora-restore/core/ports/index";
 import type { LocalKms } from "../kms/local-kms";
 import type { ClusterMode } from "../rds/cluster-data";
-import type { RdsEvent } from "../rds/events";
+import type { RdsEventEntry } from "../rds/events";
 import { type InstantClusters, LocalRds } from "../rds/local-rds";
 import type { Durations } from "../rds/transitions";
 
@@ -47,7 +47,7 @@ export async function createLocalRds(options: {
   kms: LocalKms;
   timings?: LocalRdsTimings;
   clock?: () => Date;
-  emit(event: RdsEvent): Promise<void>;
+  emit(event: RdsEventEntry): Promise<void>;
   onWarning(message: string): void;
   clusters?: ClusterMode;
 }): Promise<LocalRdsHandle> {

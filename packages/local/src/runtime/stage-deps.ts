@@ -1,20 +1,22 @@
-import { randomBytes } from "node:crypto";
+import type { StageName } from "@aurora-restore/core/events/shapes";
 import type {
   AccessScope,
   DatabasePort,
   EventPublisherPort,
   RdsPort,
 } from "@aurora-restore/core/ports/index";
+import { generatePassword } from "@aurora-restore/core/security/passwords";
 import type { StageDeps } from "@aurora-restore/core/stages/kit";
 import type { AuditLog } from "@aurora-restore/core/storage/audit";
 import type { OperationStore } from "@aurora-restore/core/storage/operations";
+import { stageActor } from "@aurora-restore/core/wiring/stage-actor";
 import type { LocalKms } from "../kms/local-kms";
 import type { LocalSecretsManager } from "../secrets/local-secrets";
 import type { LocalSns } from "../sns/local-sns";
 import { consoleLogger, type LineWriter, type LogLevel, type MetricsRecorder } from "./console-logger";
 import type { PlanRegistry } from "./plan-registry";
 
-/** What every stage shares on this machine; `depsFor` adds the per-service parts (actor, logger, metrics). */
+/** What every stage shares on this machine; `depsFor` adds the per-stage parts (actor, logger, metrics). */
 export interface SharedDeps {
   store: OperationStore;
   audit: AuditLog;
@@ -37,16 +39,8 @@ export interface SharedDeps {
   leaseMs?: number;
 }
 
-/**
- * A strong password RDS accepts (printable ASCII without '/', '@', '"' or spaces): 32 characters of
- * base64url from 24 random bytes, with a fixed prefix so it always holds a letter and a digit.
- */
-export function generateLocalPassword(): string {
-  return `Ar9${randomBytes(24).toString("base64url")}`;
-}
-
-/** StageDeps for one service, as its Lambda would get them in AWS (its own actor, logger and metrics). */
-export function depsFor(shared: SharedDeps, service: string): StageDeps {
+/** StageDeps for one stage, as its Lambda would get them in AWS (its own actor, logger and metrics). */
+export function depsFor(shared: SharedDeps, stage: StageName | "cli"): StageDeps {
   const location = (scope: AccessScope) => ({ accountId: scope.accountId, region: scope.region });
   return {
     store: shared.store,
@@ -60,11 +54,11 @@ export function depsFor(shared: SharedDeps, service: string): StageDeps {
     database: shared.database,
     busName: shared.busName,
     topicArn: shared.topicArn,
-    actor: `aurora-restore/${service}`,
+    actor: stageActor(stage),
     clock: shared.clock,
-    generatePassword: generateLocalPassword,
-    logger: consoleLogger(service, shared.log, shared.logLevel ? { level: shared.logLevel } : {}),
-    metrics: shared.metrics.forService(service),
+    generatePassword: () => generatePassword(),
+    logger: consoleLogger(stage, shared.log, shared.logLevel ? { level: shared.logLevel } : {}),
+    metrics: shared.metrics.forService(stage),
     leaseOwner: shared.leaseOwner,
     ...(shared.leaseMs === undefined ? {} : { leaseMs: shared.leaseMs }),
   };

@@ -3,14 +3,15 @@ import { createWriteStream } from "node:fs";
 import { join } from "node:path";
 import { createPgDatabase } from "@aurora-restore/aws/postgres";
 import { DEFAULT_PIPELINE_BUS } from "@aurora-restore/core/events/names";
+import type { StageName } from "@aurora-restore/core/events/shapes";
 import type { Plan } from "@aurora-restore/core/plan/index";
 import type { AccountRegion, DatabasePort, EventPublisherPort } from "@aurora-restore/core/ports/index";
-import type { ServiceDeclaration } from "@aurora-restore/core/services/declaration";
 import type { StageDeps } from "@aurora-restore/core/stages/kit";
 import { resumeWorkOfDeadProcess } from "@aurora-restore/core/stages/kit";
 import { type AuditLog, createAuditLog } from "@aurora-restore/core/storage/audit";
 import { createOperationStore, type OperationStore } from "@aurora-restore/core/storage/operations";
-import { services as declaredServices } from "@aurora-restore/functions/services";
+import type { StageDeclaration } from "@aurora-restore/core/wiring/stage-declaration";
+import { stages as declaredStages } from "@aurora-restore/functions/stages";
 import { type EventBus, LocalEventBridge, type RetryPolicy } from "../eventbridge/index";
 import { LocalKms } from "../kms/local-kms";
 import type { ClusterMode } from "../rds/cluster-data";
@@ -22,14 +23,14 @@ import { type LocalDynamo, startLocalDynamo } from "./local-dynamo";
 import { createLocalRds, type LocalRdsHandle, type LocalRdsTimings } from "./local-rds-adapter";
 import { PlanRegistry } from "./plan-registry";
 import { PortCounters } from "./port-counters";
+import { depsFor, type SharedDeps } from "./stage-deps";
 import {
   forwardedPatterns,
   forwardToPipeline,
   importStageHandler,
   type StageHandlerModule,
-  wireServices,
-} from "./service-wiring";
-import { depsFor, type SharedDeps } from "./stage-deps";
+  wireStages,
+} from "./stage-wiring";
 import { WatcherSchedule } from "./watcher-schedule";
 
 /** Where the pipeline itself runs locally: the staging account, as the cross-account setup in AWS has it. */
@@ -41,10 +42,10 @@ export interface LocalRuntimeOptions {
   stateDir?: string;
   pipeline?: AccountRegion;
   busName?: string;
-  /** Where the services' log lines go (default: <stateDir>/logs/pipeline.log). Never carries secrets. */
+  /** Where the stages' log lines go (default: <stateDir>/logs/pipeline.log). Never carries secrets. */
   log?: LineWriter;
   /**
-   * The services' log level (default: AURORA_RESTORE_LOG_LEVEL, else info). `debug` adds a line per event
+   * The stages' log level (default: AURORA_RESTORE_LOG_LEVEL, else info). `debug` adds a line per event
    * a service receives (its detail, sanitized) and per delivery handled.
    */
   logLevel?: LogLevel;
@@ -62,9 +63,9 @@ export interface LocalRuntimeOptions {
   clusters?: ClusterMode;
   /** The local RDS's clock (snapshot names, event times); tests move it to take two automated snapshots in a minute. */
   rdsClock?: () => Date;
-  services?: readonly ServiceDeclaration[];
+  stages?: readonly StageDeclaration[];
   /** How a service's handler module is loaded (default: imported from its declared path). */
-  loadHandler?: (service: ServiceDeclaration) => Promise<StageHandlerModule>;
+  loadHandler?: (service: StageDeclaration) => Promise<StageHandlerModule>;
   clock?: () => Date;
   /** How long a claim on a step lasts (default: the Lambda timeout, lease.ts); tests of crashes shorten it. */
   leaseMs?: number;
@@ -97,8 +98,8 @@ export interface LocalRuntime {
   calls: PortCounters;
   metrics: MetricsRecorder;
   logFile?: string;
-  /** The deps a service gets (for tests and CLI commands acting as that service). */
-  depsFor(service: string): StageDeps;
+  /** The deps a stage gets (for tests, and CLI commands acting as "cli"). */
+  depsFor(stage: StageName | "cli"): StageDeps;
   /** Validates and stores a plan, and forwards its accounts' RDS events to the pipeline account. */
   registerPlan(input: unknown, origin?: string): Promise<Plan>;
   /** Resolves when no event delivery is pending and the local RDS has no work in progress. */
@@ -107,7 +108,7 @@ export interface LocalRuntime {
   stop(): Promise<void>;
 }
 
-/** Starts the embedded default: dynalite, KMS, Secrets Manager, SNS, RDS on PostgreSQL, buses, services. */
+/** Starts the embedded default: dynalite, KMS, Secrets Manager, SNS, RDS on PostgreSQL, buses, stages. */
 export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Promise<LocalRuntime> {
   const stateDir = resolveStateDir({ stateDir: options.stateDir });
   await ensurePrivateDir(stateDir);
@@ -115,7 +116,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
   const busName = options.busName ?? DEFAULT_PIPELINE_BUS;
   const clock = options.clock ?? (() => new Date());
   const leaseOwner = `runtime-${process.pid}-${randomBytes(4).toString("hex")}`;
-  const serviceList = options.services ?? declaredServices;
+  const stageList = options.stages ?? declaredStages;
   const cleanups: (() => Promise<void>)[] = [];
   const stopAll = async () => {
     for (const cleanup of cleanups.splice(0).reverse()) await cleanup().catch(() => undefined);
@@ -173,10 +174,10 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
           [
             {
               Source: event.source,
-              DetailType: event.detailType,
+              DetailType: event["detail-type"],
               Detail: JSON.stringify(event.detail),
               Resources: event.resources,
-              Time: event.time,
+              Time: new Date(event.time),
               EventBusName: "default",
             },
           ],
@@ -227,30 +228,30 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       ...(options.leaseMs === undefined ? {} : { leaseMs: options.leaseMs }),
     };
     const depsCache = new Map<string, StageDeps>();
-    const deps = (service: string) => {
-      const existing = depsCache.get(service);
+    const deps = (stage: StageName | "cli") => {
+      const existing = depsCache.get(stage);
       if (existing) return existing;
-      const created = calls.wrapDeps(depsFor(shared, service), service);
-      depsCache.set(service, created);
+      const created = calls.wrapDeps(depsFor(shared, stage), stage);
+      depsCache.set(stage, created);
       return created;
     };
 
     const handlers = new Map<string, StageHandlerModule>();
     const loadHandler = options.loadHandler ?? importStageHandler;
-    for (const service of serviceList) handlers.set(service.name, await loadHandler(service));
-    wireServices({
+    for (const stage of stageList) handlers.set(stage.name, await loadHandler(stage));
+    wireStages({
       pipelineBus,
       pipelineDefaultBus,
-      services: serviceList,
+      stages: stageList,
       handlers,
       deps,
       retryPolicy: options.deliveryRetryPolicy ?? { maximumRetryAttempts: 4, maximumEventAgeInSeconds: 600 },
-      onFailure: (service, event, error) =>
+      onFailure: (stage, event, error) =>
         log.write(
-          `[${service}] ERROR ${event["detail-type"]} ${event.id} failed (will retry, then dead-letter): ${(error as Error).message}\n`,
+          `[${stage}] ERROR ${event["detail-type"]} ${event.id} failed (will retry, then dead-letter): ${(error as Error).message}\n`,
         ),
     });
-    const patterns = forwardedPatterns(serviceList);
+    const patterns = forwardedPatterns(stageList);
     const connectPlan = (plan: Plan) => {
       for (const location of [plan.source, ...plan.targets]) {
         forwardToPipeline(bridge, location, pipelineDefaultBus, patterns);
@@ -258,7 +259,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     };
     for (const plan of await plans.list().catch(() => [])) connectPlan(plan);
 
-    const schedules = serviceList.filter((s) => s.schedule);
+    const schedules = stageList.filter((s) => s.schedule);
     const watchers = schedules.map(
       (service) =>
         new WatcherSchedule({

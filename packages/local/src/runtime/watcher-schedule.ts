@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type { AccountRegion } from "@aurora-restore/core/ports/index";
 import type { StageDeps } from "@aurora-restore/core/stages/kit";
-import type { StageHandlerModule } from "./service-wiring";
+import type { StageHandlerModule } from "./stage-wiring";
 
 /**
  * A scheduled rule for one service (the watcher's `rate(1 minute)` in AWS, faster locally): invokes the

@@ -145,7 +145,7 @@ describe("local RDS clusters and instances", { timeout: 120_000 }, () => {
     await rds.idle();
     expect((await port.describeInstance("prod-1")).status).toBe("available");
     expect((await port.describeCluster("prod")).members).toEqual([{ instanceIdentifier: "prod-1" }]);
-    expect(log.find("RDS-EVENT-0005", "prod-1")?.detailType).toBe(rdsDetailTypes.instance);
+    expect(log.find("RDS-EVENT-0005", "prod-1")?.["detail-type"]).toBe(rdsDetailTypes.instance);
 
     await rejectsWith(
       port.createInstance({

@@ -5,7 +5,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { isAwsCallError } from "@aurora-restore/core/ports/index";
 import pg from "pg";
 import { expect } from "vitest";
-import type { RdsEvent } from "../../src/rds/events";
+import type { RdsEventEntry } from "../../src/rds/events";
 import type { DurationKind } from "../../src/rds/transitions";
 
 export const production = { accountId: "111111111111", region: "us-east-1" };
@@ -62,8 +62,8 @@ export class Gates {
 }
 
 export class EventLog {
-  readonly events: RdsEvent[] = [];
-  readonly emit = async (event: RdsEvent): Promise<void> => {
+  readonly events: RdsEventEntry[] = [];
+  readonly emit = async (event: RdsEventEntry): Promise<void> => {
     this.events.push(event);
   };
 
@@ -71,7 +71,7 @@ export class EventLog {
     return this.events.map((e) => String(e.detail.EventID));
   }
 
-  find(eventId: string, sourceIdentifier: string): RdsEvent | undefined {
+  find(eventId: string, sourceIdentifier: string): RdsEventEntry | undefined {
     return this.events.find(
       (e) => e.detail.EventID === eventId && e.detail.SourceIdentifier === sourceIdentifier,
     );

@@ -114,7 +114,7 @@ describe("local RDS snapshots: create, share, copy, restore", { timeout: 120_000
     });
     for (const id of ["RDS-EVENT-0074", "RDS-EVENT-0075"]) {
       expect(log.find(id, "s1")).toMatchObject({
-        detailType: rdsDetailTypes.clusterSnapshot,
+        "detail-type": rdsDetailTypes.clusterSnapshot,
         resources: [snapshotArn("s1")],
         detail: { EventCategories: ["backup"], SourceType: "CLUSTER_SNAPSHOT" },
       });

@@ -80,7 +80,7 @@ describe.skipIf(!samplesAvailable)("RDS event payloads (conformance samples)", (
       sourceIdentifier: "s1",
       time: new Date("2026-01-02T03:04:05.678Z"),
     });
-    expect(event.detailType).toBe(sample.event["detail-type"]);
+    expect(event["detail-type"]).toBe(sample.event["detail-type"]);
     expect(Object.keys(event.detail).sort()).toEqual(Object.keys(sample.event.detail).sort());
     expect(event).toMatchObject({
       source: RDS_SOURCE,

@@ -7,13 +7,13 @@ import {
   RestoreRequested,
   rdsDetailTypes,
   resourceChangedPattern,
-  type ServiceDeclaration,
+  type StageDeclaration,
   type StageDeps,
   snapshotCreatedPattern,
 } from "@aurora-restore/core";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { demoPlan, demoProduction, demoStaging } from "../../src/demo/demo-plan";
-import type { StageHandlerModule } from "../../src/runtime/service-wiring";
+import type { StageHandlerModule } from "../../src/runtime/stage-wiring";
 import { type LocalRuntime, startLocalRuntime } from "../../src/runtime/start-local-runtime";
 
 interface Received {
@@ -24,10 +24,10 @@ interface Received {
 }
 
 function fakeService(
-  name: ServiceDeclaration["name"],
-  subscriptions: ServiceDeclaration["subscriptions"],
+  name: StageDeclaration["name"],
+  subscriptions: StageDeclaration["subscriptions"],
   schedule?: string,
-): ServiceDeclaration {
+): StageDeclaration {
   return {
     name,
     description: `fake ${name}`,
@@ -39,7 +39,7 @@ function fakeService(
   };
 }
 
-const services = [
+const stages = [
   fakeService("trigger", [{ bus: "default", pattern: snapshotCreatedPattern(), description: "snapshots" }]),
   fakeService("prepare", [{ bus: "pipeline", contracts: [RestoreRequested] }]),
   fakeService("configure", [{ bus: "pipeline", contracts: [ClusterAvailable] }]),
@@ -75,7 +75,7 @@ describe("local runtime wiring", () => {
   let logLines: string[];
   const failing = new Set<string>();
 
-  const loadHandler = async (service: ServiceDeclaration): Promise<StageHandlerModule> => ({
+  const loadHandler = async (service: StageDeclaration): Promise<StageHandlerModule> => ({
     async handle(event: unknown, deps: StageDeps) {
       const e = event as { "detail-type": string; account: string };
       if (failing.has(service.name))
@@ -92,7 +92,7 @@ describe("local runtime wiring", () => {
   async function start() {
     runtime = await startLocalRuntime({
       stateDir,
-      services,
+      stages,
       loadHandler,
       watcherIntervalMs: 20,
       log: { write: (line: string) => logLines.push(line) },
@@ -131,7 +131,7 @@ describe("local runtime wiring", () => {
         service: "trigger",
         detailType: rdsDetailTypes.clusterSnapshot,
         account: demoProduction.accountId,
-        actor: "aurora-restore/trigger",
+        actor: "aurora-restore-trigger",
       },
     ]);
   });
@@ -246,8 +246,8 @@ describe("local runtime wiring", () => {
     expect(text).not.toContain("hunter2");
   });
 
-  it("writes the services' log to the state folder by default", async () => {
-    runtime = await startLocalRuntime({ stateDir, services, loadHandler, watcherIntervalMs: 1_000 });
+  it("writes the stages' log to the state folder by default", async () => {
+    runtime = await startLocalRuntime({ stateDir, stages, loadHandler, watcherIntervalMs: 1_000 });
     runtime.depsFor("prepare").logger.warn("hello from prepare");
     const file = runtime.logFile!;
     await runtime.stop();

@@ -30,7 +30,7 @@ const common = {
   plans: z.array(z.string().min(1)).min(1, "list at least one plan file"),
 };
 
-const targetStageSchema = z.strictObject({
+const targetDeploymentSchema = z.strictObject({
   kind: z.literal("target"),
   ...common,
   /** Days the bus archive keeps events for replay; 0 keeps them forever. */
@@ -58,7 +58,7 @@ const targetStageSchema = z.strictObject({
   alarmEmail: z.email().optional(),
 });
 
-const sourceStageSchema = z.strictObject({
+const sourceDeploymentSchema = z.strictObject({
   kind: z.literal("source"),
   ...common,
   /** The target stage whose pipeline reads this account's snapshots. */
@@ -67,7 +67,7 @@ const sourceStageSchema = z.strictObject({
 
 const deployConfigSchema = z.strictObject({
   stages: z
-    .record(z.string(), z.discriminatedUnion("kind", [targetStageSchema, sourceStageSchema]))
+    .record(z.string(), z.discriminatedUnion("kind", [targetDeploymentSchema, sourceDeploymentSchema]))
     .superRefine((stages, ctx) => {
       if (Object.keys(stages).length === 0)
         ctx.addIssue({ code: "custom", message: "declare at least one stage" });
@@ -85,12 +85,12 @@ const deployConfigSchema = z.strictObject({
 });
 
 export type DeployConfig = z.output<typeof deployConfigSchema>;
-export type TargetStageConfig = z.output<typeof targetStageSchema>;
-export type SourceStageConfig = z.output<typeof sourceStageSchema>;
+export type TargetDeploymentConfig = z.output<typeof targetDeploymentSchema>;
+export type SourceDeploymentConfig = z.output<typeof sourceDeploymentSchema>;
 
-export type ResolvedStage =
-  | (TargetStageConfig & { stage: string; planList: Plan[] })
-  | (SourceStageConfig & { stage: string; planList: Plan[] });
+export type ResolvedDeployment =
+  | (TargetDeploymentConfig & { stage: string; planList: Plan[] })
+  | (SourceDeploymentConfig & { stage: string; planList: Plan[] });
 
 export class DeployConfigError extends Error {
   override name = "DeployConfigError";
@@ -137,7 +137,11 @@ export function readDeployConfig(path: string): DeployConfig {
 }
 
 /** One stage of the configuration with its plan files read and validated, and cross-checked. */
-export function resolveStage(config: DeployConfig, stage: string, configPath: string): ResolvedStage {
+export function resolveDeployment(
+  config: DeployConfig,
+  stage: string,
+  configPath: string,
+): ResolvedDeployment {
   const stageConfig = stageOf(config, stage, configPath);
   const base = dirname(configPath);
   const planList = stageConfig.plans.map((file) => {
@@ -147,7 +151,7 @@ export function resolveStage(config: DeployConfig, stage: string, configPath: st
     }
     return parsePlanJson(readFileSync(path, "utf8"), path);
   });
-  return resolveStageWithPlans(config, stage, planList, configPath);
+  return resolveDeploymentWithPlans(config, stage, planList, configPath);
 }
 
 function stageOf(config: DeployConfig, stage: string, configPath: string) {
@@ -162,14 +166,14 @@ function stageOf(config: DeployConfig, stage: string, configPath: string) {
 }
 
 /** A stage with its plans already validated (tests build plans in memory): the same cross-checks. */
-export function resolveStageWithPlans(
+export function resolveDeploymentWithPlans(
   config: DeployConfig,
   stage: string,
   planList: Plan[],
   configPath: string,
-): ResolvedStage {
-  const resolved = { ...stageOf(config, stage, configPath), stage, planList } as ResolvedStage;
-  const problems = stageProblems(resolved);
+): ResolvedDeployment {
+  const resolved = { ...stageOf(config, stage, configPath), stage, planList } as ResolvedDeployment;
+  const problems = deploymentProblems(resolved);
   if (problems.length > 0) {
     throw new DeployConfigError(
       `Stage "${stage}" in ${configPath} cannot be deployed:\n${problems.map((p) => `  - ${p.path}: ${p.message}`).join("\n")}`,
@@ -179,18 +183,18 @@ export function resolveStageWithPlans(
 }
 
 /** A problem of a resolved stage: the field to fix (from the configuration's root) and what is wrong. */
-export interface StageProblem {
+export interface DeploymentProblem {
   path: string;
   message: string;
 }
 
 /** Everything that stops a resolved stage from deploying (empty when it can deploy). */
-export function stageProblems(stage: ResolvedStage): StageProblem[] {
+export function deploymentProblems(stage: ResolvedDeployment): DeploymentProblem[] {
   return stage.kind === "target" ? targetProblems(stage) : sourceProblems(stage);
 }
 
 /** Where plan `index` of a stage is, for a problem's path: `stages.<stage>.plans[<i>] (<plan id>)`. */
-function planPath(stage: ResolvedStage, index: number): string {
+function planPath(stage: ResolvedDeployment, index: number): string {
   return `stages.${stage.stage}.plans[${index}] (${stage.planList[index]?.id})`;
 }
 
@@ -199,7 +203,7 @@ function planPath(stage: ResolvedStage, index: number): string {
  * through source.roleArn (the role a source stage creates there). `plan validate` and `deploy validate`
  * both apply it; a target stage also checks it against its own account.
  */
-export function planCrossAccountProblems(plan: Plan): StageProblem[] {
+export function planCrossAccountProblems(plan: Plan): DeploymentProblem[] {
   if (plan.source.roleArn) return [];
   const elsewhere = [...new Set(plan.targets.map((t) => t.accountId))].filter(
     (id) => id !== plan.source.accountId,
@@ -215,8 +219,8 @@ export function planCrossAccountProblems(plan: Plan): StageProblem[] {
   ];
 }
 
-function targetProblems(stage: ResolvedStage & { kind: "target" }): StageProblem[] {
-  const problems: StageProblem[] = [];
+function targetProblems(stage: ResolvedDeployment & { kind: "target" }): DeploymentProblem[] {
+  const problems: DeploymentProblem[] = [];
   const ids = stage.planList.map((plan) => plan.id);
   const duplicate = ids.find((id, i) => ids.indexOf(id) !== i);
   if (duplicate) {
@@ -249,10 +253,10 @@ function targetProblems(stage: ResolvedStage & { kind: "target" }): StageProblem
   return problems;
 }
 
-function sourceProblems(stage: ResolvedStage & { kind: "source" }): StageProblem[] {
+function sourceProblems(stage: ResolvedDeployment & { kind: "source" }): DeploymentProblem[] {
   const accessRole = roleArn(stage, deploymentNames(stage.stage).sourceAccessRole);
   return stage.planList.flatMap((plan, p) => {
-    const problems: StageProblem[] = [];
+    const problems: DeploymentProblem[] = [];
     if (plan.source.accountId !== stage.accountId || plan.source.region !== stage.region) {
       problems.push({
         path: `${planPath(stage, p)} source`,
@@ -272,11 +276,11 @@ function sourceProblems(stage: ResolvedStage & { kind: "source" }): StageProblem
 }
 
 /** Reads the configuration and resolves one stage: what `sst.config.ts` calls. */
-export function loadStage(
+export function loadDeployment(
   stage: string,
   env: Record<string, string | undefined>,
   cwd: string,
-): ResolvedStage {
+): ResolvedDeployment {
   const path = deployConfigPath(env, cwd);
-  return resolveStage(readDeployConfig(path), stage, path);
+  return resolveDeployment(readDeployConfig(path), stage, path);
 }

@@ -1,22 +1,5 @@
-import { type Plan, requireArn, type ServiceDeclaration } from "@aurora-restore/core";
+import { environmentNames, type Plan, requireArn, type StageDeclaration } from "@aurora-restore/core";
 import { APP_NAME, deploymentNames } from "./names";
-
-/**
- * What every function is told through its environment (documented in .env.example). The handlers read
- * these when called (packages/functions/src/runtime/aws-deps.ts, same names: a test compares them), never
- * SST's linked resources, so the same code runs in Lambda, under `sst dev` and locally.
- */
-export const environmentNames = {
-  stateTable: "AURORA_RESTORE_STATE_TABLE",
-  auditTable: "AURORA_RESTORE_AUDIT_TABLE",
-  busName: "AURORA_RESTORE_BUS_NAME",
-  topicArn: "AURORA_RESTORE_TOPIC_ARN",
-  /** The plans as one JSON array (running a handler by hand); the deployed functions get `plansFile`. */
-  plans: "AURORA_RESTORE_PLANS",
-  /** The plans' JSON file in the function's package (relative to LAMBDA_TASK_ROOT, or the working folder). */
-  plansFile: "AURORA_RESTORE_PLANS_FILE",
-  deadLetterQueueUrl: "AURORA_RESTORE_DEAD_LETTER_QUEUE_URL",
-} as const;
 
 /** Lambda's copy of Amazon's CA bundle (not loaded by default since nodejs20.x): needed to verify RDS's TLS. */
 export const LAMBDA_CA_BUNDLE = "/var/runtime/ca-cert.pem";
@@ -76,7 +59,7 @@ export function sstAddedEnvironment(input: { stage: string; dev: boolean }): Rec
 export function deadLetterQueueUrl(
   stage: string,
   topicArn: string,
-  service: ServiceDeclaration["name"],
+  service: StageDeclaration["name"],
 ): string {
   const { partition, region, accountId } = requireArn(topicArn, "the topic ARN");
   const domain = partition === "aws-cn" ? "amazonaws.com.cn" : "amazonaws.com";
@@ -86,7 +69,7 @@ export function deadLetterQueueUrl(
 export function functionEnvironment(input: {
   stage: string;
   topicArn: string;
-  service: ServiceDeclaration;
+  service: StageDeclaration;
   plans: readonly Plan[];
 }): Record<string, string> {
   const names = deploymentNames(input.stage);

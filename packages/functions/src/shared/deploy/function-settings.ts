@@ -1,4 +1,4 @@
-import type { ServiceDeclaration } from "@aurora-restore/core";
+import type { StageDeclaration } from "@aurora-restore/core";
 import { defaultLoginBackoff } from "@aurora-restore/core/stages/configure";
 import { FUNCTION_TIMEOUT_SECONDS } from "@aurora-restore/core/stages/kit";
 
@@ -41,7 +41,7 @@ export interface FunctionSettings {
   dev?: false;
 }
 
-export function functionSettings(service: Pick<ServiceDeclaration, "reachesDatabase">): FunctionSettings {
+export function functionSettings(service: Pick<StageDeclaration, "reachesDatabase">): FunctionSettings {
   return {
     timeoutSeconds: FUNCTION_TIMEOUT_SECONDS,
     memory: "512 MB",

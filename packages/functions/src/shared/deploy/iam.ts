@@ -1,4 +1,4 @@
-import type { PermissionContext, PolicyStatement, ServiceDeclaration } from "@aurora-restore/core";
+import type { PermissionContext, PolicyStatement, StageDeclaration } from "@aurora-restore/core";
 import { AUDIT_TABLE_ACTIONS, kmsKeyStatement } from "../permissions";
 import { type Deployment, deploymentNames } from "./names";
 
@@ -48,7 +48,7 @@ export function policyViolations(
     }
     const touchesAudit = statement.resources.some((r) => auditArns.some((arn) => resourceCovers(r, arn)));
     if (touchesAudit) {
-      // Only DynamoDB actions apply to a table (a `*` resource also "covers" it for other services).
+      // Only DynamoDB actions apply to a table (a `*` resource also "covers" it for other stages).
       for (const action of statement.actions.filter((a) => a.startsWith("dynamodb:"))) {
         if (!(AUDIT_TABLE_ACTIONS as readonly string[]).includes(action)) {
           violations.push(
@@ -74,7 +74,7 @@ export interface DeploymentEncryption {
 export function infrastructureStatements(
   at: Deployment,
   context: PermissionContext,
-  service: ServiceDeclaration,
+  service: StageDeclaration,
   declared: readonly PolicyStatement[],
   encryption: DeploymentEncryption,
 ): PolicyStatement[] {
@@ -139,7 +139,7 @@ export class PolicyViolationError extends Error {
 export function functionStatements(
   at: Deployment,
   context: PermissionContext,
-  service: ServiceDeclaration,
+  service: StageDeclaration,
   encryption: DeploymentEncryption,
 ): PolicyStatement[] {
   const declared = service.permissions(context);

@@ -1,6 +1,6 @@
 import type { Plan, PolicyStatement } from "@aurora-restore/core";
-import { services } from "../../services";
-import type { ResolvedStage } from "./config";
+import { stages } from "../../stages";
+import type { ResolvedDeployment } from "./config";
 import { type DeploymentEncryption, functionStatements } from "./iam";
 import { type Deployment, deploymentNames, keyAliasArn, permissionContextFor, roleArn } from "./names";
 import {
@@ -14,7 +14,7 @@ import { needsCustomerKey } from "./table-schema";
 /**
  * IAM JSON of everything a stage deploys that decides who may do what: each role's identity policy and
  * trust policy, and the resource policies (stage key, default bus). The stacks deploy exactly these
- * documents (stacks/source-stage.ts, encryption.ts, bus.ts, functions.ts through `functionStatements`),
+ * documents (stacks/source-deployment.ts, encryption.ts, bus.ts, functions.ts through `functionStatements`),
  * `aurora-restore deploy policies` prints them, and the IAM simulation (packages/aws/test/iam) evaluates
  * them: one source, so a review cannot see something other than what deploys.
  */
@@ -88,7 +88,9 @@ export interface DeployedResourcePolicy {
   description: string;
 }
 
-export function deploymentOf(stage: Pick<ResolvedStage, "stage" | "partition" | "accountId" | "region">) {
+export function deploymentOf(
+  stage: Pick<ResolvedDeployment, "stage" | "partition" | "accountId" | "region">,
+) {
   return {
     stage: stage.stage,
     partition: stage.partition,
@@ -97,7 +99,7 @@ export function deploymentOf(stage: Pick<ResolvedStage, "stage" | "partition" | 
   } satisfies Deployment;
 }
 
-export function encryptionOf(stage: ResolvedStage & { kind: "target" }): DeploymentEncryption {
+export function encryptionOf(stage: ResolvedDeployment & { kind: "target" }): DeploymentEncryption {
   return {
     keyAliasArn: keyAliasArn(deploymentOf(stage)),
     tablesUseCustomerKey: needsCustomerKey(stage.planList),
@@ -105,12 +107,12 @@ export function encryptionOf(stage: ResolvedStage & { kind: "target" }): Deploym
 }
 
 /** Every function role of a target stage, with exactly the statements `stacks/functions.ts` deploys. */
-export function targetStageRoles(stage: ResolvedStage & { kind: "target" }): DeployedRole[] {
+export function targetStageRoles(stage: ResolvedDeployment & { kind: "target" }): DeployedRole[] {
   const at = deploymentOf(stage);
   const context = permissionContextFor(at, stage.planList);
   const names = deploymentNames(stage.stage);
   const encryption = encryptionOf(stage);
-  return services.map((service) => ({
+  return stages.map((service) => ({
     name: service.name,
     roleName: names.functionRole(service.name),
     roleArn: roleArn(at, names.functionRole(service.name)),
@@ -123,25 +125,25 @@ export function targetStageRoles(stage: ResolvedStage & { kind: "target" }): Dep
 }
 
 /** The source access role's trust: exactly the target stage's function roles that assume it. */
-export function sourceAccessTrust(stage: ResolvedStage & { kind: "source" }): IamPolicyDocument {
+export function sourceAccessTrust(stage: ResolvedDeployment & { kind: "source" }): IamPolicyDocument {
   return policyDocument([
     { Effect: "Allow", Principal: { AWS: sourceAccessPrincipals(stage) }, Action: "sts:AssumeRole" },
   ]);
 }
 
-export function forwarderStatements(stage: ResolvedStage & { kind: "source" }): PolicyStatement[] {
+export function forwarderStatements(stage: ResolvedDeployment & { kind: "source" }): PolicyStatement[] {
   return [{ actions: ["events:PutEvents"], resources: [forwardingTargetBusArn(stage)] }];
 }
 
 /** EventBridge assumes the forwarder role, for rules of this account only. */
-export function forwarderTrust(stage: ResolvedStage & { kind: "source" }): IamPolicyDocument {
+export function forwarderTrust(stage: ResolvedDeployment & { kind: "source" }): IamPolicyDocument {
   return servicePrincipalTrust("events.amazonaws.com", {
     StringEquals: { "aws:SourceAccount": stage.accountId },
   });
 }
 
 /** The two roles a source stage creates in the source account. */
-export function sourceStageRoles(stage: ResolvedStage & { kind: "source" }): DeployedRole[] {
+export function sourceStageRoles(stage: ResolvedDeployment & { kind: "source" }): DeployedRole[] {
   const at = deploymentOf(stage);
   const names = deploymentNames(stage.stage);
   return [
@@ -168,7 +170,7 @@ export function sourceStageRoles(stage: ResolvedStage & { kind: "source" }): Dep
   ];
 }
 
-export function stageRoles(stage: ResolvedStage): DeployedRole[] {
+export function stageRoles(stage: ResolvedDeployment): DeployedRole[] {
   return stage.kind === "target" ? targetStageRoles(stage) : sourceStageRoles(stage);
 }
 
@@ -229,7 +231,7 @@ export function defaultBusPolicy(
 
 /**
  * The statements the source account adds to its shareable key's policy (README, "The source account's key
- * policy"): the target account may use the key, and create grants only for AWS services such as RDS.
+ * policy"): the target account may use the key, and create grants only for AWS stages such as RDS.
  */
 export function sourceKeyPolicyStatements(partition: string, targetAccountId: string): IamStatement[] {
   const principal = { AWS: `arn:${partition}:iam::${targetAccountId}:root` };
@@ -264,7 +266,7 @@ export function accountRootKeyStatement(partition: string, accountId: string): I
 }
 
 /** The resource policies a stage deploys, and the key policy statements a source stage needs from its owners. */
-export function stageResourcePolicies(stage: ResolvedStage): DeployedResourcePolicy[] {
+export function stageResourcePolicies(stage: ResolvedDeployment): DeployedResourcePolicy[] {
   const at = deploymentOf(stage);
   if (stage.kind === "target") {
     const policies: DeployedResourcePolicy[] = [

@@ -1,11 +1,11 @@
 import type { PolicyStatement } from "@aurora-restore/core";
-import { services } from "../../services";
+import { stages } from "../../stages";
 import { sourceAccessStatements } from "../permissions";
-import type { ResolvedStage } from "./config";
+import type { ResolvedDeployment } from "./config";
 import { compactStatements, policyViolations } from "./iam";
 import { type Deployment, deploymentNames, permissionContextFor, roleArn } from "./names";
 
-type SourceStage = ResolvedStage & { kind: "source" };
+type SourceStage = ResolvedDeployment & { kind: "source" };
 
 function targetDeployment(stage: SourceStage): Deployment {
   return { partition: stage.partition, ...stage.target };
@@ -17,7 +17,7 @@ export function sourceAccessRoleArn(stage: SourceStage): string {
 }
 
 /**
- * The target stage's function roles that may assume the source access role: exactly the services whose
+ * The target stage's function roles that may assume the source access role: exactly the stages whose
  * declared permissions assume it (read from the declarations, so the trust cannot drift from them).
  */
 export function sourceAccessPrincipals(stage: SourceStage): string[] {
@@ -26,7 +26,7 @@ export function sourceAccessPrincipals(stage: SourceStage): string[] {
   const plans = stage.planList.map((plan) => ({ ...plan, source: { ...plan.source, roleArn: accessRole } }));
   const context = permissionContextFor(target, plans);
   const names = deploymentNames(target.stage);
-  return services
+  return stages
     .filter((service) =>
       service
         .permissions(context)

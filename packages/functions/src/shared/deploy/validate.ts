@@ -1,14 +1,14 @@
 import { existsSync, readFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { type Plan, PlanValidationError, parsePlanJson } from "@aurora-restore/core";
-import { services } from "../../services";
+import { stages } from "../../stages";
 import {
   type DeployConfig,
   DeployConfigError,
+  deploymentProblems,
   parseDeployConfig,
-  type ResolvedStage,
-  resolveStageWithPlans,
-  stageProblems,
+  type ResolvedDeployment,
+  resolveDeploymentWithPlans,
 } from "./config";
 import { functionEnvironment } from "./function-environment";
 import { functionStatements } from "./iam";
@@ -30,7 +30,7 @@ export interface DeployProblem {
   message: string;
 }
 
-export interface StageReport {
+export interface DeploymentReport {
   stage: string;
   kind: "target" | "source";
   accountId: string;
@@ -38,14 +38,14 @@ export interface StageReport {
   plans: string[];
   problems: DeployProblem[];
   /** The stage resolved with its plans, when its plans are valid. */
-  resolved?: ResolvedStage;
+  resolved?: ResolvedDeployment;
 }
 
 export interface DeployReport {
   configPath: string;
   /** Problems of the file itself (unreadable, not JSON, schema). */
   problems: DeployProblem[];
-  stages: StageReport[];
+  stages: DeploymentReport[];
 }
 
 function messageOf(error: unknown): string {
@@ -74,8 +74,8 @@ function readPlans(configPath: string, stage: string, files: string[]) {
   return { plans, problems };
 }
 
-/** The checks the stacks make when they build a stage (stacks/target-stage.ts, source-stage.ts). */
-export function buildProblems(stage: ResolvedStage): DeployProblem[] {
+/** The checks the stacks make when they build a stage (stacks/target-deployment.ts, source-deployment.ts). */
+export function buildProblems(stage: ResolvedDeployment): DeployProblem[] {
   const problems: DeployProblem[] = [];
   const where = `stages.${stage.stage}`;
   if (stage.kind === "source") {
@@ -89,7 +89,7 @@ export function buildProblems(stage: ResolvedStage): DeployProblem[] {
   const at = deploymentOf(stage);
   const context = permissionContextFor(at, stage.planList);
   const encryption = encryptionOf(stage);
-  for (const service of services) {
+  for (const service of stages) {
     try {
       functionStatements(at, context, service, encryption);
     } catch (error) {
@@ -104,7 +104,7 @@ export function buildProblems(stage: ResolvedStage): DeployProblem[] {
       });
     }
   }
-  if (services.some((s) => s.reachesDatabase)) {
+  if (stages.some((s) => s.reachesDatabase)) {
     try {
       databaseNetworkFor(stage);
     } catch (error) {
@@ -131,7 +131,7 @@ export function validateDeployConfig(configPath: string): DeployReport {
   }
   for (const [stage, stageConfig] of Object.entries(config.stages)) {
     const { plans, problems } = readPlans(configPath, stage, stageConfig.plans);
-    const entry: StageReport = {
+    const entry: DeploymentReport = {
       stage,
       kind: stageConfig.kind,
       accountId: stageConfig.accountId,
@@ -141,10 +141,10 @@ export function validateDeployConfig(configPath: string): DeployReport {
     };
     report.stages.push(entry);
     if (problems.length > 0) continue;
-    const resolved = { ...stageConfig, stage, planList: plans } as ResolvedStage;
-    entry.problems.push(...stageProblems(resolved));
+    const resolved = { ...stageConfig, stage, planList: plans } as ResolvedDeployment;
+    entry.problems.push(...deploymentProblems(resolved));
     if (entry.problems.length > 0) continue;
-    entry.resolved = resolveStageWithPlans(config, stage, plans, configPath);
+    entry.resolved = resolveDeploymentWithPlans(config, stage, plans, configPath);
     entry.problems.push(...buildProblems(entry.resolved));
   }
   return report;

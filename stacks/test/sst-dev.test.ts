@@ -2,9 +2,10 @@ import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { functionSettings } from "@aurora-restore/functions/shared/deploy/function-settings";
+import { stages } from "@aurora-restore/functions/stages";
 import { describe, expect, it } from "vitest";
-import { appSettings } from "../../../stacks/app-settings";
-import { services } from "../src/services";
+import { repositoryRoot } from "../../packages/functions/test/support/deployment-fixtures";
+import { appSettings } from "../app-settings";
 
 /**
  * Issue 10, item 13: `sst dev` as the README describes it. The functions that reach the database keep
@@ -13,11 +14,11 @@ import { services } from "../src/services";
  * stage" in the CLI); the README names the kind of stage to use.
  */
 
-const root = join(import.meta.dirname, "..", "..", "..");
+const root = repositoryRoot;
 
 describe("sst dev", () => {
   it("keeps configure and verify running in AWS; the others run live on the developer's machine", () => {
-    for (const service of services) {
+    for (const service of stages) {
       expect(functionSettings(service).dev, service.name).toBe(service.reachesDatabase ? false : undefined);
     }
     const stacks = readFileSync(join(root, "stacks", "functions.ts"), "utf8");

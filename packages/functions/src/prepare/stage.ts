@@ -1,7 +1,7 @@
-import { RestoreRequested, type ServiceDeclaration, SourceSnapshotCopied } from "@aurora-restore/core";
+import { defineStage, RestoreRequested, SourceSnapshotCopied } from "@aurora-restore/core";
 import { permissions } from "./permissions";
 
-export const service: ServiceDeclaration = {
+export const stage = defineStage({
   name: "prepare",
   description:
     "Makes the source snapshot usable by the target account: shareable copy under a customer key, then share.",
@@ -9,4 +9,4 @@ export const service: ServiceDeclaration = {
   subscriptions: [{ bus: "pipeline", contracts: [RestoreRequested, SourceSnapshotCopied] }],
   reachesDatabase: false,
   permissions,
-};
+});

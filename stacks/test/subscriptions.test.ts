@@ -1,18 +1,19 @@
 import {
   domainEvents,
+  type PlannedRule,
   RDS_SOURCE,
   rdsDetailTypes,
   rdsEventIds,
   subscriptionPattern,
+  subscriptionPlan,
 } from "@aurora-restore/core";
+import { stages } from "@aurora-restore/functions/stages";
 import { testEventPattern, validatePattern } from "@aurora-restore/local";
-import { subscriptionRules } from "@aurora-restore/local/runtime/service-wiring";
+import { subscriptionRules } from "@aurora-restore/local/runtime/stage-wiring";
 import { describe, expect, it } from "vitest";
-import { type PlannedRule, subscriptionPlan } from "../../../stacks/subscription-plan";
-import { services } from "../src/services";
 
 const delivery = { maximumRetryAttempts: 185, maximumEventAgeSeconds: 86_400 };
-const plan = subscriptionPlan(services, delivery);
+const plan = subscriptionPlan(stages, delivery);
 const patternRules = plan.filter(
   (r): r is PlannedRule & { trigger: { kind: "pattern" } } => r.trigger.kind === "pattern",
 );
@@ -31,40 +32,40 @@ function envelope(source: string, detailType: string, detail: Record<string, unk
   };
 }
 
-/** The services whose planned rules match an event, by AWS pattern semantics (the local EventBridge's). */
+/** The stages whose planned rules match an event, by AWS pattern semantics (the local EventBridge's). */
 function receivers(event: unknown): string[] {
   return [
-    ...new Set(patternRules.filter((r) => testEventPattern(r.trigger.pattern, event)).map((r) => r.service)),
+    ...new Set(patternRules.filter((r) => testEventPattern(r.trigger.pattern, event)).map((r) => r.stage)),
   ];
 }
 
 describe("the subscription plan the stacks deploy", () => {
   it("has exactly one rule per declared subscription, with the pattern derived from its contracts", () => {
-    const declared = services.flatMap((service) =>
-      service.subscriptions.map((subscription) => ({
-        service: service.name,
+    const declared = stages.flatMap((stage) =>
+      stage.subscriptions.map((subscription) => ({
+        stage: stage.name,
         bus: subscription.bus,
         pattern: subscriptionPattern(subscription),
       })),
     );
-    const planned = patternRules.map((r) => ({ service: r.service, bus: r.bus, pattern: r.trigger.pattern }));
+    const planned = patternRules.map((r) => ({ stage: r.stage, bus: r.bus, pattern: r.trigger.pattern }));
     expect(planned).toEqual(declared);
   });
 
-  it("gives every rule its service's handler, dead-letter queue and the stage's retry policy", () => {
+  it("gives every rule its stage's handler, dead-letter queue and the deployment's retry policy", () => {
     for (const rule of plan) {
-      const service = services.find((s) => s.name === rule.service);
-      expect(rule.handler).toBe(service?.handler);
-      expect(rule.deadLetterQueue).toBe(rule.service);
+      const stage = stages.find((s) => s.name === rule.stage);
+      expect(rule.handler).toBe(stage?.handler);
+      expect(rule.deadLetterQueue).toBe(rule.stage);
       expect(rule.delivery).toEqual(delivery);
     }
     expect(new Set(plan.map((r) => r.id)).size).toBe(plan.length);
   });
 
-  it("schedules exactly the services that declare a schedule, on the default bus", () => {
+  it("schedules exactly the stages that declare a schedule, on the default bus", () => {
     const schedules = plan.filter((r) => r.trigger.kind === "schedule");
-    expect(schedules.map((r) => [r.service, r.bus, r.trigger])).toEqual(
-      services
+    expect(schedules.map((r) => [r.stage, r.bus, r.trigger])).toEqual(
+      stages
         .filter((s) => s.schedule)
         .map((s) => [s.name, "default", { kind: "schedule", expression: s.schedule }]),
     );
@@ -75,9 +76,9 @@ describe("the subscription plan the stacks deploy", () => {
     for (const rule of patternRules) expect(() => validatePattern(rule.trigger.pattern)).not.toThrow();
   });
 
-  it("delivers each domain event to exactly the services that subscribe to its contract", () => {
+  it("delivers each domain event to exactly the stages that subscribe to its contract", () => {
     for (const contract of domainEvents) {
-      const expected = services
+      const expected = stages
         .filter((s) =>
           s.subscriptions.some((sub) => sub.bus === "pipeline" && sub.contracts.includes(contract)),
         )
@@ -103,14 +104,14 @@ describe("the subscription plan the stacks deploy", () => {
 });
 
 describe("the local runtime wires the same plan", () => {
-  it("creates a local rule for every planned rule (same service, bus and pattern) and no other", () => {
-    const local = subscriptionRules(services);
-    const key = (r: { service: string; bus: string; pattern: unknown }) =>
-      JSON.stringify([r.service, r.bus, r.pattern]);
-    // Same services, buses and patterns: other accounts forward their RDS events to the pipeline account's
+  it("creates a local rule for every planned rule (same stage, bus and pattern) and no other", () => {
+    const local = subscriptionRules(stages);
+    const key = (r: { stage: string; bus: string; pattern: unknown }) =>
+      JSON.stringify([r.stage, r.bus, r.pattern]);
+    // Same stages, buses and patterns: other accounts forward their RDS events to the pipeline account's
     // default bus locally too, so no extra rule is needed.
     expect(local.map(key).sort()).toEqual(
-      patternRules.map((r) => key({ service: r.service, bus: r.bus, pattern: r.trigger.pattern })).sort(),
+      patternRules.map((r) => key({ stage: r.stage, bus: r.bus, pattern: r.trigger.pattern })).sort(),
     );
   });
 });

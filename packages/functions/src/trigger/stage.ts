@@ -1,11 +1,7 @@
-import {
-  ManualRestoreRequested,
-  type ServiceDeclaration,
-  snapshotCreatedPattern,
-} from "@aurora-restore/core";
+import { defineStage, ManualRestoreRequested, snapshotCreatedPattern } from "@aurora-restore/core";
 import { permissions } from "./permissions";
 
-export const service: ServiceDeclaration = {
+export const stage = defineStage({
   name: "trigger",
   description:
     "Starts one operation per planned target when the source's snapshot appears or on a manual request.",
@@ -20,4 +16,4 @@ export const service: ServiceDeclaration = {
   ],
   reachesDatabase: false,
   permissions,
-};
+});

@@ -1,7 +1,7 @@
-import { resourceChangedPattern, type ServiceDeclaration } from "@aurora-restore/core";
+import { defineStage, resourceChangedPattern } from "@aurora-restore/core";
 import { permissions } from "./permissions";
 
-export const service: ServiceDeclaration = {
+export const stage = defineStage({
   name: "watcher",
   description:
     "Describes what operations wait on and publishes CopyCompleted/ClusterAvailable/...; reconciles missed snapshots and stuck operations.",
@@ -16,4 +16,4 @@ export const service: ServiceDeclaration = {
   schedule: "rate(1 minute)",
   reachesDatabase: false,
   permissions,
-};
+});

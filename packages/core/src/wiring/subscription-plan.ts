@@ -1,9 +1,10 @@
-import { type ServiceDeclaration, type StageName, subscriptionPattern } from "@aurora-restore/core";
+import type { StageName } from "../events/shapes";
+import { type StageDeclaration, subscriptionPattern } from "./stage-declaration";
 
 /**
- * What the stacks wire, computed from the service declarations alone: one EventBridge rule per
- * subscription (pattern from the contracts), one per schedule, each targeting its service's function
- * with a retry policy and the service's dead-letter queue. The local runtime wires the same declarations.
+ * What a deployment wires, computed from the stage declarations alone: one EventBridge rule per
+ * subscription (pattern from the contracts), one per schedule, each targeting its stage's function with a
+ * retry policy and the stage's dead-letter queue. The stacks and the local runtime both wire this plan.
  */
 
 export interface DeliveryPolicy {
@@ -18,13 +19,13 @@ export type RuleTrigger =
 export interface PlannedRule {
   /** Stable logical name of the rule's resources, e.g. `PrepareRule0`. */
   id: string;
-  service: StageName;
+  stage: StageName;
   handler: string;
   /** Scheduled rules live on the default bus. */
   bus: "pipeline" | "default";
   trigger: RuleTrigger;
   description: string;
-  /** Events the target could not take (after the retries) go to this service's queue. */
+  /** Events the target could not take (after the retries) go to this stage's queue. */
   deadLetterQueue: StageName;
   delivery: DeliveryPolicy;
 }
@@ -34,33 +35,33 @@ export function pascal(name: string): string {
 }
 
 export function subscriptionPlan(
-  services: readonly ServiceDeclaration[],
+  stages: readonly StageDeclaration[],
   delivery: DeliveryPolicy,
 ): PlannedRule[] {
-  return services.flatMap((service) => {
+  return stages.flatMap((stage) => {
     const common = {
-      service: service.name,
-      handler: service.handler,
-      deadLetterQueue: service.name,
+      stage: stage.name,
+      handler: stage.handler,
+      deadLetterQueue: stage.name,
       delivery,
     };
-    const rules: PlannedRule[] = service.subscriptions.map((subscription, index) => ({
+    const rules: PlannedRule[] = stage.subscriptions.map((subscription, index) => ({
       ...common,
-      id: `${pascal(service.name)}Rule${index}`,
+      id: `${pascal(stage.name)}Rule${index}`,
       bus: subscription.bus,
       trigger: { kind: "pattern", pattern: subscriptionPattern(subscription) },
       description:
         subscription.bus === "default"
-          ? `${service.name}: ${subscription.description}`
-          : `${service.name}: ${subscription.contracts.map((c) => c.detailType).join(", ")}`,
+          ? `${stage.name}: ${subscription.description}`
+          : `${stage.name}: ${subscription.contracts.map((c) => c.detailType).join(", ")}`,
     }));
-    if (service.schedule) {
+    if (stage.schedule) {
       rules.push({
         ...common,
-        id: `${pascal(service.name)}Schedule`,
+        id: `${pascal(stage.name)}Schedule`,
         bus: "default",
-        trigger: { kind: "schedule", expression: service.schedule },
-        description: `${service.name}: ${service.schedule}`,
+        trigger: { kind: "schedule", expression: stage.schedule },
+        description: `${stage.name}: ${stage.schedule}`,
       });
     }
     return rules;

@@ -1,7 +1,7 @@
-import { ClusterAvailable, type ServiceDeclaration } from "@aurora-restore/core";
+import { ClusterAvailable, defineStage } from "@aurora-restore/core";
 import { permissions } from "./permissions";
 
-export const service: ServiceDeclaration = {
+export const stage = defineStage({
   name: "configure",
   description:
     "Sets a fresh master password, creates application users, applies grants and post-restore SQL over verified TLS.",
@@ -9,4 +9,4 @@ export const service: ServiceDeclaration = {
   subscriptions: [{ bus: "pipeline", contracts: [ClusterAvailable] }],
   reachesDatabase: true,
   permissions,
-};
+});

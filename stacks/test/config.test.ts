@@ -1,16 +1,16 @@
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { tableDefinitions } from "@aurora-restore/core";
+import { environmentNames, tableDefinitions } from "@aurora-restore/core";
+import { METRICS_NAMESPACE as EMITTED_NAMESPACE } from "@aurora-restore/functions/runtime/powertools";
 import {
   deployConfigPath,
   parseDeployConfig,
   readDeployConfig,
-  resolveStage,
+  resolveDeployment,
 } from "@aurora-restore/functions/shared/deploy/config";
 import {
   EnvironmentTooLargeError,
-  environmentNames,
   functionEnvironment,
   LAMBDA_CA_BUNDLE,
 } from "@aurora-restore/functions/shared/deploy/function-environment";
@@ -27,19 +27,17 @@ import {
   sourceAccessPrincipals,
 } from "@aurora-restore/functions/shared/deploy/source-access";
 import { dynamoSchemaFrom, needsCustomerKey } from "@aurora-restore/functions/shared/deploy/table-schema";
+import { stages } from "@aurora-restore/functions/stages";
 import { describe, expect, it } from "vitest";
-import { appSettings } from "../../../stacks/app-settings";
-import { alarmSpecs, dashboardBody, METRICS_NAMESPACE } from "../../../stacks/observability";
-import { stageEnvironment } from "../src/runtime/aws-deps";
-import { METRICS_NAMESPACE as EMITTED_NAMESPACE } from "../src/runtime/powertools";
-import { services } from "../src/services";
 import {
   deployment,
   exampleConfigPath,
   examplePlan,
   repositoryRoot,
   sameAccountPlan,
-} from "./stacks/fixtures";
+} from "../../packages/functions/test/support/deployment-fixtures";
+import { appSettings } from "../app-settings";
+import { alarmSpecs, dashboardBody, METRICS_NAMESPACE } from "../observability";
 
 const config = readDeployConfig(exampleConfigPath);
 
@@ -57,7 +55,7 @@ function writeConfig(
   return path;
 }
 
-const targetStage = (overrides: Record<string, unknown> = {}) => ({
+const targetDeployment = (overrides: Record<string, unknown> = {}) => ({
   kind: "target",
   accountId: "222222222222",
   region: "eu-west-1",
@@ -67,10 +65,10 @@ const targetStage = (overrides: Record<string, unknown> = {}) => ({
 
 describe("the deploy configuration", () => {
   it("reads the example and resolves both of its stages with their validated plans", () => {
-    const target = resolveStage(config, "production", exampleConfigPath);
+    const target = resolveDeployment(config, "production", exampleConfigPath);
     expect(target.kind).toBe("target");
     expect(target.planList.map((p) => p.id)).toEqual(["orders-staging"]);
-    const source = resolveStage(config, "source-production", exampleConfigPath);
+    const source = resolveDeployment(config, "source-production", exampleConfigPath);
     expect(source.kind).toBe("source");
     expect(target.kind === "target" && target.delivery).toEqual({
       maximumRetryAttempts: 185,
@@ -91,29 +89,34 @@ describe("the deploy configuration", () => {
   it("names the field and the fix when the file is invalid", () => {
     expect(() => parseDeployConfig("{", "x.json")).toThrow(/x.json is not valid JSON/);
     expect(() =>
-      parseDeployConfig(JSON.stringify({ stages: { prod: targetStage({ accountId: "12" }) } }), "x.json"),
+      parseDeployConfig(
+        JSON.stringify({ stages: { prod: targetDeployment({ accountId: "12" }) } }),
+        "x.json",
+      ),
     ).toThrow(/stages.prod.accountId: an AWS account id is 12 digits/);
-    expect(() => parseDeployConfig(JSON.stringify({ stages: { Prod_1: targetStage() } }), "x.json")).toThrow(
-      /stage name/,
-    );
+    expect(() =>
+      parseDeployConfig(JSON.stringify({ stages: { Prod_1: targetDeployment() } }), "x.json"),
+    ).toThrow(/stage name/);
   });
 
   it("refuses a stage it does not declare, listing those it does", () => {
-    expect(() => resolveStage(config, "staging", exampleConfigPath)).toThrow(
+    expect(() => resolveDeployment(config, "staging", exampleConfigPath)).toThrow(
       /Stage "staging" is not in .*; it declares: production, source-production/,
     );
   });
 
   it("refuses targets outside the stage's account and region (the functions must reach the database)", () => {
-    const path = writeConfig({ prod: targetStage({ region: "us-east-1" }) });
-    expect(() => resolveStage(readDeployConfig(path), "prod", path)).toThrow(/deploy a target stage there/);
+    const path = writeConfig({ prod: targetDeployment({ region: "us-east-1" }) });
+    expect(() => resolveDeployment(readDeployConfig(path), "prod", path)).toThrow(
+      /deploy a target stage there/,
+    );
   });
 
   it("refuses a cross-account source without a role to reach it", () => {
     const plan = examplePlan() as { source: Record<string, unknown> };
     delete plan.source.roleArn;
-    const path = writeConfig({ prod: targetStage() }, plan);
-    expect(() => resolveStage(readDeployConfig(path), "prod", path)).toThrow(/set source.roleArn/);
+    const path = writeConfig({ prod: targetDeployment() }, plan);
+    expect(() => resolveDeployment(readDeployConfig(path), "prod", path)).toThrow(/set source.roleArn/);
   });
 
   it("refuses a source stage whose plans point at another role than the one it creates", () => {
@@ -126,7 +129,7 @@ describe("the deploy configuration", () => {
         target: { stage: "production", accountId: "222222222222", region: "eu-west-1" },
       },
     });
-    expect(() => resolveStage(readDeployConfig(path), "source-other", path)).toThrow(
+    expect(() => resolveDeployment(readDeployConfig(path), "source-other", path)).toThrow(
       /source.roleArn must be arn:aws:iam::111111111111:role\/aurora-restore-source-other-source-access/,
     );
   });
@@ -138,19 +141,18 @@ describe("the functions' environment", () => {
     functionEnvironment({
       stage: "production",
       topicArn: context.topicArn,
-      service: services.find((s) => s.name === name)!,
+      service: stages.find((s) => s.name === name)!,
       plans: context.plans,
     });
 
-  it("uses the names the handlers read", () => {
-    expect(environmentNames).toEqual(stageEnvironment);
+  it("sets the variables the handlers read", () => {
     const env = environmentOf("trigger");
-    expect(env[stageEnvironment.stateTable]).toBe("aurora-restore-production-state");
-    expect(env[stageEnvironment.busName]).toBe("aurora-restore-production");
+    expect(env[environmentNames.stateTable]).toBe("aurora-restore-production-state");
+    expect(env[environmentNames.busName]).toBe("aurora-restore-production");
     // The plans ship in the package (plans-bundle.test.ts), not in the environment.
-    expect(env[stageEnvironment.plans]).toBeUndefined();
-    expect(env[stageEnvironment.plansFile]).toBe("aurora-restore-plans.json");
-    expect(env[stageEnvironment.deadLetterQueueUrl]).toBe(
+    expect(env[environmentNames.plans]).toBeUndefined();
+    expect(env[environmentNames.plansFile]).toBe("aurora-restore-plans.json");
+    expect(env[environmentNames.deadLetterQueueUrl]).toBe(
       "https://sqs.eu-west-1.amazonaws.com/222222222222/aurora-restore-production-trigger-dlq",
     );
   });
@@ -162,7 +164,7 @@ describe("the functions' environment", () => {
   });
 
   it("trusts the RDS CA only in the functions that reach the database", () => {
-    for (const service of services) {
+    for (const service of stages) {
       expect(environmentOf(service.name).NODE_EXTRA_CA_CERTS).toBe(
         service.reachesDatabase ? LAMBDA_CA_BUNDLE : undefined,
       );
@@ -175,7 +177,7 @@ describe("the functions' environment", () => {
       functionEnvironment({
         stage,
         topicArn: context.topicArn,
-        service: services[0]!,
+        service: stages[0]!,
         plans: [examplePlan()],
       }),
     ).toThrow(EnvironmentTooLargeError);
@@ -231,7 +233,7 @@ describe("tables, names, monitoring", () => {
 
   it("keeps names within AWS limits for the longest stage name", () => {
     const names = deploymentNames("s".repeat(MAX_STAGE_LENGTH));
-    for (const service of services) {
+    for (const service of stages) {
       expect(names.functionRole(service.name).length).toBeLessThanOrEqual(64);
       expect(names.functionName(service.name).length).toBeLessThanOrEqual(64);
       expect(names.deadLetterQueue(service.name).length).toBeLessThanOrEqual(80);
@@ -245,14 +247,14 @@ describe("tables, names, monitoring", () => {
     const names = deploymentNames("production");
     const observed = {
       region: "eu-west-1",
-      services,
+      stages,
       functionName: names.functionName,
       deadLetterQueueName: names.deadLetterQueue,
     };
     const specs = alarmSpecs(observed);
     expect(specs.map((s) => s.id)).toContain("OperationsFailedAlarm");
     const queues = specs.flatMap((s) => (s.metric.kind === "metric" ? [s.metric.dimensions.QueueName] : []));
-    expect(queues.filter(Boolean).sort()).toEqual(services.map((s) => names.deadLetterQueue(s.name)).sort());
+    expect(queues.filter(Boolean).sort()).toEqual(stages.map((s) => names.deadLetterQueue(s.name)).sort());
     expect(specs.find((s) => s.id === "WatcherErrorsAlarm")?.metric).toMatchObject({
       dimensions: { FunctionName: "aurora-restore-production-watcher" },
     });
@@ -264,7 +266,7 @@ describe("tables, names, monitoring", () => {
 });
 
 describe("the source account's stage", () => {
-  const stage = resolveStage(config, "source-production", exampleConfigPath);
+  const stage = resolveDeployment(config, "source-production", exampleConfigPath);
   if (stage.kind !== "source") throw new Error("example source stage expected");
 
   it("trusts exactly the target functions whose declarations assume its role", () => {

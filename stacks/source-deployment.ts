@@ -4,7 +4,7 @@ import {
   forwarderTrust,
   sourceAccessTrust,
 } from "@aurora-restore/functions/shared/deploy/policy-documents";
-import type { ResolvedStage } from "./config";
+import type { ResolvedDeployment } from "./config";
 import { toSstPermissions } from "./iam";
 import { deploymentNames } from "./names";
 import { forwardingTargetBusArn, sourceAccessPolicy, sourceAccessRoleArn } from "./source-access";
@@ -18,22 +18,25 @@ function policyDocument(statements: ReturnType<typeof toSstPermissions>) {
 /**
  * The source account's side: the rule forwarding its cluster snapshot events to the target account (with
  * the role EventBridge uses for that), and the role the pipeline's functions assume to read, copy, share
- * and clean up the planned clusters' snapshots. Deploy it after the target stage (its roles must exist).
+ * and clean up the planned clusters' snapshots. Deploy it after the target deployment (its roles must exist).
  */
-export function sourceStage(stage: ResolvedStage & { kind: "source" }) {
-  const names = deploymentNames(stage.stage);
-  const targetBus = forwardingTargetBusArn(stage);
+export function sourceDeployment(deployment: ResolvedDeployment & { kind: "source" }) {
+  const names = deploymentNames(deployment.stage);
+  const targetBus = forwardingTargetBusArn(deployment);
 
   const forwarder = new aws.iam.Role("ForwarderRole", {
     name: names.forwarderRole,
-    assumeRolePolicy: JSON.stringify(forwarderTrust(stage)),
+    assumeRolePolicy: JSON.stringify(forwarderTrust(deployment)),
     inlinePolicies: [
-      { name: "forward-to-target-bus", policy: policyDocument(toSstPermissions(forwarderStatements(stage))) },
+      {
+        name: "forward-to-target-bus",
+        policy: policyDocument(toSstPermissions(forwarderStatements(deployment))),
+      },
     ],
   });
   const rule = new aws.cloudwatch.EventRule("ForwardSnapshotEvents", {
     eventBusName: "default",
-    description: `Cluster snapshot created: forwarded to ${stage.target.accountId} (aurora-restore ${stage.target.stage})`,
+    description: `Cluster snapshot created: forwarded to ${deployment.target.accountId} (aurora-restore ${deployment.target.stage})`,
     eventPattern: JSON.stringify(snapshotCreatedPattern()),
   });
   new aws.cloudwatch.EventTarget("ForwardSnapshotEventsTarget", {
@@ -45,13 +48,13 @@ export function sourceStage(stage: ResolvedStage & { kind: "source" }) {
 
   const access = new aws.iam.Role("SourceAccessRole", {
     name: names.sourceAccessRole,
-    assumeRolePolicy: JSON.stringify(sourceAccessTrust(stage)),
+    assumeRolePolicy: JSON.stringify(sourceAccessTrust(deployment)),
     inlinePolicies: [
-      { name: "planned-snapshots", policy: policyDocument(toSstPermissions(sourceAccessPolicy(stage))) },
+      { name: "planned-snapshots", policy: policyDocument(toSstPermissions(sourceAccessPolicy(deployment))) },
     ],
   });
   return {
-    sourceAccessRoleArn: sourceAccessRoleArn(stage),
+    sourceAccessRoleArn: sourceAccessRoleArn(deployment),
     accessRole: access.arn,
     forwardingRule: rule.arn,
   };

@@ -1,19 +1,19 @@
 import { writeFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { type ConsumerIndex, renderCatalog } from "@aurora-restore/core";
-import { services } from "./services";
+import { stages } from "@aurora-restore/functions/stages";
 
-/** Consumers per service, read from the same declarations that wire the bus and the stacks. */
+/** Consumers per stage, read from the same declarations that wire the bus and the stacks. */
 export function consumerIndex(): ConsumerIndex {
   return Object.fromEntries(
-    services.map((s) => [
+    stages.map((s) => [
       s.name,
       s.subscriptions.flatMap((sub) => (sub.bus === "pipeline" ? sub.contracts : [])),
     ]),
   );
 }
 
-export const catalogPath = resolve(import.meta.dirname, "../../../docs/events.md");
+export const catalogPath = resolve(import.meta.dirname, "../docs/events.md");
 
 export function catalogText(): string {
   return renderCatalog(consumerIndex());

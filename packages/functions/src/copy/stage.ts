@@ -1,11 +1,11 @@
-import { type ServiceDeclaration, SnapshotAvailable } from "@aurora-restore/core";
+import { defineStage, SnapshotAvailable } from "@aurora-restore/core";
 import { permissions } from "./permissions";
 
-export const service: ServiceDeclaration = {
+export const stage = defineStage({
   name: "copy",
   description: "Copies the shared snapshot into the target account and region under the target's key.",
   handler: "packages/functions/src/copy/handler.handler",
   subscriptions: [{ bus: "pipeline", contracts: [SnapshotAvailable] }],
   reachesDatabase: false,
   permissions,
-};
+});

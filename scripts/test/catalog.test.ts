@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { domainEvents } from "@aurora-restore/core";
 import { describe, expect, it } from "vitest";
-import { catalogPath, catalogText } from "../src/catalog";
+import { catalogPath, catalogText } from "../catalog";
 
 describe("docs/events.md", () => {
   it("is the catalogue generated from the contracts (run `npm run catalog` after changing an event)", () => {

@@ -1,7 +1,7 @@
-import { ClusterRenamed, RestoreVerified, type ServiceDeclaration } from "@aurora-restore/core";
+import { ClusterRenamed, defineStage, RestoreVerified } from "@aurora-restore/core";
 import { permissions } from "./permissions";
 
-export const service: ServiceDeclaration = {
+export const stage = defineStage({
   name: "cutover",
   description:
     "Swaps names (old away, new in), points the secrets at the new endpoint, deletes the old cluster; renames back on failure.",
@@ -9,4 +9,4 @@ export const service: ServiceDeclaration = {
   subscriptions: [{ bus: "pipeline", contracts: [RestoreVerified, ClusterRenamed] }],
   reachesDatabase: false,
   permissions,
-};
+});

@@ -1,7 +1,7 @@
-import { ClusterCreated, CopyCompleted, type ServiceDeclaration } from "@aurora-restore/core";
+import { ClusterCreated, CopyCompleted, defineStage } from "@aurora-restore/core";
 import { permissions } from "./permissions";
 
-export const service: ServiceDeclaration = {
+export const stage = defineStage({
   name: "restore",
   description:
     "Restores the cluster under a temporary name, then creates its instances once it is available.",
@@ -9,4 +9,4 @@ export const service: ServiceDeclaration = {
   subscriptions: [{ bus: "pipeline", contracts: [CopyCompleted, ClusterCreated] }],
   reachesDatabase: false,
   permissions,
-};
+});
