@@ -4,6 +4,7 @@
  */
 import { closeSync, constants, fstatSync, openSync, readSync } from "node:fs";
 import path from "node:path";
+import { RDS_SOURCE } from "@aurora-restore/core/events/rds";
 import {
   DEFAULT_MAX_REQUEST_SIZE_BYTES,
   formatAwsCliError,
@@ -95,7 +96,7 @@ export const eventsTestPatternCommand: Command = {
   ],
   details,
   examples: [
-    `aurora-restore events test-pattern --event-pattern '{"source":["aws.rds"]}' --event file://event.json`,
+    `aurora-restore events test-pattern --event-pattern '{"source":["${RDS_SOURCE}"]}' --event file://event.json`,
   ],
   async run(parsed: ParsedArgs, io: CliIo): Promise<number> {
     const pattern = readValue("--event-pattern", requiredFlag(parsed, "event-pattern", "the pattern"));
