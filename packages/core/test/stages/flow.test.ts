@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { describe, expect, test } from "vitest";
 import {
   ClusterAvailable,
   ClusterCreated,
@@ -12,34 +12,23 @@ import { onRestoreRequested, onSourceSnapshotCopied } from "../../src/stages/pre
 import { onClusterCreated, onCopyCompleted } from "../../src/stages/restore";
 import { onRdsEvent } from "../../src/stages/trigger";
 import { onSchedule } from "../../src/stages/watcher";
-import { type DynamoBackend, startDynalite } from "../support/dynalite";
-import {
-  createPipelineWorld,
-  snapshotCreatedEvent,
-  sourceRoleArn,
-  targetLocation,
-} from "../support/pipeline-world";
+import { useDynalite } from "../support/dynalite";
+import { createWorld, snapshotCreatedEvent, sourceRoleArn, targetLocation } from "../support/world";
 
-let backend: DynamoBackend;
-beforeAll(async () => {
-  backend = await startDynalite();
-});
-afterAll(async () => {
-  await backend.stop();
-});
+const backend = useDynalite();
 
 describe("snapshot event to ClusterAvailable on fakes", () => {
   test("a cross-account, cross-region refresh runs trigger, prepare, copy (two hops), restore and the watcher", async () => {
-    const w = await createPipelineWorld(backend);
+    const w = await createWorld(backend());
     const snapshot = w.automatedSnapshot();
     const [started] = await onRdsEvent(w.deps, snapshotCreatedEvent(snapshot));
     const operationId = started!.operationId;
 
     await onRestoreRequested(w.deps, w.publisher.only(RestoreRequested));
-    const shareCopy = w.cloud.callsOf("copyClusterSnapshot")[0]!;
+    const shareCopy = w.rds.callsOf("copyClusterSnapshot")[0]!;
     expect(shareCopy.scope).toEqual({
       accountId: "111111111111",
-      region: "eu-west-1",
+      region: "us-east-1",
       roleArn: sourceRoleArn,
     });
 
@@ -47,32 +36,32 @@ describe("snapshot event to ClusterAvailable on fakes", () => {
     await onSchedule(w.deps, { id: "tick-1" });
     expect(w.publisher.delivered(SourceSnapshotCopied)).toHaveLength(0);
 
-    w.cloud.settle();
+    w.rds.settle();
     await onSchedule(w.deps, { id: "tick-2" });
     await onSourceSnapshotCopied(w.deps, w.publisher.only(SourceSnapshotCopied));
     await onSnapshotAvailable(w.deps, w.publisher.only(SnapshotAvailable));
 
-    w.cloud.settle();
+    w.rds.settle();
     await onSchedule(w.deps, { id: "tick-3" });
     const hop = w.publisher.delivered(SnapshotAvailable)[1]!;
-    expect(hop.detail.snapshot).toMatchObject({ accountId: "222222222222", region: "eu-west-1" });
+    expect(hop.detail.snapshot).toMatchObject({ accountId: "222222222222", region: "us-east-1" });
     await onSnapshotAvailable(w.deps, hop);
 
-    w.cloud.settle();
+    w.rds.settle();
     await onSchedule(w.deps, { id: "tick-4" });
     await onCopyCompleted(w.deps, w.publisher.only(CopyCompleted));
 
-    w.cloud.settle();
+    w.rds.settle();
     await onSchedule(w.deps, { id: "tick-5" });
     await onClusterCreated(w.deps, w.publisher.only(ClusterCreated));
 
-    w.cloud.settle();
+    w.rds.settle();
     await onSchedule(w.deps, { id: "tick-6" });
     const available = w.publisher.only(ClusterAvailable);
     expect(available.detail).toMatchObject({
       operationId,
-      cluster: { clusterIdentifier: "staging-db-next", ...targetLocation },
-      endpoint: { host: "staging-db-next.cluster-fake.us-east-1.rds.amazonaws.com", port: 5432 },
+      cluster: { clusterIdentifier: "staging-next", ...targetLocation },
+      endpoint: { host: "staging-next.cluster-fake.eu-west-1.rds.amazonaws.com", port: 5432 },
     });
 
     const operation = await w.store.get(operationId);
