@@ -34,20 +34,21 @@ export class RecordingPublisher {
     return this.entries.map((e) => e.DetailType);
   }
 
+  /** Every published event of the contract as EventBridge hands it to a Lambda: the raw envelope. */
+  envelopes(contract: AnyDomainEventContract) {
+    return this.entries.flatMap((entry, index) =>
+      entry.DetailType === contract.detailType ? [this.envelopeOf(entry, `evt-${index + 1}`)] : [],
+    );
+  }
+
   /** Every published event of the contract, as the stage that subscribes receives it. */
   delivered<C extends AnyDomainEventContract>(
     contract: C,
   ): (ParsedEnvelope<DomainEventDetail<C>> & { detailType: C["detailType"] })[] {
-    return this.entries.flatMap((entry, index) =>
-      entry.DetailType === contract.detailType
-        ? [
-            {
-              ...contract.parseEnvelope(this.envelopeOf(entry, `evt-${index + 1}`)),
-              detailType: contract.detailType,
-            },
-          ]
-        : [],
-    ) as (ParsedEnvelope<DomainEventDetail<C>> & { detailType: C["detailType"] })[];
+    return this.envelopes(contract).map((envelope) => ({
+      ...contract.parseEnvelope(envelope),
+      detailType: contract.detailType,
+    })) as (ParsedEnvelope<DomainEventDetail<C>> & { detailType: C["detailType"] })[];
   }
 
   /** The one published event of the contract (fails the test when there is not exactly one). */
