@@ -1,5 +1,5 @@
 import { describe, expect, it, vi } from "vitest";
-import { ClusterAvailable, ClusterConfigured, RestoreFailed } from "../../src/events/domain";
+import { ClusterConfigured, RestoreFailed } from "../../src/events/domain";
 import { planSchema } from "../../src/plan/schema";
 import { AwsCallError } from "../../src/ports/errors";
 import { onClusterAvailable } from "../../src/stages/configure";
@@ -7,7 +7,7 @@ import type { LoginBackoff } from "../../src/stages/configure/password-wait";
 import { asDelivery } from "../../src/stages/kit/lease";
 import { useDynalite } from "../support/dynalite";
 import { SqlError, scramMatches } from "../support/fake-database";
-import { createWorld, nextHost, planInput, targetLocation, type World } from "../support/world";
+import { createWorld, nextHost, planInput } from "../support/world";
 
 const backend = useDynalite();
 
@@ -22,22 +22,10 @@ function backoff(sleeps: number[], timeoutMs = 1_000): LoginBackoff {
   };
 }
 
-async function clusterAvailable(world: World) {
-  world.rds.addCluster(targetLocation, "staging-next", ["staging-next-1"]);
-  world.database.addServer(nextHost, "postgres", "password-from-the-snapshot");
-  const operation = await world.seedOperation("cluster-available");
-  const event = world.deliver(ClusterAvailable, {
-    ...world.meta(operation),
-    cluster: { ...targetLocation, clusterIdentifier: "staging-next" },
-    endpoint: { host: nextHost, port: 5432 },
-  });
-  return { operation, event };
-}
-
 describe("configure", () => {
   it("stores the master secret before ModifyDBCluster, waits out 28P01, creates users, grants and runs SQL", async () => {
     const world = await createWorld(backend());
-    const { operation, event } = await clusterAvailable(world);
+    const { operation, event } = await world.nextClusterAvailable();
     const sleeps: number[] = [];
 
     await onClusterAvailable(world.deps, event, { loginBackoff: backoff(sleeps) });
@@ -122,7 +110,7 @@ describe("configure", () => {
   it("stages the new credentials as AWSPENDING in existing secrets, leaving AWSCURRENT as the target uses it", async () => {
     const world = await createWorld(backend());
     const before = world.seedTargetSecrets();
-    const { operation, event } = await clusterAvailable(world);
+    const { operation, event } = await world.nextClusterAvailable();
     world.database.passwordDelayLogins = 0;
 
     await onClusterAvailable(world.deps, event, { loginBackoff: backoff([]) });
@@ -163,7 +151,7 @@ describe("configure", () => {
 
   it("does nothing twice for a duplicate or replayed ClusterAvailable", async () => {
     const world = await createWorld(backend());
-    const { operation, event } = await clusterAvailable(world);
+    const { operation, event } = await world.nextClusterAvailable();
     world.database.passwordDelayLogins = 0;
     await onClusterAvailable(world.deps, event, { loginBackoff: backoff([]) });
     const callsAfterFirst = world.calls.lines.length;
@@ -182,7 +170,7 @@ describe("configure", () => {
 
   it("resumes when the same event is retried after a transient failure, reusing the credentials it staged", async () => {
     const world = await createWorld(backend());
-    const { operation, event } = await clusterAvailable(world);
+    const { operation, event } = await world.nextClusterAvailable();
     world.database.passwordDelayLogins = 0;
     let throttle = true;
     world.secrets.failWith = (method, input) => {
@@ -218,7 +206,7 @@ describe("configure", () => {
   it("a delivery killed in the login wait (a Lambda timeout) is resumed after its lease with the pending credentials, never a new password", async () => {
     const world = await createWorld(backend());
     world.seedTargetSecrets();
-    const { operation, event } = await clusterAvailable(world);
+    const { operation, event } = await world.nextClusterAvailable();
     // A short lease: the killed delivery's claim has expired when Lambda's retry of the same event comes.
     world.deps.leaseMs = 1_000;
     world.database.passwordDelayLogins = 3;
@@ -247,7 +235,7 @@ describe("configure", () => {
   it("fails with an actionable error when the new password is never accepted, and keeps it in the secret", async () => {
     const world = await createWorld(backend());
     const before = world.seedTargetSecrets();
-    const { operation, event } = await clusterAvailable(world);
+    const { operation, event } = await world.nextClusterAvailable();
     world.database.passwordDelayLogins = 1_000;
     const sleeps: number[] = [];
 
@@ -278,7 +266,7 @@ describe("configure", () => {
     user.grants = [{ privileges: ["SELECT"], schema: 'sch"ema', tables: ['ta"ble'] }];
     plan.targets[0]!.applicationUsers = [user];
     const world = await createWorld(backend(), [plan]);
-    const { event } = await clusterAvailable(world);
+    const { event } = await world.nextClusterAvailable();
     world.database.passwordDelayLogins = 0;
 
     await onClusterAvailable(world.deps, event, { loginBackoff: backoff([]) });
@@ -295,7 +283,7 @@ describe("configure", () => {
 
   it("fails naming the post-restore script and its SQLSTATE when it errors", async () => {
     const world = await createWorld(backend());
-    const { operation, event } = await clusterAvailable(world);
+    const { operation, event } = await world.nextClusterAvailable();
     world.database.passwordDelayLogins = 0;
     world.database.answer = (q) =>
       q.text.startsWith("TRUNCATE") ? new SqlError("42P01", 'relation "sessions" does not exist') : undefined;

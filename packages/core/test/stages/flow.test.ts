@@ -23,9 +23,9 @@ import { onRdsEvent } from "../../src/stages/trigger";
 import { onClusterConfigured } from "../../src/stages/verify";
 import { onSchedule } from "../../src/stages/watcher";
 import { useDynalite } from "../support/dynalite";
-import type { RecordedQuery } from "../support/fake-database";
 import {
   createWorld,
+  healthyAnswers,
   nextHost,
   snapshotCreatedEvent,
   sourceLocation,
@@ -37,21 +37,13 @@ import {
 
 const backend = useDynalite();
 
-/** A restored database that passes the plan's checks: the table exists, 42 orders, e-mails masked. */
-function healthy(query: RecordedQuery) {
-  if (query.text.includes("to_regclass")) return { rows: [{ present: true }] };
-  if (query.text.startsWith("SELECT count(*)")) return { rows: [{ count: "42" }] };
-  if (query.text.includes("bool_and")) return { rows: [{ bool_and: true }] };
-  return undefined;
-}
-
 describe("snapshot event to a refreshed, notified, cleaned-up target on fakes", () => {
   test("a cross-account, cross-region refresh runs all ten stages: trigger, prepare, copy (two hops), restore, configure, verify, cutover, notify, cleanup and the watcher between them", async () => {
     const w = await createWorld(backend());
     // The restored cluster's database, as the snapshot left it: only the master user, its password unknown.
     w.database.addServer(nextHost, "postgres", "password-from-the-snapshot");
     w.database.passwordDelayLogins = 0;
-    w.database.answer = healthy;
+    w.database.answer = healthyAnswers;
     const snapshot = w.automatedSnapshot();
     const [started] = await onRdsEvent(w.deps, snapshotCreatedEvent(snapshot));
     const operationId = started!.operationId;

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "vitest";
-import { ClusterAvailable, ClusterConfigured, CopyCompleted, RestoreVerified } from "../../src/events/domain";
+import { ClusterConfigured, CopyCompleted, RestoreVerified } from "../../src/events/domain";
 import { onClusterAvailable } from "../../src/stages/configure";
 import { onSnapshotAvailable } from "../../src/stages/copy";
 import { pipelineMetrics } from "../../src/stages/kit/metrics";
@@ -10,11 +10,11 @@ import { onSchedule } from "../../src/stages/watcher";
 import { useDynalite } from "../support/dynalite";
 import {
   createWorld,
+  healthyAnswers,
   keys,
   makePlan,
   nextHost,
   sourceLocation,
-  targetLocation,
   type World,
 } from "../support/world";
 import { untilSnapshotAvailable } from "./chain";
@@ -147,15 +147,8 @@ describe("handoffs lost after the transition are published again by the watcher"
 /** The next cluster available and its database reachable: what configure receives ClusterAvailable for. */
 async function configureWorld() {
   const world = await createWorld(backend());
-  world.rds.addCluster(targetLocation, "staging-next", ["staging-next-1"]);
-  world.database.addServer(nextHost, "postgres", "password-from-the-snapshot");
+  const { operation, event: available } = await world.nextClusterAvailable();
   world.database.passwordDelayLogins = 0;
-  const operation = await world.seedOperation("cluster-available");
-  const available = world.deliver(ClusterAvailable, {
-    ...world.meta(operation),
-    cluster: { ...targetLocation, clusterIdentifier: "staging-next" },
-    endpoint: { host: nextHost, port: 5432 },
-  });
   return { world, deps: world.deps, operation, available };
 }
 
@@ -199,12 +192,7 @@ describe("configure: a lost ClusterConfigured", () => {
     );
     expect((await world.store.get(operation.operationId))?.handoff?.publishFailed).toBeUndefined();
 
-    world.database.answer = (query) => {
-      if (query.text.includes("to_regclass")) return { rows: [{ present: true }] };
-      if (query.text.startsWith("SELECT count(*)")) return { rows: [{ count: "42" }] };
-      if (query.text.includes("bool_and")) return { rows: [{ bool_and: true }] };
-      return undefined;
-    };
+    world.database.answer = healthyAnswers;
     await onClusterConfigured(deps, republished);
     expect((await world.store.get(operation.operationId))?.step).toBe("verified");
     const connects = world.database.connects.length;

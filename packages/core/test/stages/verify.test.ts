@@ -1,37 +1,28 @@
 import { describe, expect, it } from "vitest";
-import { ClusterAvailable, ClusterConfigured, RestoreFailed, RestoreVerified } from "../../src/events/domain";
+import { ClusterConfigured, RestoreFailed, RestoreVerified } from "../../src/events/domain";
 import { planSchema } from "../../src/plan/schema";
 import { onClusterAvailable } from "../../src/stages/configure";
 import { onClusterConfigured } from "../../src/stages/verify";
 import { useDynalite } from "../support/dynalite";
-import type { RecordedQuery } from "../support/fake-database";
-import { createWorld, nextHost, planInput, targetLocation, type World } from "../support/world";
+import {
+  createWorld,
+  healthyAnswers,
+  nextHost,
+  planInput,
+  targetLocation,
+  type World,
+} from "../support/world";
 
 const backend = useDynalite();
 
-/** Answers like a healthy restored database: the table exists, 42 orders, e-mails masked. */
-function healthy(query: RecordedQuery) {
-  if (query.text.includes("to_regclass")) return { rows: [{ present: true }] };
-  if (query.text.startsWith("SELECT count(*)")) return { rows: [{ count: "42" }] };
-  if (query.text.includes("bool_and")) return { rows: [{ bool_and: true }] };
-  return undefined;
-}
-
 /** Runs the real configure stage, then returns the ClusterConfigured event verify receives. */
 async function configured(world: World) {
-  world.rds.addCluster(targetLocation, "staging-next", ["staging-next-1"]);
-  world.database.addServer(nextHost, "postgres", "password-from-the-snapshot");
+  const { operation, event: available } = await world.nextClusterAvailable();
   world.database.passwordDelayLogins = 0;
-  const operation = await world.seedOperation("cluster-available");
-  const available = world.deliver(ClusterAvailable, {
-    ...world.meta(operation),
-    cluster: { ...targetLocation, clusterIdentifier: "staging-next" },
-    endpoint: { host: nextHost, port: 5432 },
-  });
   await onClusterAvailable(world.deps, available);
   const event = world.publisher.only(ClusterConfigured);
   world.database.queries.length = 0;
-  world.database.answer = healthy;
+  world.database.answer = healthyAnswers;
   return { operation, event };
 }
 
@@ -98,7 +89,7 @@ describe("verify", () => {
     world.database.answer = (q) => {
       if (q.text.startsWith("SELECT count(*)")) return { rows: [{ count: "0" }] };
       if (q.text.includes("bool_and")) return { rows: [{ bool_and: false }] };
-      return healthy(q);
+      return healthyAnswers(q);
     };
 
     await onClusterConfigured(world.deps, event);
@@ -127,7 +118,7 @@ describe("verify", () => {
       if (q.text.startsWith("SELECT count(*)")) {
         return Object.assign(new Error('relation "sales.orders" does not exist'), { code: "42P01" });
       }
-      return healthy(q);
+      return healthyAnswers(q);
     };
 
     await onClusterConfigured(world.deps, event);

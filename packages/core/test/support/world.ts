@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type { AnyDomainEventContract, DomainEventInput } from "../../src/events/contract";
+import { ClusterAvailable } from "../../src/events/domain";
 import { RDS_SOURCE, type RdsEvent, rdsDetailTypes, rdsEventIds, rdsEventSchema } from "../../src/events/rds";
 import { targetKeyOf } from "../../src/operation/ids";
 import type { OperationStep } from "../../src/operation/steps";
@@ -11,7 +12,7 @@ import { createOperationStore, type OperationInfo } from "../../src/storage/oper
 import { CallLog } from "./call-log";
 import { createTables, type DynamoBackend } from "./dynamo";
 import { endpointOf } from "./fake-arns";
-import { FakeDatabase } from "./fake-database";
+import { FakeDatabase, type RecordedQuery } from "./fake-database";
 import { FakeSns, RecordingPublisher } from "./fake-events";
 import { defaultKeyArn, FakeKms } from "./fake-kms";
 import { FakeRds } from "./fake-rds";
@@ -93,6 +94,14 @@ export function planInput(
     notificationTopicArn: "arn:aws:sns:eu-west-1:222222222222:aurora-restore",
     ...overrides.plan,
   } as PlanInput;
+}
+
+/** What a healthy restored database answers to the plan's checks: the table exists, 42 orders, e-mails masked. */
+export function healthyAnswers(query: RecordedQuery) {
+  if (query.text.includes("to_regclass")) return { rows: [{ present: true }] };
+  if (query.text.startsWith("SELECT count(*)")) return { rows: [{ count: "42" }] };
+  if (query.text.includes("bool_and")) return { rows: [{ bool_and: true }] };
+  return undefined;
 }
 
 export function makePlan(overrides: Parameters<typeof planInput>[0] = {}): Plan {
@@ -201,6 +210,22 @@ export async function createWorld(backend: DynamoBackend, plans: Plan[] = [makeP
     return (await store.get(operationId))!;
   }
 
+  /**
+   * restore's work done: the next cluster available, its database as the snapshot left it (the master user
+   * only), and an operation at cluster-available. Returns the ClusterAvailable event configure receives.
+   */
+  async function nextClusterAvailable() {
+    rds.addCluster(targetLocation, "staging-next", ["staging-next-1"]);
+    database.addServer(nextHost, "postgres", "password-from-the-snapshot");
+    const operation = await seedOperation("cluster-available");
+    const event = deliver(ClusterAvailable, {
+      ...meta(operation),
+      cluster: { ...targetLocation, clusterIdentifier: "staging-next" },
+      endpoint: { host: nextHost, port: 5432 },
+    });
+    return { operation, event };
+  }
+
   /** A pipeline event as the handler receives it (EventBridge envelope, parsed by its contract). */
   function deliver<C extends AnyDomainEventContract>(
     contract: C,
@@ -290,6 +315,7 @@ export async function createWorld(backend: DynamoBackend, plans: Plan[] = [makeP
     passwords,
     automatedSnapshot,
     seedOperation,
+    nextClusterAvailable,
     seedTargetSecrets,
     deliver,
     meta,

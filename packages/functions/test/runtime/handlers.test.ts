@@ -13,9 +13,9 @@ import {
 } from "@aurora-restore/core";
 import { describe, expect, test } from "vitest";
 import { useDynalite } from "../../../core/test/support/dynalite";
-import type { RecordedQuery } from "../../../core/test/support/fake-database";
 import {
   createWorld,
+  healthyAnswers,
   nextHost,
   snapshotCreatedEvent,
   targetHost,
@@ -39,14 +39,6 @@ const stages = [
 ] as const;
 type Stage = (typeof stages)[number];
 type Handle = (event: unknown, deps: World["deps"]) => Promise<void>;
-
-/** A restored database that passes the plan's checks. */
-function healthy(query: RecordedQuery) {
-  if (query.text.includes("to_regclass")) return { rows: [{ present: true }] };
-  if (query.text.startsWith("SELECT count(*)")) return { rows: [{ count: "42" }] };
-  if (query.text.includes("bool_and")) return { rows: [{ bool_and: true }] };
-  return undefined;
-}
 
 function scheduledTick(id: string) {
   return {
@@ -73,7 +65,7 @@ describe("the ten stage handlers on the fake AWS", () => {
     const w = await createWorld(backend());
     w.database.addServer(nextHost, "postgres", "password-from-the-snapshot");
     w.database.passwordDelayLogins = 0;
-    w.database.answer = healthy;
+    w.database.answer = healthyAnswers;
     let ticks = 0;
     const tick = async () => {
       w.rds.settle();
