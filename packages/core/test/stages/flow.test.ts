@@ -37,7 +37,7 @@ import {
 
 const backend = useDynalite();
 
-describe("[slow: a whole refresh] snapshot event to a refreshed, notified, cleaned-up target on fakes", () => {
+describe("[slow] snapshot event to a refreshed, notified, cleaned-up target on fakes", () => {
   test("a cross-account, cross-region refresh runs all ten stages: trigger, prepare, copy (two hops), restore, configure, verify, cutover, notify, cleanup and the watcher between them", async () => {
     const w = await createWorld(backend());
     // The restored cluster's database, as the snapshot left it: only the master user, its password unknown.

@@ -50,164 +50,161 @@ if (!jar)
     "DynamoDB Local (Java + amplify-dynamodb-simulator) not found: storage tests run on dynalite only",
   );
 
-describe.each(backends)(
-  "[slow: DynamoDB Local starts Java where present] state and audit tables on $name",
-  ({ start }) => {
-    let backend: DynamoBackend;
-    let store: OperationStore;
-    let audit: AuditLog;
+describe.each(backends)("[slow] state and audit tables on $name", ({ start }) => {
+  let backend: DynamoBackend;
+  let store: OperationStore;
+  let audit: AuditLog;
 
-    beforeAll(async () => {
-      backend = await start();
-      const tables = await createTables(backend);
-      store = createOperationStore(tables.client, tables.stateTable);
-      audit = createAuditLog(tables.client, tables.auditTable);
-    }, 60_000);
-    afterAll(async () => backend?.stop());
+  beforeAll(async () => {
+    backend = await start();
+    const tables = await createTables(backend);
+    store = createOperationStore(tables.client, tables.stateTable);
+    audit = createAuditLog(tables.client, tables.auditTable);
+  }, 60_000);
+  afterAll(async () => backend?.stop());
 
-    it("creates an operation once: the same snapshot and target is a duplicate", async () => {
-      const id = operationIdFor({ snapshotArn: snapshot.arn, targetKey });
-      expect(await store.create(newOperation(id), at)).toBe(true);
-      expect(await store.create(newOperation(id), at)).toBe(false);
-      const op = await store.get(id);
-      expect(op).toMatchObject({ step: "requested", status: "running", version: 1, planId: "demo" });
+  it("creates an operation once: the same snapshot and target is a duplicate", async () => {
+    const id = operationIdFor({ snapshotArn: snapshot.arn, targetKey });
+    expect(await store.create(newOperation(id), at)).toBe(true);
+    expect(await store.create(newOperation(id), at)).toBe(false);
+    const op = await store.get(id);
+    expect(op).toMatchObject({ step: "requested", status: "running", version: 1, planId: "demo" });
+  });
+
+  it("moves forward on the expected step and version, and rejects a stale version", async () => {
+    await store.create(newOperation("op-transition"), at);
+    const moved = await store.transition("op-transition", {
+      from: { step: "requested", version: 1 },
+      to: "preparing-snapshot",
+      at: "2026-11-28T03:06:00.000Z",
+      outputs: { shareableSnapshotArn: "arn:aws:rds:us-east-1:111111111111:cluster-snapshot:share" },
+      countAttempt: true,
     });
+    expect(moved).toMatchObject({ step: "preparing-snapshot", version: 2 });
+    const stored = await store.get("op-transition");
+    expect(stored?.outputs.shareableSnapshotArn).toContain("cluster-snapshot:share");
+    expect(stored?.attempts.prepare).toBe(1);
+    expect(stored?.stageTimes.prepare?.startedAt).toBe("2026-11-28T03:06:00.000Z");
+    expect(stored?.stageTimes.trigger?.endedAt).toBeDefined();
 
-    it("moves forward on the expected step and version, and rejects a stale version", async () => {
-      await store.create(newOperation("op-transition"), at);
-      const moved = await store.transition("op-transition", {
+    // The same event delivered again carries the old expectation: refused.
+    await expect(
+      store.transition("op-transition", {
         from: { step: "requested", version: 1 },
         to: "preparing-snapshot",
-        at: "2026-11-28T03:06:00.000Z",
-        outputs: { shareableSnapshotArn: "arn:aws:rds:us-east-1:111111111111:cluster-snapshot:share" },
-        countAttempt: true,
-      });
-      expect(moved).toMatchObject({ step: "preparing-snapshot", version: 2 });
-      const stored = await store.get("op-transition");
-      expect(stored?.outputs.shareableSnapshotArn).toContain("cluster-snapshot:share");
-      expect(stored?.attempts.prepare).toBe(1);
-      expect(stored?.stageTimes.prepare?.startedAt).toBe("2026-11-28T03:06:00.000Z");
-      expect(stored?.stageTimes.trigger?.endedAt).toBeDefined();
+        at,
+      }),
+    ).rejects.toBeInstanceOf(StaleTransitionError);
+    // Right step, stale version: refused by the conditional write's guard too.
+    await expect(
+      store.transition("op-transition", {
+        from: { step: "preparing-snapshot", version: 1 },
+        to: "copying",
+        at,
+      }),
+    ).rejects.toThrow(/version 1.*version 2/);
+  });
 
-      // The same event delivered again carries the old expectation: refused.
-      await expect(
-        store.transition("op-transition", {
+  it("never moves backwards, and not out of a terminal step", async () => {
+    await store.create(newOperation("op-backwards"), at);
+    await store.transition("op-backwards", { from: { step: "requested", version: 1 }, to: "copying", at });
+    await expect(
+      store.transition("op-backwards", {
+        from: { step: "copying", version: 2 },
+        to: "preparing-snapshot",
+        at,
+      }),
+    ).rejects.toThrow(/not a forward transition/);
+    const failed = await store.transition("op-backwards", {
+      from: { step: "copying", version: 2 },
+      to: "failed",
+      at,
+      error: { stage: "copy", code: "KMSKeyNotAccessibleFault", message: "grant the target account" },
+    });
+    expect(failed).toMatchObject({ status: "failed", error: { code: "KMSKeyNotAccessibleFault" } });
+    await expect(
+      store.transition("op-backwards", { from: { step: "failed", version: 3 }, to: "completed", at }),
+    ).rejects.toThrow(/not a forward transition/);
+  });
+
+  it("lets one concurrent transition win", async () => {
+    await store.create(newOperation("op-race"), at);
+    const attempts = await Promise.allSettled(
+      [1, 2, 3].map(() =>
+        store.transition("op-race", {
           from: { step: "requested", version: 1 },
           to: "preparing-snapshot",
           at,
         }),
-      ).rejects.toBeInstanceOf(StaleTransitionError);
-      // Right step, stale version: refused by the conditional write's guard too.
-      await expect(
-        store.transition("op-transition", {
-          from: { step: "preparing-snapshot", version: 1 },
-          to: "copying",
-          at,
-        }),
-      ).rejects.toThrow(/version 1.*version 2/);
-    });
+      ),
+    );
+    expect(attempts.filter((a) => a.status === "fulfilled")).toHaveLength(1);
+    expect((await store.get("op-race"))?.version).toBe(2);
+  });
 
-    it("never moves backwards, and not out of a terminal step", async () => {
-      await store.create(newOperation("op-backwards"), at);
-      await store.transition("op-backwards", { from: { step: "requested", version: 1 }, to: "copying", at });
-      await expect(
-        store.transition("op-backwards", {
-          from: { step: "copying", version: 2 },
-          to: "preparing-snapshot",
-          at,
-        }),
-      ).rejects.toThrow(/not a forward transition/);
-      const failed = await store.transition("op-backwards", {
-        from: { step: "copying", version: 2 },
-        to: "failed",
-        at,
-        error: { stage: "copy", code: "KMSKeyNotAccessibleFault", message: "grant the target account" },
-      });
-      expect(failed).toMatchObject({ status: "failed", error: { code: "KMSKeyNotAccessibleFault" } });
-      await expect(
-        store.transition("op-backwards", { from: { step: "failed", version: 3 }, to: "completed", at }),
-      ).rejects.toThrow(/not a forward transition/);
-    });
+  it("queries operations by target", async () => {
+    const other = { ...newOperation("op-other"), targetKey: "222222222222/eu-west-1/qa" };
+    await store.create(other, at);
+    const ids = (await store.listByTarget(targetKey)).map((o) => o.operationId);
+    expect(ids).toEqual(expect.arrayContaining(["op-transition", "op-backwards"]));
+    expect(ids).not.toContain("op-other");
+  });
 
-    it("lets one concurrent transition win", async () => {
-      await store.create(newOperation("op-race"), at);
-      const attempts = await Promise.allSettled(
-        [1, 2, 3].map(() =>
-          store.transition("op-race", {
-            from: { step: "requested", version: 1 },
-            to: "preparing-snapshot",
-            at,
-          }),
-        ),
-      );
-      expect(attempts.filter((a) => a.status === "fulfilled")).toHaveLength(1);
-      expect((await store.get("op-race"))?.version).toBe(2);
-    });
+  it("holds one lock per target", async () => {
+    const key = "222222222222/eu-west-1/locked";
+    await store.acquireLock(key, "op-a", at);
+    await store.acquireLock(key, "op-a", at); // re-entrant for the holder
+    await expect(store.acquireLock(key, "op-b", at)).rejects.toBeInstanceOf(TargetBusyError);
+    await store.releaseLock(key, "op-b"); // not the holder: no effect
+    expect(await store.lockHolder(key)).toBe("op-a");
+    await store.releaseLock(key, "op-a");
+    await store.acquireLock(key, "op-b", at);
+    expect(await store.lockHolder(key)).toBe("op-b");
+  });
 
-    it("queries operations by target", async () => {
-      const other = { ...newOperation("op-other"), targetKey: "222222222222/eu-west-1/qa" };
-      await store.create(other, at);
-      const ids = (await store.listByTarget(targetKey)).map((o) => o.operationId);
-      expect(ids).toEqual(expect.arrayContaining(["op-transition", "op-backwards"]));
-      expect(ids).not.toContain("op-other");
-    });
+  it("keeps watches until removed", async () => {
+    const watch = {
+      operationId: "op-watch",
+      watchId: "copy",
+      kind: "snapshot-copy" as const,
+      accountId: "222222222222",
+      region: "eu-west-1",
+      resource: "aurora-restore-x-copy",
+      createdAt: at,
+    };
+    await store.addWatch(watch);
+    await store.addWatch(watch); // idempotent
+    expect((await store.pendingWatches()).filter((w) => w.operationId === "op-watch")).toHaveLength(1);
+    await store.touchWatch("op-watch", "copy", at);
+    expect((await store.watchesOf("op-watch"))[0]?.checks).toBe(1);
+    await store.removeWatch("op-watch", "copy");
+    expect(await store.watchesOf("op-watch")).toHaveLength(0);
+  });
 
-    it("holds one lock per target", async () => {
-      const key = "222222222222/eu-west-1/locked";
-      await store.acquireLock(key, "op-a", at);
-      await store.acquireLock(key, "op-a", at); // re-entrant for the holder
-      await expect(store.acquireLock(key, "op-b", at)).rejects.toBeInstanceOf(TargetBusyError);
-      await store.releaseLock(key, "op-b"); // not the holder: no effect
-      expect(await store.lockHolder(key)).toBe("op-a");
-      await store.releaseLock(key, "op-a");
-      await store.acquireLock(key, "op-b", at);
-      expect(await store.lockHolder(key)).toBe("op-b");
-    });
-
-    it("keeps watches until removed", async () => {
-      const watch = {
-        operationId: "op-watch",
-        watchId: "copy",
-        kind: "snapshot-copy" as const,
-        accountId: "222222222222",
-        region: "eu-west-1",
-        resource: "aurora-restore-x-copy",
-        createdAt: at,
-      };
-      await store.addWatch(watch);
-      await store.addWatch(watch); // idempotent
-      expect((await store.pendingWatches()).filter((w) => w.operationId === "op-watch")).toHaveLength(1);
-      await store.touchWatch("op-watch", "copy", at);
-      expect((await store.watchesOf("op-watch"))[0]?.checks).toBe(1);
-      await store.removeWatch("op-watch", "copy");
-      expect(await store.watchesOf("op-watch")).toHaveLength(0);
-    });
-
-    it("appends audit entries with a TTL from the compliance profile and rejects a duplicate entry", async () => {
-      const record = {
-        operationId: "op-audit",
-        targetKey,
-        stage: "configure",
-        action: "set-master-password",
-        actor: "configure",
-        outcome: "succeeded" as const,
-        eventId: "evt-1",
-        details: { secretArn: "arn:aws:secretsmanager:eu-west-1:222222222222:secret:x", password: "hunter2" },
-      };
-      const first = await audit.append(record, { at, compliance: "hipaa", entryId: `${at}#fixed` });
-      expect(first.expiresAt).toBe(Math.floor(Date.parse(at) / 1000) + 730 * 86_400);
-      await expect(audit.append(record, { at, compliance: "hipaa", entryId: `${at}#fixed` })).rejects.toThrow(
-        /conditional/i,
-      );
-      await audit.append(
-        { ...record, action: "create-users" },
-        { at: "2026-11-28T03:07:00.000Z", compliance: "default" },
-      );
-      const entries = await audit.listByOperation("op-audit");
-      expect(entries.map((e) => e.action)).toEqual(["set-master-password", "create-users"]);
-      expect(JSON.stringify(entries)).not.toContain("hunter2");
-      expect(entries[0]?.details?.secretArn).toContain("secretsmanager");
-      expect((await audit.listByTarget(targetKey)).length).toBeGreaterThanOrEqual(2);
-    });
-  },
-);
+  it("appends audit entries with a TTL from the compliance profile and rejects a duplicate entry", async () => {
+    const record = {
+      operationId: "op-audit",
+      targetKey,
+      stage: "configure",
+      action: "set-master-password",
+      actor: "configure",
+      outcome: "succeeded" as const,
+      eventId: "evt-1",
+      details: { secretArn: "arn:aws:secretsmanager:eu-west-1:222222222222:secret:x", password: "hunter2" },
+    };
+    const first = await audit.append(record, { at, compliance: "hipaa", entryId: `${at}#fixed` });
+    expect(first.expiresAt).toBe(Math.floor(Date.parse(at) / 1000) + 730 * 86_400);
+    await expect(audit.append(record, { at, compliance: "hipaa", entryId: `${at}#fixed` })).rejects.toThrow(
+      /conditional/i,
+    );
+    await audit.append(
+      { ...record, action: "create-users" },
+      { at: "2026-11-28T03:07:00.000Z", compliance: "default" },
+    );
+    const entries = await audit.listByOperation("op-audit");
+    expect(entries.map((e) => e.action)).toEqual(["set-master-password", "create-users"]);
+    expect(JSON.stringify(entries)).not.toContain("hunter2");
+    expect(entries[0]?.details?.secretArn).toContain("secretsmanager");
+    expect((await audit.listByTarget(targetKey)).length).toBeGreaterThanOrEqual(2);
+  });
+});

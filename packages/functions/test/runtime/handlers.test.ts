@@ -56,7 +56,7 @@ function scheduledTick(id: string) {
 
 // Importing a handler must not need AWS or the environment (dependencies are built on the first call):
 // these imports run with neither, and every handler is then invoked with the world's dependencies.
-describe("[slow: a whole refresh] the ten stage handlers on the fake AWS", () => {
+describe("[slow] the ten stage handlers on the fake AWS", () => {
   test("each takes its events as EventBridge delivers them and does its stage's work, from a snapshot event to a cleaned-up refresh", async () => {
     const handle = {} as Record<Stage, Handle>;
     for (const stage of stages) {

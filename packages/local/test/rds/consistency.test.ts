@@ -36,7 +36,7 @@ async function transferLoop(client: pg.Client, seed: number, stop: { requested: 
 }
 
 // Two PostgreSQL servers: the source under load, and its restore from the shared snapshot's ARN.
-describe("[slow: starts PostgreSQL] a snapshot taken under write load restores to a consistent state", {
+describe("[slow] a snapshot taken under write load restores to a consistent state", {
   timeout: 180_000,
 }, () => {
   const log = new EventLog();

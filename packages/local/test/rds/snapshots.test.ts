@@ -19,7 +19,7 @@ import {
 const engine = "aurora-postgresql";
 
 // Two PostgreSQL servers: production, and one restore in the staging account.
-describe("[slow: starts PostgreSQL] local RDS snapshots: create, share, copy, restore", {
+describe("[slow] local RDS snapshots: create, share, copy, restore", {
   timeout: 120_000,
 }, () => {
   const gates = new Gates();
