@@ -78,7 +78,7 @@ async function drive(copyMode: "single-hop" | "two-hop") {
   };
 }
 
-describe("cross-account, cross-region pipeline through the AWS adapters", () => {
+describe("[slow] cross-account, cross-region pipeline through the AWS adapters", () => {
   test("single hop: each SDK call is made in the right account and region with the parameters AWS requires", async () => {
     const { deps, available, callsOf } = await drive("single-hop");
     expect(available.detail.endpoint).toEqual({

@@ -114,7 +114,7 @@ function postgresGone(dataDir: string, postmaster: number): boolean {
   return !isAlive(postmaster) && processesMentioning(dataDir).length === 0;
 }
 
-describe.skipIf(process.platform !== "linux")("processes on one state folder", () => {
+describe.skipIf(process.platform !== "linux")("[slow] processes on one state folder", () => {
   let dir: string;
   let stateDir: string;
   let planFile: string;

@@ -6,7 +6,7 @@ import {
   scheduleExpressionProblem,
 } from "../../src/plan/schedule-expression";
 import { PlanValidationError, validatePlan } from "../../src/plan/validate";
-import { planInput } from "../support/pipeline-world";
+import { planInput } from "../support/world";
 
 const at = (iso: string) => new Date(iso);
 const fire = (expression: string, now: string, after?: string) =>

@@ -562,7 +562,7 @@ function validatePlanCase(input: unknown): boolean {
 
 // ---------------------------------------------------------------------------------------------------------
 
-describe("hostile input", () => {
+describe("[slow] hostile input", () => {
   afterAll(() => {
     const c = hostileInputCounts;
     // Every case must be refused with a clear error or accepted within its bounds: anything else is lost.

@@ -1,20 +1,14 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { RestoreCompleted, RestoreFailed } from "../../src/events/domain";
 import { resourceNames } from "../../src/operation/ids";
 import { planSchema } from "../../src/plan/schema";
 import { onRestoreCompleted, onRestoreFailed } from "../../src/stages/cleanup";
 import type { OperationInfo } from "../../src/storage/operations";
-import { type DynamoBackend, startDynalite } from "../support/dynamo";
-import { endpointOf } from "../support/fakes-b";
-import { createWorld, planInput, source, target, targetLocation, type World } from "../support/stage-world-b";
+import { useDynalite } from "../support/dynalite";
+import { endpointOf } from "../support/fake-arns";
+import { createWorld, planInput, sourceLocation, target, targetLocation, type World } from "../support/world";
 
-let backend: DynamoBackend;
-beforeAll(async () => {
-  backend = await startDynalite();
-});
-afterAll(async () => {
-  await backend.stop();
-});
+const backend = useDynalite();
 
 function completedEvent(world: World, operation: OperationInfo) {
   return world.deliver(RestoreCompleted, {
@@ -38,19 +32,19 @@ function failedEvent(world: World, operation: OperationInfo) {
 
 describe("cleanup", () => {
   it("deletes the shareable copy in the source account and the target copy; already-deleted is fine", async () => {
-    const world = await createWorld(backend);
+    const world = await createWorld(backend());
     const operation = await world.seedOperation("completed");
     const names = resourceNames(operation.operationId, "staging");
-    world.rds.addSnapshot(source, names.shareableSnapshot);
-    world.rds.addSnapshot(source, "rds:production-2026-11-28-03-00");
+    world.rds.addSnapshot(sourceLocation, names.shareableSnapshot);
+    world.rds.addSnapshot(sourceLocation, "rds:production-2026-03-14-03-00");
     // The target copy is already gone (deleted by hand, or a previous cleanup).
 
     await onRestoreCompleted(world.deps, completedEvent(world, operation));
 
-    expect(world.calls).toContain(`rds.deleteClusterSnapshot:111111111111:${names.shareableSnapshot}`);
-    expect(world.calls).toContain(`rds.deleteClusterSnapshot:222222222222:${names.targetSnapshot}`);
+    expect(world.calls.lines).toContain(`rds.deleteClusterSnapshot:111111111111:${names.shareableSnapshot}`);
+    expect(world.calls.lines).toContain(`rds.deleteClusterSnapshot:222222222222:${names.targetSnapshot}`);
     expect([...world.rds.snapshots.keys()]).toEqual([
-      "111111111111/us-east-1/rds:production-2026-11-28-03-00",
+      "111111111111/us-east-1/rds:production-2026-03-14-03-00",
     ]);
     const entries = await world.audit.listByOperation(operation.operationId);
     expect(entries.filter((e) => e.action === "delete-snapshot").map((e) => e.outcome)).toEqual([
@@ -61,7 +55,7 @@ describe("cleanup", () => {
   });
 
   it("releases the lock when the operation still holds it, and deletes nothing twice for a replay", async () => {
-    const world = await createWorld(backend);
+    const world = await createWorld(backend());
     const operation = await world.seedOperation("failed");
     const names = resourceNames(operation.operationId, "staging");
     world.rds.addSnapshot(targetLocation, names.targetSnapshot);
@@ -69,18 +63,18 @@ describe("cleanup", () => {
     const event = failedEvent(world, operation);
 
     await onRestoreFailed(world.deps, event);
-    const calls = world.calls.length;
+    const calls = world.calls.lines.length;
     await onRestoreFailed(world.deps, event);
 
     expect(await world.store.lockHolder("222222222222/eu-west-1/staging")).toBeUndefined();
     expect(world.rds.snapshots.size).toBe(0);
-    expect(world.calls.length).toBe(calls);
+    expect(world.calls.lines.length).toBe(calls);
   });
 
   it("keeps the intermediate snapshots when the plan says so", async () => {
     const input = planInput();
     input.retention = { keepIntermediateSnapshots: true };
-    const world = await createWorld(backend, planSchema.parse(input));
+    const world = await createWorld(backend(), [planSchema.parse(input)]);
     const operation = await world.seedOperation("completed");
     const names = resourceNames(operation.operationId, "staging");
     world.rds.addSnapshot(targetLocation, names.targetSnapshot);
@@ -88,11 +82,11 @@ describe("cleanup", () => {
     await onRestoreCompleted(world.deps, completedEvent(world, operation));
 
     expect(world.rds.snapshots.size).toBe(1);
-    expect(world.calls.some((c) => c.startsWith("rds.deleteClusterSnapshot"))).toBe(false);
+    expect(world.calls.lines.some((c) => c.startsWith("rds.deleteClusterSnapshot"))).toBe(false);
   });
 
   it("deletes a replaced cluster that cutover could not delete, never after a failure", async () => {
-    const world = await createWorld(backend);
+    const world = await createWorld(backend());
     const completed = await world.seedOperation("completed", {
       replacedClusterIdentifier: "staging-old-x",
       oldClusterDeleted: false,
@@ -102,8 +96,8 @@ describe("cleanup", () => {
     await onRestoreCompleted(world.deps, completedEvent(world, completed));
 
     expect(world.rds.cluster(targetLocation, "staging-old-x")).toBeUndefined();
-    expect(world.calls.indexOf("rds.deleteInstance:staging-old-x-1")).toBeLessThan(
-      world.calls.indexOf("rds.deleteCluster:staging-old-x"),
+    expect(world.calls.lines.indexOf("rds.deleteInstance:staging-old-x-1")).toBeLessThan(
+      world.calls.lines.indexOf("rds.deleteCluster:staging-old-x"),
     );
 
     // After a failure (e.g. rolled back) the name may be the live target again: cleanup must not touch it.
@@ -114,11 +108,11 @@ describe("cleanup", () => {
     world.rds.addCluster(targetLocation, "staging", ["staging-1"]);
     await onRestoreFailed(world.deps, failedEvent(world, failed));
     expect(world.rds.cluster(targetLocation, "staging")).toBeDefined();
-    expect(world.calls).not.toContain("rds.deleteCluster:staging");
+    expect(world.calls.lines).not.toContain("rds.deleteCluster:staging");
   });
 
   it("discards the credentials a failed operation staged (AWSPENDING); AWSCURRENT stays as the target uses it", async () => {
-    const world = await createWorld(backend);
+    const world = await createWorld(backend());
     const before = world.seedTargetSecrets();
     const secrets = world.secrets.port(targetLocation);
     const staged = ["aurora-restore/staging/master", "aurora-restore/staging/app_reader"];
@@ -153,13 +147,13 @@ describe("cleanup", () => {
     expect(entries).toContainEqual(expect.objectContaining({ action: "cleanup", outcome: "succeeded" }));
     expect(await world.observable(operation.operationId)).not.toContain("never-promoted");
 
-    const calls = world.calls.length;
+    const calls = world.calls.lines.length;
     await onRestoreFailed(world.deps, event);
-    expect(world.calls.length).toBe(calls);
+    expect(world.calls.lines.length).toBe(calls);
   });
 
   it("keeps AWSPENDING after a completed refresh, when the restored cluster holds the target name, or another operation holds the target", async () => {
-    const world = await createWorld(backend);
+    const world = await createWorld(backend());
     world.seedTargetSecrets();
     await world.secrets.port(targetLocation).putSecretValue({
       secretId: "aurora-restore/staging/master",
@@ -184,7 +178,7 @@ describe("cleanup", () => {
     await onRestoreFailed(world.deps, failedEvent(world, failed));
     pendingStays();
 
-    expect(world.calls.some((c) => c.startsWith("secrets.updateSecretVersionStage"))).toBe(false);
+    expect(world.calls.lines.some((c) => c.startsWith("secrets.updateSecretVersionStage"))).toBe(false);
     const kept = (await world.audit.listByOperation(failed.operationId)).find(
       (e) => e.action === "keep-pending-secrets",
     );
@@ -192,12 +186,12 @@ describe("cleanup", () => {
   });
 
   it("ignores an end event for an operation that has not ended", async () => {
-    const world = await createWorld(backend);
+    const world = await createWorld(backend());
     const operation = await world.seedOperation("verifying");
 
     await onRestoreFailed(world.deps, failedEvent(world, operation));
 
-    expect(world.calls).toEqual([]);
+    expect(world.calls.lines).toEqual([]);
     const entries = await world.audit.listByOperation(operation.operationId);
     expect(entries).toContainEqual(
       expect.objectContaining({ action: "cleanup", outcome: "ignored-duplicate" }),

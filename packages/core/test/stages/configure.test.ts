@@ -1,21 +1,15 @@
-import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { ClusterAvailable, ClusterConfigured, RestoreFailed } from "../../src/events/domain";
+import { describe, expect, it, vi } from "vitest";
+import { ClusterConfigured, RestoreFailed } from "../../src/events/domain";
 import { planSchema } from "../../src/plan/schema";
 import { AwsCallError } from "../../src/ports/errors";
 import { onClusterAvailable } from "../../src/stages/configure";
 import type { LoginBackoff } from "../../src/stages/configure/password-wait";
 import { asDelivery } from "../../src/stages/kit/lease";
-import { type DynamoBackend, startDynalite } from "../support/dynamo";
-import { SqlError, scramMatches } from "../support/fake-database-b";
-import { createWorld, nextHost, planInput, targetLocation, type World } from "../support/stage-world-b";
+import { useDynalite } from "../support/dynalite";
+import { SqlError, scramMatches } from "../support/fake-database";
+import { createWorld, nextHost, planInput } from "../support/world";
 
-let backend: DynamoBackend;
-beforeAll(async () => {
-  backend = await startDynalite();
-});
-afterAll(async () => {
-  await backend.stop();
-});
+const backend = useDynalite();
 
 function backoff(sleeps: number[], timeoutMs = 1_000): LoginBackoff {
   return {
@@ -28,30 +22,18 @@ function backoff(sleeps: number[], timeoutMs = 1_000): LoginBackoff {
   };
 }
 
-async function clusterAvailable(world: World) {
-  world.rds.addCluster(targetLocation, "staging-next", ["staging-next-1"], "postgres");
-  world.database.addServer(nextHost, "postgres", "password-from-the-snapshot");
-  const operation = await world.seedOperation("cluster-available");
-  const event = world.deliver(ClusterAvailable, {
-    ...world.meta(operation),
-    cluster: { ...targetLocation, clusterIdentifier: "staging-next" },
-    endpoint: { host: nextHost, port: 5432 },
-  });
-  return { operation, event };
-}
-
 describe("configure", () => {
   it("stores the master secret before ModifyDBCluster, waits out 28P01, creates users, grants and runs SQL", async () => {
-    const world = await createWorld(backend);
-    const { operation, event } = await clusterAvailable(world);
+    const world = await createWorld(backend());
+    const { operation, event } = await world.nextClusterAvailable();
     const sleeps: number[] = [];
 
     await onClusterAvailable(world.deps, event, { loginBackoff: backoff(sleeps) });
 
     const moved = await world.store.get(operation.operationId);
     expect(moved?.step).toBe("configured");
-    const storeSecret = world.calls.indexOf("secrets.createSecret:aurora-restore/staging/master");
-    const modify = world.calls.indexOf("rds.modifyCluster:password");
+    const storeSecret = world.calls.lines.indexOf("secrets.createSecret:aurora-restore/staging/master");
+    const modify = world.calls.lines.indexOf("rds.modifyCluster:password");
     expect(storeSecret).toBeGreaterThanOrEqual(0);
     expect(modify).toBeGreaterThan(storeSecret);
 
@@ -96,7 +78,7 @@ describe("configure", () => {
     // Passwords travel to PostgreSQL as SCRAM verifiers only.
     for (const password of world.passwords) expect(JSON.stringify(texts)).not.toContain(password);
 
-    const published = world.publisher.delivered(ClusterConfigured.detailType);
+    const published = world.publisher.delivered(ClusterConfigured);
     expect(published).toHaveLength(1);
     const detail = published[0]!.detail as {
       masterSecretArn: string;
@@ -126,19 +108,21 @@ describe("configure", () => {
   });
 
   it("stages the new credentials as AWSPENDING in existing secrets, leaving AWSCURRENT as the target uses it", async () => {
-    const world = await createWorld(backend);
+    const world = await createWorld(backend());
     const before = world.seedTargetSecrets();
-    const { operation, event } = await clusterAvailable(world);
+    const { operation, event } = await world.nextClusterAvailable();
     world.database.passwordDelayLogins = 0;
 
     await onClusterAvailable(world.deps, event, { loginBackoff: backoff([]) });
 
     expect((await world.store.get(operation.operationId))?.step).toBe("configured");
     // Stored before RDS is asked to use it, as AWSPENDING only.
-    const stage = world.calls.indexOf("secrets.putSecretValue:aurora-restore/staging/master:AWSPENDING");
+    const stage = world.calls.lines.indexOf(
+      "secrets.putSecretValue:aurora-restore/staging/master:AWSPENDING",
+    );
     expect(stage).toBeGreaterThanOrEqual(0);
-    expect(world.calls.indexOf("rds.modifyCluster:password")).toBeGreaterThan(stage);
-    expect(world.calls.filter((c) => c.startsWith("secrets.putSecretValue"))).toEqual([
+    expect(world.calls.lines.indexOf("rds.modifyCluster:password")).toBeGreaterThan(stage);
+    expect(world.calls.lines.filter((c) => c.startsWith("secrets.putSecretValue"))).toEqual([
       "secrets.putSecretValue:aurora-restore/staging/master:AWSPENDING",
       "secrets.putSecretValue:aurora-restore/staging/app_reader:AWSPENDING",
       "secrets.putSecretValue:aurora-restore/staging/app_writer:AWSPENDING",
@@ -166,18 +150,18 @@ describe("configure", () => {
   });
 
   it("does nothing twice for a duplicate or replayed ClusterAvailable", async () => {
-    const world = await createWorld(backend);
-    const { operation, event } = await clusterAvailable(world);
+    const world = await createWorld(backend());
+    const { operation, event } = await world.nextClusterAvailable();
     world.database.passwordDelayLogins = 0;
     await onClusterAvailable(world.deps, event, { loginBackoff: backoff([]) });
-    const callsAfterFirst = world.calls.length;
+    const callsAfterFirst = world.calls.lines.length;
 
     await onClusterAvailable(world.deps, { ...event, id: "another-delivery" }, { loginBackoff: backoff([]) });
     await onClusterAvailable(world.deps, event, { loginBackoff: backoff([]) });
 
-    expect(world.calls.length).toBe(callsAfterFirst);
+    expect(world.calls.lines.length).toBe(callsAfterFirst);
     expect(world.passwords).toHaveLength(3);
-    expect(world.publisher.delivered(ClusterConfigured.detailType)).toHaveLength(1);
+    expect(world.publisher.delivered(ClusterConfigured)).toHaveLength(1);
     const ignored = (await world.audit.listByOperation(operation.operationId)).filter(
       (e) => e.outcome === "ignored-duplicate",
     );
@@ -185,8 +169,8 @@ describe("configure", () => {
   });
 
   it("resumes when the same event is retried after a transient failure, reusing the credentials it staged", async () => {
-    const world = await createWorld(backend);
-    const { operation, event } = await clusterAvailable(world);
+    const world = await createWorld(backend());
+    const { operation, event } = await world.nextClusterAvailable();
     world.database.passwordDelayLogins = 0;
     let throttle = true;
     world.secrets.failWith = (method, input) => {
@@ -207,9 +191,9 @@ describe("configure", () => {
     expect((await world.store.get(operation.operationId))?.step).toBe("configured");
     // The retry found the master secret's version the first attempt wrote and set that same password again:
     // one master password per operation, never a second one.
-    expect(world.calls.filter((c) => c.startsWith("secrets.putSecretValue"))).toEqual([]);
+    expect(world.calls.lines.filter((c) => c.startsWith("secrets.putSecretValue"))).toEqual([]);
     expect(
-      world.calls.filter((c) => c.startsWith("secrets.createSecret:aurora-restore/staging/master")),
+      world.calls.lines.filter((c) => c.startsWith("secrets.createSecret:aurora-restore/staging/master")),
     ).toHaveLength(1);
     expect(world.secrets.current("aurora-restore/staging/master")?.password).toBe(world.passwords[0]);
     expect(world.database.role(nextHost, "postgres")?.password).toBe(world.passwords[0]);
@@ -220,9 +204,9 @@ describe("configure", () => {
   });
 
   it("a delivery killed in the login wait (a Lambda timeout) is resumed after its lease with the pending credentials, never a new password", async () => {
-    const world = await createWorld(backend);
+    const world = await createWorld(backend());
     world.seedTargetSecrets();
-    const { operation, event } = await clusterAvailable(world);
+    const { operation, event } = await world.nextClusterAvailable();
     // A short lease: the killed delivery's claim has expired when Lambda's retry of the same event comes.
     world.deps.leaseMs = 1_000;
     world.database.passwordDelayLogins = 3;
@@ -230,7 +214,7 @@ describe("configure", () => {
       loginBackoff: { ...backoff([]), sleep: () => new Promise<void>(() => {}) },
     });
     void killed;
-    await vi.waitFor(() => expect(world.calls).toContain("rds.modifyCluster:password"));
+    await vi.waitFor(() => expect(world.calls.lines).toContain("rds.modifyCluster:password"));
     const staged = world.secrets.staged("aurora-restore/staging/master", "AWSPENDING")?.password;
     expect(staged).toBe(world.passwords[0]);
 
@@ -240,18 +224,18 @@ describe("configure", () => {
     // The retry found the AWSPENDING version the killed delivery staged: the same password, set again at
     // most, and no new one generated.
     expect(
-      world.calls.filter((c) => c.startsWith("secrets.putSecretValue:aurora-restore/staging/master")),
+      world.calls.lines.filter((c) => c.startsWith("secrets.putSecretValue:aurora-restore/staging/master")),
     ).toHaveLength(1);
-    expect(world.calls.filter((c) => c === "rds.modifyCluster:password").length).toBeLessThanOrEqual(2);
+    expect(world.calls.lines.filter((c) => c === "rds.modifyCluster:password").length).toBeLessThanOrEqual(2);
     expect(world.secrets.staged("aurora-restore/staging/master", "AWSPENDING")?.password).toBe(staged);
     expect(world.database.role(nextHost, "postgres")?.password).toBe(staged);
     expect(world.passwords).toHaveLength(3);
   });
 
   it("fails with an actionable error when the new password is never accepted, and keeps it in the secret", async () => {
-    const world = await createWorld(backend);
+    const world = await createWorld(backend());
     const before = world.seedTargetSecrets();
-    const { operation, event } = await clusterAvailable(world);
+    const { operation, event } = await world.nextClusterAvailable();
     world.database.passwordDelayLogins = 1_000;
     const sleeps: number[] = [];
 
@@ -267,7 +251,7 @@ describe("configure", () => {
     );
     // The target was never touched: its applications still read working credentials.
     for (const [name, old] of before) expect(world.secrets.current(name)).toEqual(old);
-    expect(world.publisher.delivered(RestoreFailed.detailType)).toHaveLength(1);
+    expect(world.publisher.delivered(RestoreFailed)).toHaveLength(1);
     expect(await world.store.lockHolder("222222222222/eu-west-1/staging")).toBeUndefined();
     const observable = await world.observable(operation.operationId);
     expect(observable).not.toContain(world.passwords[0]);
@@ -281,8 +265,8 @@ describe("configure", () => {
     user.username = 'we"ird; DROP TABLE customers; --';
     user.grants = [{ privileges: ["SELECT"], schema: 'sch"ema', tables: ['ta"ble'] }];
     plan.targets[0]!.applicationUsers = [user];
-    const world = await createWorld(backend, plan);
-    const { event } = await clusterAvailable(world);
+    const world = await createWorld(backend(), [plan]);
+    const { event } = await world.nextClusterAvailable();
     world.database.passwordDelayLogins = 0;
 
     await onClusterAvailable(world.deps, event, { loginBackoff: backoff([]) });
@@ -298,8 +282,8 @@ describe("configure", () => {
   });
 
   it("fails naming the post-restore script and its SQLSTATE when it errors", async () => {
-    const world = await createWorld(backend);
-    const { operation, event } = await clusterAvailable(world);
+    const world = await createWorld(backend());
+    const { operation, event } = await world.nextClusterAvailable();
     world.database.passwordDelayLogins = 0;
     world.database.answer = (q) =>
       q.text.startsWith("TRUNCATE") ? new SqlError("42P01", 'relation "sessions" does not exist') : undefined;
@@ -309,6 +293,6 @@ describe("configure", () => {
     const failed = await world.store.get(operation.operationId);
     expect(failed?.error).toMatchObject({ stage: "configure", code: "42P01" });
     expect(failed?.error?.message).toMatch(/Post-restore SQL "drop-sessions" failed/);
-    expect(world.publisher.delivered(ClusterConfigured.detailType)).toHaveLength(0);
+    expect(world.publisher.delivered(ClusterConfigured)).toHaveLength(0);
   });
 });

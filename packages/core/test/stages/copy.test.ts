@@ -1,51 +1,39 @@
-import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { describe, expect, test } from "vitest";
 import { CopyCompleted, RestoreFailed, SnapshotAvailable } from "../../src/events/domain";
 import { AwsCallError } from "../../src/ports/errors";
 import { onSnapshotAvailable } from "../../src/stages/copy";
 import { checkWatches } from "../../src/stages/watcher";
-import { type DynamoBackend, startDynalite } from "../support/dynalite";
-import {
-  createPipelineWorld,
-  keys,
-  makePlan,
-  sourceLocation,
-  targetLocation,
-} from "../support/pipeline-world";
+import { useDynalite } from "../support/dynalite";
+import { createWorld, keys, makePlan, sourceLocation, targetLocation } from "../support/world";
 import { untilSnapshotAvailable } from "./chain";
 
-let backend: DynamoBackend;
-beforeAll(async () => {
-  backend = await startDynalite();
-});
-afterAll(async () => {
-  await backend.stop();
-});
+const backend = useDynalite();
 
 describe("copy on SnapshotAvailable", () => {
   test("single hop: copied in the target region from the shared ARN, with SourceRegion and the target key", async () => {
-    const w = await createPipelineWorld(backend, [makePlan({ target: { copyMode: "single-hop" } })]);
+    const w = await createWorld(backend(), [makePlan({ target: { copyMode: "single-hop" } })]);
     const { operationId, event } = await untilSnapshotAvailable(w);
     await onSnapshotAvailable(w.deps, event);
 
-    const copies = w.cloud.callsOf("copyClusterSnapshot");
+    const copies = w.rds.callsOf("copyClusterSnapshot");
     const copy = copies[copies.length - 1]!;
     expect(copy.scope).toEqual(targetLocation);
     expect(copy.input).toMatchObject({
       source: event.detail.snapshot.arn,
       targetIdentifier: expect.stringMatching(/^aurora-restore-[0-9a-f]{10}-copy$/),
       kmsKeyId: keys.target,
-      sourceRegion: "eu-west-1",
+      sourceRegion: "us-east-1",
       copyTags: false,
     });
     const operation = await w.store.get(operationId);
     expect(operation?.step).toBe("copying");
     expect(operation?.outputs.targetSnapshotArn).toMatch(
-      /^arn:aws:rds:us-east-1:222222222222:cluster-snapshot:/,
+      /^arn:aws:rds:eu-west-1:222222222222:cluster-snapshot:/,
     );
 
     await checkWatches(w.deps, "tick-busy");
     expect(w.publisher.delivered(CopyCompleted)).toHaveLength(0);
-    w.cloud.settle();
+    w.rds.settle();
     await checkWatches(w.deps, "tick-ready");
     expect(w.publisher.only(CopyCompleted).detail.snapshot).toMatchObject({
       ...targetLocation,
@@ -55,27 +43,27 @@ describe("copy on SnapshotAvailable", () => {
   });
 
   test("two hops: into the target account in the source region first, then across regions; a replayed hop is ignored", async () => {
-    const w = await createPipelineWorld(backend);
+    const w = await createWorld(backend());
     const { operationId, event } = await untilSnapshotAvailable(w);
     await onSnapshotAvailable(w.deps, event);
-    const hop1 = w.cloud.callsOf("copyClusterSnapshot")[1]!;
-    expect(hop1.scope).toEqual({ accountId: "222222222222", region: "eu-west-1" });
+    const hop1 = w.rds.callsOf("copyClusterSnapshot")[1]!;
+    expect(hop1.scope).toEqual({ accountId: "222222222222", region: "us-east-1" });
     expect(hop1.input).toMatchObject({ source: event.detail.snapshot.arn, kmsKeyId: "alias/aws/rds" });
     expect(hop1.input).not.toHaveProperty("sourceRegion");
 
-    w.cloud.settle();
+    w.rds.settle();
     await checkWatches(w.deps, "tick-hop");
     const hopEvent = w.publisher.delivered(SnapshotAvailable)[1]!;
     expect((await w.store.get(operationId))?.step).toBe("copying");
     await onSnapshotAvailable(w.deps, hopEvent);
     await onSnapshotAvailable(w.deps, { ...hopEvent, id: "replayed-hop" });
 
-    const copies = w.cloud.callsOf("copyClusterSnapshot");
+    const copies = w.rds.callsOf("copyClusterSnapshot");
     expect(copies).toHaveLength(3);
     expect(copies[2]!.scope).toEqual(targetLocation);
     expect(copies[2]!.input).toMatchObject({
       source: hopEvent.detail.snapshot.arn,
-      sourceRegion: "eu-west-1",
+      sourceRegion: "us-east-1",
       kmsKeyId: keys.target,
     });
     expect(await w.auditOf(operationId)).toContain("copy:copy-hop-2:ignored-duplicate");
@@ -85,20 +73,20 @@ describe("copy on SnapshotAvailable", () => {
     const plan = makePlan({
       target: { ...sourceLocation, kmsKeyId: keys.sourceCustomer },
     });
-    const w = await createPipelineWorld(backend, [plan]);
+    const w = await createWorld(backend(), [plan]);
     const snapshot = w.automatedSnapshot("2026-03-14-03-00", { kmsKeyId: keys.sourceCustomer });
     const { operationId, event } = await untilSnapshotAvailable(w, snapshot);
-    const copiesBefore = w.cloud.callsOf("copyClusterSnapshot").length;
+    const copiesBefore = w.rds.callsOf("copyClusterSnapshot").length;
     await onSnapshotAvailable(w.deps, event);
-    expect(w.cloud.callsOf("copyClusterSnapshot")).toHaveLength(copiesBefore);
+    expect(w.rds.callsOf("copyClusterSnapshot")).toHaveLength(copiesBefore);
     expect(w.publisher.only(CopyCompleted).detail.snapshot.arn).toBe(event.detail.snapshot.arn);
     expect((await w.store.get(operationId))?.step).toBe("copy-completed");
   });
 
   test("a failed copy ends the operation with the AWS error name; a copy that RDS marks failed does too", async () => {
-    const w = await createPipelineWorld(backend, [makePlan({ target: { copyMode: "single-hop" } })]);
+    const w = await createWorld(backend(), [makePlan({ target: { copyMode: "single-hop" } })]);
     const { operationId, event } = await untilSnapshotAvailable(w);
-    w.cloud.failNext("copyClusterSnapshot", new AwsCallError("SnapshotQuotaExceededFault", "quota", "rds"));
+    w.rds.failNext("copyClusterSnapshot", new AwsCallError("SnapshotQuotaExceededFault", "quota", "rds"));
     await onSnapshotAvailable(w.deps, event);
     expect((await w.store.get(operationId))?.error).toMatchObject({
       stage: "copy",
@@ -106,12 +94,12 @@ describe("copy on SnapshotAvailable", () => {
     });
     expect(w.publisher.only(RestoreFailed).detail.stage).toBe("copy");
 
-    const w2 = await createPipelineWorld(backend, [makePlan({ target: { copyMode: "single-hop" } })]);
+    const w2 = await createWorld(backend(), [makePlan({ target: { copyMode: "single-hop" } })]);
     const second = await untilSnapshotAvailable(w2);
     await onSnapshotAvailable(w2.deps, second.event);
-    const copyName = (w2.cloud.callsOf("copyClusterSnapshot")[1]!.input as { targetIdentifier: string })
+    const copyName = (w2.rds.callsOf("copyClusterSnapshot")[1]!.input as { targetIdentifier: string })
       .targetIdentifier;
-    w2.cloud.snapshot(targetLocation, copyName)!.status = "failed";
+    w2.rds.snapshot(targetLocation, copyName)!.status = "failed";
     await checkWatches(w2.deps, "tick");
     const failed = await w2.store.get(second.operationId);
     expect(failed?.error).toMatchObject({ stage: "copy", code: "SnapshotCopyFailed" });

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { ClusterRenamed, RestoreCompleted, RestoreFailed, RestoreVerified } from "../../src/events/domain";
 import { resourceNames } from "../../src/operation/ids";
 import { planSchema } from "../../src/plan/schema";
@@ -6,7 +6,7 @@ import { AwsCallError } from "../../src/ports/errors";
 import { onClusterRenamed, onRestoreVerified } from "../../src/stages/cutover";
 import { asDelivery } from "../../src/stages/kit/lease";
 import type { OperationInfo } from "../../src/storage/operations";
-import { type DynamoBackend, startDynalite } from "../support/dynamo";
+import { useDynalite } from "../support/dynalite";
 import {
   createWorld,
   nextHost,
@@ -15,15 +15,9 @@ import {
   targetHost,
   targetLocation,
   type World,
-} from "../support/stage-world-b";
+} from "../support/world";
 
-let backend: DynamoBackend;
-beforeAll(async () => {
-  backend = await startDynalite();
-});
-afterAll(async () => {
-  await backend.stop();
-});
+const backend = useDynalite();
 
 const secretNames = ["aurora-restore/staging/master", "aurora-restore/staging/app_reader"] as const;
 
@@ -118,7 +112,7 @@ async function stepOf(world: World, operation: OperationInfo) {
 
 describe("cutover", () => {
   it("moves the old target away, the new cluster in, promotes the secrets and deletes the old cluster", async () => {
-    const world = await createWorld(backend);
+    const world = await createWorld(backend());
     const { operation, event, names } = await verified(world, { existingTarget: true });
 
     await onRestoreVerified(world.deps, event);
@@ -152,7 +146,7 @@ describe("cutover", () => {
     expect(world.rds.cluster(targetLocation, "staging-next")).toBeUndefined();
     expectTargetSecretsUntouched(world);
     // Instances are renamed before their cluster.
-    const renames = world.calls.filter((c) => c.includes("rename"));
+    const renames = world.calls.lines.filter((c) => c.includes("rename"));
     expect(renames.indexOf("rds.modifyCluster:rename:staging-next->staging")).toBeGreaterThan(
       renames.indexOf("rds.renameInstance:staging-next-2->staging-2"),
     );
@@ -162,18 +156,18 @@ describe("cutover", () => {
     expect(done?.step).toBe("completed");
     expect(done?.outputs.replacedClusterIdentifier).toBe(names.oldCluster);
     expectTargetSecretsPromoted(world);
-    expect(world.calls.filter((c) => c.startsWith("secrets.updateSecretVersionStage"))).toEqual(
+    expect(world.calls.lines.filter((c) => c.startsWith("secrets.updateSecretVersionStage"))).toEqual(
       secretNames.map((name) => expect.stringMatching(`${name}-AbCdEf:AWSPENDING$`)),
     );
     expect(world.rds.cluster(targetLocation, names.oldCluster)).toBeUndefined();
-    const deletes = world.calls.filter((c) => c.startsWith("rds.delete"));
+    const deletes = world.calls.lines.filter((c) => c.startsWith("rds.delete"));
     expect(deletes.at(-1)).toBe(`rds.deleteCluster:${names.oldCluster}`);
     expect(deletes.slice(0, 2).sort()).toEqual([
       `rds.deleteInstance:${names.oldCluster}-1`,
       `rds.deleteInstance:${names.oldCluster}-2`,
     ]);
     expect(await world.store.lockHolder("222222222222/eu-west-1/staging")).toBeUndefined();
-    const [completed] = world.publisher.delivered(RestoreCompleted.detailType);
+    const [completed] = world.publisher.delivered(RestoreCompleted);
     expect(completed?.detail).toMatchObject({
       endpoint: { host: targetHost, port: 5432 },
       replacedClusterIdentifier: names.oldCluster,
@@ -183,7 +177,7 @@ describe("cutover", () => {
   });
 
   it("moves the new cluster straight in when the target does not exist yet", async () => {
-    const world = await createWorld(backend);
+    const world = await createWorld(backend());
     const { operation, event } = await verified(world, { existingTarget: false });
 
     await onRestoreVerified(world.deps, event);
@@ -196,17 +190,17 @@ describe("cutover", () => {
     const done = await world.store.get(operation.operationId);
     expect(done?.step).toBe("completed");
     expect(done?.outputs.replacedClusterIdentifier).toBeUndefined();
-    expect(world.calls.some((c) => c.startsWith("rds.deleteCluster"))).toBe(false);
+    expect(world.calls.lines.some((c) => c.startsWith("rds.deleteCluster"))).toBe(false);
     // configure created these secrets (with the next host); now they point at the target.
     for (const name of secretNames) {
       expect(world.secrets.current(name)).toMatchObject({ host: targetHost, password: expect.any(String) });
       expect(world.secrets.staged(name, "AWSPREVIOUS")).toMatchObject({ host: nextHost });
     }
-    expect(world.calls.some((c) => c.startsWith("secrets.updateSecretVersionStage"))).toBe(false);
+    expect(world.calls.lines.some((c) => c.startsWith("secrets.updateSecretVersionStage"))).toBe(false);
   });
 
   it("finishes promoting after a transient failure between storing the value and removing AWSPENDING", async () => {
-    const world = await createWorld(backend);
+    const world = await createWorld(backend());
     const { operation, event } = await verified(world, { existingTarget: true });
     await onRestoreVerified(world.deps, event);
     await onClusterRenamed(world.deps, renamed(world, operation, "old-moved-away"));
@@ -228,23 +222,23 @@ describe("cutover", () => {
     expect(await stepOf(world, operation)).toBe("completed");
     // The retry did not store the value again, so AWSPREVIOUS is still what the applications used before.
     expectTargetSecretsPromoted(world);
-    expect(world.calls.filter((c) => c.startsWith("secrets.putSecretValue")).length).toBe(
+    expect(world.calls.lines.filter((c) => c.startsWith("secrets.putSecretValue")).length).toBe(
       secretNames.length * 2,
     );
   });
 
   it("ignores duplicate RestoreVerified and ClusterRenamed events", async () => {
-    const world = await createWorld(backend);
+    const world = await createWorld(backend());
     const { operation, event } = await verified(world, { existingTarget: true });
     await onRestoreVerified(world.deps, event);
     const oldAway = renamed(world, operation, "old-moved-away");
     await onClusterRenamed(world.deps, oldAway);
-    const callsBefore = world.calls.length;
+    const callsBefore = world.calls.lines.length;
 
     await onRestoreVerified(world.deps, { ...event, id: "duplicate-verified" });
     await onClusterRenamed(world.deps, { ...oldAway, id: "duplicate-renamed" });
 
-    expect(world.calls.length).toBe(callsBefore);
+    expect(world.calls.lines.length).toBe(callsBefore);
     expect(await stepOf(world, operation)).toBe("old-moved-away");
     const ignored = (await world.audit.listByOperation(operation.operationId)).filter(
       (e) => e.outcome === "ignored-duplicate",
@@ -253,7 +247,7 @@ describe("cutover", () => {
   });
 
   it("renames the old cluster back and fails the operation when the new one cannot move in", async () => {
-    const world = await createWorld(backend);
+    const world = await createWorld(backend());
     const { operation, event, names } = await verified(world, { existingTarget: true });
     await onRestoreVerified(world.deps, event);
     world.rds.failWith = (method, input) =>
@@ -293,15 +287,15 @@ describe("cutover", () => {
     expect(failed?.step).toBe("failed");
     expect(failed?.error).toMatchObject({ stage: "cutover", code: "InvalidDBClusterStateFault" });
     expect(failed?.error?.message).toContain("rolled back: staging is the old cluster again, unchanged");
-    expect(world.publisher.delivered(RestoreFailed.detailType)).toHaveLength(1);
-    expect(world.publisher.delivered(RestoreCompleted.detailType)).toHaveLength(0);
+    expect(world.publisher.delivered(RestoreFailed)).toHaveLength(1);
+    expect(world.publisher.delivered(RestoreCompleted)).toHaveLength(0);
     expect(await world.store.lockHolder("222222222222/eu-west-1/staging")).toBeUndefined();
     // The old cluster serves the target again and its applications' credentials never changed.
     expectTargetSecretsUntouched(world);
   });
 
   it("puts renamed instances back and fails at once when the old cluster cannot be moved away", async () => {
-    const world = await createWorld(backend);
+    const world = await createWorld(backend());
     const { operation, event, names } = await verified(world, { existingTarget: true });
     world.rds.failWith = (method, input) =>
       method === "renameInstance" &&
@@ -315,7 +309,7 @@ describe("cutover", () => {
 
     await onRestoreVerified(world.deps, event);
 
-    expect(world.calls).toContain(`rds.renameInstance:${names.oldCluster}-1->staging-1`);
+    expect(world.calls.lines).toContain(`rds.renameInstance:${names.oldCluster}-1->staging-1`);
     const target = world.rds.cluster(targetLocation, "staging");
     expect(target?.members.map((m) => m.instanceIdentifier).sort()).toEqual([
       "staging-1",
@@ -324,14 +318,14 @@ describe("cutover", () => {
     const failed = await world.store.get(operation.operationId);
     expect(failed?.step).toBe("failed");
     expect(failed?.error?.code).toBe("InvalidDBInstanceStateFault");
-    expect(world.calls.some((c) => c.startsWith("rds.modifyCluster"))).toBe(false);
+    expect(world.calls.lines.some((c) => c.startsWith("rds.modifyCluster"))).toBe(false);
     expect(await world.store.lockHolder("222222222222/eu-west-1/staging")).toBeUndefined();
   });
 
   it("keeps a final snapshot of the old cluster when the plan asks for one", async () => {
     const input = planInput();
     input.targets[0]!.finalSnapshotOnDelete = true;
-    const world = await createWorld(backend, planSchema.parse(input));
+    const world = await createWorld(backend(), [planSchema.parse(input)]);
     const { operation, event, names } = await verified(world, { existingTarget: true });
 
     await onRestoreVerified(world.deps, event);
@@ -342,7 +336,7 @@ describe("cutover", () => {
   });
 
   it("unprotects an old cluster with deletion protection before deleting it (item 7); the new one keeps its protection", async () => {
-    const world = await createWorld(backend);
+    const world = await createWorld(backend());
     const { operation, event, names } = await verified(world, { existingTarget: true });
     // The target was protected; restore gave the new cluster the same protection.
     world.rds.cluster(targetLocation, "staging")!.settings = { deletionProtection: true };
@@ -356,11 +350,13 @@ describe("cutover", () => {
     expect(done?.step).toBe("completed");
     expect(done?.outputs.oldClusterDeleted).toBe(true);
     expect(world.rds.cluster(targetLocation, names.oldCluster)).toBeUndefined();
-    const unprotect = world.calls.indexOf(`rds.modifyCluster:deletion-protection:${names.oldCluster}:false`);
+    const unprotect = world.calls.lines.indexOf(
+      `rds.modifyCluster:deletion-protection:${names.oldCluster}:false`,
+    );
     expect(unprotect).toBeGreaterThanOrEqual(0);
-    expect(unprotect).toBeLessThan(world.calls.indexOf(`rds.deleteInstance:${names.oldCluster}-1`));
+    expect(unprotect).toBeLessThan(world.calls.lines.indexOf(`rds.deleteInstance:${names.oldCluster}-1`));
     // Only the cluster moved away is unprotected: the live target keeps its protection.
-    expect(world.calls.filter((c) => c.includes("deletion-protection"))).toHaveLength(1);
+    expect(world.calls.lines.filter((c) => c.includes("deletion-protection"))).toHaveLength(1);
     expect(world.rds.cluster(targetLocation, "staging")?.settings?.deletionProtection).toBe(true);
   });
 });

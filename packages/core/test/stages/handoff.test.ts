@@ -1,39 +1,31 @@
-import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { ClusterAvailable, ClusterConfigured, CopyCompleted, RestoreVerified } from "../../src/events/domain";
-import { AwsCallError } from "../../src/ports/errors";
-import type { EventPublisherPort } from "../../src/ports/events";
+import { describe, expect, test } from "vitest";
+import { ClusterConfigured, CopyCompleted, RestoreVerified } from "../../src/events/domain";
 import { onClusterAvailable } from "../../src/stages/configure";
 import { onSnapshotAvailable } from "../../src/stages/copy";
-import type { StageDeps } from "../../src/stages/kit/deps";
 import { pipelineMetrics } from "../../src/stages/kit/metrics";
 import { republishStalledHandoffs } from "../../src/stages/kit/republish-handoffs";
 import { onCopyCompleted } from "../../src/stages/restore";
 import { onClusterConfigured } from "../../src/stages/verify";
 import { onSchedule } from "../../src/stages/watcher";
-import { type DynamoBackend, startDynalite } from "../support/dynalite";
+import { useDynalite } from "../support/dynalite";
 import {
-  createPipelineWorld,
+  createWorld,
+  healthyAnswers,
   keys,
   makePlan,
-  type PipelineWorld,
+  nextHost,
   sourceLocation,
-} from "../support/pipeline-world";
-import { createWorld, nextHost, targetLocation } from "../support/stage-world-b";
+  type World,
+} from "../support/world";
 import { untilSnapshotAvailable } from "./chain";
 
-let backend: DynamoBackend;
-beforeAll(async () => {
-  backend = await startDynalite();
-});
-afterAll(async () => {
-  await backend.stop();
-});
+const backend = useDynalite();
 
 const minutes = (n: number) => n * 60_000;
 
 /** A target in the source's account and region under the snapshot's key: copy publishes CopyCompleted itself. */
 async function noCopyWorld() {
-  const w = await createPipelineWorld(backend, [
+  const w = await createWorld(backend(), [
     makePlan({ target: { ...sourceLocation, kmsKeyId: keys.sourceCustomer } }),
   ]);
   const snapshot = w.automatedSnapshot("2026-03-14-03-00", { kmsKeyId: keys.sourceCustomer });
@@ -44,7 +36,7 @@ async function noCopyWorld() {
  * copy moves the operation to copy-completed, then its process dies before publishing: CopyCompleted is lost,
  * and nothing records that it was not published (a PutEvents that fails is recorded: see the next describe).
  */
-async function copyLosesItsEvent(w: PipelineWorld, event: Awaited<ReturnType<typeof noCopyWorld>>["event"]) {
+async function copyLosesItsEvent(w: World, event: Awaited<ReturnType<typeof noCopyWorld>>["event"]) {
   w.publisher.failNext();
   await expect(onSnapshotAvailable(w.deps, event)).rejects.toThrow(/PutEvents failed/);
   const lost = (await w.store.get(event.detail.operationId))!;
@@ -84,7 +76,7 @@ describe("handoffs lost after the transition are published again by the watcher"
 
     await onCopyCompleted(w.deps, republished);
     expect((await w.store.get(operationId))?.step).toBe("restoring");
-    expect(w.cloud.callsOf("restoreClusterFromSnapshot")).toHaveLength(1);
+    expect(w.rds.callsOf("restoreClusterFromSnapshot")).toHaveLength(1);
 
     // The operation moved on: later ticks have nothing to republish.
     w.clock.advance(minutes(30));
@@ -108,7 +100,7 @@ describe("handoffs lost after the transition are published again by the watcher"
     await onCopyCompleted(w.deps, copies[0]!);
     await onCopyCompleted(w.deps, copies[1]!);
     expect((await w.store.get(operationId))?.step).toBe("restoring");
-    expect(w.cloud.callsOf("restoreClusterFromSnapshot")).toHaveLength(1);
+    expect(w.rds.callsOf("restoreClusterFromSnapshot")).toHaveLength(1);
     expect(await w.auditOf(operationId)).toContain("restore:restore-cluster:ignored-duplicate");
   });
 
@@ -152,54 +144,20 @@ describe("handoffs lost after the transition are published again by the watcher"
   });
 });
 
-/** World B with a clock the test can move and a publisher that fails when told. */
+/** The next cluster available and its database reachable: what configure receives ClusterAvailable for. */
 async function configureWorld() {
-  const world = await createWorld(backend);
-  let offset = 0;
-  let failuresLeft = 0;
-  const publisher: EventPublisherPort = {
-    putEvents: async (entries) => {
-      if (failuresLeft > 0) {
-        failuresLeft--;
-        throw new AwsCallError("ServiceUnavailable", "PutEvents failed", "events");
-      }
-      return world.publisher.putEvents(entries);
-    },
-  };
-  const deps: StageDeps = {
-    ...world.deps,
-    publisher,
-    clock: () => new Date(world.deps.clock().getTime() + offset),
-  };
-  world.rds.addCluster(targetLocation, "staging-next", ["staging-next-1"], "postgres");
-  world.database.addServer(nextHost, "postgres", "password-from-the-snapshot");
+  const world = await createWorld(backend());
+  const { operation, event: available } = await world.nextClusterAvailable();
   world.database.passwordDelayLogins = 0;
-  const operation = await world.seedOperation("cluster-available");
-  const available = world.deliver(ClusterAvailable, {
-    ...world.meta(operation),
-    cluster: { ...targetLocation, clusterIdentifier: "staging-next" },
-    endpoint: { host: nextHost, port: 5432 },
-  });
-  return {
-    world,
-    deps,
-    operation,
-    available,
-    failNext: () => {
-      failuresLeft = 1;
-    },
-    advance: (ms: number) => {
-      offset += ms;
-    },
-  };
+  return { world, deps: world.deps, operation, available };
 }
 
 describe("configure: a lost ClusterConfigured", () => {
   test("is published again by the redelivered ClusterAvailable, verify carries on, and a duplicate does nothing twice", async () => {
-    const { world, deps, operation, available, failNext } = await configureWorld();
-    failNext();
+    const { world, deps, operation, available } = await configureWorld();
+    world.publisher.failNext();
     await expect(onClusterAvailable(deps, available)).rejects.toThrow(/PutEvents failed/);
-    expect(world.publisher.delivered(ClusterConfigured.detailType)).toHaveLength(0);
+    expect(world.publisher.delivered(ClusterConfigured)).toHaveLength(0);
     const stuck = await world.store.get(operation.operationId);
     expect(stuck?.step).toBe("configured");
     expect(stuck?.handoff).toMatchObject({
@@ -215,14 +173,14 @@ describe("configure: a lost ClusterConfigured", () => {
     const connectsBefore = world.database.connects.length;
     await onClusterAvailable(deps, available);
     expect(world.database.connects).toHaveLength(connectsBefore);
-    const [published] = world.publisher.delivered(ClusterConfigured.detailType);
+    const [published] = world.publisher.delivered(ClusterConfigured);
     expect(published?.detail).toMatchObject({
       operationId: operation.operationId,
       causationId: available.id,
       masterSecretArn: stuck?.outputs.masterSecretArn,
       endpoint: { host: nextHost, port: 5432 },
     });
-    const republished = ClusterConfigured.parseEnvelope(published);
+    const republished = published!;
     const entries = await world.audit.listByOperation(operation.operationId);
     expect(entries).toContainEqual(
       expect.objectContaining({
@@ -234,19 +192,14 @@ describe("configure: a lost ClusterConfigured", () => {
     );
     expect((await world.store.get(operation.operationId))?.handoff?.publishFailed).toBeUndefined();
 
-    world.database.answer = (query) => {
-      if (query.text.includes("to_regclass")) return { rows: [{ present: true }] };
-      if (query.text.startsWith("SELECT count(*)")) return { rows: [{ count: "42" }] };
-      if (query.text.includes("bool_and")) return { rows: [{ bool_and: true }] };
-      return undefined;
-    };
+    world.database.answer = healthyAnswers;
     await onClusterConfigured(deps, republished);
     expect((await world.store.get(operation.operationId))?.step).toBe("verified");
     const connects = world.database.connects.length;
 
     // A second copy of the event (another delivery or republish) finds the operation verified: ignored.
     await onClusterConfigured(deps, { ...republished, id: "another-delivery" });
-    expect(world.publisher.delivered(RestoreVerified.detailType)).toHaveLength(1);
+    expect(world.publisher.delivered(RestoreVerified)).toHaveLength(1);
     expect(world.database.connects).toHaveLength(connects);
 
     // verify recorded its own handoff in the transition: RestoreVerified would be republished the same way.

@@ -1,19 +1,13 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { RestoreCompleted, RestoreFailed } from "../../src/events/domain";
 import type { OperationStep } from "../../src/operation/steps";
 import { onRestoreCompleted, onRestoreFailed, stageDurations } from "../../src/stages/notify";
 import type { OperationInfo } from "../../src/storage/operations";
-import { type DynamoBackend, startDynalite } from "../support/dynamo";
-import { endpointOf } from "../support/fakes-b";
-import { createWorld, target, type World } from "../support/stage-world-b";
+import { useDynalite } from "../support/dynalite";
+import { endpointOf } from "../support/fake-arns";
+import { createWorld, target, type World } from "../support/world";
 
-let backend: DynamoBackend;
-beforeAll(async () => {
-  backend = await startDynalite();
-});
-afterAll(async () => {
-  await backend.stop();
-});
+const backend = useDynalite();
 
 /** Walks an operation through the stages at known times so its durations are predictable. */
 async function walk(world: World, operation: OperationInfo, steps: [OperationStep, string][]) {
@@ -41,7 +35,7 @@ const finished: [OperationStep, string][] = [
 
 describe("notify", () => {
   it("publishes a summary with operation, plan, target, status and stage durations to the plan's topic", async () => {
-    const world = await createWorld(backend);
+    const world = await createWorld(backend());
     const operation = await walk(world, await world.seedOperation("requested"), finished);
     const event = world.deliver(RestoreCompleted, {
       ...world.meta(operation),
@@ -90,7 +84,7 @@ describe("notify", () => {
   });
 
   it("reports the failed stage and error", async () => {
-    const world = await createWorld(backend);
+    const world = await createWorld(backend());
     const operation = await walk(world, await world.seedOperation("requested"), [
       ["copying", "2026-11-28T03:00:10.000Z"],
       ["failed", "2026-11-28T03:05:10.000Z"],
@@ -116,7 +110,7 @@ describe("notify", () => {
   });
 
   it("publishes once per event: a replay of a notified event is ignored", async () => {
-    const world = await createWorld(backend);
+    const world = await createWorld(backend());
     const operation = await walk(world, await world.seedOperation("requested"), finished);
     const event = world.deliver(RestoreCompleted, {
       ...world.meta(operation),

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { describe, expect, test } from "vitest";
 import {
   RestoreFailed,
   RestoreRequested,
@@ -10,56 +10,50 @@ import { asDelivery } from "../../src/stages/kit/lease";
 import { onRestoreRequested, onSourceSnapshotCopied } from "../../src/stages/prepare";
 import { onRdsEvent } from "../../src/stages/trigger";
 import { checkWatches } from "../../src/stages/watcher";
-import { type DynamoBackend, startDynalite } from "../support/dynalite";
+import { useDynalite } from "../support/dynalite";
 import {
-  createPipelineWorld,
+  createWorld,
   keys,
   makePlan,
-  type PipelineWorld,
   snapshotCreatedEvent,
   sourceLocation,
   sourceRoleArn,
   targetLocation,
-} from "../support/pipeline-world";
+  type World,
+} from "../support/world";
 
-let backend: DynamoBackend;
-beforeAll(async () => {
-  backend = await startDynalite();
-});
-afterAll(async () => {
-  await backend.stop();
-});
+const backend = useDynalite();
 
-async function requested(w: PipelineWorld, snapshot = w.automatedSnapshot()) {
+async function requested(w: World, snapshot = w.automatedSnapshot()) {
   const [started] = await onRdsEvent(w.deps, snapshotCreatedEvent(snapshot));
   return { operationId: started!.operationId, event: w.publisher.only(RestoreRequested) };
 }
 
 describe("prepare on RestoreRequested", () => {
   test("an automated default-key snapshot is copied under the shareable key in the source account, then shared", async () => {
-    const w = await createPipelineWorld(backend);
+    const w = await createWorld(backend());
     const { operationId, event } = await requested(w);
     await onRestoreRequested(w.deps, event);
 
-    const [copy] = w.cloud.callsOf("copyClusterSnapshot");
+    const [copy] = w.rds.callsOf("copyClusterSnapshot");
     expect(copy?.scope).toEqual({ ...sourceLocation, roleArn: sourceRoleArn });
     expect(copy?.input).toMatchObject({
-      source: "rds:prod-db-2026-03-14-03-00",
+      source: "rds:production-2026-03-14-03-00",
       targetIdentifier: expect.stringMatching(/^aurora-restore-[0-9a-f]{10}-share$/),
       kmsKeyId: keys.shareable,
     });
     const operation = await w.store.get(operationId);
     expect(operation?.step).toBe("preparing-snapshot");
     expect(operation?.outputs.shareableSnapshotArn).toMatch(
-      /^arn:aws:rds:eu-west-1:111111111111:cluster-snapshot:aurora-restore-/,
+      /^arn:aws:rds:us-east-1:111111111111:cluster-snapshot:aurora-restore-/,
     );
     expect((await w.store.watchesOf(operationId)).map((x) => x.watchId)).toEqual(["source-shareable-copy"]);
     expect(w.publisher.delivered(SnapshotAvailable)).toHaveLength(0);
 
-    w.cloud.settle();
+    w.rds.settle();
     await checkWatches(w.deps, "tick");
     await onSourceSnapshotCopied(w.deps, w.publisher.only(SourceSnapshotCopied));
-    expect(w.cloud.callsOf("shareClusterSnapshot")[0]?.input).toEqual({
+    expect(w.rds.callsOf("shareClusterSnapshot")[0]?.input).toEqual({
       snapshotIdentifier: (copy!.input as { targetIdentifier: string }).targetIdentifier,
       accountIds: [targetLocation.accountId],
     });
@@ -70,32 +64,32 @@ describe("prepare on RestoreRequested", () => {
   });
 
   test("a replayed RestoreRequested is ignored: one copy, an ignored-duplicate audit entry", async () => {
-    const w = await createPipelineWorld(backend);
+    const w = await createWorld(backend());
     const { operationId, event } = await requested(w);
     await onRestoreRequested(w.deps, event);
     await onRestoreRequested(w.deps, { ...event, id: "replay-of-request" });
-    expect(w.cloud.callsOf("copyClusterSnapshot")).toHaveLength(1);
+    expect(w.rds.callsOf("copyClusterSnapshot")).toHaveLength(1);
     expect(await w.auditOf(operationId)).toContain("prepare:prepare-copy:ignored-duplicate");
   });
 
   test("the same delivery retried after a transient failure resumes; a later duplicate does nothing", async () => {
-    const w = await createPipelineWorld(backend);
+    const w = await createWorld(backend());
     const { event } = await requested(w);
-    w.cloud.failNext("describeKey", new AwsCallError("ThrottlingException", "Rate exceeded", "kms"));
+    w.kms.failNext("describeKey", new AwsCallError("ThrottlingException", "Rate exceeded", "kms"));
     await expect(asDelivery(w.deps, () => onRestoreRequested(w.deps, event))).rejects.toThrow(
       /Rate exceeded/,
     );
     await onRestoreRequested(w.deps, event);
     await onRestoreRequested(w.deps, event);
-    expect(w.cloud.callsOf("copyClusterSnapshot")).toHaveLength(1);
-    expect(w.cloud.snapshots.size).toBe(2);
+    expect(w.rds.callsOf("copyClusterSnapshot")).toHaveLength(1);
+    expect(w.rds.snapshots.size).toBe(2);
   });
 
   test("a default-key snapshot with no shareable key fails early, naming the key to set", async () => {
     const plan = makePlan({
-      plan: { source: { ...sourceLocation, clusterIdentifier: "prod-db", roleArn: sourceRoleArn } },
+      plan: { source: { ...sourceLocation, clusterIdentifier: "production", roleArn: sourceRoleArn } },
     });
-    const w = await createPipelineWorld(backend, [plan]);
+    const w = await createWorld(backend(), [plan]);
     const { operationId, event } = await requested(w);
     await onRestoreRequested(w.deps, event);
 
@@ -109,21 +103,21 @@ describe("prepare on RestoreRequested", () => {
       stage: "prepare",
       errorCode: "SnapshotNotShareable",
     });
-    expect(await w.store.lockHolder("222222222222/us-east-1/staging-db")).toBeUndefined();
-    expect(w.cloud.callsOf("copyClusterSnapshot")).toHaveLength(0);
+    expect(await w.store.lockHolder("222222222222/eu-west-1/staging")).toBeUndefined();
+    expect(w.rds.callsOf("copyClusterSnapshot")).toHaveLength(0);
   });
 
   test("a manual snapshot (0075) is never shared itself: the pipeline's own copy is made and shared (item 2)", async () => {
-    const w = await createPipelineWorld(backend);
-    const manual = w.cloud.addSnapshot(sourceLocation, "nightly", {
-      clusterIdentifier: "prod-db",
+    const w = await createWorld(backend());
+    const manual = w.rds.addSnapshot(sourceLocation, "nightly", {
+      clusterIdentifier: "production",
       kmsKeyId: keys.sourceCustomer,
     });
     const { operationId, event } = await requested(w, manual);
     await onRestoreRequested(w.deps, event);
 
-    expect(w.cloud.callsOf("shareClusterSnapshot")).toHaveLength(0);
-    const [copy] = w.cloud.callsOf("copyClusterSnapshot");
+    expect(w.rds.callsOf("shareClusterSnapshot")).toHaveLength(0);
+    const [copy] = w.rds.callsOf("copyClusterSnapshot");
     expect(copy?.input).toMatchObject({
       source: "nightly",
       targetIdentifier: expect.stringMatching(/^aurora-restore-[0-9a-f]{10}-share$/),
@@ -131,36 +125,36 @@ describe("prepare on RestoreRequested", () => {
     });
     expect((await w.store.get(operationId))?.step).toBe("preparing-snapshot");
 
-    w.cloud.settle();
+    w.rds.settle();
     await checkWatches(w.deps, "tick");
     await onSourceSnapshotCopied(w.deps, w.publisher.only(SourceSnapshotCopied));
     const shared = (copy!.input as { targetIdentifier: string }).targetIdentifier;
-    expect(w.cloud.callsOf("shareClusterSnapshot").map((c) => c.input)).toEqual([
+    expect(w.rds.callsOf("shareClusterSnapshot").map((c) => c.input)).toEqual([
       { snapshotIdentifier: shared, accountIds: [targetLocation.accountId] },
     ]);
     // Production's own snapshot keeps its attributes: shared with nobody.
-    expect(w.cloud.snapshot(sourceLocation, "nightly")?.sharedWith ?? []).toEqual([]);
+    expect(w.rds.snapshot(sourceLocation, "nightly")?.sharedWith ?? []).toEqual([]);
     expect(w.publisher.only(SnapshotAvailable).detail.snapshot.identifier).toBe(shared);
     expect(await w.auditOf(operationId)).toContain("prepare:copy-to-shareable-snapshot:started");
   });
 
   test("a target in the source's account needs no sharing: SnapshotAvailable at once, no RDS call", async () => {
     const plan = makePlan({
-      target: { accountId: "111111111111", kmsKeyId: "arn:aws:kms:us-east-1:111111111111:key/t" },
+      target: { accountId: "111111111111", kmsKeyId: "arn:aws:kms:eu-west-1:111111111111:key/t" },
     });
-    const w = await createPipelineWorld(backend, [plan]);
+    const w = await createWorld(backend(), [plan]);
     const { operationId, event } = await requested(w);
-    const before = w.cloud.calls.length;
+    const before = w.calls.length;
     await onRestoreRequested(w.deps, event);
-    expect(w.cloud.calls.length).toBe(before);
+    expect(w.calls.length).toBe(before);
     expect(w.publisher.only(SnapshotAvailable).detail.sharedWith).toEqual([]);
     expect((await w.store.get(operationId))?.step).toBe("snapshot-available");
   });
 
   test("an AWS error ends the operation as failed with the AWS error name and publishes RestoreFailed", async () => {
-    const w = await createPipelineWorld(backend);
+    const w = await createWorld(backend());
     const { operationId, event } = await requested(w);
-    w.cloud.failNext(
+    w.rds.failNext(
       "copyClusterSnapshot",
       new AwsCallError("KMSKeyNotAccessibleFault", "The key is not accessible", "rds"),
     );

@@ -1,30 +1,24 @@
-import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { describe, expect, test } from "vitest";
 import { ClusterAvailable, ClusterCreated, RestoreFailed } from "../../src/events/domain";
 import { AwsCallError } from "../../src/ports/errors";
 import { onClusterCreated, onCopyCompleted } from "../../src/stages/restore";
 import { checkWatches } from "../../src/stages/watcher";
-import { type DynamoBackend, startDynalite } from "../support/dynalite";
-import { createPipelineWorld, keys, makePlan, targetLocation } from "../support/pipeline-world";
+import { useDynalite } from "../support/dynalite";
+import { createWorld, keys, makePlan, targetLocation } from "../support/world";
 import { untilCopyCompleted } from "./chain";
 
-let backend: DynamoBackend;
-beforeAll(async () => {
-  backend = await startDynalite();
-});
-afterAll(async () => {
-  await backend.stop();
-});
+const backend = useDynalite();
 
 describe("restore", () => {
   test("restores under the temporary name with the plan's network, parameter group and key, then creates the instances", async () => {
-    const w = await createPipelineWorld(backend);
+    const w = await createWorld(backend());
     const { operationId, event } = await untilCopyCompleted(w);
     await onCopyCompleted(w.deps, event);
 
-    const [restore] = w.cloud.callsOf("restoreClusterFromSnapshot");
+    const [restore] = w.rds.callsOf("restoreClusterFromSnapshot");
     expect(restore?.scope).toEqual(targetLocation);
     expect(restore?.input).toEqual({
-      clusterIdentifier: "staging-db-next",
+      clusterIdentifier: "staging-next",
       snapshotIdentifier: event.detail.snapshot.identifier,
       engine: "aurora-postgresql",
       kmsKeyId: keys.target,
@@ -35,41 +29,41 @@ describe("restore", () => {
     });
     expect(await w.store.get(operationId)).toMatchObject({
       step: "restoring",
-      outputs: { nextClusterId: "staging-db-next" },
+      outputs: { nextClusterId: "staging-next" },
     });
 
-    w.cloud.settle();
+    w.rds.settle();
     await checkWatches(w.deps, "tick-cluster");
     await onClusterCreated(w.deps, w.publisher.only(ClusterCreated));
-    expect(w.cloud.callsOf("createInstance").map((c) => c.input)).toEqual([
+    expect(w.rds.callsOf("createInstance").map((c) => c.input)).toEqual([
       expect.objectContaining({
-        instanceIdentifier: "staging-db-next-1",
-        clusterIdentifier: "staging-db-next",
+        instanceIdentifier: "staging-next-1",
+        clusterIdentifier: "staging-next",
         instanceClass: "db.r6g.large",
       }),
       expect.objectContaining({
-        instanceIdentifier: "staging-db-next-2",
-        clusterIdentifier: "staging-db-next",
+        instanceIdentifier: "staging-next-2",
+        clusterIdentifier: "staging-next",
       }),
     ]);
     expect((await w.store.get(operationId))?.step).toBe("creating-instances");
 
     // One instance is still creating: no ClusterAvailable yet.
-    w.cloud.instance(targetLocation, "staging-db-next-1")!.status = "available";
+    w.rds.instance(targetLocation, "staging-next-1")!.status = "available";
     await checkWatches(w.deps, "tick-one-ready");
     expect(w.publisher.delivered(ClusterAvailable)).toHaveLength(0);
-    w.cloud.settle();
+    w.rds.settle();
     await checkWatches(w.deps, "tick-all-ready");
     expect(w.publisher.only(ClusterAvailable).detail.endpoint.host).toBe(
-      "staging-db-next.cluster-fake.us-east-1.rds.amazonaws.com",
+      "staging-next.cluster-fake.eu-west-1.rds.amazonaws.com",
     );
   });
 
   test("the restored cluster and instances take the existing target's settings (item 7); instances are never public unless the plan says so", async () => {
-    const w = await createPipelineWorld(backend);
+    const w = await createWorld(backend());
     const monitoringRole = "arn:aws:iam::222222222222:role/rds-monitoring";
-    w.cloud.addCluster(targetLocation, "staging-db", {
-      members: [{ instanceIdentifier: "staging-db-1" }],
+    w.rds.addCluster(targetLocation, "staging", [], {
+      members: [{ instanceIdentifier: "staging-1" }],
       settings: {
         deletionProtection: true,
         dbClusterParameterGroupName: "target-cluster-params",
@@ -79,11 +73,11 @@ describe("restore", () => {
         tags: { team: "orders", "aws:cloudformation:stack-name": "db", "aurora-restore:operation": "op-old" },
       },
     });
-    w.cloud.instances.set(`${targetLocation.accountId}/${targetLocation.region}/staging-db-1`, {
+    w.rds.instances.set(`${targetLocation.accountId}/${targetLocation.region}/staging-1`, {
       ...targetLocation,
-      identifier: "staging-db-1",
-      arn: "arn:aws:rds:us-east-1:222222222222:db:staging-db-1",
-      clusterIdentifier: "staging-db",
+      identifier: "staging-1",
+      arn: "arn:aws:rds:eu-west-1:222222222222:db:staging-1",
+      clusterIdentifier: "staging",
       instanceClass: "db.r6g.large",
       status: "available",
       settings: {
@@ -98,9 +92,9 @@ describe("restore", () => {
     const { operationId, event } = await untilCopyCompleted(w);
     await onCopyCompleted(w.deps, event);
 
-    const [restore] = w.cloud.callsOf("restoreClusterFromSnapshot");
+    const [restore] = w.rds.callsOf("restoreClusterFromSnapshot");
     expect(restore?.input).toMatchObject({
-      clusterIdentifier: "staging-db-next",
+      clusterIdentifier: "staging-next",
       // The plan names a cluster parameter group: the plan's comes first.
       dbClusterParameterGroupName: "staging-params",
       tags: { team: "orders", "aurora-restore:operation": operationId },
@@ -112,10 +106,10 @@ describe("restore", () => {
       },
     });
 
-    w.cloud.settle();
+    w.rds.settle();
     await checkWatches(w.deps, "tick-cluster");
     await onClusterCreated(w.deps, w.publisher.only(ClusterCreated));
-    const created = w.cloud.callsOf("createInstance").map((c) => c.input);
+    const created = w.rds.callsOf("createInstance").map((c) => c.input);
     expect(created).toHaveLength(2);
     for (const input of created) {
       expect(input).toMatchObject({
@@ -144,17 +138,17 @@ describe("restore", () => {
         },
       },
     });
-    const w = await createPipelineWorld(backend, [plan]);
+    const w = await createWorld(backend(), [plan]);
     const { operationId, event } = await untilCopyCompleted(w);
     await onCopyCompleted(w.deps, event);
-    expect(w.cloud.callsOf("restoreClusterFromSnapshot")[0]?.input).toMatchObject({
+    expect(w.rds.callsOf("restoreClusterFromSnapshot")[0]?.input).toMatchObject({
       tags: { env: "staging", "aurora-restore:operation": operationId },
       settings: { deletionProtection: false, backupRetentionPeriod: 3 },
     });
-    w.cloud.settle();
+    w.rds.settle();
     await checkWatches(w.deps, "tick-cluster");
     await onClusterCreated(w.deps, w.publisher.only(ClusterCreated));
-    expect(w.cloud.callsOf("createInstance")[0]?.input).toMatchObject({
+    expect(w.rds.callsOf("createInstance")[0]?.input).toMatchObject({
       settings: {
         dbParameterGroupName: "plan-instance-params",
         monitoringInterval: 0,
@@ -162,51 +156,51 @@ describe("restore", () => {
       },
     });
 
-    const w2 = await createPipelineWorld(backend);
+    const w2 = await createWorld(backend());
     const second = await untilCopyCompleted(w2);
     await onCopyCompleted(w2.deps, second.event);
-    w2.cloud.settle();
+    w2.rds.settle();
     await checkWatches(w2.deps, "tick-cluster");
     await onClusterCreated(w2.deps, w2.publisher.only(ClusterCreated));
-    expect(w2.cloud.callsOf("createInstance")[0]?.input).toMatchObject({
+    expect(w2.rds.callsOf("createInstance")[0]?.input).toMatchObject({
       settings: { publiclyAccessible: false },
     });
   });
 
   test("replayed CopyCompleted and ClusterCreated events do nothing twice", async () => {
-    const w = await createPipelineWorld(backend);
+    const w = await createWorld(backend());
     const { operationId, event } = await untilCopyCompleted(w);
     await onCopyCompleted(w.deps, event);
     await onCopyCompleted(w.deps, { ...event, id: "replayed-copy-completed" });
-    expect(w.cloud.callsOf("restoreClusterFromSnapshot")).toHaveLength(1);
+    expect(w.rds.callsOf("restoreClusterFromSnapshot")).toHaveLength(1);
 
-    w.cloud.settle();
+    w.rds.settle();
     await checkWatches(w.deps, "tick");
     const created = w.publisher.only(ClusterCreated);
     await onClusterCreated(w.deps, created);
     await onClusterCreated(w.deps, { ...created, id: "replayed-cluster-created" });
-    expect(w.cloud.callsOf("createInstance")).toHaveLength(2);
+    expect(w.rds.callsOf("createInstance")).toHaveLength(2);
     const trail = await w.auditOf(operationId);
     expect(trail).toContain("restore:restore-cluster:ignored-duplicate");
     expect(trail).toContain("restore:create-instances:ignored-duplicate");
   });
 
   test("a leftover temporary cluster from an earlier run is not adopted: the operation fails saying what to delete", async () => {
-    const w = await createPipelineWorld(backend);
-    w.cloud.addCluster(targetLocation, "staging-db-next", { createdAt: "2026-03-01T00:00:00.000Z" });
+    const w = await createWorld(backend());
+    w.rds.addCluster(targetLocation, "staging-next", [], { createdAt: "2026-03-01T00:00:00.000Z" });
     const { operationId, event } = await untilCopyCompleted(w);
     await onCopyCompleted(w.deps, event);
     const operation = await w.store.get(operationId);
     expect(operation?.error).toMatchObject({ stage: "restore", code: "StaleNextCluster" });
     expect(operation?.error?.message).toMatch(
-      /already exists from an earlier run.*delete-db-cluster --db-cluster-identifier staging-db-next/,
+      /already exists from an earlier run.*delete-db-cluster --db-cluster-identifier staging-next/,
     );
   });
 
   test("an AWS refusal fails the operation with its name; a cluster that ends inaccessible fails it with the reason", async () => {
-    const w = await createPipelineWorld(backend);
+    const w = await createWorld(backend());
     const { operationId, event } = await untilCopyCompleted(w);
-    w.cloud.failNext(
+    w.rds.failNext(
       "restoreClusterFromSnapshot",
       new AwsCallError("InvalidParameterCombinationException", "bad subnet group", "rds"),
     );
@@ -214,10 +208,10 @@ describe("restore", () => {
     expect((await w.store.get(operationId))?.error?.code).toBe("InvalidParameterCombinationException");
     expect(w.publisher.only(RestoreFailed).detail.stage).toBe("restore");
 
-    const w2 = await createPipelineWorld(backend);
+    const w2 = await createWorld(backend());
     const second = await untilCopyCompleted(w2);
     await onCopyCompleted(w2.deps, second.event);
-    w2.cloud.cluster(targetLocation, "staging-db-next")!.status = "inaccessible-encryption-credentials";
+    w2.rds.cluster(targetLocation, "staging-next")!.status = "inaccessible-encryption-credentials";
     await checkWatches(w2.deps, "tick");
     const failed = await w2.store.get(second.operationId);
     expect(failed?.error).toMatchObject({ stage: "restore", code: "ClusterFailed" });

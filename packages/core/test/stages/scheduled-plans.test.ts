@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { describe, expect, test } from "vitest";
 import type { DomainEventDetail } from "../../src/events/contract";
 import { RestoreRequested } from "../../src/events/domain";
 import type { Plan } from "../../src/plan/schema";
@@ -7,24 +7,12 @@ import { pipelineMetrics } from "../../src/stages/kit/metrics";
 import { onRdsEvent } from "../../src/stages/trigger";
 import { onSchedule } from "../../src/stages/watcher";
 import { scheduledOperationIdFor, startScheduledPlans } from "../../src/stages/watcher/scheduled-plans";
-import { type DynamoBackend, startDynalite } from "../support/dynalite";
-import {
-  createPipelineWorld,
-  makePlan,
-  type PipelineWorld,
-  snapshotCreatedEvent,
-  sourceLocation,
-} from "../support/pipeline-world";
+import { useDynalite } from "../support/dynalite";
+import { createWorld, makePlan, snapshotCreatedEvent, sourceLocation, type World } from "../support/world";
 
-let backend: DynamoBackend;
-beforeAll(async () => {
-  backend = await startDynalite();
-});
-afterAll(async () => {
-  await backend.stop();
-});
+const backend = useDynalite();
 
-const targetKey = "222222222222/us-east-1/staging-db";
+const targetKey = "222222222222/eu-west-1/staging";
 const hours = (n: number) => n * 3_600_000;
 
 function scheduledPlan(expression: string, overrides: Record<string, unknown> = {}): Plan {
@@ -32,7 +20,7 @@ function scheduledPlan(expression: string, overrides: Record<string, unknown> = 
 }
 
 /** Distinct operations announced by RestoreRequested (the watcher may re-announce a stalled one). */
-function requestedOperations(w: PipelineWorld): DomainEventDetail<typeof RestoreRequested>[] {
+function requestedOperations(w: World): DomainEventDetail<typeof RestoreRequested>[] {
   const seen = new Map<string, DomainEventDetail<typeof RestoreRequested>>();
   for (const event of w.publisher.delivered(RestoreRequested))
     seen.set(event.detail.operationId, event.detail);
@@ -40,7 +28,7 @@ function requestedOperations(w: PipelineWorld): DomainEventDetail<typeof Restore
 }
 
 /** Ends the operation as a finished refresh would: a terminal step, and the target's lock given back. */
-async function finish(w: PipelineWorld, operationId: string) {
+async function finish(w: World, operationId: string) {
   const operation = (await w.store.get(operationId))!;
   await w.store.transition(operationId, {
     from: { step: operation.step, version: operation.version },
@@ -52,14 +40,14 @@ async function finish(w: PipelineWorld, operationId: string) {
 
 describe("watcher: plans with a schedule", () => {
   test("a rate plan starts once per period from the newest source snapshot, with trigger schedule", async () => {
-    const w = await createPipelineWorld(backend, [scheduledPlan("rate(1 day)")]);
+    const w = await createWorld(backend(), [scheduledPlan("rate(1 day)")]);
     w.automatedSnapshot("2026-03-13-03-00", { createdAt: "2026-03-13T03:00:00.000Z" });
-    const newest = w.cloud.addSnapshot(sourceLocation, "before-migration", {
-      clusterIdentifier: "prod-db",
+    const newest = w.rds.addSnapshot(sourceLocation, "before-migration", {
+      clusterIdentifier: "production",
       createdAt: "2026-03-14T03:30:00.000Z",
     });
-    w.cloud.addSnapshot(sourceLocation, "aurora-restore-0123456789-share", {
-      clusterIdentifier: "prod-db",
+    w.rds.addSnapshot(sourceLocation, "aurora-restore-0123456789-share", {
+      clusterIdentifier: "production",
       createdAt: "2026-03-14T03:45:00.000Z",
     });
 
@@ -95,7 +83,7 @@ describe("watcher: plans with a schedule", () => {
   });
 
   test("a cron plan starts at its fire time, not for a slot missed before the plan had run", async () => {
-    const w = await createPipelineWorld(backend, [scheduledPlan("cron(0 3 * * ? *)")]);
+    const w = await createWorld(backend(), [scheduledPlan("cron(0 3 * * ? *)")]);
     w.automatedSnapshot("2026-03-14-02-00", { createdAt: "2026-03-14T02:00:00.000Z" });
     // The clock reads 04:00: today's 03:00 is more than the 60-minute catch-up ago.
     await startScheduledPlans(w.deps, "tick-late");
@@ -117,7 +105,7 @@ describe("watcher: plans with a schedule", () => {
   });
 
   test("a busy target is skipped without a refusal, and started once it is free", async () => {
-    const w = await createPipelineWorld(backend, [scheduledPlan("rate(6 hours)")]);
+    const w = await createWorld(backend(), [scheduledPlan("rate(6 hours)")]);
     w.automatedSnapshot("2026-03-14-03-00", { createdAt: "2026-03-14T03:00:00.000Z" });
     await w.store.acquireLock(targetKey, "op-manual", "2026-03-14T03:50:00.000Z");
     await startScheduledPlans(w.deps, "tick-busy");
@@ -130,7 +118,7 @@ describe("watcher: plans with a schedule", () => {
   });
 
   test("two runs that see the same fire time start one operation", async () => {
-    const w = await createPipelineWorld(backend, [scheduledPlan("rate(1 day)")]);
+    const w = await createWorld(backend(), [scheduledPlan("rate(1 day)")]);
     w.automatedSnapshot("2026-03-14-03-00", { createdAt: "2026-03-14T03:00:00.000Z" });
     await Promise.all([startScheduledPlans(w.deps, "tick-a"), startScheduledPlans(w.deps, "tick-b")]);
     expect(requestedOperations(w)).toHaveLength(1);
@@ -140,8 +128,8 @@ describe("watcher: plans with a schedule", () => {
   test("a source without snapshots, or one that cannot be read, skips that plan only", async () => {
     const unreadable = scheduledPlan("rate(1 hour)", { id: "unreadable" });
     const empty = scheduledPlan("rate(1 hour)", { id: "empty" });
-    const w = await createPipelineWorld(backend, [unreadable, empty]);
-    w.cloud.failNext("listClusterSnapshots", new AwsCallError("AccessDenied", "not authorized", "rds"));
+    const w = await createWorld(backend(), [unreadable, empty]);
+    w.rds.failNext("listClusterSnapshots", new AwsCallError("AccessDenied", "not authorized", "rds"));
     await startScheduledPlans(w.deps, "tick");
     expect(w.publisher.entries).toEqual([]);
     expect(w.metrics.total(pipelineMetrics.scheduleErrors)).toBe(1);
@@ -150,12 +138,12 @@ describe("watcher: plans with a schedule", () => {
   });
 
   test("every-snapshot plans are not started by the schedule; schedule plans not by snapshot events", async () => {
-    const w = await createPipelineWorld(backend, [makePlan()]);
+    const w = await createWorld(backend(), [makePlan()]);
     w.automatedSnapshot("2026-03-14-03-58", { createdAt: "2026-03-14T03:58:00.000Z" });
     await startScheduledPlans(w.deps, "tick");
     expect(w.publisher.entries).toEqual([]);
 
-    const s = await createPipelineWorld(backend, [scheduledPlan("rate(1 day)")]);
+    const s = await createWorld(backend(), [scheduledPlan("rate(1 day)")]);
     const snapshot = s.automatedSnapshot();
     expect(await onRdsEvent(s.deps, snapshotCreatedEvent(snapshot))).toEqual([]);
     expect(s.publisher.entries).toEqual([]);

@@ -1,50 +1,34 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ClusterAvailable, ClusterConfigured, RestoreFailed, RestoreVerified } from "../../src/events/domain";
+import { describe, expect, it } from "vitest";
+import { ClusterConfigured, RestoreFailed, RestoreVerified } from "../../src/events/domain";
 import { planSchema } from "../../src/plan/schema";
 import { onClusterAvailable } from "../../src/stages/configure";
 import { onClusterConfigured } from "../../src/stages/verify";
-import { type DynamoBackend, startDynalite } from "../support/dynamo";
-import type { RecordedQuery } from "../support/fake-database-b";
-import { createWorld, nextHost, planInput, targetLocation, type World } from "../support/stage-world-b";
+import { useDynalite } from "../support/dynalite";
+import {
+  createWorld,
+  healthyAnswers,
+  nextHost,
+  planInput,
+  targetLocation,
+  type World,
+} from "../support/world";
 
-let backend: DynamoBackend;
-beforeAll(async () => {
-  backend = await startDynalite();
-});
-afterAll(async () => {
-  await backend.stop();
-});
-
-/** Answers like a healthy restored database: the table exists, 42 orders, e-mails masked. */
-function healthy(query: RecordedQuery) {
-  if (query.text.includes("to_regclass")) return { rows: [{ present: true }] };
-  if (query.text.startsWith("SELECT count(*)")) return { rows: [{ count: "42" }] };
-  if (query.text.includes("bool_and")) return { rows: [{ bool_and: true }] };
-  return undefined;
-}
+const backend = useDynalite();
 
 /** Runs the real configure stage, then returns the ClusterConfigured event verify receives. */
 async function configured(world: World) {
-  world.rds.addCluster(targetLocation, "staging-next", ["staging-next-1"], "postgres");
-  world.database.addServer(nextHost, "postgres", "password-from-the-snapshot");
+  const { operation, event: available } = await world.nextClusterAvailable();
   world.database.passwordDelayLogins = 0;
-  const operation = await world.seedOperation("cluster-available");
-  const available = world.deliver(ClusterAvailable, {
-    ...world.meta(operation),
-    cluster: { ...targetLocation, clusterIdentifier: "staging-next" },
-    endpoint: { host: nextHost, port: 5432 },
-  });
   await onClusterAvailable(world.deps, available);
-  const [published] = world.publisher.delivered(ClusterConfigured.detailType);
-  const event = { ...ClusterConfigured.parseEnvelope(published), detailType: ClusterConfigured.detailType };
+  const event = world.publisher.only(ClusterConfigured);
   world.database.queries.length = 0;
-  world.database.answer = healthy;
+  world.database.answer = healthyAnswers;
   return { operation, event };
 }
 
 describe("verify", () => {
   it("logs in as the first application user, runs every check and publishes RestoreVerified", async () => {
-    const world = await createWorld(backend);
+    const world = await createWorld(backend());
     const { operation, event } = await configured(world);
 
     await onClusterConfigured(world.deps, event);
@@ -63,7 +47,7 @@ describe("verify", () => {
       expect.arrayContaining(["app_reader", "app_writer"]),
     );
 
-    const [verified] = world.publisher.delivered(RestoreVerified.detailType);
+    const [verified] = world.publisher.delivered(RestoreVerified);
     const checks = (verified!.detail as { checks: { name: string; passed: boolean }[] }).checks;
     expect(checks.map((c) => [c.name, c.passed])).toEqual([
       ["login:app_reader", true],
@@ -81,7 +65,7 @@ describe("verify", () => {
   });
 
   it("logs in with the AWSPENDING credentials when the target's secrets exist; AWSCURRENT stays unchanged", async () => {
-    const world = await createWorld(backend);
+    const world = await createWorld(backend());
     const before = world.seedTargetSecrets();
     const { operation, event } = await configured(world);
 
@@ -99,13 +83,13 @@ describe("verify", () => {
   });
 
   it("fails the operation naming each failed check, so cutover never runs", async () => {
-    const world = await createWorld(backend);
+    const world = await createWorld(backend());
     const before = world.seedTargetSecrets();
     const { operation, event } = await configured(world);
     world.database.answer = (q) => {
       if (q.text.startsWith("SELECT count(*)")) return { rows: [{ count: "0" }] };
       if (q.text.includes("bool_and")) return { rows: [{ bool_and: false }] };
-      return healthy(q);
+      return healthyAnswers(q);
     };
 
     await onClusterConfigured(world.deps, event);
@@ -118,8 +102,8 @@ describe("verify", () => {
     );
     expect(failed?.error?.message).toContain('"emails masked" (returned false)');
     expect(failed?.error?.message).not.toContain("customers present");
-    expect(world.publisher.delivered(RestoreVerified.detailType)).toHaveLength(0);
-    const [restoreFailed] = world.publisher.delivered(RestoreFailed.detailType);
+    expect(world.publisher.delivered(RestoreVerified)).toHaveLength(0);
+    const [restoreFailed] = world.publisher.delivered(RestoreFailed);
     expect((restoreFailed!.detail as { message: string }).message).toContain("orders rows");
     expect(await world.store.lockHolder("222222222222/eu-west-1/staging")).toBeUndefined();
     // The target's applications still read the credentials that work on the target.
@@ -127,14 +111,14 @@ describe("verify", () => {
   });
 
   it("treats a query error or a non-boolean answer as a failed check with the reason", async () => {
-    const world = await createWorld(backend);
+    const world = await createWorld(backend());
     const { operation, event } = await configured(world);
     world.database.answer = (q) => {
       if (q.text.includes("bool_and")) return { rows: [{ bool_and: "yes" }] };
       if (q.text.startsWith("SELECT count(*)")) {
         return Object.assign(new Error('relation "sales.orders" does not exist'), { code: "42P01" });
       }
-      return healthy(q);
+      return healthyAnswers(q);
     };
 
     await onClusterConfigured(world.deps, event);
@@ -149,7 +133,7 @@ describe("verify", () => {
   it("quotes each part of a row-count table name", async () => {
     const input = planInput();
     input.targets[0]!.checks = [{ type: "row-count", name: "odd", table: 'we"ird.ta"ble', min: 1 }];
-    const world = await createWorld(backend, planSchema.parse(input));
+    const world = await createWorld(backend(), [planSchema.parse(input)]);
     const { event } = await configured(world);
 
     await onClusterConfigured(world.deps, event);
@@ -160,7 +144,7 @@ describe("verify", () => {
   });
 
   it("fails the login check of a user whose secret no longer matches its role", async () => {
-    const world = await createWorld(backend);
+    const world = await createWorld(backend());
     const { operation, event } = await configured(world);
     const writer = event.detail.applicationUsers.find((u) => u.username === "app_writer")!;
     const current = world.secrets.current(writer.secretArn)!;
@@ -178,7 +162,7 @@ describe("verify", () => {
   it("logs in as the master user when the plan has no application users", async () => {
     const input = planInput();
     input.targets[0]!.applicationUsers = [];
-    const world = await createWorld(backend, planSchema.parse(input));
+    const world = await createWorld(backend(), [planSchema.parse(input)]);
     const { operation, event } = await configured(world);
 
     await onClusterConfigured(world.deps, event);
@@ -188,7 +172,7 @@ describe("verify", () => {
   });
 
   it("ignores a duplicate ClusterConfigured", async () => {
-    const world = await createWorld(backend);
+    const world = await createWorld(backend());
     const { operation, event } = await configured(world);
     await onClusterConfigured(world.deps, event);
     const queries = world.database.queries.length;
@@ -196,7 +180,7 @@ describe("verify", () => {
     await onClusterConfigured(world.deps, { ...event, id: "duplicate" });
 
     expect(world.database.queries.length).toBe(queries);
-    expect(world.publisher.delivered(RestoreVerified.detailType)).toHaveLength(1);
+    expect(world.publisher.delivered(RestoreVerified)).toHaveLength(1);
     const entries = await world.audit.listByOperation(operation.operationId);
     expect(entries.some((e) => e.stage === "verify" && e.outcome === "ignored-duplicate")).toBe(true);
   });

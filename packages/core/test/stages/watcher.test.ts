@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { describe, expect, test } from "vitest";
 import { ClusterRenamed, CopyCompleted, RestoreFailed, RestoreRequested } from "../../src/events/domain";
 import { RDS_SOURCE, rdsDetailTypes, rdsEventIds, rdsEventSchema } from "../../src/events/rds";
 import { operationIdFor } from "../../src/operation/ids";
@@ -8,29 +8,23 @@ import { pipelineMetrics } from "../../src/stages/kit/metrics";
 import { addWatch } from "../../src/stages/kit/watches";
 import * as trigger from "../../src/stages/trigger";
 import { checkWatches, onRdsEvent, onSchedule } from "../../src/stages/watcher";
-import { type DynamoBackend, startDynalite } from "../support/dynalite";
+import { useDynalite } from "../support/dynalite";
 import {
-  createPipelineWorld,
+  createWorld,
   makePlan,
-  type PipelineWorld,
   snapshotCreatedEvent,
   sourceLocation,
   targetLocation,
-} from "../support/pipeline-world";
+  type World,
+} from "../support/world";
 import { untilSnapshotAvailable } from "./chain";
 
-let backend: DynamoBackend;
-beforeAll(async () => {
-  backend = await startDynalite();
-});
-afterAll(async () => {
-  await backend.stop();
-});
+const backend = useDynalite();
 
-const targetKey = "222222222222/us-east-1/staging-db";
+const targetKey = "222222222222/eu-west-1/staging";
 const minutes = (n: number) => n * 60_000;
 
-async function copying(w: PipelineWorld) {
+async function copying(w: World) {
   const { operationId, event } = await untilSnapshotAvailable(w);
   await onSnapshotAvailable(w.deps, event);
   return operationId;
@@ -38,7 +32,7 @@ async function copying(w: PipelineWorld) {
 
 describe("watcher: watches", () => {
   test("a watch whose operation moved on is removed without publishing", async () => {
-    const w = await createPipelineWorld(backend, [makePlan({ target: { copyMode: "single-hop" } })]);
+    const w = await createWorld(backend(), [makePlan({ target: { copyMode: "single-hop" } })]);
     const operationId = await copying(w);
     const operation = (await w.store.get(operationId))!;
     await w.store.transition(operationId, {
@@ -46,7 +40,7 @@ describe("watcher: watches", () => {
       to: "failed",
       at: "2026-03-14T04:30:00.000Z",
     });
-    w.cloud.settle();
+    w.rds.settle();
     await checkWatches(w.deps, "tick");
     expect(w.publisher.delivered(CopyCompleted)).toHaveLength(0);
     expect(await w.store.pendingWatches()).toHaveLength(0);
@@ -54,9 +48,9 @@ describe("watcher: watches", () => {
   });
 
   test("a busy resource is touched and kept; an unreadable one does not stop the others", async () => {
-    const w = await createPipelineWorld(backend, [makePlan({ target: { copyMode: "single-hop" } })]);
+    const w = await createWorld(backend(), [makePlan({ target: { copyMode: "single-hop" } })]);
     const operationId = await copying(w);
-    w.cloud.failNext(
+    w.rds.failNext(
       "describeClusterSnapshot",
       new AwsCallError("ThrottlingException", "Rate exceeded", "rds"),
     );
@@ -69,9 +63,9 @@ describe("watcher: watches", () => {
   });
 
   test("an RDS resource event checks the watches on the resource it names; other events check nothing", async () => {
-    const w = await createPipelineWorld(backend, [makePlan({ target: { copyMode: "single-hop" } })]);
+    const w = await createWorld(backend(), [makePlan({ target: { copyMode: "single-hop" } })]);
     const operationId = await copying(w);
-    w.cloud.settle();
+    w.rds.settle();
     const [watch] = await w.store.watchesOf(operationId);
     const rdsEvent = (eventId: string, identifier: string) =>
       rdsEventSchema.parse({
@@ -81,12 +75,12 @@ describe("watcher: watches", () => {
         source: RDS_SOURCE,
         account: "222222222222",
         time: "2026-03-14T04:10:00Z",
-        region: "us-east-1",
+        region: "eu-west-1",
         resources: [],
         detail: {
           EventCategories: ["creation"],
           SourceType: "DB_INSTANCE",
-          SourceArn: `arn:aws:rds:us-east-1:222222222222:db:${identifier}`,
+          SourceArn: `arn:aws:rds:eu-west-1:222222222222:db:${identifier}`,
           SourceIdentifier: identifier,
           Date: "2026-03-14T04:10:00.000Z",
           Message: "DB instance created",
@@ -102,7 +96,7 @@ describe("watcher: watches", () => {
   });
 
   test("cluster-renamed waits for the new name and publishes ClusterRenamed; cluster-deleted waits for the cluster to go", async () => {
-    const w = await createPipelineWorld(backend, [makePlan({ target: { copyMode: "single-hop" } })]);
+    const w = await createWorld(backend(), [makePlan({ target: { copyMode: "single-hop" } })]);
     const operationId = await copying(w);
     const operation = (await w.store.get(operationId))!;
     const scope = targetLocation;
@@ -110,10 +104,10 @@ describe("watcher: watches", () => {
       watchId: "rename-old",
       kind: "cluster-renamed",
       scope,
-      resource: "staging-db-old-x",
+      resource: "staging-old-x",
       publish: ClusterRenamed,
       atStep: "copying",
-      previousIdentifier: "staging-db",
+      previousIdentifier: "staging",
       renameStep: "old-moved-away",
     });
     await addWatch(w.deps, operation, {
@@ -124,16 +118,16 @@ describe("watcher: watches", () => {
       publish: "none",
       atStep: ["copying", "completed"],
     });
-    w.cloud.addCluster(targetLocation, "gone-soon", { status: "deleting" });
+    w.rds.addCluster(targetLocation, "gone-soon", [], { status: "deleting" });
     await checkWatches(w.deps, "tick-1");
     expect(w.publisher.delivered(ClusterRenamed)).toHaveLength(0);
 
-    w.cloud.addCluster(targetLocation, "staging-db-old-x");
-    w.cloud.clusters.delete(`${targetLocation.accountId}/${targetLocation.region}/gone-soon`);
+    w.rds.addCluster(targetLocation, "staging-old-x");
+    w.rds.clusters.delete(`${targetLocation.accountId}/${targetLocation.region}/gone-soon`);
     await checkWatches(w.deps, "tick-2");
     expect(w.publisher.only(ClusterRenamed).detail).toMatchObject({
-      cluster: { clusterIdentifier: "staging-db-old-x" },
-      previousIdentifier: "staging-db",
+      cluster: { clusterIdentifier: "staging-old-x" },
+      previousIdentifier: "staging",
       step: "old-moved-away",
     });
     const left = (await w.store.watchesOf(operationId)).map((x) => x.watchId);
@@ -144,7 +138,7 @@ describe("watcher: watches", () => {
 
 describe("watcher: deadlines, stalled requests, reconciling", () => {
   test("an operation past its deadline fails, naming the deadline and the step", async () => {
-    const w = await createPipelineWorld(backend, [makePlan({ target: { copyMode: "single-hop" } })]);
+    const w = await createWorld(backend(), [makePlan({ target: { copyMode: "single-hop" } })]);
     const operationId = await copying(w);
     w.clock.advance(minutes(121));
     await onSchedule(w.deps, { id: "tick-late" });
@@ -159,7 +153,7 @@ describe("watcher: deadlines, stalled requests, reconciling", () => {
   });
 
   test("a request nobody took is announced again once its handoff stalls (ten minutes)", async () => {
-    const w = await createPipelineWorld(backend);
+    const w = await createWorld(backend());
     const [started] = await trigger.onRdsEvent(w.deps, snapshotCreatedEvent(w.automatedSnapshot()));
     w.clock.advance(minutes(6));
     await onSchedule(w.deps, { id: "tick-early" });
@@ -174,10 +168,10 @@ describe("watcher: deadlines, stalled requests, reconciling", () => {
   });
 
   test("a snapshot whose event never came starts its operation once; young and pipeline snapshots are left alone", async () => {
-    const w = await createPipelineWorld(backend);
+    const w = await createWorld(backend());
     const missed = w.automatedSnapshot("2026-03-14-03-00", { createdAt: "2026-03-14T03:00:00.000Z" });
-    w.cloud.addSnapshot(sourceLocation, "aurora-restore-0123456789-share", {
-      clusterIdentifier: "prod-db",
+    w.rds.addSnapshot(sourceLocation, "aurora-restore-0123456789-share", {
+      clusterIdentifier: "production",
       createdAt: "2026-03-14T03:30:00.000Z",
     });
     w.automatedSnapshot("2026-03-13-03-00", { createdAt: "2026-03-13T03:00:00.000Z" });
@@ -191,14 +185,14 @@ describe("watcher: deadlines, stalled requests, reconciling", () => {
       sourceSnapshot: { arn: missed.arn },
     });
 
-    const w2 = await createPipelineWorld(backend);
+    const w2 = await createWorld(backend());
     w2.automatedSnapshot("2026-03-14-03-55", { createdAt: "2026-03-14T03:55:00.000Z" });
     await onSchedule(w2.deps, { id: "tick-young" });
     expect(w2.publisher.entries).toHaveLength(0);
   });
 
   test("reconciling leaves a busy target alone", async () => {
-    const w = await createPipelineWorld(backend);
+    const w = await createWorld(backend());
     w.automatedSnapshot("2026-03-14-03-00", { createdAt: "2026-03-14T03:00:00.000Z" });
     await w.store.acquireLock(targetKey, "op-active", "2026-03-14T01:00:00.000Z");
     await onSchedule(w.deps, { id: "tick" });

@@ -50,7 +50,7 @@ if (!jar)
     "DynamoDB Local (Java + amplify-dynamodb-simulator) not found: storage tests run on dynalite only",
   );
 
-describe.each(backends)("state and audit tables on $name", ({ start }) => {
+describe.each(backends)("[slow] state and audit tables on $name", ({ start }) => {
   let backend: DynamoBackend;
   let store: OperationStore;
   let audit: AuditLog;

@@ -18,7 +18,7 @@ import {
 } from "./helpers";
 
 // One PostgreSQL server for the whole file (restarted once to show it survives a restart).
-describe("local RDS clusters and instances", { timeout: 120_000 }, () => {
+describe("[slow] local RDS clusters and instances", { timeout: 120_000 }, () => {
   const gates = new Gates();
   const log = new EventLog();
   let state: Awaited<ReturnType<typeof tempStateDir>>;

@@ -36,7 +36,9 @@ async function transferLoop(client: pg.Client, seed: number, stop: { requested: 
 }
 
 // Two PostgreSQL servers: the source under load, and its restore from the shared snapshot's ARN.
-describe("a snapshot taken under write load restores to a consistent state", { timeout: 180_000 }, () => {
+describe("[slow] a snapshot taken under write load restores to a consistent state", {
+  timeout: 180_000,
+}, () => {
   const log = new EventLog();
   let state: Awaited<ReturnType<typeof tempStateDir>>;
   let rds: LocalRds;

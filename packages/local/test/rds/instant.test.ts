@@ -12,7 +12,7 @@ const password = "Prod-Passw0rd";
 const fast = { create: 0, copy: 0, rename: 0, delete: 0, snapshot: 0 };
 
 /** Instant clusters: the local RDS's API with no PostgreSQL server; fast, so no gates are needed. */
-describe("local RDS with instant clusters", () => {
+describe("[slow] local RDS with instant clusters", () => {
   const log = new EventLog();
   let state: Awaited<ReturnType<typeof tempStateDir>>;
   let kms: LocalKms;

@@ -9,7 +9,7 @@ import { EventLog, production, rejectsWith, tempStateDir } from "./helpers";
  * Issue 10, item 7: the local RDS accepts and keeps the settings a refresh gives the restored cluster and
  * instances, reports them as DescribeDB* do, and refuses to delete a protected cluster as AWS does.
  */
-describe("local RDS: cluster and instance settings, deletion protection", () => {
+describe("[slow] local RDS: cluster and instance settings, deletion protection", () => {
   let state: Awaited<ReturnType<typeof tempStateDir>>;
   let rds: LocalRds;
   let port: RdsPort;

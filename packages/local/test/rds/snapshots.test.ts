@@ -19,7 +19,9 @@ import {
 const engine = "aurora-postgresql";
 
 // Two PostgreSQL servers: production, and one restore in the staging account.
-describe("local RDS snapshots: create, share, copy, restore", { timeout: 120_000 }, () => {
+describe("[slow] local RDS snapshots: create, share, copy, restore", {
+  timeout: 120_000,
+}, () => {
   const gates = new Gates();
   const log = new EventLog();
   const warnings: string[] = [];
