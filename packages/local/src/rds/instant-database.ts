@@ -1,7 +1,8 @@
 import { toPostgresError } from "@aurora-restore/aws/postgres";
 import type { DatabasePort, DbEndpoint, DbSession } from "@aurora-restore/core/ports/index";
 import { scramMatches } from "./credentials";
-import { executeSql, redactPasswords, SqlFault } from "./instant-sql";
+import { executeSql, redactPasswords } from "./instant-sql";
+import { SqlFault } from "./instant-sql-fault";
 import type { InstantClusterFile } from "./instant-store";
 
 /** What the database port needs from the instant clusters: which one serves an endpoint, and saving one. */
