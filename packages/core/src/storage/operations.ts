@@ -1,9 +1,10 @@
 import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { canMove, type OperationStep, stageOfStep, statusOfStep } from "../operation/steps";
-import { effectEntity } from "./effect-entity";
-import { targetLockEntity } from "./lock-entity";
+import { isConditionFailure } from "./condition-failure";
+import { createEffectStore } from "./effect-store";
+import { createLockStore } from "./lock-store";
 import { type OperationItem, operationEntity } from "./operation-entity";
-import { type WatchKind, watchEntity } from "./watch-entity";
+import { createWatchStore } from "./watch-store";
 
 /**
  * An operation, as its entity (operation-entity.ts) reads it: the attributes' documentation lives there.
@@ -19,9 +20,6 @@ export type OperationHandoff = NonNullable<OperationInfo["handoff"]>;
 /** Who works on the operation's current step and until when (see the entity's `lease`). */
 export type OperationLease = NonNullable<OperationInfo["lease"]>;
 
-/** The outcome of claiming a once-only effect (see effect-entity.ts). */
-export type EffectClaim = "acquired" | "in-progress" | "completed";
-
 /** A transition was refused: the operation is not where the caller expected (duplicate, replay, race). */
 export class StaleTransitionError extends Error {
   override name = "StaleTransitionError";
@@ -35,23 +33,6 @@ export class StaleTransitionError extends Error {
         (actual ? ` (it is at ${actual.step} version ${actual.version})` : " (it does not exist)"),
     );
   }
-}
-
-export class TargetBusyError extends Error {
-  override name = "TargetBusyError";
-  constructor(
-    readonly targetKey: string,
-    readonly activeOperationId: string,
-  ) {
-    super(
-      `Target ${targetKey} already has an active operation (${activeOperationId}); wait for it to finish ('aurora-restore operations show ${activeOperationId}' shows where it stands); the watcher fails it once it passes the plan's deadline`,
-    );
-  }
-}
-
-function isConditionFailure(error: unknown): boolean {
-  const text = `${(error as Error)?.message ?? ""} ${String((error as { cause?: { name?: string } })?.cause?.name)}`;
-  return /ConditionalCheckFailed|conditional request failed/i.test(text);
 }
 
 export interface TransitionInput {
@@ -76,9 +57,6 @@ export interface TransitionInput {
 /** Operations, per-target locks and watches in the state table. */
 export function createOperationStore(client: DynamoDBDocumentClient, table: string) {
   const operations = operationEntity(client, table);
-  const locks = targetLockEntity(client, table);
-  const watches = watchEntity(client, table);
-  const effects = effectEntity(client, table);
 
   /** Sets `fields` only while the operation is at the step and version the caller saw; false otherwise. */
   async function setAt(
@@ -245,82 +223,6 @@ export function createOperationStore(client: DynamoDBDocumentClient, table: stri
     },
 
     /**
-     * Claims a once-only effect of an operation (a conditional put, as Powertools' idempotency record):
-     * "acquired" to do it now, "in-progress" while another delivery's claim is live, "completed" once done.
-     * An in-progress claim whose expiry passed (its owner died) is taken over.
-     */
-    async claimEffect(
-      operationId: string,
-      effect: string,
-      claim: { holder: string; at: string; expiresAt: number; now: number },
-    ): Promise<EffectClaim> {
-      const record = {
-        operationId,
-        effect,
-        status: "in-progress" as const,
-        holder: claim.holder,
-        expiresAt: claim.expiresAt,
-        startedAt: claim.at,
-      };
-      try {
-        await effects.create(record).go();
-        return "acquired";
-      } catch (error) {
-        if (!isConditionFailure(error)) throw error;
-      }
-      const { data } = await effects.get({ operationId, effect }).go();
-      if (!data) return "in-progress"; // Deleted meanwhile: never happens to these records; be cautious.
-      if (data.status === "completed") return "completed";
-      if (data.expiresAt > claim.now) return "in-progress";
-      try {
-        await effects
-          .patch({ operationId, effect })
-          .set({ holder: claim.holder, expiresAt: claim.expiresAt, startedAt: claim.at })
-          .where(
-            ({ holder, status }, { eq }) => `${eq(holder, data.holder)} AND ${eq(status, "in-progress")}`,
-          )
-          .go();
-        return "acquired";
-      } catch (error) {
-        if (isConditionFailure(error)) return "in-progress";
-        throw error;
-      }
-    },
-
-    /** Gives up a claimed effect that failed (expires it now), so the next delivery does it. */
-    async releaseEffect(operationId: string, effect: string, holder: string): Promise<void> {
-      await effects
-        .patch({ operationId, effect })
-        .set({ expiresAt: 0 })
-        .where(({ holder: owner, status }, { eq }) => `${eq(owner, holder)} AND ${eq(status, "in-progress")}`)
-        .go()
-        .catch((error: unknown) => {
-          if (!isConditionFailure(error)) throw error;
-        });
-    },
-
-    /** The once-only effects claimed for the operation so far, and where each stands. */
-    async effectsOf(
-      operationId: string,
-    ): Promise<{ effect: string; status: "in-progress" | "completed"; holder: string; expiresAt: number }[]> {
-      const { data } = await effects.query.byOperation({ operationId }).go({ pages: "all" });
-      return data.map(({ effect, status, holder, expiresAt }) => ({ effect, status, holder, expiresAt }));
-    },
-
-    /** Marks a claimed effect done, so later deliveries skip it. */
-    async completeEffect(operationId: string, effect: string, holder: string, at: string): Promise<void> {
-      await effects
-        .patch({ operationId, effect })
-        .set({ status: "completed", completedAt: at })
-        .where(({ holder: owner }, { eq }) => eq(owner, holder))
-        .go()
-        .catch((error: unknown) => {
-          // Taken over after our claim expired: the new owner completes it.
-          if (!isConditionFailure(error)) throw error;
-        });
-    },
-
-    /**
      * Records (or updates) the operation's handoff, only while it is still at the step and version the
      * caller saw; false when it has moved on. Leaves the version alone: a handoff is bookkeeping, and a
      * consumer holding this version must still be able to move the operation.
@@ -343,80 +245,9 @@ export function createOperationStore(client: DynamoDBDocumentClient, table: stri
       return data as OperationInfo[];
     },
 
-    /** Takes the target's lock for this operation; the same operation taking it again is fine. */
-    async acquireLock(targetKey: string, operationId: string, at: string): Promise<void> {
-      try {
-        await locks.create({ targetKey, operationId, acquiredAt: at }).go();
-      } catch (error) {
-        if (!isConditionFailure(error)) throw error;
-        const { data } = await locks.get({ targetKey }).go();
-        if (data && data.operationId !== operationId) throw new TargetBusyError(targetKey, data.operationId);
-      }
-    },
-
-    /** Releases the lock only if this operation holds it. */
-    async releaseLock(targetKey: string, operationId: string): Promise<void> {
-      try {
-        await locks
-          .delete({ targetKey })
-          .where(({ operationId: holder }, { eq }) => eq(holder, operationId))
-          .go();
-      } catch (error) {
-        if (!isConditionFailure(error)) throw error;
-      }
-    },
-
-    async lockHolder(targetKey: string): Promise<string | undefined> {
-      const { data } = await locks.get({ targetKey }).go();
-      return data?.operationId;
-    },
-
-    /** Registers something to wait for; idempotent per (operation, watchId). */
-    async addWatch(watch: {
-      operationId: string;
-      watchId: string;
-      kind: WatchKind;
-      accountId: string;
-      region: string;
-      roleArn?: string;
-      resource: string;
-      context?: Record<string, unknown>;
-      createdAt: string;
-    }): Promise<void> {
-      try {
-        await watches.create({ ...watch, state: "pending" }).go();
-      } catch (error) {
-        if (!isConditionFailure(error)) throw error;
-      }
-    },
-
-    async pendingWatches() {
-      const { data } = await watches.query.pending({ state: "pending" }).go({ pages: "all" });
-      return data;
-    },
-
-    async watchesOf(operationId: string) {
-      const { data } = await watches.query.byOperation({ operationId }).go({ pages: "all" });
-      return data;
-    },
-
-    async touchWatch(operationId: string, watchId: string, at: string): Promise<void> {
-      await watches.patch({ operationId, watchId }).add({ checks: 1 }).set({ lastCheckedAt: at }).go();
-    },
-
-    /** Removes a watch; false when it was already gone (another check completed it first). */
-    async removeWatch(operationId: string, watchId: string): Promise<boolean> {
-      try {
-        await watches
-          .delete({ operationId, watchId })
-          .where(({ state }, { exists }) => exists(state))
-          .go();
-        return true;
-      } catch (error) {
-        if (isConditionFailure(error)) return false;
-        throw error;
-      }
-    },
+    ...createEffectStore(client, table),
+    ...createLockStore(client, table),
+    ...createWatchStore(client, table),
   };
 }
 

@@ -1,11 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { operationIdFor, targetKeyOf } from "../../src/operation/ids";
 import { type AuditLog, createAuditLog } from "../../src/storage/audit";
+import { TargetBusyError } from "../../src/storage/lock-store";
 import {
   createOperationStore,
   type OperationStore,
   StaleTransitionError,
-  TargetBusyError,
 } from "../../src/storage/operations";
 import {
   createTables,

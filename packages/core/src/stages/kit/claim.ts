@@ -1,7 +1,8 @@
 import type { AnyDomainEventContract, DomainEventDetail, ParsedEnvelope } from "../../events/contract";
 import type { StageName } from "../../events/shapes";
 import type { OperationStep } from "../../operation/steps";
-import type { EffectClaim, OperationInfo } from "../../storage/operations";
+import type { EffectClaim } from "../../storage/effect-store";
+import type { OperationInfo } from "../../storage/operations";
 import { advance, loadAt } from "./advance";
 import { audit } from "./audit";
 import type { StageDeps } from "./deps";

@@ -3,7 +3,8 @@ import type { OperationTrigger, SnapshotRef, StageName } from "../../events/shap
 import { targetKeyOf } from "../../operation/ids";
 import { terminalSteps } from "../../operation/steps";
 import type { Plan, PlanTarget } from "../../plan/schema";
-import { type OperationInfo, TargetBusyError } from "../../storage/operations";
+import { TargetBusyError } from "../../storage/lock-store";
+import type { OperationInfo } from "../../storage/operations";
 import { audit } from "./audit";
 import type { StageDeps } from "./deps";
 import { handOff, handoffOf, republishHandoffOf } from "./handoff";
