@@ -1,16 +1,5 @@
-import type { AnyDomainEventContract, DomainEventInput } from "../../events/contract";
-import {
-  ClusterAvailable,
-  ClusterCreated,
-  ClusterRenamed,
-  CopyCompleted,
-  SnapshotAvailable,
-  SourceSnapshotCopied,
-} from "../../events/domain";
 import { type RdsEvent, rdsEventIds } from "../../events/rds";
-import { operationIdFor, targetKeyOf } from "../../operation/ids";
 import { stageOfStep } from "../../operation/steps";
-import type { Plan } from "../../plan/schema";
 import type { OperationInfo } from "../../storage/operations";
 import { advance } from "../kit/advance";
 import { audit } from "../kit/audit";
@@ -19,13 +8,13 @@ import { errorCodeOf, errorMessageOf } from "../kit/errors";
 import { failOperation } from "../kit/fail";
 import { handOff, handoffOf } from "../kit/handoff";
 import { pipelineMetrics } from "../kit/metrics";
-import { metaFor } from "../kit/publish";
 import { type HandoffOptions, republishStalledHandoffs } from "../kit/republish-handoffs";
-import { isPipelineSnapshot, snapshotRefOf, sourceScope } from "../kit/snapshot-refs";
-import { startOperation } from "../kit/start-operation";
 import { expectedSteps, type WatchContext, watchContextOf } from "../kit/watches";
+import { failOverdueOperations } from "./overdue-operations";
+import { readyEvent } from "./ready-event";
+import { reconcileSnapshots } from "./reconcile-snapshots";
 import { type ScheduleOptions, startScheduledPlans } from "./scheduled-plans";
-import { type ProbeResult, probe, ResourceFailedError } from "./watch-probes";
+import { type ProbeResult, probe } from "./watch-probes";
 
 export interface WatcherOptions extends ScheduleOptions, HandoffOptions {
   /** Reconcile snapshots created within this many hours (default 24). */
@@ -236,11 +225,6 @@ async function restoreWatch(deps: StageDeps, watch: PendingWatch): Promise<void>
     });
 }
 
-interface ReadyEvent {
-  contract: AnyDomainEventContract;
-  detail: DomainEventInput<AnyDomainEventContract>;
-}
-
 /** Describes what the watch waits on; an error waiting cannot fix (access denied, a missing key) fails it. */
 async function probeWatch(deps: StageDeps, watch: PendingWatch, context: WatchContext): Promise<ProbeResult> {
   const scope = {
@@ -257,160 +241,5 @@ async function probeWatch(deps: StageDeps, watch: PendingWatch, context: WatchCo
       error: error as Error,
       hint: `The watcher could not describe ${watch.resource}.`,
     };
-  }
-}
-
-/** The event a ready watch publishes (none for "none"), built and validated against its contract. */
-function readyEvent(
-  deps: StageDeps,
-  operation: OperationInfo,
-  context: WatchContext,
-  result: Extract<ProbeResult, { state: "ready" }>,
-  causationId: string,
-): ReadyEvent | undefined {
-  const meta = metaFor(deps, operation, causationId);
-  const need = <T>(value: T | undefined, what: string): T => {
-    if (value === undefined) throw new Error(`Watch publishing ${context.publish} has no ${what}`);
-    return value;
-  };
-  const event = <C extends AnyDomainEventContract>(contract: C, detail: DomainEventInput<C>): ReadyEvent => ({
-    contract,
-    detail: detail as DomainEventInput<AnyDomainEventContract>,
-  });
-  switch (context.publish) {
-    case "none":
-      return undefined;
-    case SourceSnapshotCopied.detailType:
-      return event(SourceSnapshotCopied, { ...meta, snapshot: need(result.snapshot, "snapshot") });
-    case SnapshotAvailable.detailType:
-      return event(SnapshotAvailable, {
-        ...meta,
-        snapshot: need(result.snapshot, "snapshot"),
-        sharedWith: context.sharedWith ?? [],
-      });
-    case CopyCompleted.detailType:
-      return event(CopyCompleted, { ...meta, snapshot: need(result.snapshot, "snapshot") });
-    case ClusterCreated.detailType:
-      return event(ClusterCreated, { ...meta, cluster: need(result.cluster, "cluster") });
-    case ClusterAvailable.detailType:
-      return event(ClusterAvailable, {
-        ...meta,
-        cluster: need(result.cluster, "cluster"),
-        endpoint: need(result.endpoint, "endpoint"),
-      });
-    case ClusterRenamed.detailType:
-      return event(ClusterRenamed, {
-        ...meta,
-        cluster: need(result.cluster, "cluster"),
-        previousIdentifier: need(context.previousIdentifier, "previousIdentifier"),
-        step: need(context.renameStep, "renameStep"),
-      });
-  }
-}
-
-const deadlineHints: Partial<Record<ReturnType<typeof stageOf>, string>> = {
-  prepare: "Check the shareable copy in the source account's RDS console.",
-  copy: "Cross-region copies can take hours and at most 5 run at once per region: raise targets[].deadlineMinutes in the plan or check the copy in the RDS console, then restore again.",
-  restore: "Check the restored cluster and its instances in the RDS console, then restore again.",
-  cutover:
-    "Check the target's cluster names in the RDS console: cutover may have left the target renamed (see the audit trail).",
-};
-
-function stageOf(operation: OperationInfo) {
-  return stageOfStep[operation.step];
-}
-
-/** Fails running operations past their deadline, naming the step they were stuck at. */
-export async function failOverdueOperations(
-  deps: StageDeps,
-  causationId: string,
-  running?: OperationInfo[],
-): Promise<void> {
-  const now = deps.clock().getTime();
-  for (const operation of running ?? (await deps.store.listByStatus("running"))) {
-    if (Date.parse(operation.deadline) > now) continue;
-    const minutes = Math.round((Date.parse(operation.deadline) - Date.parse(operation.createdAt)) / 60_000);
-    const stage = stageOf(operation);
-    const error = new ResourceFailedError(
-      "DeadlineExceeded",
-      `Operation ${operation.operationId} is stuck past the plan's deadline (${minutes} minutes) at step ${operation.step}.`,
-    );
-    await failOperation(
-      deps,
-      operation,
-      stage,
-      error,
-      causationId,
-      deadlineHints[stage] ?? "See the audit trail, then restore again.",
-    );
-    deps.metrics.count(pipelineMetrics.overdue, 1, { stage });
-  }
-}
-
-/**
- * Starts operations for the newest snapshot of each planned source when its event never came (events are
- * best effort). The deterministic operation id makes this idempotent; busy targets are left alone.
- */
-export async function reconcileSnapshots(
-  deps: StageDeps,
-  causationId: string,
-  options: WatcherOptions = {},
-): Promise<void> {
-  const now = deps.clock().getTime();
-  const since = now - (options.reconcileWindowHours ?? 24) * 3_600_000;
-  const until = now - (options.reconcileGraceMinutes ?? 10) * 60_000;
-  for (const plan of await deps.plans.list()) {
-    if (plan.trigger.type !== "every-snapshot") continue;
-    try {
-      await reconcilePlan(deps, plan, causationId, since, until);
-    } catch (error) {
-      deps.metrics.count(pipelineMetrics.reconcileErrors, 1, {});
-      deps.logger.error("Could not reconcile a plan's snapshots", {
-        planId: plan.id,
-        code: errorCodeOf(error),
-        message: errorMessageOf(error),
-      });
-    }
-  }
-}
-
-async function reconcilePlan(deps: StageDeps, plan: Plan, causationId: string, since: number, until: number) {
-  if (plan.trigger.type !== "every-snapshot") return;
-  const types: readonly string[] = plan.trigger.snapshotTypes;
-  const snapshots = await deps.rds(sourceScope(plan)).listClusterSnapshots({
-    clusterIdentifier: plan.source.clusterIdentifier,
-  });
-  const newest = snapshots.find((s) => {
-    const created = s.createdAt ? Date.parse(s.createdAt) : Number.NaN;
-    return (
-      s.status === "available" &&
-      types.includes(s.type) &&
-      !isPipelineSnapshot(s.identifier) &&
-      created >= since &&
-      created <= until
-    );
-  });
-  if (!newest || newest.type === "shared") return;
-  for (const target of plan.targets) {
-    const targetKey = targetKeyOf(target);
-    const operationId = operationIdFor({ snapshotArn: newest.arn, targetKey });
-    if (await deps.store.get(operationId)) continue;
-    if (await deps.store.lockHolder(targetKey)) continue;
-    deps.logger.warn("Starting an operation for a snapshot whose event never came", {
-      snapshot: newest.arn,
-      targetKey,
-    });
-    await startOperation(deps, {
-      plan,
-      target,
-      snapshot: { ...snapshotRefOf(newest), type: newest.type },
-      trigger: "reconciler",
-      requestedBy: "watcher (reconciler)",
-      operationId,
-      correlationId: operationId,
-      causationId,
-      stage: "watcher",
-    });
-    deps.metrics.count(pipelineMetrics.snapshotsReconciled, 1, {});
   }
 }
