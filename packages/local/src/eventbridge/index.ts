@@ -8,6 +8,7 @@ export {
   validatePattern,
 } from "./compile-pattern";
 export type { DeadLetterMessage } from "./dead-letter-queue";
+export type { RedriveResult } from "./dead-letter-redrive";
 export type {
   BusTarget,
   ChaosOptions,
@@ -48,12 +49,7 @@ export {
   MAX_EVENT_PATTERN_DEPTH,
   MAX_EVENT_PATTERN_LENGTH,
 } from "./limits";
-export {
-  LocalEventBridge,
-  type LocalEventBridgeOptions,
-  type RedriveResult,
-  type Sender,
-} from "./local-event-bridge";
+export { LocalEventBridge, type LocalEventBridgeOptions, type Sender } from "./local-event-bridge";
 export { type MatchStats, matchesPattern } from "./matcher";
 export type { CompiledPattern } from "./pattern-types";
 export {

@@ -9,33 +9,22 @@ import {
   ArchiveManager,
   type CreateArchiveInput,
   type ReplayDescription,
-  type RouteOptions,
   type StartReplayInput,
 } from "./archives";
 import { type DeadLetterMessage, DeadLetterQueue } from "./dead-letter-queue";
+import { type RedriveResult, redriveDeadLetters } from "./dead-letter-redrive";
 import { type ChaosOptions, DeliveryEngine, type DeliveryJob, type DeliveryMetrics } from "./delivery";
-import {
-  busArn,
-  DEFAULT_ACCOUNT,
-  DEFAULT_BUS_NAME,
-  DEFAULT_REGION,
-  type EventBridgeEvent,
-  formatEventTime,
-  parseEventsArn,
-} from "./envelope";
-import { EventBridgeError, isEventBridgeError } from "./errors";
+import { busArn, DEFAULT_ACCOUNT, DEFAULT_BUS_NAME, DEFAULT_REGION, parseEventsArn } from "./envelope";
+import { EventBridgeError } from "./errors";
 import { EventBus } from "./event-bus";
-import { flattenEvent } from "./matcher";
 import {
-  checkPutEventsEntry,
   DEFAULT_MAX_REQUEST_SIZE_BYTES,
   type PutEventsOptions,
   type PutEventsRequestEntry,
   type PutEventsResponse,
-  type PutEventsResultEntry,
-  validatePutEventsRequest,
 } from "./put-events";
 import { type BackoffOptions, DEFAULT_BACKOFF } from "./retry";
+import { type PutEventsHost, putEvents, routeEvent } from "./routing";
 import { type EventBridgeRuntime, systemRuntime } from "./runtime";
 
 export interface LocalEventBridgeOptions {
@@ -57,11 +46,6 @@ export interface LocalEventBridgeOptions {
 export interface Sender {
   account?: string;
   region?: string;
-}
-
-export interface RedriveResult {
-  redriven: string[];
-  skipped: { messageId: string; reason: string }[];
 }
 
 export class LocalEventBridge {
@@ -94,7 +78,7 @@ export class LocalEventBridge {
     this.archives = new ArchiveManager(new ArchiveStore(path.join(root, "archives")), {
       runtime: this.runtime,
       busByArn: (arn) => this.busByArn(arn),
-      route: (bus, event, routeOptions) => this.route(bus, event, routeOptions),
+      route: (bus, event, routeOptions) => routeEvent(bus, event, routeOptions),
       schedule: (jobs) => this.engine.schedule(jobs),
       track: (work) => this.engine.track(work),
     });
@@ -166,89 +150,21 @@ export class LocalEventBridge {
 
   // ---- PutEvents and routing ---------------------------------------------------------------------------
 
-  /**
-   * PutEvents. Whole-request problems (0 or more than 10 entries, over the size limit) throw
-   * ValidationException; a bad entry is reported in its result slot and the others still go through.
-   * Unlike AWS (which acknowledges and silently drops events for a bus that does not exist), an unknown
-   * EventBusName fails that entry with ResourceNotFoundException: locally, nothing is dropped silently.
-   *
-   * As in AWS, an `aws.*` Source is refused (NotAuthorizedForSourceException): only AWS services publish
-   * those. The local AWS services say who they are with `options.awsServiceSource` (the local RDS passes
-   * RDS_SOURCE and may publish only that source); application code never passes it.
-   */
+  /** PutEvents (see routing.ts for what AWS does and what the local bus does differently). */
   async putEvents(
     entries: PutEventsRequestEntry[],
     sender: Sender = {},
     options: PutEventsOptions = {},
   ): Promise<PutEventsResponse> {
-    validatePutEventsRequest(entries, this.maxRequestSizeBytes);
-    const account = sender.account ?? this.account;
-    const region = sender.region ?? this.region;
-    const now = this.runtime.now();
-    const results: PutEventsResultEntry[] = [];
-    const jobs: DeliveryJob[] = [];
-    for (const entry of entries) {
-      const check = checkPutEventsEntry(entry, options);
-      if (!check.ok) {
-        results.push({ ErrorCode: check.errorCode, ErrorMessage: check.errorMessage });
-        continue;
-      }
-      const bus = this.resolveBus(entry.EventBusName, account, region);
-      if (!bus) {
-        results.push({
-          ErrorCode: "ResourceNotFoundException",
-          ErrorMessage: `Event bus ${entry.EventBusName} does not exist.`,
-        });
-        continue;
-      }
-      const event: EventBridgeEvent = {
-        version: "0",
-        id: this.runtime.uuid(),
-        "detail-type": check.entry.detailType,
-        source: check.entry.source,
-        account,
-        time: formatEventTime(check.entry.time ?? now),
-        region,
-        resources: check.entry.resources,
-        detail: check.entry.detail,
-      };
-      let routed: DeliveryJob[];
-      try {
-        routed = this.route(bus, event, { receivedAtMs: now.getTime() });
-      } catch (error) {
-        // An event the matcher refuses (EventTooComplexError) is refused here, before any delivery.
-        if (!isEventBridgeError(error)) throw error;
-        results.push({ ErrorCode: "InvalidArgument", ErrorMessage: error.message });
-        continue;
-      }
-      jobs.push(...routed);
-      results.push({ EventId: event.id });
-    }
-    this.engine.schedule(jobs);
-    return { FailedEntryCount: results.filter((r) => r.ErrorCode).length, Entries: results };
-  }
-
-  /** The deliveries an event produces on a bus: one per target of every enabled matching rule. */
-  private route(bus: EventBus, event: EventBridgeEvent, options: RouteOptions): DeliveryJob[] {
-    const jobs: DeliveryJob[] = [];
-    for (const rule of bus.matchingRules(flattenEvent(event))) {
-      if (options.ruleFilter && !options.ruleFilter.has(rule.arn) && !options.ruleFilter.has(rule.name))
-        continue;
-      for (const target of rule.targets.values()) {
-        // One hop only: an event that arrived from another bus is not forwarded to a third one.
-        if (target.kind === "bus" && options.forwardedFrom) continue;
-        jobs.push({
-          event,
-          ruleArn: rule.arn,
-          ruleName: rule.name,
-          eventBusArn: bus.arn,
-          target,
-          receivedAtMs: options.receivedAtMs,
-          ...(options.forwardedFrom ? { forwardedFrom: options.forwardedFrom } : {}),
-        });
-      }
-    }
-    return jobs;
+    const host: PutEventsHost = {
+      account: this.account,
+      region: this.region,
+      runtime: this.runtime,
+      maxRequestSizeBytes: this.maxRequestSizeBytes,
+      resolveBus: (nameOrArn, account, region) => this.resolveBus(nameOrArn, account, region),
+      schedule: (jobs) => this.engine.schedule(jobs),
+    };
+    return putEvents(host, entries, sender, options);
   }
 
   /** Bus-to-bus delivery keeps the event as is: same id, the sender's account, the original region. */
@@ -259,7 +175,7 @@ export class LocalEventBridge {
       throw new EventBridgeError("ResourceNotFoundException", `Event bus ${name} does not exist.`);
     }
     const receivedAtMs = this.runtime.now().getTime();
-    this.engine.schedule(this.route(target, job.event, { receivedAtMs, forwardedFrom: job.eventBusArn }));
+    this.engine.schedule(routeEvent(target, job.event, { receivedAtMs, forwardedFrom: job.eventBusArn }));
   }
 
   // ---- quiescence, chaos, metrics ----------------------------------------------------------------------
@@ -300,45 +216,17 @@ export class LocalEventBridge {
     return this.deadLetters.list();
   }
 
-  /**
-   * Re-drives dead-lettered events to the target that failed them (not to the whole bus: the other
-   * targets already had them), with a fresh retry budget. A message whose rule or target no longer exists
-   * stays in the queue and is reported as skipped; a re-driven message leaves the queue, and comes back as
-   * a new message if the target fails again.
-   */
+  /** Re-drives dead-lettered events to the targets that failed them (see dead-letter-redrive.ts). */
   redriveDeadLetters(options: { messageIds?: string[] } = {}): RedriveResult {
-    const wanted = options.messageIds ? new Set(options.messageIds) : undefined;
-    const result: RedriveResult = { redriven: [], skipped: [] };
-    const jobs: DeliveryJob[] = [];
-    for (const message of this.deadLetters.list()) {
-      if (wanted && !wanted.has(message.messageId)) continue;
-      const rule = this.busByArn(message.eventBusArn)?.findRule(message.ruleArn);
-      const target = rule?.targets.get(message.targetId);
-      if (!rule || !target) {
-        const reason = rule
-          ? `target ${message.targetId} no longer exists`
-          : `rule ${message.ruleArn} no longer exists`;
-        result.skipped.push({ messageId: message.messageId, reason });
-        continue;
-      }
-      this.deadLetters.remove(message.messageId);
-      jobs.push({
-        event: message.event,
-        ruleArn: rule.arn,
-        ruleName: rule.name,
-        eventBusArn: message.eventBusArn,
-        target,
-        receivedAtMs: this.runtime.now().getTime(),
-      });
-      result.redriven.push(message.messageId);
-    }
-    for (const id of wanted ?? []) {
-      if (!result.redriven.includes(id) && !result.skipped.some((s) => s.messageId === id)) {
-        result.skipped.push({ messageId: id, reason: "no such message" });
-      }
-    }
-    this.engine.schedule(jobs);
-    return result;
+    return redriveDeadLetters(
+      {
+        deadLetters: this.deadLetters,
+        runtime: this.runtime,
+        busByArn: (arn) => this.busByArn(arn),
+        schedule: (jobs) => this.engine.schedule(jobs),
+      },
+      options,
+    );
   }
 
   // ---- archives and replays ------------------------------------------------------------------------------
