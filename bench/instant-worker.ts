@@ -104,8 +104,8 @@ export function costsOf(i: Instruments, operations: number): OperationCosts {
   const calls: readonly PortCall[] = i.world.runtime.calls.calls;
   const rds = calls.filter((c) => c.port === "rds");
   const isDescribe = (c: PortCall) => /^(describe|list)/.test(c.call);
-  const stageRds = rds.filter((c) => c.service !== "watcher");
-  const watcherRds = rds.filter((c) => c.service === "watcher");
+  const stageRds = rds.filter((c) => c.stage !== "watcher");
+  const watcherRds = rds.filter((c) => c.stage === "watcher");
   const rdsCallsByName: Record<string, number> = {};
   for (const c of rds) rdsCallsByName[c.call] = (rdsCallsByName[c.call] ?? 0) + 1;
   const delivered = i.handlers.invocations.filter((v) => v.detailType !== "Scheduled Event");

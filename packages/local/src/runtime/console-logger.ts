@@ -15,11 +15,11 @@ export function logLevelOf(value: string | undefined): LogLevel | undefined {
 }
 
 /**
- * The stages' logger on this machine: one line per entry on the writer, prefixed with the service, extra
+ * The stages' logger on this machine: one line per entry on the writer, prefixed with the stage, extra
  * fields passed through `sanitize` so a field that looks like a secret is redacted, as Powertools' would be.
  */
 export function consoleLogger(
-  service: string,
+  stage: string,
   writer: LineWriter,
   options: { level?: LogLevel } = {},
 ): StageLogger {
@@ -27,7 +27,7 @@ export function consoleLogger(
   const log = (level: LogLevel, message: string, extra?: Record<string, unknown>) => {
     if (levelRank[level] < minimum) return;
     const fields = extra && Object.keys(extra).length > 0 ? ` ${JSON.stringify(sanitize(extra))}` : "";
-    writer.write(`[${service}] ${level.toUpperCase()} ${message}${fields}\n`);
+    writer.write(`[${stage}] ${level.toUpperCase()} ${message}${fields}\n`);
   };
   return {
     debug: (message, extra) => log("debug", message, extra),
@@ -38,7 +38,7 @@ export function consoleLogger(
 }
 
 export interface RecordedMetric {
-  service: string;
+  stage: string;
   kind: "count" | "durationMs";
   name: string;
   value: number;
@@ -49,12 +49,12 @@ export interface RecordedMetric {
 export class MetricsRecorder {
   readonly #records: RecordedMetric[] = [];
 
-  forService(service: string): StageMetrics {
+  forStage(stage: string): StageMetrics {
     return {
       count: (name, value = 1, dimensions = {}) =>
-        this.#records.push({ service, kind: "count", name, value, dimensions }),
+        this.#records.push({ stage, kind: "count", name, value, dimensions }),
       durationMs: (name, ms, dimensions = {}) =>
-        this.#records.push({ service, kind: "durationMs", name, value: ms, dimensions }),
+        this.#records.push({ stage, kind: "durationMs", name, value: ms, dimensions }),
     };
   }
 

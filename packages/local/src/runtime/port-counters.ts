@@ -22,8 +22,8 @@ export interface PortCall {
    * `SELECT`, `UPDATE`...: post-restore SQL is counted under its own kind).
    */
   call: string;
-  /** The service whose deps made the call (e.g. "configure"). */
-  service: string;
+  /** The stage whose deps made the call (e.g. "configure"). */
+  stage: string;
   /** `account/region` for AWS ports; `host:port/database` for the database. */
   location?: string;
   /** The resource named: cluster, snapshot or instance identifier, secret, topic, key, event source, user. */
@@ -34,7 +34,7 @@ export interface PortCall {
 }
 
 export interface CallFilter {
-  service?: string;
+  stage?: string;
   subject?: string;
   location?: string;
   /** Default true: successful calls only (a refused call had no effect). */
@@ -42,7 +42,7 @@ export interface CallFilter {
 }
 
 /**
- * Counts every call the stages make through their ports (a decorator on the deps each service gets), in
+ * Counts every call the stages make through their ports (a decorator on the deps each stage gets), in
  * either cluster mode: RDS, KMS, Secrets Manager, SNS, EventBridge PutEvents, and database connections and
  * statements. Counts cover the whole runtime, not one operation; a test reads them before and after, or
  * filters by subject (e.g. a target cluster's name), to assert that each side effect happened exactly once.
@@ -107,16 +107,16 @@ export class PortCounters {
     this.#calls.push(call);
   }
 
-  /** The deps of `service` with each port counted. */
-  wrapDeps(deps: StageDeps, service: string): StageDeps {
+  /** The deps of `stage` with each port counted. */
+  wrapDeps(deps: StageDeps, stage: string): StageDeps {
     return {
       ...deps,
-      rds: (scope) => this.wrapAws("rds", deps.rds(scope), service, scope),
-      kms: (scope) => this.wrapAws("kms", deps.kms(scope), service, scope),
-      secrets: (scope) => this.wrapAws("secrets", deps.secrets(scope), service, scope),
-      notifications: this.wrapAws("sns", deps.notifications, service),
-      publisher: this.wrapPublisher(deps.publisher, service),
-      database: this.wrapDatabase(deps.database, service),
+      rds: (scope) => this.wrapAws("rds", deps.rds(scope), stage, scope),
+      kms: (scope) => this.wrapAws("kms", deps.kms(scope), stage, scope),
+      secrets: (scope) => this.wrapAws("secrets", deps.secrets(scope), stage, scope),
+      notifications: this.wrapAws("sns", deps.notifications, stage),
+      publisher: this.wrapPublisher(deps.publisher, stage),
+      database: this.wrapDatabase(deps.database, stage),
     };
   }
 
@@ -124,7 +124,7 @@ export class PortCounters {
   wrapAws<T extends RdsPort | KmsPort | SecretsPort | NotificationPort>(
     port: CountedPort,
     target: T,
-    service: string,
+    stage: string,
     scope?: AccessScope,
   ): T {
     const location = scope ? `${scope.accountId}/${scope.region}` : undefined;
@@ -140,7 +140,7 @@ export class PortCounters {
             const base = {
               port,
               call: property,
-              service,
+              stage,
               ...(location ? { location } : {}),
               ...subjectOf(property, args[0]),
             };
@@ -162,13 +162,13 @@ export class PortCounters {
     });
   }
 
-  wrapPublisher(publisher: EventPublisherPort, service: string): EventPublisherPort {
+  wrapPublisher(publisher: EventPublisherPort, stage: string): EventPublisherPort {
     return {
       putEvents: async (entries) => {
         const calls = entries.map((e) => ({
           port: "events" as const,
           call: e.DetailType,
-          service,
+          stage,
           subject: e.Source,
           ...(e.EventBusName ? { location: e.EventBusName } : {}),
         }));
@@ -190,12 +190,12 @@ export class PortCounters {
     };
   }
 
-  wrapDatabase(database: DatabasePort, service: string): DatabasePort {
+  wrapDatabase(database: DatabasePort, stage: string): DatabasePort {
     return {
       connect: async (endpoint) => {
         const base = {
           port: "database" as const,
-          service,
+          stage,
           location: `${endpoint.host}:${endpoint.port}/${endpoint.database}`,
           subject: endpoint.user,
         };
@@ -238,7 +238,7 @@ export class PortCounters {
     return this.#calls.filter(
       (c) =>
         c.ok === ok &&
-        (filter.service === undefined || c.service === filter.service) &&
+        (filter.stage === undefined || c.stage === filter.stage) &&
         (filter.subject === undefined || c.subject === filter.subject) &&
         (filter.location === undefined || c.location === filter.location),
     );

@@ -58,7 +58,7 @@ export function depsFor(shared: SharedDeps, stage: StageName | "cli"): StageDeps
     clock: shared.clock,
     generatePassword: () => generatePassword(),
     logger: consoleLogger(stage, shared.log, shared.logLevel ? { level: shared.logLevel } : {}),
-    metrics: shared.metrics.forService(stage),
+    metrics: shared.metrics.forStage(stage),
     leaseOwner: shared.leaseOwner,
     ...(shared.leaseMs === undefined ? {} : { leaseMs: shared.leaseMs }),
   };

@@ -46,7 +46,7 @@ export interface LocalRuntimeOptions {
   log?: LineWriter;
   /**
    * The stages' log level (default: AURORA_RESTORE_LOG_LEVEL, else info). `debug` adds a line per event
-   * a service receives (its detail, sanitized) and per delivery handled.
+   * a stage receives (its detail, sanitized) and per delivery handled.
    */
   logLevel?: LogLevel;
   /** Where SNS announces notifications (default: nowhere; they are in <stateDir>/sns/messages.jsonl). */
@@ -64,13 +64,13 @@ export interface LocalRuntimeOptions {
   /** The local RDS's clock (snapshot names, event times); tests move it to take two automated snapshots in a minute. */
   rdsClock?: () => Date;
   stages?: readonly StageDeclaration[];
-  /** How a service's handler module is loaded (default: imported from its declared path). */
-  loadHandler?: (service: StageDeclaration) => Promise<StageHandlerModule>;
+  /** How a stage's handler module is loaded (default: imported from its declared path). */
+  loadHandler?: (stage: StageDeclaration) => Promise<StageHandlerModule>;
   clock?: () => Date;
   /** How long a claim on a step lasts (default: the Lambda timeout, lease.ts); tests of crashes shorten it. */
   leaseMs?: number;
   /**
-   * The retry policy of every service's rule target (default: 4 retries within 10 minutes, so a failing
+   * The retry policy of every stage's rule target (default: 4 retries within 10 minutes, so a failing
    * handler is dead-lettered within seconds). A deployed stage retries 185 times (deploy config's
    * `delivery`); the fault suite uses that, with the local bus's short backoff.
    */
@@ -261,16 +261,16 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
 
     const schedules = stageList.filter((s) => s.schedule);
     const watchers = schedules.map(
-      (service) =>
+      (stage) =>
         new WatcherSchedule({
-          service: service.name,
-          handler: handlers.get(service.name)!,
-          deps: deps(service.name),
+          stage: stage.name,
+          handler: handlers.get(stage.name)!,
+          deps: deps(stage.name),
           location: pipeline,
           intervalMs: options.watcherIntervalMs ?? 1_000,
           clock,
           onError: (error) =>
-            log.write(`[${service.name}] ERROR scheduled run failed: ${(error as Error).message}\n`),
+            log.write(`[${stage.name}] ERROR scheduled run failed: ${(error as Error).message}\n`),
         }),
     );
     // What a dead process left resumes now: its steps, the events it had not delivered, its operations'

@@ -4,7 +4,7 @@ import type { StageDeps } from "@aurora-restore/core/stages/kit";
 import type { StageHandlerModule } from "./stage-wiring";
 
 /**
- * A scheduled rule for one service (the watcher's `rate(1 minute)` in AWS, faster locally): invokes the
+ * A scheduled rule for one stage (the watcher's `rate(1 minute)` in AWS, faster locally): invokes the
  * handler with an EventBridge "Scheduled Event", never two runs at once (a tick that finds the previous run
  * still going is skipped, as a slow Lambda with reserved concurrency 1 would be throttled).
  */
@@ -15,7 +15,7 @@ export class WatcherSchedule {
 
   constructor(
     private readonly options: {
-      service: string;
+      stage: string;
       handler: StageHandlerModule;
       deps: StageDeps;
       location: AccountRegion;
@@ -25,7 +25,7 @@ export class WatcherSchedule {
     },
   ) {
     const { region, accountId } = options.location;
-    this.ruleArn = `arn:aws:events:${region}:${accountId}:rule/aurora-restore-${options.service}-schedule`;
+    this.ruleArn = `arn:aws:events:${region}:${accountId}:rule/aurora-restore-${options.stage}-schedule`;
   }
 
   start(): void {

@@ -15,7 +15,7 @@ import { type ReliabilityWorld, sideEffectTotals, startReliabilityWorld, targetP
  * long as the compliance profile recorded on its operation says, whatever the plan says (or fails to) later.
  *
  * Append-only at IAM is checked where the policies are made: packages/functions/test/permissions.test.ts
- * ("<service> gets only put/get/query on the audit table", and the rejected UpdateItem, DeleteItem and
+ * ("<stage> gets only put/get/query on the audit table", and the rejected UpdateItem, DeleteItem and
  * BatchWriteItem statements), and the storage test refuses to overwrite an entry
  * (packages/core/test/storage: "appends audit entries with a TTL ... and rejects a duplicate entry").
  */
@@ -91,7 +91,7 @@ describe("Audit", () => {
     const after = await listAllOperations(world.runtime.store);
     const made = calls.calls.slice(before.calls);
     // The watcher's own schedule keeps describing snapshots meanwhile; nothing else may call a port.
-    const byReplay = made.filter((c) => c.service !== "watcher");
+    const byReplay = made.filter((c) => c.stage !== "watcher");
     const added = [...(await auditOf(world, after)).entries()].filter(([key]) => !before.audit.has(key));
     recordReliability("audit-replay", {
       events: replayed.deliveries,
@@ -106,7 +106,7 @@ describe("Audit", () => {
     expect(replayed.events).toBeGreaterThan(20);
     expect(after).toEqual(before.operations);
     expect(sideEffectTotals(made)).toEqual({});
-    expect(byReplay.map((c) => `${c.service} ${c.port}.${c.call} ${c.subject ?? ""}`)).toEqual([]);
+    expect(byReplay.map((c) => `${c.stage} ${c.port}.${c.call} ${c.subject ?? ""}`)).toEqual([]);
     expect(added.length).toBeGreaterThan(0);
     expect(added.filter(([, e]) => e.outcome !== "ignored-duplicate").map(([, e]) => e)).toEqual([]);
     // Every entry there was is still there, unchanged.

@@ -114,8 +114,8 @@ describe("AWS faults", () => {
 
 interface PermanentFault {
   name: string;
-  /** The service (stage) whose call fails, the call, and a part of its subject (when it names the target). */
-  service: string;
+  /** The stage whose call fails, the call, and a part of its subject (when it names the target). */
+  stage: string;
   call: string;
   subject?: string;
   error: SdkErrorShape;
@@ -129,7 +129,7 @@ interface PermanentFault {
 const permanentFaults: PermanentFault[] = [
   {
     name: "a snapshot quota on the shareable copy",
-    service: "prepare",
+    stage: "prepare",
     call: "copyClusterSnapshot",
     error: sdkErrors.snapshotQuota,
     made: [],
@@ -138,7 +138,7 @@ const permanentFaults: PermanentFault[] = [
   },
   {
     name: "AccessDenied on the copy into the target account",
-    service: "copy",
+    stage: "copy",
     call: "copyClusterSnapshot",
     error: sdkErrors.accessDenied,
     made: ["prepare rds.copyClusterSnapshot"],
@@ -147,7 +147,7 @@ const permanentFaults: PermanentFault[] = [
   },
   {
     name: "KMSKeyNotAccessibleFault on the restore",
-    service: "restore",
+    stage: "restore",
     call: "restoreClusterFromSnapshot",
     subject: "-next",
     error: sdkErrors.kmsKeyNotAccessible,
@@ -157,7 +157,7 @@ const permanentFaults: PermanentFault[] = [
   },
   {
     name: "an instance quota on the restored cluster's instance",
-    service: "restore",
+    stage: "restore",
     call: "createInstance",
     subject: "-next",
     error: sdkErrors.instanceQuota,
@@ -167,7 +167,7 @@ const permanentFaults: PermanentFault[] = [
   },
   {
     name: "AccessDeniedException on an application user's secret of an existing target",
-    service: "configure",
+    stage: "configure",
     call: "putSecretValue",
     subject: "app_reader",
     error: sdkErrors.accessDeniedException,
@@ -220,7 +220,7 @@ describe("AWS faults that retrying cannot fix", () => {
       const injectedBefore = calls.injected;
       calls.faults = (call, phase) =>
         phase === "before" &&
-        call.service === fault.service &&
+        call.stage === fault.stage &&
         call.call === fault.call &&
         (fault.subject === undefined || call.subject?.includes(fault.subject) === true)
           ? awsFault(call, fault.error)
@@ -237,10 +237,10 @@ describe("AWS faults that retrying cannot fix", () => {
       recordReliability("aws-faults", { operations: 1, faults: injected });
 
       expect(injected).toBeGreaterThan(0);
-      const succeeded = new Set(mine.filter((c) => c.ok).map((c) => `${c.service} ${c.port}.${c.call}`));
+      const succeeded = new Set(mine.filter((c) => c.ok).map((c) => `${c.stage} ${c.port}.${c.call}`));
       expect(fault.made.filter((call) => !succeeded.has(call))).toEqual([]);
       expect(operation.status).toBe("failed");
-      expect(operation.error?.stage).toBe(fault.service);
+      expect(operation.error?.stage).toBe(fault.stage);
       expect(operation.error?.code).toBe(fault.code);
       expect(operation.error?.message).toContain(fault.error.name);
       expect(operation.error?.message).toMatch(fault.fix);
@@ -251,7 +251,7 @@ describe("AWS faults that retrying cannot fix", () => {
         (m) => m.attributes?.operationId === operation.operationId,
       );
       expect(message?.subject).toContain(`${target} refresh failed`);
-      expect(message?.message).toContain(`Failed stage: ${fault.service}`);
+      expect(message?.message).toContain(`Failed stage: ${fault.stage}`);
       expect(message?.message).toContain(fault.code);
       // The target is free for the next refresh, and nothing the operation made is left.
       expect(await store.lockHolder(targetKeyOf(operation.target))).toBeUndefined();

@@ -10,7 +10,7 @@ import {
 
 /**
  * Suite 1 of the reliability suite: every event delivered 2-3 times, shuffled and delayed up to 500 ms,
- * to every service, on 50 concurrent refreshes with instant clusters. Each AWS side effect must happen as
+ * to every stage, on 50 concurrent refreshes with instant clusters. Each AWS side effect must happen as
  * often as in one undisturbed refresh times 50 (counted at the stages' ports), one notification per
  * operation, no intermediate snapshot or AWSPENDING version left, and every AWSCURRENT must log in.
  */
@@ -78,11 +78,11 @@ describe("chaos delivery: duplicated, shuffled, delayed events", () => {
     );
     expect(duplicates).toBeGreaterThanOrEqual(events / 3);
     if (Object.keys(differences).length > 0) {
-      // Which resources got a side effect more than once, and from which service.
+      // Which resources got a side effect more than once, and from which stage.
       const seen = new Map<string, number>();
       for (const c of world.runtime.calls.calls) {
         if (!c.ok || !(`${c.port}.${c.call}` in differences)) continue;
-        const key = `${c.service} ${c.port}.${c.call} ${c.subject ?? ""} ${c.location ?? ""}`;
+        const key = `${c.stage} ${c.port}.${c.call} ${c.subject ?? ""} ${c.location ?? ""}`;
         seen.set(key, (seen.get(key) ?? 0) + 1);
       }
       console.log(

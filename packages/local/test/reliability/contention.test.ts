@@ -197,7 +197,7 @@ describe("contention in one process", () => {
 
 /**
  * Where the time of a run of many operations went: each stage's duration over the operations (median and
- * slowest), the handlers' time per service (sum over deliveries), and how long operations waited to start.
+ * slowest), the handlers' time per stage (sum over deliveries), and how long operations waited to start.
  */
 function profile(world: ReliabilityWorld, operations: readonly OperationInfo[]): string {
   const lines: string[] = [];
@@ -220,14 +220,14 @@ function profile(world: ReliabilityWorld, operations: readonly OperationInfo[]):
   const handler = new Map<string, { total: number; count: number }>();
   for (const metric of world.runtime.metrics.list()) {
     if (metric.name !== "HandlerDuration") continue;
-    const entry = handler.get(metric.service) ?? { total: 0, count: 0 };
+    const entry = handler.get(metric.stage) ?? { total: 0, count: 0 };
     entry.total += metric.value;
     entry.count += 1;
-    handler.set(metric.service, entry);
+    handler.set(metric.stage, entry);
   }
-  for (const [service, { total, count }] of handler) {
+  for (const [stage, { total, count }] of handler) {
     lines.push(
-      `  handler ${service.padEnd(9)} ${count} deliveries, ${ms(total)} in all, ${(total / count).toFixed(0)} ms each`,
+      `  handler ${stage.padEnd(9)} ${count} deliveries, ${ms(total)} in all, ${(total / count).toFixed(0)} ms each`,
     );
   }
   const created = operations.map((o) => Date.parse(o.createdAt)).sort((a, b) => a - b);

@@ -47,7 +47,7 @@ interface KillPoint {
   stage: string;
   /** What had just happened when the process died. */
   what: string;
-  /** `[before:]port.call[@service][#n]` (see crash-runner.ts). */
+  /** `[before:]port.call[@stage][#n]` (see crash-runner.ts). */
   spec: string;
   /** 2: the kill is in a second refresh of the target (the cutover replaces an existing cluster). */
   refreshes?: 1 | 2;

@@ -100,7 +100,7 @@ describe("Leaks", () => {
     // A refresh that fails after staging credentials (they are discarded), with an AWS error message...
     rt.calls.faults = (call, phase) =>
       phase === "before" &&
-      call.service === "configure" &&
+      call.stage === "configure" &&
       call.call === "putSecretValue" &&
       call.subject?.includes("app_reader")
         ? awsFault(call, sdkErrors.accessDenied)

@@ -330,7 +330,7 @@ describe("instant clusters: the pipeline with no PostgreSQL data path", () => {
         waitForOperation(runtime.store, o.operationId, { timeoutMs: 180_000, pollMs: 100 }),
       ),
     ).catch(async (error: unknown) => {
-      // Where the stragglers stand, and what the services complained about.
+      // Where the stragglers stand, and what the stages complained about.
       const stuck = (await listAllOperations(runtime.store)).filter((o) => o.status === "running");
       console.log(stuck.map((o) => `${o.operationId} ${o.target.clusterIdentifier} ${o.step}`).join("\n"));
       console.log(

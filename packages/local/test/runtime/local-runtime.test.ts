@@ -17,13 +17,13 @@ import type { StageHandlerModule } from "../../src/runtime/stage-wiring";
 import { type LocalRuntime, startLocalRuntime } from "../../src/runtime/start-local-runtime";
 
 interface Received {
-  service: string;
+  stage: string;
   detailType: string;
   account: string;
   actor: string;
 }
 
-function fakeService(
+function fakeStage(
   name: StageDeclaration["name"],
   subscriptions: StageDeclaration["subscriptions"],
   schedule?: string,
@@ -40,10 +40,10 @@ function fakeService(
 }
 
 const stages = [
-  fakeService("trigger", [{ bus: "default", pattern: snapshotCreatedPattern(), description: "snapshots" }]),
-  fakeService("prepare", [{ bus: "pipeline", contracts: [RestoreRequested] }]),
-  fakeService("configure", [{ bus: "pipeline", contracts: [ClusterAvailable] }]),
-  fakeService(
+  fakeStage("trigger", [{ bus: "default", pattern: snapshotCreatedPattern(), description: "snapshots" }]),
+  fakeStage("prepare", [{ bus: "pipeline", contracts: [RestoreRequested] }]),
+  fakeStage("configure", [{ bus: "pipeline", contracts: [ClusterAvailable] }]),
+  fakeStage(
     "watcher",
     [{ bus: "default", pattern: resourceChangedPattern(), description: "rds" }],
     "rate(1 minute)",
@@ -75,13 +75,13 @@ describe("local runtime wiring", () => {
   let logLines: string[];
   const failing = new Set<string>();
 
-  const loadHandler = async (service: StageDeclaration): Promise<StageHandlerModule> => ({
+  const loadHandler = async (stage: StageDeclaration): Promise<StageHandlerModule> => ({
     async handle(event: unknown, deps: StageDeps) {
       const e = event as { "detail-type": string; account: string };
-      if (failing.has(service.name))
-        throw Object.assign(new Error(`${service.name} broke`), { retryable: false });
+      if (failing.has(stage.name))
+        throw Object.assign(new Error(`${stage.name} broke`), { retryable: false });
       received.push({
-        service: service.name,
+        stage: stage.name,
         detailType: e["detail-type"],
         account: e.account,
         actor: deps.actor,
@@ -125,10 +125,10 @@ describe("local runtime wiring", () => {
     await production.putEvents([snapshotEvent("RDS-EVENT-0169")], asRds);
     await production.putEvents([snapshotEvent("RDS-EVENT-0168")], asRds); // "creating": matches no rule
     await rt.bridge.drain();
-    const triggers = received.filter((r) => r.service === "trigger");
+    const triggers = received.filter((r) => r.stage === "trigger");
     expect(triggers).toEqual([
       {
-        service: "trigger",
+        stage: "trigger",
         detailType: rdsDetailTypes.clusterSnapshot,
         account: demoProduction.accountId,
         actor: "aurora-restore-trigger",
@@ -155,7 +155,7 @@ describe("local runtime wiring", () => {
     );
     await rt.bridge.drain();
     const rdsEvents = received.filter(
-      (r) => r.service === "watcher" && r.detailType === rdsDetailTypes.cluster,
+      (r) => r.stage === "watcher" && r.detailType === rdsDetailTypes.cluster,
     );
     expect(rdsEvents).toHaveLength(1);
   });
@@ -175,16 +175,16 @@ describe("local runtime wiring", () => {
       ),
     ]);
     await rt.bridge.drain();
-    expect(received.filter((r) => r.service === "configure").map((r) => r.detailType)).toEqual([
+    expect(received.filter((r) => r.stage === "configure").map((r) => r.detailType)).toEqual([
       ClusterAvailable.detailType,
     ]);
-    expect(received.some((r) => r.service === "prepare")).toBe(false);
+    expect(received.some((r) => r.stage === "prepare")).toBe(false);
     await expect
       .poll(() => received.filter((r) => r.detailType === "Scheduled Event").length)
       .toBeGreaterThan(1);
   });
 
-  it("dead-letters what a service keeps refusing, and the queue survives a restart", async () => {
+  it("dead-letters what a stage keeps refusing, and the queue survives a restart", async () => {
     failing.add("configure");
     const rt = await start();
     const now = new Date().toISOString();
@@ -211,7 +211,7 @@ describe("local runtime wiring", () => {
     const result = again.bridge.redriveDeadLetters();
     await again.bridge.drain();
     expect(result.redriven).toHaveLength(1);
-    expect(received.filter((r) => r.service === "configure")).toHaveLength(1);
+    expect(received.filter((r) => r.stage === "configure")).toHaveLength(1);
   });
 
   it("keeps operations, audit entries and plans across restarts (dynalite persisted in the state folder)", async () => {
