@@ -57,7 +57,7 @@ export function createFunctions(input: {
       environment: functionEnvironment({
         stage: at.stage,
         topicArn: context.topicArn,
-        service: stage,
+        declaration: stage,
         plans: context.plans,
       }),
       copyFiles: [{ from: plans.from, to: plans.to }],

@@ -141,7 +141,7 @@ describe("the functions' environment", () => {
     functionEnvironment({
       stage: "production",
       topicArn: context.topicArn,
-      service: stages.find((s) => s.name === name)!,
+      declaration: stages.find((s) => s.name === name)!,
       plans: context.plans,
     });
 
@@ -177,7 +177,7 @@ describe("the functions' environment", () => {
       functionEnvironment({
         stage,
         topicArn: context.topicArn,
-        service: stages[0]!,
+        declaration: stages[0]!,
         plans: [examplePlan()],
       }),
     ).toThrow(EnvironmentTooLargeError);

@@ -45,8 +45,13 @@ const sizeOf = (env: Record<string, string>) =>
 describe("plans ship with the functions", () => {
   it("20 plans with real masking SQL deploy: no plan in the environment, which stays under 4 KB with SST's own variables", () => {
     expect(JSON.stringify(plans).length).toBeGreaterThan(4 * LAMBDA_ENVIRONMENT_LIMIT);
-    for (const service of stages) {
-      const env = functionEnvironment({ stage: "production", topicArn: context.topicArn, service, plans });
+    for (const declaration of stages) {
+      const env = functionEnvironment({
+        stage: "production",
+        topicArn: context.topicArn,
+        declaration,
+        plans,
+      });
       expect(Object.values(env).join("")).not.toContain("mask customers");
       const withSst = { ...env, ...sstAddedEnvironment({ stage: "production", dev: true }) };
       expect(sizeOf(withSst)).toBeLessThan(LAMBDA_ENVIRONMENT_LIMIT);
@@ -64,7 +69,7 @@ describe("plans ship with the functions", () => {
     const env = functionEnvironment({
       stage: "production",
       topicArn: context.topicArn,
-      service: stages[0]!,
+      declaration: stages[0]!,
       plans,
     });
     const deps = awsStageDeps({ ...env, AWS_REGION: "eu-west-1", LAMBDA_TASK_ROOT: taskRoot });
@@ -75,7 +80,7 @@ describe("plans ship with the functions", () => {
     const env = functionEnvironment({
       stage: "production",
       topicArn: context.topicArn,
-      service: stages[0]!,
+      declaration: stages[0]!,
       plans,
     });
     const taskRoot = mkdtempSync(join(tmpdir(), "task-root-"));

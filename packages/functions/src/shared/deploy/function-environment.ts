@@ -55,21 +55,21 @@ export function sstAddedEnvironment(input: { stage: string; dev: boolean }): Rec
   return env;
 }
 
-/** The service's dead-letter queue URL (its account, region and partition are the topic's: the stage's own). */
+/** The stage's dead-letter queue URL (its account, region and partition are the topic's: the deployment's own). */
 export function deadLetterQueueUrl(
   stage: string,
   topicArn: string,
-  service: StageDeclaration["name"],
+  stageName: StageDeclaration["name"],
 ): string {
   const { partition, region, accountId } = requireArn(topicArn, "the topic ARN");
   const domain = partition === "aws-cn" ? "amazonaws.com.cn" : "amazonaws.com";
-  return `https://sqs.${region}.${domain}/${accountId}/${deploymentNames(stage).deadLetterQueue(service)}`;
+  return `https://sqs.${region}.${domain}/${accountId}/${deploymentNames(stage).deadLetterQueue(stageName)}`;
 }
 
 export function functionEnvironment(input: {
   stage: string;
   topicArn: string;
-  service: StageDeclaration;
+  declaration: StageDeclaration;
   plans: readonly Plan[];
 }): Record<string, string> {
   const names = deploymentNames(input.stage);
@@ -82,9 +82,9 @@ export function functionEnvironment(input: {
     [environmentNames.deadLetterQueueUrl]: deadLetterQueueUrl(
       input.stage,
       input.topicArn,
-      input.service.name,
+      input.declaration.name,
     ),
-    ...(input.service.reachesDatabase ? { NODE_EXTRA_CA_CERTS: LAMBDA_CA_BUNDLE } : {}),
+    ...(input.declaration.reachesDatabase ? { NODE_EXTRA_CA_CERTS: LAMBDA_CA_BUNDLE } : {}),
   };
   // Counted with what SST adds, under `sst dev` too (the largest case).
   const counted = { ...environment, ...sstAddedEnvironment({ stage: input.stage, dev: true }) };
@@ -94,7 +94,7 @@ export function functionEnvironment(input: {
   );
   if (size > LAMBDA_ENVIRONMENT_LIMIT) {
     throw new EnvironmentTooLargeError(
-      `The ${input.service.name} function's environment would be ${size} bytes with SST's own variables, ` +
+      `The ${input.declaration.name} function's environment would be ${size} bytes with SST's own variables, ` +
         `over Lambda's ${LAMBDA_ENVIRONMENT_LIMIT}: shorten the stage name (${input.stage}).`,
     );
   }

@@ -10,7 +10,7 @@ import { FUNCTION_TIMEOUT_SECONDS } from "@aurora-restore/core/stages/kit";
  * code path (test/function-timeouts.test.ts).
  */
 
-/** Async invocations Lambda retries after a function error, before the failure goes to the service's queue. */
+/** Async invocations Lambda retries after a function error, before the failure goes to the stage's queue. */
 export const ASYNC_RETRIES = 2;
 
 /** Room for a stage's AWS calls (each bounded by the SDK clients' timeouts and retries) and DynamoDB writes. */
@@ -41,12 +41,12 @@ export interface FunctionSettings {
   dev?: false;
 }
 
-export function functionSettings(service: Pick<StageDeclaration, "reachesDatabase">): FunctionSettings {
+export function functionSettings(declaration: Pick<StageDeclaration, "reachesDatabase">): FunctionSettings {
   return {
     timeoutSeconds: FUNCTION_TIMEOUT_SECONDS,
     memory: "512 MB",
     architecture: "arm64",
     retries: ASYNC_RETRIES,
-    ...(service.reachesDatabase ? { dev: false as const } : {}),
+    ...(declaration.reachesDatabase ? { dev: false as const } : {}),
   };
 }

@@ -74,11 +74,11 @@ export interface DeploymentEncryption {
 export function infrastructureStatements(
   at: Deployment,
   context: PermissionContext,
-  service: StageDeclaration,
+  declaration: StageDeclaration,
   declared: readonly PolicyStatement[],
   encryption: DeploymentEncryption,
 ): PolicyStatement[] {
-  const queue = deploymentNames(at.stage).deadLetterQueue(service.name);
+  const queue = deploymentNames(at.stage).deadLetterQueue(declaration.name);
   const statements: PolicyStatement[] = [
     {
       actions: ["sqs:SendMessage"],
@@ -135,23 +135,23 @@ export class PolicyViolationError extends Error {
   override name = "PolicyViolationError";
 }
 
-/** One function's whole policy, checked: throws (naming the service and each problem) instead of deploying it. */
+/** One function's whole policy, checked: throws (naming the stage and each problem) instead of deploying it. */
 export function functionStatements(
   at: Deployment,
   context: PermissionContext,
-  service: StageDeclaration,
+  declaration: StageDeclaration,
   encryption: DeploymentEncryption,
 ): PolicyStatement[] {
-  const declared = service.permissions(context);
+  const declared = declaration.permissions(context);
   const statements = compactStatements([
     ...declared,
-    ...infrastructureStatements(at, context, service, declared, encryption),
+    ...infrastructureStatements(at, context, declaration, declared, encryption),
   ]);
   const violations = policyViolations(statements, context);
   if (violations.length > 0) {
     throw new PolicyViolationError(
-      `The ${service.name} function's permissions break the least-privilege rules:\n  - ${violations.join("\n  - ")}\n` +
-        `Fix packages/functions/src/${service.name}/permissions.ts.`,
+      `The ${declaration.name} function's permissions break the least-privilege rules:\n  - ${violations.join("\n  - ")}\n` +
+        `Fix packages/functions/src/${declaration.name}/permissions.ts.`,
     );
   }
   return statements;

@@ -27,9 +27,9 @@ export function deploymentNames(stage: string) {
     topic: `${prefix}-notifications`,
     keyAlias: `alias/${prefix}`,
     dashboard: prefix,
-    functionName: (service: StageName) => `${prefix}-${service}`,
-    functionRole: (service: StageName) => `${prefix}-${service}`,
-    deadLetterQueue: (service: StageName) => `${prefix}-${service}-dlq`,
+    functionName: (stage: StageName) => `${prefix}-${stage}`,
+    functionRole: (stage: StageName) => `${prefix}-${stage}`,
+    deadLetterQueue: (stage: StageName) => `${prefix}-${stage}-dlq`,
     /** Source-account stage: the role prepare, trigger, watcher and cleanup assume. */
     sourceAccessRole: `${prefix}-source-access`,
     /** Source-account stage: the role EventBridge uses to forward snapshot events. */
@@ -48,7 +48,7 @@ export function roleArn(at: Deployment, roleName: string): string {
   return `arn:${at.partition}:iam::${at.accountId}:role/${roleName}`;
 }
 
-/** The deployed resources' ARNs and the plans: what every service's permissions are computed from. */
+/** The deployed resources' ARNs and the plans: what every stage's permissions are computed from. */
 export function permissionContextFor(at: Deployment, plans: Plan[]): PermissionContext {
   const names = deploymentNames(at.stage);
   const { partition, region, accountId } = at;

@@ -64,7 +64,7 @@ function servicePrincipalTrust(service: string, condition?: IamStatement["Condit
 
 /** One role as deployed: where, its inline policy and its trust policy. */
 export interface DeployedRole {
-  /** The service (stage) the role runs, or `source-access` / `forwarder` in a source account. */
+  /** The stage the role runs, or `source-access` / `forwarder` in a source account. */
   name: string;
   roleName: string;
   roleArn: string;
@@ -112,15 +112,15 @@ export function targetStageRoles(stage: ResolvedDeployment & { kind: "target" })
   const context = permissionContextFor(at, stage.planList);
   const names = deploymentNames(stage.stage);
   const encryption = encryptionOf(stage);
-  return stages.map((service) => ({
-    name: service.name,
-    roleName: names.functionRole(service.name),
-    roleArn: roleArn(at, names.functionRole(service.name)),
+  return stages.map((declaration) => ({
+    name: declaration.name,
+    roleName: names.functionRole(declaration.name),
+    roleArn: roleArn(at, names.functionRole(declaration.name)),
     account: stage.accountId,
     region: stage.region,
-    policy: identityPolicy(functionStatements(at, context, service, encryption)),
+    policy: identityPolicy(functionStatements(at, context, declaration, encryption)),
     trust: servicePrincipalTrust("lambda.amazonaws.com"),
-    description: service.description,
+    description: declaration.description,
   }));
 }
 

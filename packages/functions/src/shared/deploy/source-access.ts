@@ -27,12 +27,12 @@ export function sourceAccessPrincipals(stage: SourceStage): string[] {
   const context = permissionContextFor(target, plans);
   const names = deploymentNames(target.stage);
   return stages
-    .filter((service) =>
-      service
+    .filter((declaration) =>
+      declaration
         .permissions(context)
         .some((s) => s.actions.includes("sts:AssumeRole") && s.resources.includes(accessRole)),
     )
-    .map((service) => roleArn(target, names.functionRole(service.name)));
+    .map((declaration) => roleArn(target, names.functionRole(declaration.name)));
 }
 
 /** What the source access role may do: read, copy and share, and clean up the planned sources' snapshots. */

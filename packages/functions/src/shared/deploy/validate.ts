@@ -89,17 +89,22 @@ export function buildProblems(stage: ResolvedDeployment): DeployProblem[] {
   const at = deploymentOf(stage);
   const context = permissionContextFor(at, stage.planList);
   const encryption = encryptionOf(stage);
-  for (const service of stages) {
+  for (const declaration of stages) {
     try {
-      functionStatements(at, context, service, encryption);
+      functionStatements(at, context, declaration, encryption);
     } catch (error) {
-      problems.push({ path: `${where} (${service.name} function policy)`, message: messageOf(error) });
+      problems.push({ path: `${where} (${declaration.name} function policy)`, message: messageOf(error) });
     }
     try {
-      functionEnvironment({ stage: stage.stage, topicArn: context.topicArn, service, plans: stage.planList });
+      functionEnvironment({
+        stage: stage.stage,
+        topicArn: context.topicArn,
+        declaration,
+        plans: stage.planList,
+      });
     } catch (error) {
       problems.push({
-        path: `${where}.plans (${service.name} function environment)`,
+        path: `${where}.plans (${declaration.name} function environment)`,
         message: messageOf(error),
       });
     }
