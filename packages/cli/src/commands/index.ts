@@ -7,6 +7,7 @@ import { eventsTestPatternCommand } from "./events-test-pattern";
 import { localDlqListCommand, localDlqRedriveCommand } from "./local-dlq";
 import { localSecretGetCommand } from "./local-secret-get";
 import { operationsListCommand, operationsShowCommand } from "./operations";
+import { operationsRetryCommand } from "./operations-retry";
 import { planValidateCommand } from "./plan-validate";
 import { restoreCommand } from "./restore";
 
@@ -16,6 +17,7 @@ export const commands: Command[] = [
   restoreCommand,
   operationsListCommand,
   operationsShowCommand,
+  operationsRetryCommand,
   auditCommand,
   planValidateCommand,
   deployValidateCommand,

@@ -1,10 +1,11 @@
+import { KeptResourcesExpired } from "../stages/cleanup/contracts";
 import { ClusterConfigured } from "../stages/configure/contracts";
 import { CopyCompleted } from "../stages/copy/contracts";
 import { ClusterRenamed, RestoreCompleted } from "../stages/cutover/contracts";
 import { RestoreFailed } from "../stages/kit/contracts";
 import { SnapshotAvailable, SourceSnapshotCopied } from "../stages/prepare/contracts";
 import { ClusterAvailable, ClusterCreated } from "../stages/restore/contracts";
-import { ManualRestoreRequested, RestoreRequested } from "../stages/trigger/contracts";
+import { ManualRestoreRequested, RestoreRequested, RetryRequested } from "../stages/trigger/contracts";
 import { RestoreVerified } from "../stages/verify/contracts";
 
 /**
@@ -19,11 +20,13 @@ export {
   ClusterCreated,
   ClusterRenamed,
   CopyCompleted,
+  KeptResourcesExpired,
   ManualRestoreRequested,
   RestoreCompleted,
   RestoreFailed,
   RestoreRequested,
   RestoreVerified,
+  RetryRequested,
   SnapshotAvailable,
   SourceSnapshotCopied,
 };
@@ -42,6 +45,8 @@ export const domainEvents = [
   ClusterRenamed,
   RestoreCompleted,
   RestoreFailed,
+  RetryRequested,
+  KeptResourcesExpired,
 ] as const;
 
 export type DomainEvent = (typeof domainEvents)[number];

@@ -308,8 +308,12 @@ export const planSchema = z
       ])
       .default({ type: "every-snapshot", snapshotTypes: ["automated", "manual"] }),
     retention: z
-      .strictObject({ keepIntermediateSnapshots: z.boolean().default(false) })
-      .default({ keepIntermediateSnapshots: false }),
+      .strictObject({
+        keepIntermediateSnapshots: z.boolean().default(false),
+        /** Hours a failed operation keeps its `-next` cluster and copied snapshot (inspection, retry). */
+        keepFailedResourcesHours: z.number().int().min(0).max(720).default(0),
+      })
+      .default({ keepIntermediateSnapshots: false, keepFailedResourcesHours: 0 }),
     compliance: z.enum(["default", "pci", "hipaa"]).default("default"),
     notificationTopicArn: snsTopicArn,
   })

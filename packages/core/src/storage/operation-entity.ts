@@ -126,6 +126,20 @@ export function operationEntity(client: DynamoDBDocumentClient, table: string) {
             expiresAt: { type: "string", required: true },
           },
         },
+        /** How often `operations retry` reopened the failed operation (0 or absent: never). */
+        retries: { type: "number" },
+        /**
+         * What cleanup kept of a failed operation for inspection and retry (the plan's
+         * retention.keepFailedResourcesHours), until when; the watcher deletes them after `until`.
+         */
+        kept: {
+          type: "map",
+          properties: {
+            nextCluster: { type: "string" },
+            targetSnapshot: { type: "string" },
+            until: { type: "string", required: true },
+          },
+        },
         /** The plan's compliance profile when the operation started: its audit retention, never re-read. */
         compliance: { type: ["default", "pci", "hipaa"] as const, readOnly: true },
         deadline: { type: "string", required: true },

@@ -4,6 +4,7 @@ import { isConditionFailure } from "./condition-failure";
 import { createEffectStore } from "./effect-store";
 import { createLockStore } from "./lock-store";
 import { type OperationItem, operationEntity } from "./operation-entity";
+import { createRetryStore } from "./retry-store";
 import { createWatchStore } from "./watch-store";
 
 /**
@@ -248,6 +249,7 @@ export function createOperationStore(client: DynamoDBDocumentClient, table: stri
     ...createEffectStore(client, table),
     ...createLockStore(client, table),
     ...createWatchStore(client, table),
+    ...createRetryStore(client, table),
   };
 }
 

@@ -5,6 +5,7 @@ import type { AnyDomainEventContract } from "../../src/events/contract";
 import { domainEvents } from "../../src/events/domain";
 import { PIPELINE_SOURCE } from "../../src/events/names";
 import { RDS_SOURCE, rdsDetailTypes } from "../../src/events/rds";
+import * as cleanup from "../../src/stages/cleanup/contracts";
 import * as configure from "../../src/stages/configure/contracts";
 import * as copy from "../../src/stages/copy/contracts";
 import * as cutover from "../../src/stages/cutover/contracts";
@@ -54,6 +55,7 @@ const contractFiles: Record<string, Record<string, AnyDomainEventContract>> = {
   "packages/core/src/stages/verify/contracts.ts": verify,
   "packages/core/src/stages/cutover/contracts.ts": cutover,
   "packages/core/src/stages/kit/contracts.ts": kit,
+  "packages/core/src/stages/cleanup/contracts.ts": cleanup,
 };
 const eventDeclarations = Object.entries(contractFiles).flatMap(([declaredIn, contracts]) =>
   Object.values(contracts).map((c) => ({ literal: c.detailType, declaredIn })),

@@ -103,6 +103,8 @@ const samples: Record<DomainEvent["detailType"], Record<string, unknown>> = {
     errorCode: "SnapshotQuotaExceeded",
     message: "The snapshot quota is reached.\nDelete old manual snapshots.",
   },
+  RetryRequested: { fromStart: false, requestedBy: "cli:alice" },
+  KeptResourcesExpired: {},
 };
 
 function pipelineEvent(contract: AnyDomainEventContract): Record<string, unknown> {

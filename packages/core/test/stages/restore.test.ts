@@ -197,6 +197,25 @@ describe("restore", () => {
     );
   });
 
+  test("a stale -next the pipeline left (its tag names an ended operation) is deleted and the restore retried, not refused", async () => {
+    const w = await createWorld(backend());
+    w.rds.addCluster(targetLocation, "staging-next", ["staging-next-1"], {
+      createdAt: "2026-03-01T00:00:00.000Z",
+      settings: { tags: { "aurora-restore:operation": "op-from-a-failed-run" } },
+    });
+    const { operationId, event } = await untilCopyCompleted(w);
+    const first = onCopyCompleted(w.deps, event);
+    await expect(first).rejects.toMatchObject({ name: "StaleNextClusterDeletingError", retryable: true });
+    expect(w.rds.callsOf("deleteInstance").map((c) => c.input)).toEqual(["staging-next-1"]);
+    expect(w.rds.callsOf("deleteCluster")).toHaveLength(1);
+    w.rds.settle();
+    // The bus delivers the event again: the name is free, the restore starts, the operation runs on.
+    await onCopyCompleted(w.deps, event);
+    const operation = await w.store.get(operationId);
+    expect(operation?.step).toBe("restoring");
+    expect(w.rds.callsOf("restoreClusterFromSnapshot")).toHaveLength(1);
+  });
+
   test("an AWS refusal fails the operation with its name; a cluster that ends inaccessible fails it with the reason", async () => {
     const w = await createWorld(backend());
     const { operationId, event } = await untilCopyCompleted(w);

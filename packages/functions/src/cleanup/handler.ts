@@ -1,4 +1,8 @@
-import { onRestoreCompleted, onRestoreFailed } from "@aurora-restore/core/stages/cleanup";
+import {
+  onKeptResourcesExpired,
+  onRestoreCompleted,
+  onRestoreFailed,
+} from "@aurora-restore/core/stages/cleanup";
 import { stageHandler } from "../runtime/stage-handler";
 import { stage } from "./stage";
 
@@ -6,4 +10,5 @@ import { stage } from "./stage";
 export const { handler, handle } = stageHandler(stage, {
   RestoreCompleted: (event, deps) => onRestoreCompleted(deps, event),
   RestoreFailed: (event, deps) => onRestoreFailed(deps, event),
+  KeptResourcesExpired: (event, deps) => onKeptResourcesExpired(deps, event),
 });

@@ -1,9 +1,10 @@
-import { onManualRestoreRequested, onRdsEvent } from "@aurora-restore/core/stages/trigger";
+import { onManualRestoreRequested, onRdsEvent, onRetryRequested } from "@aurora-restore/core/stages/trigger";
 import { stageHandler } from "../runtime/stage-handler";
 import { stage } from "./stage";
 
-/** trigger: RDS-EVENT-0169/0075 from the default bus, and manual requests from the pipeline bus. */
+/** trigger: RDS-EVENT-0169/0075 from the default bus, manual and retry requests from the pipeline bus. */
 export const { handler, handle } = stageHandler(stage, {
   ManualRestoreRequested: (event, deps) => onManualRestoreRequested(deps, event),
+  RetryRequested: (event, deps) => onRetryRequested(deps, event),
   onRdsEvent: (event, deps) => onRdsEvent(deps, event),
 });

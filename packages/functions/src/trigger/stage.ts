@@ -1,10 +1,15 @@
-import { defineStage, ManualRestoreRequested, snapshotCreatedPattern } from "@aurora-restore/core";
+import {
+  defineStage,
+  ManualRestoreRequested,
+  RetryRequested,
+  snapshotCreatedPattern,
+} from "@aurora-restore/core";
 import { permissions } from "./permissions";
 
 export const stage = defineStage({
   name: "trigger",
   description:
-    "Starts one operation per planned target when the source's snapshot appears or on a manual request.",
+    "Starts one operation per planned target when the source's snapshot appears on a manual request, and reopens failed operations on a retry request.",
   handler: "packages/functions/src/trigger/handler.handler",
   subscriptions: [
     {
@@ -12,7 +17,7 @@ export const stage = defineStage({
       pattern: snapshotCreatedPattern(),
       description: "Source cluster snapshot created (RDS-EVENT-0169/0075), forwarded from the source account",
     },
-    { bus: "pipeline", contracts: [ManualRestoreRequested] },
+    { bus: "pipeline", contracts: [ManualRestoreRequested, RetryRequested] },
   ],
   reachesDatabase: false,
   permissions,

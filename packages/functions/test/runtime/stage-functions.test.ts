@@ -18,19 +18,31 @@ describe("stageHandler's functions follow the declaration", () => {
 
   test("a function for an event the stage does not subscribe to is a type error", () => {
     const build = () =>
-      // @ts-expect-error cleanup does not subscribe to CopyCompleted
-      stageHandler(cleanup, { RestoreCompleted: done, RestoreFailed: done, CopyCompleted: done });
+      stageHandler(cleanup, {
+        RestoreCompleted: done,
+        RestoreFailed: done,
+        KeptResourcesExpired: done,
+        // @ts-expect-error cleanup does not subscribe to CopyCompleted
+        CopyCompleted: done,
+      });
     expect(build).not.toThrow();
   });
 
   test("RDS events and schedules need a function exactly when declared", () => {
     // @ts-expect-error trigger subscribes to RDS events on the default bus
-    expect(() => stageHandler(trigger, { ManualRestoreRequested: done })).toThrow(/no onRdsEvent/);
+    expect(() => stageHandler(trigger, { ManualRestoreRequested: done, RetryRequested: done })).toThrow(
+      /no onRdsEvent/,
+    );
     // @ts-expect-error watcher has a schedule
     expect(() => stageHandler(watcher, { onRdsEvent: done })).toThrow(/no onSchedule/);
     const extra = () =>
-      // @ts-expect-error cleanup takes no RDS events
-      stageHandler(cleanup, { RestoreCompleted: done, RestoreFailed: done, onRdsEvent: done });
+      stageHandler(cleanup, {
+        RestoreCompleted: done,
+        RestoreFailed: done,
+        KeptResourcesExpired: done,
+        // @ts-expect-error cleanup takes no RDS events
+        onRdsEvent: done,
+      });
     expect(extra).not.toThrow();
   });
 

@@ -13,7 +13,9 @@ import { deleteClusterWithInstances } from "../kit/cluster-swap";
 import { discardPendingCredentials } from "../kit/credentials";
 import type { StageDeps } from "../kit/deps";
 import { errorCodeOf, errorMessageOf } from "../kit/errors";
+import { effectOfRun } from "../kit/retry-run";
 import { sourceScope } from "../kit/snapshot-refs";
+import { keepFailedResources } from "./keep-failed-resources";
 
 type CleanupEvent = StageEvent<typeof RestoreCompleted> | StageEvent<typeof RestoreFailed>;
 
@@ -49,7 +51,7 @@ async function cleanUp(deps: StageDeps, event: CleanupEvent): Promise<void> {
     });
   if (!terminalSteps.has(operation.step)) return ignore("the operation has not ended");
   // Once per operation, whichever delivery (duplicate, replay, republished event) comes first.
-  const { ran, state } = await once(deps, operationId, "cleanup", () =>
+  const { ran, state } = await once(deps, operationId, effectOfRun(operation, "cleanup"), () =>
     cleanUpEnded(deps, operation, context),
   );
   if (!ran) {
@@ -70,9 +72,10 @@ async function cleanUpEnded(
   const names = resourceNames(operationId, operation.target.clusterIdentifier);
   let failures = 0;
 
+  const kept = await keepFailedResources(deps, operation, plan, step);
   const snapshots: { scope: AccessScope; identifier: string }[] = [
     ...(plan ? [{ scope: sourceScope(plan), identifier: names.shareableSnapshot }] : []),
-    { scope: targetScope(operation), identifier: names.targetSnapshot },
+    ...(kept?.targetSnapshot ? [] : [{ scope: targetScope(operation), identifier: names.targetSnapshot }]),
     // The two-hop copy's first hop (target account, source region): unmasked production data.
     ...(typeof operation.outputs.hopSnapshotArn === "string"
       ? [
@@ -136,7 +139,7 @@ async function cleanUpEnded(
 
   const targetKey = targetKeyOf(operation.target);
   if (operation.step === "failed") {
-    failures += await deleteRestoredCluster(deps, operation, step);
+    if (!kept?.nextCluster) failures += await deleteRestoredCluster(deps, operation, step);
     failures += await discardPendingSecrets(deps, operation, plan, step);
   }
 
@@ -167,7 +170,7 @@ function scopeOfArn(arn: string): AccessScope {
  * blocked by it (restore refuses a `-next` older than its operation). Only a cluster this operation created
  * (created after the operation started) and only while it does not carry the target's name.
  */
-async function deleteRestoredCluster(
+export async function deleteRestoredCluster(
   deps: StageDeps,
   operation: OperationInfo,
   step: (action: string, outcome: "succeeded" | "failed", details: Record<string, unknown>) => Promise<void>,

@@ -19,6 +19,7 @@ import { handOff, handoffOf } from "../kit/handoff";
 import { ensureOwner, isLeaseLost } from "../kit/lease";
 import { pipelineMetrics } from "../kit/metrics";
 import { metaFor } from "../kit/publish";
+import { runKeyOf } from "../kit/retry-run";
 import { connectOnceAccepted, defaultLoginBackoff, type LoginBackoff } from "./password-wait";
 
 export interface ConfigureOptions {
@@ -153,7 +154,7 @@ async function applyConfiguration(
   const credentials = (name: string, user: string, description: string) =>
     stageCredentials(secrets, {
       name,
-      versionId: credentialVersionId(operation.operationId, name),
+      versionId: credentialVersionId(runKeyOf(operation), name),
       description,
       make: () => ({ ...base, username: user, password: deps.generatePassword() }),
     });
@@ -296,7 +297,11 @@ async function grantAll(
 async function doneEarlier(deps: StageDeps, operation: OperationInfo): Promise<ReadonlySet<string>> {
   const done = new Set<string>();
   if ((operation.attempts.configure ?? 0) <= 1) return done;
-  for (const entry of await deps.audit.listByOperation(operation.operationId)) {
+  const trail = await deps.audit.listByOperation(operation.operationId);
+  // A retried operation's earlier runs did their work on credentials of their own: only this run's counts.
+  const runStart = trail.findLast((e) => e.action === "retry-operation" && e.outcome === "started")?.at ?? "";
+  for (const entry of trail) {
+    if (entry.at < runStart) continue;
     if (entry.stage !== "configure" || entry.outcome !== "succeeded") continue;
     const details = entry.details ?? {};
     if (entry.action === "set-master-password") done.add("set-master-password");

@@ -13,6 +13,7 @@ import { handOff, handoffOf } from "../kit/handoff";
 import { ensureOwner, isLeaseLost } from "../kit/lease";
 import { pipelineMetrics } from "../kit/metrics";
 import { metaFor } from "../kit/publish";
+import { runKeyOf } from "../kit/retry-run";
 
 /**
  * At new-moved-in: the credentials configure staged become AWSCURRENT with the target's endpoint (until now
@@ -48,7 +49,7 @@ export async function finishCutover(
         secrets,
         secretArn,
         endpoint,
-        credentialVersionId(operation.operationId, `${secretArn}#promoted`),
+        credentialVersionId(runKeyOf(operation), `${secretArn}#promoted`),
       );
       await step("promote-secret", "succeeded", {
         secretArn,

@@ -7,6 +7,7 @@ import { errorCodeOf, errorMessageOf } from "./errors";
 import { endLeasesOfDeadOwners } from "./lease";
 import { metaFor, publish } from "./publish";
 import { republishStalledHandoffs } from "./republish-handoffs";
+import { effectOfRun } from "./retry-run";
 
 /** The once-only effects of an ended operation (notify.ts, cleanup.ts), both run on its outcome event. */
 const outcomeEffects = ["notify", "cleanup"] as const;
@@ -67,7 +68,7 @@ async function republishOutcome(
   if (!handoff || handoff.step !== operation.step) return false;
   const effects = await deps.store.effectsOf(operation.operationId);
   const undone = outcomeEffects.filter(
-    (name) => effects.find((e) => e.effect === name)?.status !== "completed",
+    (name) => effects.find((e) => e.effect === effectOfRun(operation, name))?.status !== "completed",
   );
   if (undone.length === 0) return false;
   const contract: AnyDomainEventContract | undefined = domainEvents.find(

@@ -6,6 +6,7 @@ import { audit } from "../kit/audit";
 import { once, type StageEvent } from "../kit/claim";
 import type { StageDeps } from "../kit/deps";
 import { pipelineMetrics } from "../kit/metrics";
+import { effectOfRun } from "../kit/retry-run";
 
 export type NotifyEvent =
   | (StageEvent<typeof RestoreCompleted> & { detailType: typeof RestoreCompleted.detailType })
@@ -106,6 +107,16 @@ async function notifyOutcome(deps: StageDeps, event: NotifyEvent): Promise<void>
     return;
   }
   const context = { stage: "notify" as const, action: "notify", eventId: event.id };
+  // An outcome the operation no longer has (a failed run's RestoreFailed arriving after a retry reopened it).
+  const outcome = event.detailType === RestoreCompleted.detailType ? "completed" : "failed";
+  if (operation.step !== outcome) {
+    await audit(deps, operation, {
+      ...context,
+      outcome: "ignored-duplicate",
+      details: { step: operation.step, reason: `the operation is not ${outcome} now (it was retried)` },
+    });
+    return;
+  }
   const plan = await deps.plans.get(operation.planId).catch(() => undefined);
   const topicArn = plan?.notificationTopicArn ?? deps.topicArn;
   if (!topicArn) {
@@ -119,7 +130,7 @@ async function notifyOutcome(deps: StageDeps, event: NotifyEvent): Promise<void>
   }
   const summary = notificationSummary(operation, event, plan);
   // One notification per operation, however often (and however concurrently) its outcome is delivered.
-  const { ran, state } = await once(deps, operationId, "notify", async () => {
+  const { ran, state } = await once(deps, operationId, effectOfRun(operation, "notify"), async () => {
     const { messageId } = await deps.notifications.publish({ topicArn, ...summary });
     await audit(deps, operation, {
       ...context,

@@ -6,6 +6,7 @@ import type { DbCluster, RdsPort } from "../../ports/rds";
 import type { OperationInfo } from "../../storage/operations";
 import { audit } from "../kit/audit";
 import { claimStep, isRetryable, planTargetOf, type StageEvent, targetScope } from "../kit/claim";
+import { deleteClusterWithInstances } from "../kit/cluster-swap";
 import type { StageDeps } from "../kit/deps";
 import { failOperation } from "../kit/fail";
 import { pipelineMetrics } from "../kit/metrics";
@@ -23,7 +24,33 @@ export class SnapshotOutsideTargetError extends Error {
   readonly code = "SnapshotOutsideTarget";
 }
 
-const tagsOf = (operation: OperationInfo) => ({ "aurora-restore:operation": operation.operationId });
+/**
+ * A stale `-next` cluster an ended operation of the pipeline left (found by its tag) is being deleted; the
+ * delivery is retried and restores once the name is free.
+ */
+export class StaleNextClusterDeletingError extends Error {
+  override name = "StaleNextClusterDeletingError";
+  readonly code = "StaleNextClusterDeleting";
+  readonly retryable = true;
+}
+
+/** The tag naming the operation that created a cluster: how a later run knows a stale `-next` is the pipeline's. */
+const OPERATION_TAG = "aurora-restore:operation";
+const tagsOf = (operation: OperationInfo) => ({ [OPERATION_TAG]: operation.operationId });
+
+/** The failed operation that kept the cluster no longer has it: a retry of it must not wait for it. */
+async function forgetKeptCluster(deps: StageDeps, operationId: string, cluster: string): Promise<void> {
+  const kept = (await deps.store.get(operationId))?.kept;
+  if (kept?.nextCluster !== cluster) return;
+  const { nextCluster: _gone, ...rest } = kept;
+  await deps.store.recordKept(operationId, rest);
+}
+
+/** An operation that is over, or that the state no longer knows (its cluster outlived it). */
+async function hasEnded(deps: StageDeps, operationId: string): Promise<boolean> {
+  const owner = await deps.store.get(operationId);
+  return owner === undefined || owner.status !== "running";
+}
 
 /**
  * restore (on CopyCompleted): restore (or clone) under the temporary name resourceNames().nextCluster with
@@ -65,7 +92,7 @@ export async function onCopyCompleted(
       );
     }
     const settings = await targetSettingsOf(rds, target);
-    const cluster = await createOrAdopt(rds, operation, name, () =>
+    const cluster = await createOrAdopt(deps, rds, operation, name, () =>
       target.restoreMethod === "clone"
         ? clone(rds, plan, target, name, operation, settings)
         : restore(rds, target, name, snapshot.identifier, operation, settings),
@@ -180,6 +207,7 @@ export async function onClusterCreated(
 
 /** Creates the cluster, or adopts the one a previous attempt of this operation created under the same name. */
 async function createOrAdopt(
+  deps: StageDeps,
   rds: RdsPort,
   operation: OperationInfo,
   name: string,
@@ -192,6 +220,15 @@ async function createOrAdopt(
   }
   const existing = await rds.describeCluster(name);
   if (existing.createdAt && existing.createdAt < operation.createdAt) {
+    const owner = existing.settings?.tags?.[OPERATION_TAG];
+    if (owner && owner !== operation.operationId && (await hasEnded(deps, owner))) {
+      // Left by an earlier run of the pipeline (failed, or kept past its use): ours to remove.
+      const result = await deleteClusterWithInstances(rds, name);
+      await forgetKeptCluster(deps, owner, name);
+      throw new StaleNextClusterDeletingError(
+        `Cluster ${name} was left by operation ${owner}, which has ended; it is being deleted (${result}) and the restore is retried.`,
+      );
+    }
     throw new StaleNextClusterError(
       `Cluster ${name} already exists from an earlier run (created ${existing.createdAt}), so it may hold old data. ` +
         `Delete it (its instances first: aws rds delete-db-instance, then aws rds delete-db-cluster --db-cluster-identifier ${name} --skip-final-snapshot) and restore again.`,

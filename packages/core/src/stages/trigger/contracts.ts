@@ -34,3 +34,15 @@ export const RestoreRequested = defineEvent({
     requestedBy: nameText(),
   },
 });
+
+export const RetryRequested = defineEvent({
+  detailType: "RetryRequested",
+  version: 1,
+  description:
+    "A person asked to run a failed operation again (aurora-restore operations retry): from the stage that failed, reusing what the plan kept, or from the start as a new operation.",
+  producers: ["cli"],
+  shape: {
+    fromStart: z.boolean().describe("Start a new operation for the same snapshot and target instead"),
+    requestedBy: nameText().describe("Who asked (CLI user or principal)"),
+  },
+});

@@ -8,4 +8,5 @@ export {
   parseManualRequest,
   type RequestIssue,
 } from "./manual-request";
+export { onRetryRequested, type RetryOutcome, RetryRefusedError, RetryTooEarlyError } from "./retry";
 export { onManualRestoreRequested, onRdsEvent, TargetsBusyError } from "./trigger";

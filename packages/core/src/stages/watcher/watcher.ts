@@ -10,6 +10,7 @@ import { handOff, handoffOf } from "../kit/handoff";
 import { pipelineMetrics } from "../kit/metrics";
 import { type HandoffOptions, republishStalledHandoffs } from "../kit/republish-handoffs";
 import { expectedSteps, type WatchContext, watchContextOf } from "../kit/watches";
+import { announceExpiredKeptResources } from "./expired-kept-resources";
 import { failOverdueOperations } from "./overdue-operations";
 import { readyEvent } from "./ready-event";
 import { reconcileSnapshots } from "./reconcile-snapshots";
@@ -51,6 +52,7 @@ export async function onSchedule(
   await republishStalledHandoffs(deps, tick.id, options, running);
   await reconcileSnapshots(deps, tick.id, options);
   await startScheduledPlans(deps, tick.id, options);
+  await announceExpiredKeptResources(deps, tick.id);
 }
 
 /**
