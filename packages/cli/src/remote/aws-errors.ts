@@ -26,7 +26,6 @@ const accessDenied = new Set([
   "AuthorizationError",
   "AuthorizationErrorException",
   "UnauthorizedOperation",
-  "KMSAccessDeniedException",
 ]);
 const notFound = new Set([
   "ResourceNotFoundException",
@@ -88,6 +87,12 @@ export function explainAwsError(error: unknown, address: StageAddress, call: Aws
   if (credentialsRefused.has(name)) {
     return new UsageError(
       `AWS refused the credentials (${name}) for ${call.action}: check ${profile ?? "--profile / AWS_PROFILE"} and that they belong to the stage's account`,
+      1,
+    );
+  }
+  if (name === "KMSAccessDeniedException" || (accessDenied.has(name) && /\bkms:/i.test(message))) {
+    return new UsageError(
+      `access denied by KMS for ${call.action} on ${escapeControl(call.resource)} (${where}): the stage's tables are encrypted with its key; grant kms:Decrypt on alias/aurora-restore-${address.stage} (README, 'Operate in AWS'). AWS said: ${said}`,
       1,
     );
   }

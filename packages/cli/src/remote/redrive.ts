@@ -21,7 +21,7 @@ function unpublishable(letter: DeadLetter): string | undefined {
   if (!event) return `${letter.error}: nothing to publish`;
   if (event.source.startsWith("aws.")) {
     // PutEvents refuses aws.* sources: only AWS services emit them.
-    return `a ${event.source} event (${event.detailType}) cannot be published again (EventBridge keeps aws.* sources to AWS); the watcher reconciles what it would have started`;
+    return `an ${event.source} event (${event.detailType}) cannot be published again (EventBridge keeps aws.* sources to AWS); the watcher reconciles what it would have started`;
   }
   if (event.source !== PIPELINE_SOURCE)
     return `source ${event.source} is not the pipeline's (${PIPELINE_SOURCE})`;
