@@ -13,5 +13,6 @@ export async function callerName(stage: DeployedStage): Promise<string> {
     { action: "sts:GetCallerIdentity", resource: "the caller's identity", missingMeansNoStage: false },
     () => stage.clients.sts.send(new GetCallerIdentityCommand({})),
   );
-  return `cli:${identity.Arn ?? identity.UserId ?? "unknown principal"}`;
+  // The events' requestedBy holds at most 256 characters; a principal's ARN is shorter but for odd paths.
+  return `cli:${identity.Arn ?? identity.UserId ?? "unknown principal"}`.slice(0, 256);
 }
