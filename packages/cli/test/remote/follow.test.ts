@@ -1,4 +1,4 @@
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { FollowStopped, followOperation, waitForAnswer } from "../../src/remote/follow";
 import { operation } from "./support";
 
@@ -29,20 +29,26 @@ describe("following a deployed operation", () => {
   });
 
   it("polls less and less often, and says where the operation stood when the time is up", async () => {
-    const times: number[] = [];
-    const store = {
-      get: async () => {
-        times.push(Date.now());
-        return operation("manual-2");
-      },
-    };
-    await expect(
-      followOperation(store, "manual-2", silent, { timeoutMs: 150, backoff: fast }, "See it with: x"),
-    ).rejects.toThrow(
-      /stopped following manual-2 after 0 min: it is still at step copying; it goes on in AWS\. See it with: x/,
-    );
-    const gaps = times.slice(1).map((t, i) => t - times[i]!);
-    expect(gaps[1]!).toBeGreaterThanOrEqual(gaps[0]!);
+    const timer = vi.spyOn(globalThis, "setTimeout");
+    const store = { get: async () => operation("manual-2") };
+    try {
+      await expect(
+        followOperation(
+          store,
+          "manual-2",
+          silent,
+          { timeoutMs: 300, backoff: { initialMs: 10, maxMs: 40, factor: 2 } },
+          "See it with: x",
+        ),
+      ).rejects.toThrow(
+        /stopped following manual-2 after 0 min: it is still at step copying; it goes on in AWS\. See it with: x/,
+      );
+      // The waits asked for: doubling from 10 ms up to 40 ms (the last one cut short by the deadline).
+      const waits = timer.mock.calls.map((call) => call[1] as number);
+      expect(waits.slice(0, 4)).toEqual([10, 20, 40, 40]);
+    } finally {
+      timer.mockRestore();
+    }
   });
 
   it("waits for the pipeline's answer in the trail, or says none came", async () => {
