@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { setProcessLabel } from "@aurora-restore/local/state-lock";
 import { runCli } from "./cli";
+import { askAtTerminal } from "./confirm";
 import { escapeForTerminal } from "./io";
 import { installStopSignals } from "./stop-signals";
 
@@ -15,6 +16,7 @@ const io = {
   stdout: process.stdout,
   stderr: process.stderr,
   ...(process.stderr.isTTY ? { terminal: process.stderr } : {}),
+  ...(process.stdin.isTTY && process.stderr.isTTY ? { confirm: askAtTerminal } : {}),
 };
 runCli(argv, io).then(
   (code) => {

@@ -9,6 +9,11 @@ export interface CliIo {
    * progress is one plain line per event, without colour.
    */
   terminal?: NodeJS.WriteStream;
+  /**
+   * Asks a yes/no question at the terminal (the binary sets it when stdin and stderr are terminals).
+   * Without it the CLI is not interactive: a command that would ask refuses instead.
+   */
+  confirm?(question: string): Promise<boolean>;
 }
 
 /** A command's failure that the user can fix: printed without a stack, with its exit code. */
@@ -71,6 +76,7 @@ export function escapeForTerminal(text: string): string {
 export function safeIo(io: CliIo): CliIo {
   return {
     ...(io.terminal ? { terminal: io.terminal } : {}),
+    ...(io.confirm ? { confirm: (question: string) => io.confirm!(escapeForTerminal(question)) } : {}),
     stdout: { write: (chunk: string) => io.stdout.write(escapeForTerminal(String(chunk))) },
     stderr: { write: (chunk: string) => io.stderr.write(escapeForTerminal(String(chunk))) },
   };

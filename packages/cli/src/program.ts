@@ -13,8 +13,8 @@ export const version: string = (
 export const exitStatusHelp = [
   "Exit status:",
   "  0    done",
-  "  1    the operation failed, or the state folder is in use by another process (its pid and command",
-  "       are named)",
+  "  1    the operation failed, an AWS call failed (the message names the fix), or the state folder is",
+  "       in use by another process (its pid and command are named)",
   "  2    bad usage: unknown command or option, missing or invalid value, invalid plan, missing",
   "       --state-dir folder...",
   "  130  interrupted (Ctrl-C); 143 on SIGTERM and 129 on SIGHUP (a closed terminal): 128 + the",
@@ -24,12 +24,18 @@ export const exitStatusHelp = [
 /** Everything commander reports as wrong usage (unknown option, missing argument...) exits with this. */
 export const usageExitCode = 2;
 
-/** The options and operands commander parsed, by long option name (see ParsedArgs). */
+/**
+ * The options and operands commander parsed, by long option name (see ParsedArgs). A negated flag
+ * (`--no-wait`) is present when given: commander keeps it as `wait`, true unless `--no-wait` was typed.
+ */
 function parsedArgs(command: Commander): ParsedArgs {
   const flags = new Map<string, string | true>();
   for (const option of command.options) {
     const value = command.getOptionValue(option.attributeName()) as string | boolean | undefined;
-    if (option.long && (typeof value === "string" || value === true)) flags.set(option.long.slice(2), value);
+    if (!option.long) continue;
+    if (option.negate) {
+      if (value === false) flags.set(option.long.slice(2), true);
+    } else if (typeof value === "string" || value === true) flags.set(option.long.slice(2), value);
   }
   return { positionals: [...command.args], flags };
 }
@@ -48,8 +54,8 @@ function rootHelp(commands: readonly Command[]): string {
   return [
     `Usage: ${programName} <command> [options]`,
     "",
-    "Refreshes non-production Aurora PostgreSQL clusters from production snapshots; locally, on embedded",
-    "servers. Progress goes to stderr, results to stdout.",
+    "Refreshes non-production Aurora PostgreSQL clusters from production snapshots: locally, on embedded",
+    "servers, or on a stage deployed with SST (--stage <name>). Progress goes to stderr, results to stdout.",
     "",
     "Commands:",
     ...lines,
@@ -61,6 +67,7 @@ function rootHelp(commands: readonly Command[]): string {
     "Examples:",
     `  $ ${programName} demo --exit`,
     `  $ ${programName} operations list --status failed`,
+    `  $ ${programName} operations list --stage production --region eu-west-1`,
     `  $ ${programName} plan validate examples/plans/local-demo.json`,
     "",
     exitStatusHelp,

@@ -15,11 +15,15 @@ export function signalExitCode(signal: StopSignal): number {
   return 128 + constants.signals[signal];
 }
 
-const stoppers = new Set<Stopper>();
+/** Registered stoppers; quiet ones write their own notice (they stop nothing local). */
+const stoppers = new Map<Stopper, { quiet: boolean }>();
 
-/** While registered, `stopper` runs on the first stop signal (the process then exits); returns its removal. */
-export function onStopSignal(stopper: Stopper): () => void {
-  stoppers.add(stopper);
+/**
+ * While registered, `stopper` runs on the first stop signal (the process then exits); returns its removal.
+ * `quiet`: the stopper says itself what stopping means (following a deployed stage stops no local server).
+ */
+export function onStopSignal(stopper: Stopper, options: { quiet?: boolean } = {}): () => void {
+  stoppers.set(stopper, { quiet: options.quiet ?? false });
   return () => stoppers.delete(stopper);
 }
 
@@ -41,8 +45,9 @@ export function installStopSignals(stderr: { write(chunk: string): unknown }): v
       return;
     }
     first = Date.now();
-    const running = [...stoppers];
-    if (running.length > 0 && signal !== "SIGHUP") {
+    const running = [...stoppers.keys()];
+    const stopsServers = [...stoppers.values()].some((s) => !s.quiet);
+    if (stopsServers && signal !== "SIGHUP") {
       const again = signal === "SIGINT" ? "press Ctrl-C again" : `send ${signal} again`;
       stderr.write(`\n${signal}: stopping every local server (${again} to force)\n`);
     }

@@ -170,11 +170,11 @@ describe("aurora-restore CLI", () => {
       const b = buffers();
       expect(await runCli(["operations", "list", "--colour", "--state-dir", stateDir], b.io)).toBe(2);
       expect(b.stderr()).toContain(
-        "aurora-restore operations list: unknown option '--colour' (known: --status, --json, --state-dir)",
+        "aurora-restore operations list: unknown option '--colour' (known: --status, --json, --state-dir, --stage, --region, --profile)",
       );
       const c = buffers();
       expect(await runCli(["operations", "list", "--stat", "running"], c.io)).toBe(2);
-      expect(c.stderr()).toContain("unknown option '--stat' (did you mean --status?)");
+      expect(c.stderr()).toContain("unknown option '--stat' (did you mean one of --stage, --status?)");
       expect(c.stderr()).toContain(
         "Run 'aurora-restore operations list --help' for its options and examples.",
       );

@@ -3,12 +3,16 @@ import { auditCommand } from "./audit";
 import { demoCommand } from "./demo";
 import { deployPoliciesCommand } from "./deploy-policies";
 import { deployValidateCommand } from "./deploy-validate";
+import { dlqListCommand } from "./dlq-list";
+import { dlqPurgeCommand } from "./dlq-purge";
+import { dlqRedriveCommand } from "./dlq-redrive";
 import { eventsTestPatternCommand } from "./events-test-pattern";
 import { localDlqListCommand, localDlqRedriveCommand } from "./local-dlq";
 import { localSecretGetCommand } from "./local-secret-get";
 import { operationsListCommand, operationsShowCommand } from "./operations";
 import { operationsRetryCommand } from "./operations-retry";
 import { planValidateCommand } from "./plan-validate";
+import { replayCommand } from "./replay";
 import { restoreCommand } from "./restore";
 
 /** Every command of the CLI; each lives in its own module under commands/. */
@@ -26,4 +30,8 @@ export const commands: Command[] = [
   localSecretGetCommand,
   localDlqListCommand,
   localDlqRedriveCommand,
+  dlqListCommand,
+  dlqRedriveCommand,
+  dlqPurgeCommand,
+  replayCommand,
 ];

@@ -3,6 +3,7 @@ import { userInfo } from "node:os";
 import type { Plan } from "@aurora-restore/core/plan/index";
 import { type CliIo, type Command, escapeControl, UsageError } from "../io";
 import { stageProgress } from "../progress/stage-progress";
+import { deployedStageHelp, deployedStageOf, deployedStageOptions } from "../remote/stage-address";
 import { onStopSignal } from "../stop-signals";
 import { jsonOption, stateDirOption } from "./common-options";
 import { integerFlag, type ParsedArgs, stringFlag } from "./option-values";
@@ -24,21 +25,37 @@ export const operationsRetryCommand: Command = {
     },
     {
       flags: "--timeout-minutes <n>",
-      description: "give up following it after this long, 1 to 2880 (default: 30)",
+      description:
+        "give up following it after this long, 1 to 2880 (default: 30 locally, 720 on a deployed stage)",
+    },
+    {
+      flags: "--no-wait",
+      description: "deployed stage only: publish the request, print its event id and how to follow it, exit",
     },
     jsonOption,
     stateDirOption,
+    ...deployedStageOptions,
   ],
   details:
     "Resumes the operation under the same id and audit trail at the stage that failed, reusing what the\n" +
     "plan kept of the failed run (retention.keepFailedResourcesHours): configure and verify run again on\n" +
     "the restored -next cluster, restore runs again from the copied snapshot. Without kept resources it\n" +
-    "runs from the start under the same id. The audit trail records the retry and who asked.",
+    "runs from the start under the same id. The audit trail records the retry and who asked. With\n" +
+    "--stage it publishes RetryRequested on the deployed stage's bus and follows the answer; Ctrl-C\n" +
+    "stops following only.\n\n" +
+    deployedStageHelp,
   examples: [
     "aurora-restore operations retry manual-3f2a9c1e --plan examples/plans/local-demo.json",
     "aurora-restore operations retry op-0123456789abcdef0123 --from-start",
+    "aurora-restore operations retry manual-0c7d5e6f --stage production --region eu-west-1",
   ],
   async run(parsed, io) {
+    const address = await deployedStageOf(parsed);
+    if (address) {
+      const { retryOnStage } = await import("../remote/retry-on-stage");
+      return retryOnStage(parsed, io, address);
+    }
+    if (parsed.flags.has("no-wait")) throw new UsageError("--no-wait is for a deployed stage (--stage)");
     const [operationId, extra] = parsed.positionals;
     if (!operationId || extra) throw new UsageError("give exactly one operation id (see 'operations list')");
     const timeoutMinutes = integerFlag(parsed, "timeout-minutes", 30, [1, 2880]);

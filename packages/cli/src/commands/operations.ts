@@ -1,17 +1,16 @@
 import { type Command, escapeControl, UsageError } from "../io";
 import { operationView } from "../operation-view";
 import { formatDuration } from "../progress/format-duration";
+import { deployedStageHelp, deployedStageOptions } from "../remote/stage-address";
+import { isOperationStatus, listOperations, openStateReader } from "../state-reader";
 import { onStopSignal } from "../stop-signals";
 import { textTable } from "../table";
 import { jsonOption, stateDirOption } from "./common-options";
 import { stringFlag } from "./option-values";
-import { existingStateDir } from "./state-dir-option";
-
-const statuses = ["running", "succeeded", "failed"];
 
 export const operationsListCommand: Command = {
   path: ["operations", "list"],
-  summary: "List restore operations on the local runtime (newest first)",
+  summary: "List restore operations, newest first (local runtime, or a deployed stage with --stage)",
   options: [
     {
       flags: "--status <status>",
@@ -19,25 +18,29 @@ export const operationsListCommand: Command = {
     },
     jsonOption,
     stateDirOption,
+    ...deployedStageOptions,
   ],
-  examples: ["aurora-restore operations list", "aurora-restore operations list --status failed --json"],
+  details: deployedStageHelp,
+  examples: [
+    "aurora-restore operations list",
+    "aurora-restore operations list --status failed --json",
+    "aurora-restore operations list --stage production --region eu-west-1 --status running",
+  ],
   async run(parsed, io) {
-    const { listAllOperations, openLocalState } = await import("@aurora-restore/local/runtime/open-state");
     const status = stringFlag(parsed, "status");
-    if (status && !statuses.includes(status)) {
+    if (status !== undefined && !isOperationStatus(status)) {
       throw new UsageError(`--status must be running, succeeded or failed (got '${escapeControl(status)}')`);
     }
-    const state = await openLocalState({ stateDir: await existingStateDir(parsed) });
+    const state = await openStateReader(parsed);
     const removeStopper = onStopSignal(() => state.close().then(() => undefined));
     try {
-      const all = await listAllOperations(state.store);
-      const operations = status ? all.filter((o) => o.status === status) : all;
+      const operations = await listOperations(state.store, status);
       if (parsed.flags.has("json")) {
         io.stdout.write(`${JSON.stringify(operations.map(operationView), null, 2)}\n`);
         return 0;
       }
       if (operations.length === 0) {
-        io.stdout.write(`No operations in ${state.stateDir}. Run 'npm start' to refresh the demo target.\n`);
+        io.stdout.write(`No operations in ${state.where}. ${state.noOperationsHint}\n`);
         return 0;
       }
       io.stdout.write(
@@ -58,26 +61,26 @@ export const operationsShowCommand: Command = {
   path: ["operations", "show"],
   summary: "Show one operation: step, stage durations, outputs, error",
   operands: "<operationId>",
-  options: [jsonOption, stateDirOption],
+  options: [jsonOption, stateDirOption, ...deployedStageOptions],
   details:
     "The pipeline's own bookkeeping (the claim on the current step, the event it hands on, the record's\n" +
-    "version) is left out, of --json too: it says nothing about the refresh.",
+    `version) is left out, of --json too: it says nothing about the refresh.\n\n${deployedStageHelp}`,
   examples: [
     "aurora-restore operations show op-3f2a9c1e",
     "aurora-restore operations show op-3f2a9c1e --json",
+    "aurora-restore operations show manual-0c7d5e6f --stage production --region eu-west-1 --profile target-account",
   ],
   async run(parsed, io) {
-    const { openLocalState } = await import("@aurora-restore/local/runtime/open-state");
     const { stageTimings } = await import("@aurora-restore/local/runtime/operation-progress");
     const [operationId, extra] = parsed.positionals;
     if (!operationId || extra) throw new UsageError("give exactly one operation id (see 'operations list')");
-    const state = await openLocalState({ stateDir: await existingStateDir(parsed) });
+    const state = await openStateReader(parsed);
     const removeStopper = onStopSignal(() => state.close().then(() => undefined));
     try {
       const operation = await state.store.get(operationId);
       if (!operation) {
         throw new UsageError(
-          `no operation ${escapeControl(operationId)} in ${escapeControl(state.stateDir)} (see 'aurora-restore operations list')`,
+          `no operation ${escapeControl(operationId)} in ${escapeControl(state.where)} (see 'aurora-restore operations list')`,
           1,
         );
       }

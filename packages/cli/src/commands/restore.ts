@@ -3,25 +3,22 @@ import { userInfo } from "node:os";
 import type { Plan } from "@aurora-restore/core/plan/index";
 import { type Command, escapeControl, UsageError } from "../io";
 import { stageProgress } from "../progress/stage-progress";
+import { deployedStageHelp, deployedStageOf, deployedStageOptions } from "../remote/stage-address";
 import { onStopSignal } from "../stop-signals";
 import { jsonOption, stateDirOption } from "./common-options";
-import { integerFlag, requiredFlag, stringFlag } from "./option-values";
+import { integerFlag, requiredFlag } from "./option-values";
 import { describePlanErrors } from "./plan-validate";
+import { flagNames, restoreRequestOf } from "./restore-request";
 import { creatableStateDir } from "./state-dir-option";
-
-/** The request's field names (target_cluster_id...) as the flags a CLI user typed (--target-cluster-id...). */
-function flagNames(message: string): string {
-  return message.replace(
-    /\b(target_cluster_id|source_snapshot_date|operation_id)\b/g,
-    (field) => `--${field.replaceAll("_", "-")}`,
-  );
-}
 
 export const restoreCommand: Command = {
   path: ["restore"],
-  summary: "Refresh one target on demand from the source snapshot of a given date (local runtime)",
+  summary: "Refresh one target on demand from the source snapshot of a given date",
   options: [
-    { flags: "--plan <file>", description: "the plan file naming the target (required)" },
+    {
+      flags: "--plan <file>",
+      description: "the plan file naming the target (required locally; a deployed stage has its plans)",
+    },
     { flags: "--target-cluster-id <id>", description: "the target cluster to refresh (required)" },
     {
       flags: "--source-snapshot-date <YYYY-MM-DD>",
@@ -30,41 +27,52 @@ export const restoreCommand: Command = {
     { flags: "--operation-id <id>", description: "the operation's id, to make a retried request idempotent" },
     {
       flags: "--timeout-minutes <n>",
-      description: "give up following it after this long, 1 to 2880 (default: 30)",
+      description:
+        "give up following it after this long, 1 to 2880 (default: 30 locally, 720 on a deployed stage)",
+    },
+    {
+      flags: "--no-wait",
+      description: "deployed stage only: publish the request, print its event id and how to follow it, exit",
     },
     jsonOption,
     stateDirOption,
+    ...deployedStageOptions,
   ],
-  details:
-    "Publishes a ManualRestoreRequested event on the local pipeline bus and follows the operation it starts.",
+  details: [
+    "Publishes a ManualRestoreRequested event on the pipeline bus (the local one, or the deployed stage's",
+    "with --stage) and follows the operation it starts, stage by stage on stderr, until it ends: exit 0",
+    "when it succeeded, 1 when it failed or the trigger refused the request. On a deployed stage Ctrl-C",
+    "stops following only: the operation goes on in AWS ('operations show <id> --stage s' shows it).",
+    "",
+    deployedStageHelp,
+  ].join("\n"),
   examples: [
     "aurora-restore restore --plan examples/plans/local-demo.json --target-cluster-id staging-db --source-snapshot-date 2025-03-14",
+    "aurora-restore restore --target-cluster-id staging-db --source-snapshot-date 2025-03-14 --stage production --region eu-west-1",
+    "aurora-restore restore --target-cluster-id staging-db --source-snapshot-date 2025-03-14 --operation-id refresh-0314 --stage production --no-wait",
   ],
   async run(parsed, io) {
+    const address = await deployedStageOf(parsed);
+    if (address) {
+      const { restoreOnStage } = await import("../remote/restore-on-stage");
+      return restoreOnStage(parsed, io, address);
+    }
+    if (parsed.flags.has("no-wait")) {
+      throw new UsageError("--no-wait needs --stage: locally, restore runs the pipeline and follows it");
+    }
     const { targetKeyOf } = await import("@aurora-restore/core/operation/ids");
     const { PlanValidationError, parsePlanJson } = await import("@aurora-restore/core/plan/index");
-    const { ManualRequestError, parseManualRequest } = await import("@aurora-restore/core/stages/trigger");
+    const { ManualRequestError } = await import("@aurora-restore/core/stages/trigger");
     const { ManualRestoreRefusedError, requestManualRestore } = await import(
       "@aurora-restore/local/runtime/manual-restore"
     );
-    const { stageTimings, waitForOperation } = await import(
-      "@aurora-restore/local/runtime/operation-progress"
-    );
+    const { waitForOperation } = await import("@aurora-restore/local/runtime/operation-progress");
     const { startLocalRuntime } = await import("@aurora-restore/local/runtime/start-local-runtime");
+    const { writeOperationResult } = await import("../operation-result");
     const planFile = requiredFlag(parsed, "plan", "the plan file naming the target");
-    const targetClusterId = requiredFlag(parsed, "target-cluster-id", "the target cluster to refresh");
-    const sourceSnapshotDate = requiredFlag(parsed, "source-snapshot-date", "YYYY-MM-DD");
-    const requestedOperationId = stringFlag(parsed, "operation-id");
-    // The trigger's own validation, before any server starts; it runs again on the event.
-    try {
-      parseManualRequest(
-        { targetClusterId, sourceSnapshotDate, operationId: requestedOperationId },
-        new Date(),
-      );
-    } catch (error) {
-      if (error instanceof ManualRequestError) throw new UsageError(flagNames(error.message));
-      throw error;
-    }
+    const request = await restoreRequestOf(parsed);
+    const { targetClusterId, sourceSnapshotDate } = request;
+    const requestedOperationId = request.operationId;
     const timeoutMinutes = integerFlag(parsed, "timeout-minutes", 30, [1, 2880]);
     let plan: Plan;
     try {
@@ -116,21 +124,7 @@ export const restoreCommand: Command = {
       progress.stop();
       await runtime.idle();
       const trail = await runtime.audit.listByOperation(final.operationId);
-      const summary = {
-        operationId: final.operationId,
-        status: final.status,
-        stages: stageTimings(final, trail),
-        target: { clusterId: targetClusterId, accountId: target.accountId, region: target.region },
-        ...(final.error ? { error: final.error } : {}),
-        stateDir: runtime.stateDir,
-      };
-      if (parsed.flags.has("json")) io.stdout.write(`${JSON.stringify(summary)}\n`);
-      else {
-        io.stdout.write(
-          `${final.operationId}: ${final.status}${final.error ? ` in ${final.error.stage}: ${final.error.code}: ${final.error.message}` : ""}\n`,
-        );
-      }
-      return final.status === "succeeded" ? 0 : 1;
+      return writeOperationResult(io, parsed.flags.has("json"), final, trail, { stateDir: runtime.stateDir });
     } finally {
       progress.stop();
       await runtime.stop();

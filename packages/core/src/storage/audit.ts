@@ -50,6 +50,16 @@ export function createAuditLog(client: DynamoDBDocumentClient, table: string) {
       const { data } = await entries.query.byOperation({ operationId }).go({ pages: "all" });
       return data as AuditEntryInfo[];
     },
+    /**
+     * Every entry written at or after `at` (ISO time), whatever its operation: a Scan of the table, for an
+     * operator's report over a time window (aurora-restore replay); the stages never call it.
+     */
+    async listWrittenSince(at: string): Promise<AuditEntryInfo[]> {
+      const { data } = await entries.scan
+        .where((attribute, { gte }) => gte(attribute.at, at))
+        .go({ pages: "all" });
+      return data as AuditEntryInfo[];
+    },
     async listByTarget(targetKey: string): Promise<AuditEntryInfo[]> {
       const { data } = await entries.query.byTarget({ targetKey }).go({ pages: "all" });
       return data as AuditEntryInfo[];

@@ -207,4 +207,33 @@ describe.each(backends)("[slow] state and audit tables on $name", ({ start }) =>
     expect(entries[0]?.details?.secretArn).toContain("secretsmanager");
     expect((await audit.listByTarget(targetKey)).length).toBeGreaterThanOrEqual(2);
   });
+
+  it("lists the audit entries written since a time, whatever their operation (replay's report)", async () => {
+    const entry = (operationId: string, action: string) => ({
+      operationId,
+      targetKey,
+      stage: "copy",
+      action,
+      actor: "copy",
+      outcome: "ignored-duplicate" as const,
+    });
+    await audit.append(entry("op-since-1", "before"), {
+      at: "2031-01-01T00:00:00.000Z",
+      compliance: "default",
+    });
+    await audit.append(entry("op-since-1", "after"), {
+      at: "2031-01-02T00:00:00.000Z",
+      compliance: "default",
+    });
+    await audit.append(entry("op-since-2", "after"), {
+      at: "2031-01-03T00:00:00.000Z",
+      compliance: "default",
+    });
+    await store.create(newOperation("op-since-3"), "2031-01-04T00:00:00.000Z");
+    const since = await audit.listWrittenSince("2031-01-02T00:00:00.000Z");
+    expect(since.map((e) => [e.operationId, e.action]).sort()).toEqual([
+      ["op-since-1", "after"],
+      ["op-since-2", "after"],
+    ]);
+  });
 });

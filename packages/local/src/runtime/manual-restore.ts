@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { ManualRestoreRequested } from "@aurora-restore/core/events/domain";
 import { parseManualRequest } from "@aurora-restore/core/stages/trigger";
+import type { AuditEntryInfo } from "@aurora-restore/core/storage/audit";
 import type { LocalRuntime } from "./start-local-runtime";
 
 /** What `aurora-restore restore` asks for; the operation id is generated when absent. */
@@ -93,18 +94,9 @@ async function triggerAnswer(
   const timeoutMs = options.timeoutMs ?? 60_000;
   const deadline = now() + timeoutMs;
   for (;;) {
-    const answers = (await runtime.audit.listByOperation(operationId)).filter((e) => e.eventId === eventId);
-    // A start wins over a refusal of a redelivery of the same event (at-least-once delivery).
-    const starts = answers.filter((e) => e.action === "start-operation");
-    if (starts.some((e) => e.outcome === "started")) return "started";
-    const rejected = answers.filter((e) => e.outcome === "rejected");
-    if (rejected.length > 0) {
-      throw new ManualRestoreRefusedError(
-        operationId,
-        rejected.map((e) => String(e.details?.reason ?? `${e.stage} ${e.action}`)),
-      );
-    }
-    if (starts.some((e) => e.outcome === "ignored-duplicate")) return "duplicate";
+    const answer = triggerAnswerOf(await runtime.audit.listByOperation(operationId), eventId);
+    if (answer && "refused" in answer) throw new ManualRestoreRefusedError(operationId, answer.refused);
+    if (answer) return answer.outcome;
     const dead = runtime.bridge.listDeadLetters().find((m) => m.event.id === eventId);
     if (dead) throw new ManualRestoreRefusedError(operationId, [`${dead.errorCode}: ${dead.errorMessage}`]);
     if (now() > deadline) {
@@ -117,3 +109,24 @@ async function triggerAnswer(
 }
 
 type ManualStartOutcome = ManualRestoreStart["outcome"];
+
+/**
+ * What the trigger made of the request event `eventId`, read from the operation's audit trail: a start, a
+ * duplicate of a request that had started it, or a refusal with its audited reasons; undefined while the
+ * trail holds no answer yet. The CLI reads a deployed stage's trail the same way.
+ */
+export function triggerAnswerOf(
+  trail: readonly Pick<AuditEntryInfo, "eventId" | "action" | "outcome" | "stage" | "details">[],
+  eventId: string,
+): { outcome: ManualStartOutcome } | { refused: string[] } | undefined {
+  const answers = trail.filter((e) => e.eventId === eventId);
+  // A start wins over a refusal of a redelivery of the same event (at-least-once delivery).
+  const starts = answers.filter((e) => e.action === "start-operation");
+  if (starts.some((e) => e.outcome === "started")) return { outcome: "started" };
+  const rejected = answers.filter((e) => e.outcome === "rejected");
+  if (rejected.length > 0) {
+    return { refused: rejected.map((e) => String(e.details?.reason ?? `${e.stage} ${e.action}`)) };
+  }
+  if (starts.some((e) => e.outcome === "ignored-duplicate")) return { outcome: "duplicate" };
+  return undefined;
+}
