@@ -115,8 +115,8 @@ export async function summarize(
   const port = cluster?.port ?? 0;
   const reader = target.applicationUsers.at(-1);
   const readPassword = reader
-    ? `npm run -s aurora-restore -- local secret get ${reader.secretName} --field password`
-    : `npm run -s aurora-restore -- local secret get ${target.masterSecretName} --field password`;
+    ? `npx aurora-restore local secret get ${reader.secretName} --field password`
+    : `npx aurora-restore local secret get ${target.masterSecretName} --field password`;
   const psql =
     `PGPASSWORD="$(${readPassword})" psql "host=${endpoint} port=${port} dbname=${target.database} ` +
     `user=${reader?.username ?? "<master user>"} sslmode=verify-full sslrootcert=${runtime.rds.caFile}"`;
@@ -150,7 +150,7 @@ export async function summarize(
       readPassword,
     },
     audit: {
-      command: `npm run -s aurora-restore -- audit ${operation.operationId}`,
+      command: `npx aurora-restore audit ${operation.operationId}`,
       entries: trail.length,
       stagesInOrder,
     },
