@@ -8,6 +8,7 @@ import { localDlqListCommand, localDlqRedriveCommand } from "./local-dlq";
 import { localSecretGetCommand } from "./local-secret-get";
 import { operationsListCommand, operationsShowCommand } from "./operations";
 import { planValidateCommand } from "./plan-validate";
+import { replayCommand } from "./replay";
 import { restoreCommand } from "./restore";
 
 /** Every command of the CLI; each lives in its own module under commands/. */
@@ -17,6 +18,7 @@ export const commands: Command[] = [
   operationsListCommand,
   operationsShowCommand,
   auditCommand,
+  replayCommand,
   planValidateCommand,
   deployValidateCommand,
   deployPoliciesCommand,

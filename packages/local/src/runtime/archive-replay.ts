@@ -75,6 +75,8 @@ export async function replayArchives(
     operationId?: string;
     /** Told each time a replay's state or count changes. */
     onProgress?: (replay: ArchiveReplay) => void;
+    /** Told when every replay ended and the pipeline is left to settle. */
+    onSettling?: () => void;
     pollMs?: number;
   },
 ): Promise<ArchiveReplayResult> {
@@ -114,6 +116,7 @@ export async function replayArchives(
     await new Promise((resolve) => setTimeout(resolve, input.pollMs ?? 100));
   }
   // The replayed deliveries, the retries of failed ones and the work they started all settle first.
+  input.onSettling?.();
   await runtime.idle();
 
   const outcomes = (await outcomesSince(runtime, events, since, input.operationId)).map((o, i) => ({
