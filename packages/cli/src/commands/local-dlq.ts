@@ -1,5 +1,4 @@
-import type { Command } from "../io";
-import { escapeControl } from "../io";
+import { type Command, escapeControl } from "../io";
 import { onStopSignal } from "../stop-signals";
 import { jsonOption, stateDirOption } from "./common-options";
 import { changesLine, countsLine, outcomeJson, outcomeLine } from "./event-outcome-report";
@@ -19,7 +18,7 @@ export const localDlqListCommand: Command = {
       return 0;
     }
     if (messages.length === 0) {
-      io.stdout.write(`The dead-letter queue in ${stateDir} is empty.\n`);
+      io.stdout.write(`The dead-letter queue in ${escapeControl(stateDir)} is empty.\n`);
       return 0;
     }
     for (const m of messages) {
@@ -78,7 +77,9 @@ export const localDlqRedriveCommand: Command = {
       for (const s of report.skipped)
         io.stderr.write(`${escapeControl(`skipped ${s.messageId}: ${s.reason}`)}\n`);
       if (report.redriven.length === 0 && report.skipped.length === 0) {
-        io.stdout.write(`The dead-letter queue in ${stateDir} is empty: nothing to re-drive.\n`);
+        io.stdout.write(
+          `The dead-letter queue in ${escapeControl(stateDir)} is empty: nothing to re-drive.\n`,
+        );
         return 0;
       }
       for (const r of report.redriven) {

@@ -22,9 +22,11 @@ function archivesOf(value: string | undefined): ArchiveKey[] {
 }
 
 const progressLine = (r: ArchiveReplay) =>
-  `  ${r.archive} archive: ${r.state}, ${r.eventsReplayed} event(s) replayed${
-    r.eventLastReplayedTime ? ` up to ${r.eventLastReplayedTime.toISOString()}` : ""
-  }${r.stateReason ? ` (${r.stateReason})` : ""}`;
+  escapeControl(
+    `  ${r.archive} archive: ${r.state}, ${r.eventsReplayed} event(s) replayed${
+      r.eventLastReplayedTime ? ` up to ${r.eventLastReplayedTime.toISOString()}` : ""
+    }${r.stateReason ? ` (${r.stateReason})` : ""}`,
+  );
 
 export const replayCommand: Command = {
   path: ["replay"],
