@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { ClusterAvailable } from "../../src/events/domain";
 import {
   classifyEventOutcomes,
   describeOutcome,
@@ -10,7 +11,7 @@ type Entry = Pick<AuditEntryInfo, "operationId" | "stage" | "action" | "outcome"
 
 const event = (eventId: string, operationId?: string): ReportedEvent => ({
   eventId,
-  detailType: "ClusterAvailable",
+  detailType: ClusterAvailable.detailType,
   ...(operationId ? { operationId } : {}),
 });
 
