@@ -38,7 +38,8 @@ export function targetDeployment(deployment: ResolvedDeployment & { kind: "targe
   });
   const sourceAccountIds = sourceAccountIdsOf(deployment);
   const bus = createBus({
-    stage: deployment.stage,
+    at,
+    stages,
     archiveRetentionDays: deployment.archiveRetentionDays,
     sourceAccountIds,
   });

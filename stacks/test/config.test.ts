@@ -240,6 +240,7 @@ describe("tables, names, monitoring", () => {
     }
     expect(names.sourceAccessRole.length).toBeLessThanOrEqual(64);
     expect(names.archive.length).toBeLessThanOrEqual(48);
+    expect(names.rdsArchive.length).toBeLessThanOrEqual(48);
   });
 
   it("alarms on failed operations, every dead-letter queue and the scheduled watcher, in the emitted namespace", () => {

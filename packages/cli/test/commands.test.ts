@@ -191,6 +191,7 @@ describe("aurora-restore CLI", () => {
         ["local", "secret", "get", "aurora-restore/staging-db/app_reader"],
         ["local", "dlq", "list"],
         ["local", "dlq", "redrive"],
+        ["replay", "--from", "-1h"],
       ];
       for (const args of reads) {
         const b = buffers();

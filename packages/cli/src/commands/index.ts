@@ -23,6 +23,7 @@ export const commands: Command[] = [
   operationsShowCommand,
   operationsRetryCommand,
   auditCommand,
+  replayCommand,
   planValidateCommand,
   deployValidateCommand,
   deployPoliciesCommand,
@@ -33,5 +34,4 @@ export const commands: Command[] = [
   dlqListCommand,
   dlqRedriveCommand,
   dlqPurgeCommand,
-  replayCommand,
 ];

@@ -1,6 +1,7 @@
-import type { Command } from "../io";
+import { type Command, escapeControl } from "../io";
 import { onStopSignal } from "../stop-signals";
 import { jsonOption, stateDirOption } from "./common-options";
+import { changesLine, countsLine, outcomeJson, outcomeLine } from "./event-outcome-report";
 import { existingStateDir } from "./state-dir-option";
 
 export const localDlqListCommand: Command = {
@@ -17,12 +18,12 @@ export const localDlqListCommand: Command = {
       return 0;
     }
     if (messages.length === 0) {
-      io.stdout.write(`The dead-letter queue in ${stateDir} is empty.\n`);
+      io.stdout.write(`The dead-letter queue in ${escapeControl(stateDir)} is empty.\n`);
       return 0;
     }
     for (const m of messages) {
       io.stdout.write(
-        `${m.messageId}  ${m.sentAt}  ${m.event["detail-type"]} -> ${m.targetId} (${m.ruleName}) after ${m.attempts} attempt(s): ${m.errorCode}: ${m.errorMessage}\n`,
+        `${escapeControl(`${m.messageId}  ${m.sentAt}  ${m.event["detail-type"]} -> ${m.targetId} (${m.ruleName}) after ${m.attempts} attempt(s): ${m.errorCode}: ${m.errorMessage}`)}\n`,
       );
     }
     io.stdout.write(`Re-drive with: aurora-restore local dlq redrive [<messageId> ...]\n`);
@@ -32,31 +33,65 @@ export const localDlqListCommand: Command = {
 
 export const localDlqRedriveCommand: Command = {
   path: ["local", "dlq", "redrive"],
-  summary: "Re-deliver dead-lettered events to the targets that failed them",
+  summary: "Re-deliver dead-lettered events to the targets that failed them, and report what each did",
   operands: "[messageId...]",
-  options: [stateDirOption],
-  details: "Without a message id, every dead-lettered event is re-driven.",
+  options: [jsonOption, stateDirOption],
+  details: [
+    "Without a message id, every dead-lettered event is re-driven. Starts the local runtime, re-delivers,",
+    "lets the pipeline settle and stops; then reports what each event did, from the audit trail: resumed",
+    "(a step was claimed or moved on), started (a new operation), ignored duplicate (its work was done",
+    "meanwhile), failed or rejected again (back in the queue), no-op. Exit 1 when one failed again or a",
+    "message could not be re-driven.",
+  ].join("\n"),
   examples: [
     "aurora-restore local dlq redrive",
-    "aurora-restore local dlq redrive 6f1c2d3e-0000-4000-8000-000000000001",
+    "aurora-restore local dlq redrive 6f1c2d3e-0000-4000-8000-000000000001 --json",
   ],
   async run(parsed, io) {
     // The rules live in the running pipeline: start it, re-drive, let the work settle, stop.
     const stateDir = await existingStateDir(parsed);
     const { startLocalRuntime } = await import("@aurora-restore/local/runtime/start-local-runtime");
+    const { redriveAndReport } = await import("@aurora-restore/local/runtime/dead-letter-report");
     const runtime = await startLocalRuntime({ stateDir });
     const removeStopper = onStopSignal(() => runtime.stop().then(() => undefined));
     try {
       const ids = parsed.positionals.length > 0 ? { messageIds: parsed.positionals } : {};
-      const result = runtime.bridge.redriveDeadLetters(ids);
-      await runtime.idle();
-      for (const id of result.redriven) io.stdout.write(`re-driven ${id}\n`);
-      for (const s of result.skipped) io.stderr.write(`skipped ${s.messageId}: ${s.reason}\n`);
-      const left = runtime.bridge.listDeadLetters().length;
+      const report = await redriveAndReport(runtime, ids);
+      const outcomes = report.redriven.map((r) => r.outcome);
+      const failedAgain = outcomes.some((o) => o.kind === "failed" || o.kind === "rejected");
+      const code = report.skipped.length > 0 || failedAgain ? 1 : 0;
+      if (parsed.flags.has("json")) {
+        const json = {
+          redriven: report.redriven.map((r) => ({
+            messageId: r.messageId,
+            targetId: r.targetId,
+            ...outcomeJson(r.outcome, { again: true }),
+          })),
+          skipped: report.skipped,
+          changedNothing: !outcomes.some((o) => o.changed),
+          leftInQueue: report.leftInQueue,
+        };
+        io.stdout.write(`${JSON.stringify(json, null, 2)}\n`);
+        return code;
+      }
+      for (const s of report.skipped)
+        io.stderr.write(`${escapeControl(`skipped ${s.messageId}: ${s.reason}`)}\n`);
+      if (report.redriven.length === 0 && report.skipped.length === 0) {
+        io.stdout.write(
+          `The dead-letter queue in ${escapeControl(stateDir)} is empty: nothing to re-drive.\n`,
+        );
+        return 0;
+      }
+      for (const r of report.redriven) {
+        io.stdout.write(
+          `${escapeControl(r.messageId)}  ${outcomeLine(r.outcome, { again: true, via: r.targetId })}\n`,
+        );
+      }
       io.stdout.write(
-        `${result.redriven.length} re-driven, ${result.skipped.length} skipped, ${left} in the queue now\n`,
+        `${report.redriven.length} re-driven${outcomes.length > 0 ? ` (${countsLine(outcomes)})` : ""}, ${report.skipped.length} skipped, ${report.leftInQueue} in the queue now\n`,
       );
-      return result.skipped.length > 0 ? 1 : 0;
+      if (report.redriven.length > 0) io.stdout.write(`${changesLine(outcomes, "redrive")}\n`);
+      return code;
     } finally {
       await runtime.stop();
       removeStopper();

@@ -1,160 +1,167 @@
+import type { ArchiveKey } from "@aurora-restore/core/wiring/archives";
+import type { ArchiveReplay } from "@aurora-restore/local/runtime/archive-replay";
 import { type Command, escapeControl, UsageError } from "../io";
-import {
-  addressFlags,
-  deployedStageHelp,
-  deployedStageOptions,
-  requiredDeployedStage,
-} from "../remote/stage-address";
-import { textTable } from "../table";
-import { jsonOption } from "./common-options";
-import { integerFlag, requiredFlag, stringFlag } from "./option-values";
+import { deployedStageHelp, deployedStageOf, deployedStageOptions } from "../remote/stage-address";
+import { onStopSignal } from "../stop-signals";
+import { jsonOption, stateDirOption } from "./common-options";
+import { changesLine, countsLine, outcomeJson, outcomeLine } from "./event-outcome-report";
+import { stringFlag } from "./option-values";
+import { replayWindow, timeFormats } from "./replay-times";
+import { existingStateDir } from "./state-dir-option";
 
-const isoTime = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2}))?$/;
+const archiveChoices: Record<string, ArchiveKey[]> = {
+  all: ["rds", "pipeline"],
+  rds: ["rds"],
+  pipeline: ["pipeline"],
+};
 
-/** An ISO 8601 time with its zone (a bare date is midnight UTC); exit 2 otherwise. */
-function timeFlag(text: string, flag: string): Date {
-  const time = new Date(text);
-  if (!isoTime.test(text) || Number.isNaN(time.getTime())) {
-    throw new UsageError(
-      `${flag} '${escapeControl(text)}' is not an ISO 8601 time with its zone, e.g. 2025-03-14T02:00:00Z`,
-    );
-  }
-  return time;
+function archivesOf(value: string | undefined): ArchiveKey[] {
+  const chosen = archiveChoices[value ?? "all"];
+  if (!chosen)
+    throw new UsageError(`--archive must be rds, pipeline or all (got '${escapeControl(value!)}')`);
+  return chosen;
 }
 
-/** EventBridge recommends waiting 10 minutes before replaying: archiving lags. */
-const archiveLagMs = 10 * 60_000;
+const progressLine = (r: ArchiveReplay) =>
+  escapeControl(
+    `  ${r.archive} archive: ${r.state}, ${r.eventsReplayed} event(s) replayed${
+      r.eventLastReplayedTime ? ` up to ${r.eventLastReplayedTime.toISOString()}` : ""
+    }${r.stateReason ? ` (${r.stateReason})` : ""}`,
+  );
 
 export const replayCommand: Command = {
   path: ["replay"],
-  summary: "Replay a time window of a deployed stage's archive to its bus, and report what each event did",
+  summary: "Replay the archived events of a time window on the local pipeline, and report what each did",
   options: [
+    { flags: "--from <time>", description: `start of the window (required): ${timeFormats}` },
+    { flags: "--to <time>", description: "end of the window, exclusive (default: now)" },
     {
-      flags: "--from <time>",
-      description: "start of the window, ISO 8601 (e.g. 2025-03-14T02:00:00Z; required)",
+      flags: "--archive <which>",
+      description: "rds (RDS events, default bus), pipeline (the pipeline bus) or all (default)",
     },
-    { flags: "--to <time>", description: "end of the window, ISO 8601 (required)" },
-    { flags: "--operation <id>", description: "report only on this operation (it must exist)" },
+    { flags: "--operation <id>", description: "report only this operation's events (it must exist)" },
     {
       flags: "--settle-seconds <n>",
       description:
-        "after the replay, wait this long for the stages to finish its events, 0 to 900 (default: 30)",
+        "deployed stage only: after the replay, wait this long for the stages, 0 to 900 (default: 30)",
     },
     jsonOption,
+    stateDirOption,
     ...deployedStageOptions,
   ],
   details: [
-    "StartReplay of the events archived between --from and --to (by event time) from the stage's archive",
-    "(aurora-restore-<stage>) to its bus, then DescribeReplay until it is COMPLETED, FAILED or CANCELLED,",
-    "with its progress on stderr. Then, from the audit table, for each operation the replayed events",
-    "touched: what each event did (started, succeeded, ignored-duplicate...). Completed steps are not done",
-    "twice: a replayed event of a finished step is audited as ignored-duplicate.",
+    "Starts the local runtime, replays (StartReplay) the archived events whose time is in [from, to) to the",
+    "bus each archive belongs to, follows each replay, lets the pipeline settle and stops. Then it reports",
+    "what each replayed event did, from the audit trail: ignored duplicate (its work was done), resumed",
+    "(a step was claimed or moved on), started (a new operation), rejected or failed (dead-lettered), no-op.",
+    "The rds archive holds the RDS events the stages subscribe to: replaying it re-sends a snapshot event",
+    "that was missed. Completed steps are never done twice.",
+    "--operation narrows the report only: a replay cannot filter by operation, so every other event of the",
+    "window is replayed too (a no-op for completed operations). Replayed operations that are still running",
+    "continue the next time the local runtime starts. Exit 1 when a replayed event failed or was rejected,",
+    "or a replay did not complete.",
     "",
-    "EventBridge replays cannot filter by detail: the whole window goes to every rule of the bus, whatever",
-    "--operation says; --operation narrows the report only. The report reads the audit entries written",
-    "since the replay started (without --operation, a Scan of the audit table): live events of that time",
-    "are in it too. Archiving lags: events of the last 10 minutes may not be replayed yet. Ctrl-C stops",
-    "following; the replay goes on (aws events cancel-replay --replay-name <name> stops it).",
+    "With --stage: StartReplay of the stage's pipeline archive (aurora-restore-<stage>) to its bus, then",
+    "DescribeReplay until it ends (progress on stderr; Ctrl-C stops following, the replay goes on), then",
+    "the audit entries written since the replay started (live events of that time included). --from and",
+    "--to are then ISO 8601 times with their zone. Archiving lags: the last 10 minutes may be missing.",
     "",
     deployedStageHelp,
   ].join("\n"),
   examples: [
+    "aurora-restore replay --from -2h",
+    "aurora-restore replay --from 2025-03-14T09:00:00Z --to 2025-03-14T10:00:00Z --archive rds",
+    "aurora-restore replay --from -1d --operation op-3f2a9c1e --json",
     "aurora-restore replay --from 2025-03-14T02:00:00Z --to 2025-03-14T03:00:00Z --stage production --region eu-west-1",
-    "aurora-restore replay --from 2025-03-14T02:00:00Z --to 2025-03-14T02:30:00Z --operation manual-0c7d5e6f --stage production --json",
   ],
   async run(parsed, io) {
-    const address = await requiredDeployedStage(parsed, "replay");
-    const from = timeFlag(requiredFlag(parsed, "from", "the start of the window, ISO 8601"), "--from");
-    const to = timeFlag(requiredFlag(parsed, "to", "the end of the window, ISO 8601"), "--to");
-    if (from >= to) throw new UsageError("--from must be before --to");
+    const address = await deployedStageOf(parsed);
+    if (address) {
+      if (parsed.flags.has("archive")) throw new UsageError("--archive is for the local runtime");
+      const { replayOnStage } = await import("../remote/replay-on-stage");
+      return replayOnStage(parsed, io, address);
+    }
+    if (parsed.flags.has("settle-seconds"))
+      throw new UsageError("--settle-seconds is for a deployed stage (--stage)");
+    const { localArchiveRetentionDays } = await import("@aurora-restore/local/runtime/pipeline-archives");
+    const window = replayWindow(
+      { from: stringFlag(parsed, "from"), to: stringFlag(parsed, "to") },
+      new Date(),
+      localArchiveRetentionDays,
+    );
+    const archives = archivesOf(stringFlag(parsed, "archive"));
     const operationId = stringFlag(parsed, "operation");
-    const settleSeconds = integerFlag(parsed, "settle-seconds", 30, [0, 900]);
-    const { openDeployedStage } = await import("../remote/deployed-stage");
-    const { archiveOf, followReplay, replayNameFor, startReplay } = await import("../remote/replay");
-    const { FollowStopped, pause, stopFollowingOnSignal } = await import("../remote/follow");
-    const { outcomeCounts, replayEffects } = await import("../remote/replay-report");
-    const stage = await openDeployedStage(address);
-    const interrupt = stopFollowingOnSignal();
-    const name = replayNameFor(address.stage);
+    const stateDir = await existingStateDir(parsed);
+    const { startLocalRuntime } = await import("@aurora-restore/local/runtime/start-local-runtime");
+    const { replayArchives } = await import("@aurora-restore/local/runtime/archive-replay");
+    const runtime = await startLocalRuntime({ stateDir });
+    const removeStopper = onStopSignal(() => runtime.stop().then(() => undefined));
     try {
-      if (operationId !== undefined && !(await stage.state.store.get(operationId))) {
+      if (operationId !== undefined && !(await runtime.store.get(operationId))) {
         throw new UsageError(
-          `no operation ${escapeControl(operationId)} in ${stage.state.where} (see 'aurora-restore operations list ${addressFlags(address)}')`,
-          1,
+          `no operation ${escapeControl(operationId)} in ${escapeControl(stateDir)} (see 'aurora-restore operations list'); nothing was replayed`,
         );
       }
-      if (Date.now() - to.getTime() < archiveLagMs) {
-        io.stderr.write("note: events of the last 10 minutes may not be archived yet, so not replayed\n");
-      }
-      const { archiveArn, busArn } = await archiveOf(stage);
-      const description = `aurora-restore replay${operationId ? ` for ${operationId}` : ""}`;
-      await startReplay(stage, { name, from, to, archiveArn, busArn, description });
-      io.stderr.write(`Started replay ${name} of ${stage.names.archive} to ${stage.names.bus}\n`);
-      const replay = await followReplay(stage, name, {
-        signal: interrupt.signal,
-        onChange: (r) => {
-          const upTo = r.EventLastReplayedTime
-            ? `, replayed up to ${r.EventLastReplayedTime.toISOString()}`
-            : "";
-          io.stderr.write(`  replay ${name}: ${r.State}${upTo}\n`);
-        },
-      });
-      const since = (replay.ReplayStartTime ?? new Date()).toISOString();
-      if (replay.State === "COMPLETED" && settleSeconds > 0) {
-        io.stderr.write(`Waiting ${settleSeconds} s for the stages to finish the replayed events\n`);
-        await pause(settleSeconds * 1000, interrupt.signal);
-      }
-      const entries = operationId
-        ? (await stage.state.audit.listByOperation(operationId)).filter((e) => e.at >= since)
-        : await stage.state.audit.listWrittenSince(since);
-      const operations = replayEffects(entries);
-      const summary = {
-        name,
-        state: replay.State,
-        ...(replay.StateReason ? { stateReason: replay.StateReason } : {}),
-        from: from.toISOString(),
-        to: to.toISOString(),
-        startedAt: since,
-        ...(replay.ReplayEndTime ? { endedAt: replay.ReplayEndTime.toISOString() } : {}),
-      };
-      const code = replay.State === "COMPLETED" ? 0 : 1;
-      if (parsed.flags.has("json")) {
-        io.stdout.write(
-          `${JSON.stringify({ replay: summary, operations, outcomes: outcomeCounts(entries) }, null, 2)}\n`,
-        );
-        return code;
-      }
-      const reason = replay.StateReason ? ` (${replay.StateReason})` : "";
-      io.stdout.write(
-        `Replay ${name}: ${replay.State}${reason}, events of ${summary.from} to ${summary.to}\n`,
-      );
-      if (operations.length === 0) {
-        io.stdout.write(
-          `No audit entries since the replay started${operationId ? ` for ${operationId}` : ""}: the window held no events for the stages, or they have not run yet (see 'aurora-restore audit <id> ${addressFlags(address)}').\n`,
-        );
-        return code;
-      }
-      const rows = operations.flatMap((op) =>
-        op.events.flatMap((event) =>
-          event.entries.map((e) => [op.operationId, event.eventId, e.at, e.stage, e.action, e.outcome]),
-        ),
-      );
-      io.stdout.write(
-        `Audit entries written since the replay started (live events of that time included):\n`,
-      );
-      io.stdout.write(textTable(["OPERATION", "EVENT", "AT", "STAGE", "ACTION", "OUTCOME"], rows));
-      const counts = Object.entries(outcomeCounts(entries)).map(([outcome, n]) => `${n} ${outcome}`);
-      io.stdout.write(`${operations.length} operation(s): ${counts.join(", ")}\n`);
-      return code;
-    } catch (error) {
-      if (!(error instanceof FollowStopped)) throw error;
+      if (window.warning) io.stderr.write(`${window.warning}\n`);
       io.stderr.write(
-        `Stopped following replay ${name}; it goes on in AWS (aws events cancel-replay --replay-name ${name} stops it).\n`,
+        `Replaying the ${archives.join(" and ")} archive(s), events from ${window.from.toISOString()} to ${window.to.toISOString()}\n`,
       );
-      return interrupt.exitCode();
+      const result = await replayArchives(runtime, {
+        ...window,
+        archives,
+        ...(operationId === undefined ? {} : { operationId }),
+        onProgress: (r) => io.stderr.write(`${progressLine(r)}\n`),
+        onSettling: () => io.stderr.write("  letting the pipeline settle...\n"),
+      });
+      const running: string[] = [];
+      const touched = result.outcomes.flatMap((o) => o.effects.filter((e) => e.changed));
+      for (const id of new Set(touched.map((e) => e.operationId))) {
+        const operation = id ? await runtime.store.get(id) : undefined;
+        if (operation?.status === "running") running.push(`${operation.operationId} (at ${operation.step})`);
+      }
+      const failed =
+        result.outcomes.some((o) => o.kind === "failed" || o.kind === "rejected") ||
+        result.replays.some((r) => r.state !== "COMPLETED");
+      if (parsed.flags.has("json")) {
+        const report = {
+          window: { from: window.from.toISOString(), to: window.to.toISOString() },
+          ...(operationId === undefined ? {} : { operationId }),
+          replays: result.replays.map((r) => ({
+            archive: r.archive,
+            archiveName: r.archiveName,
+            replayName: r.replayName,
+            state: r.state,
+            eventsReplayed: r.eventsReplayed,
+          })),
+          events: result.outcomes.map((o) => ({ archive: o.archive, time: o.time, ...outcomeJson(o) })),
+          changedNothing: !result.outcomes.some((o) => o.changed),
+          sideEffects: result.sideEffects,
+          stillRunning: running,
+        };
+        io.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+        return failed ? 1 : 0;
+      }
+      if (result.outcomes.length === 0) {
+        io.stdout.write(
+          `No archived event${operationId ? ` of ${escapeControl(operationId)}` : ""} in the window: nothing to report.\n`,
+        );
+      }
+      for (const outcome of result.outcomes) io.stdout.write(`${outcomeLine(outcome)}\n`);
+      if (result.outcomes.length > 0) {
+        io.stdout.write(`${result.outcomes.length} event(s) replayed: ${countsLine(result.outcomes)}\n`);
+        io.stdout.write(`${changesLine(result.outcomes, "replay")}\n`);
+      }
+      const effects = Object.entries(result.sideEffects).map(([call, n]) => `${call} x${n}`);
+      if (effects.length > 0) io.stdout.write(`Side effects meanwhile: ${effects.join(", ")}\n`);
+      if (running.length > 0) {
+        io.stdout.write(
+          `Still running: ${running.join(", ")}; it continues the next time the local runtime starts.\n`,
+        );
+      }
+      return failed ? 1 : 0;
     } finally {
-      interrupt.remove();
-      await stage.close();
+      await runtime.stop();
+      removeStopper();
     }
   },
 };

@@ -1,3 +1,4 @@
+export * from "./archives";
 export * from "./environment-names";
 export * from "./stage-actor";
 export * from "./stage-declaration";

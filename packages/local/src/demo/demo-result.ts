@@ -78,9 +78,8 @@ interface ArchivedDomainEvent {
 
 /** The operation's events as the pipeline bus archived them (the demo reads check results from here). */
 export function operationEvents(runtime: LocalRuntime, operationId: string): ArchivedDomainEvent[] {
-  const archive = `${runtime.busName}-archive`;
   return runtime.bridge
-    .archivedEvents(archive)
+    .archivedEvents(runtime.archives.pipeline.archiveName)
     .map((a) => a.event as unknown as ArchivedDomainEvent & { source: string })
     .filter((e) => e.source === PIPELINE_SOURCE && e.detail?.operationId === operationId);
 }

@@ -4,8 +4,8 @@ import type { StageName } from "@aurora-restore/core/events/shapes";
 import type { AccountRegion } from "@aurora-restore/core/ports/index";
 import type { StageDeps } from "@aurora-restore/core/stages/kit";
 import {
+  rdsSubscriptionPatterns,
   type StageDeclaration,
-  subscriptionPattern,
   subscriptionPlan,
 } from "@aurora-restore/core/wiring/index";
 import type { EventBridgeEvent, EventBus, LocalEventBridge, RetryPolicy } from "../eventbridge/index";
@@ -75,11 +75,7 @@ export function subscriptionRules(stages: readonly StageDeclaration[]): Subscrip
 
 /** The patterns another account's default bus forwards to the pipeline bus: every RDS pattern a stage reads. */
 export function forwardedPatterns(stages: readonly StageDeclaration[]): Record<string, unknown>[] {
-  const patterns = stages.flatMap((s) => s.subscriptions.filter((x) => x.bus === "default"));
-  const unique = new Map(
-    patterns.map((p) => [JSON.stringify(subscriptionPattern(p)), subscriptionPattern(p)]),
-  );
-  return [...unique.values()];
+  return rdsSubscriptionPatterns(stages);
 }
 
 export interface WiringInput {

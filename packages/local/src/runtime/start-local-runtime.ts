@@ -21,6 +21,7 @@ import { ensurePrivateDir, resolveStateDir } from "../state-dir";
 import { type LineWriter, type LogLevel, logLevelOf, MetricsRecorder } from "./console-logger";
 import { type LocalDynamo, startLocalDynamo } from "./local-dynamo";
 import { createLocalRds, type LocalRdsHandle, type LocalRdsTimings } from "./local-rds-adapter";
+import { ensurePipelineArchives, type LocalArchives } from "./pipeline-archives";
 import { PlanRegistry } from "./plan-registry";
 import { PortCounters } from "./port-counters";
 import { depsFor, type SharedDeps } from "./stage-deps";
@@ -84,6 +85,10 @@ export interface LocalRuntime {
   topicArn: string;
   bridge: LocalEventBridge;
   pipelineBus: EventBus;
+  /** The pipeline account's default bus: RDS events arrive there, other accounts' forwarded. */
+  pipelineDefaultBus: EventBus;
+  /** The archives replays read: the pipeline bus's events, and the RDS events on the default bus. */
+  archives: LocalArchives;
   dynamo: LocalDynamo;
   store: OperationStore;
   audit: AuditLog;
@@ -160,7 +165,11 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       account: pipeline.accountId,
       region: pipeline.region,
     });
-    ensureArchive(bridge, pipelineBus);
+    const archives = ensurePipelineArchives(
+      bridge,
+      { pipeline: pipelineBus, default: pipelineDefaultBus },
+      stageList,
+    );
 
     const rds = await createLocalRds({
       stateDir,
@@ -299,6 +308,8 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       topicArn,
       bridge,
       pipelineBus,
+      pipelineDefaultBus,
+      archives,
       dynamo,
       store,
       audit,
@@ -331,10 +342,4 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     await stopAll();
     throw error;
   }
-}
-
-function ensureArchive(bridge: LocalEventBridge, bus: EventBus): void {
-  const archiveName = `${bus.name}-archive`;
-  if (bridge.listArchives().some((a) => a.archiveName === archiveName)) return;
-  bridge.createArchive({ archiveName, eventSourceArn: bus.arn, retentionDays: 30 });
 }

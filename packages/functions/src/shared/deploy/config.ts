@@ -33,7 +33,7 @@ const common = {
 const targetDeploymentSchema = z.strictObject({
   kind: z.literal("target"),
   ...common,
-  /** Days the bus archive keeps events for replay; 0 keeps them forever. */
+  /** Days the archives (the pipeline bus's events, the RDS events) keep events for replay; 0 keeps them forever. */
   archiveRetentionDays: z.number().int().min(0).default(30),
   /** EventBridge delivery to each function: retries of the hand-off, then the dead-letter queue. */
   delivery: z

@@ -22,6 +22,8 @@ export function deploymentNames(stage: string) {
   return {
     bus: `${DEFAULT_PIPELINE_BUS}-${stage}`,
     archive: prefix,
+    /** The default bus's archive of the RDS events the stages subscribe to. */
+    rdsArchive: `${prefix}-rds`,
     stateTable: `${prefix}-state`,
     auditTable: `${prefix}-audit`,
     topic: `${prefix}-notifications`,
@@ -46,6 +48,11 @@ export interface Deployment {
 
 export function roleArn(at: Deployment, roleName: string): string {
   return `arn:${at.partition}:iam::${at.accountId}:role/${roleName}`;
+}
+
+/** The pipeline account's default bus: where RDS events arrive (forwarded from the source accounts too). */
+export function defaultBusArn(at: Omit<Deployment, "stage">): string {
+  return `arn:${at.partition}:events:${at.region}:${at.accountId}:event-bus/default`;
 }
 
 /** The deployed resources' ARNs and the plans: what every stage's permissions are computed from. */

@@ -2,7 +2,14 @@ import type { Plan, PolicyStatement } from "@aurora-restore/core";
 import { stages } from "../../stages";
 import type { ResolvedDeployment } from "./config";
 import { type DeploymentEncryption, functionStatements } from "./iam";
-import { type Deployment, deploymentNames, keyAliasArn, permissionContextFor, roleArn } from "./names";
+import {
+  type Deployment,
+  defaultBusArn,
+  deploymentNames,
+  keyAliasArn,
+  permissionContextFor,
+  roleArn,
+} from "./names";
 import {
   forwardingTargetBusArn,
   sourceAccessPolicy,
@@ -217,7 +224,7 @@ export function defaultBusPolicy(
   at: Deployment,
   permissions: ReturnType<typeof defaultBusPermissions>,
 ): IamPolicyDocument {
-  const busArn = `arn:${at.partition}:events:${at.region}:${at.accountId}:event-bus/default`;
+  const busArn = defaultBusArn(at);
   return policyDocument(
     permissions.map((p) => ({
       Sid: p.statementId,

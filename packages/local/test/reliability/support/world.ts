@@ -8,7 +8,6 @@ import { aliasArn, demoNames } from "../../../src/demo/demo-plan";
 import { ensureDemoKeys } from "../../../src/demo/demo-setup";
 import { seedSampleData } from "../../../src/demo/sample-data";
 import { listAllOperations } from "../../../src/runtime/open-state";
-import type { CountedPort, PortCall } from "../../../src/runtime/port-counters";
 import {
   type LocalRuntime,
   type LocalRuntimeOptions,
@@ -29,42 +28,8 @@ export const sourceMaster = { username: "prod_admin", password: "Prod-master-Pas
 export const database = "shop";
 export const users = ["app_writer", "app_reader"] as const;
 
-/** The calls that change something outside the pipeline's tables: each must happen once per refresh. */
-export const sideEffects: Record<CountedPort, ReadonlySet<string>> = {
-  rds: new Set([
-    "createClusterSnapshot",
-    "copyClusterSnapshot",
-    "shareClusterSnapshot",
-    "deleteClusterSnapshot",
-    "restoreClusterFromSnapshot",
-    "cloneCluster",
-    "createInstance",
-    "modifyCluster",
-    "renameInstance",
-    "deleteInstance",
-    "deleteCluster",
-  ]),
-  kms: new Set(["createGrant"]),
-  secrets: new Set(["createSecret", "putSecretValue", "updateSecretVersionStage"]),
-  sns: new Set(["publish"]),
-  events: new Set(),
-  database: new Set(["CREATE ROLE", "ALTER ROLE", "GRANT", "UPDATE", "INSERT", "DELETE"]),
-};
-
-export function isSideEffect(call: Pick<PortCall, "port" | "call">): boolean {
-  return sideEffects[call.port].has(call.call);
-}
-
-/** Successful side-effect calls, as `port.call` -> count. */
-export function sideEffectTotals(calls: readonly PortCall[]): Record<string, number> {
-  const totals: Record<string, number> = {};
-  for (const call of calls) {
-    if (!call.ok || !isSideEffect(call)) continue;
-    const key = `${call.port}.${call.call}`;
-    totals[key] = (totals[key] ?? 0) + 1;
-  }
-  return totals;
-}
+// The side-effect calls moved to the runtime (a replay reports them too); the suites import them from here.
+export { isSideEffect, sideEffects, sideEffectTotals } from "../../../src/runtime/side-effects";
 
 /** How many side effects `actual` made beyond `times` x `perRefresh` (0 when each happened once per refresh). */
 export function repeatedSideEffects(
