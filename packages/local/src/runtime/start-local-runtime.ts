@@ -75,6 +75,11 @@ export interface LocalRuntimeOptions {
    * `delivery`); the fault suite uses that, with the local bus's short backoff.
    */
   deliveryRetryPolicy?: Partial<RetryPolicy>;
+  /**
+   * Says in the state folder's lock that this runtime takes requests from other processes (`local up`, see
+   * control/request-channel.ts); the caller serves them.
+   */
+  servesRequests?: boolean;
 }
 
 export interface LocalRuntime {
@@ -131,7 +136,10 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       log = { write: (line: string) => stream.write(line) };
     }
 
-    const dynamo = await startLocalDynamo({ stateDir });
+    const dynamo = await startLocalDynamo({
+      stateDir,
+      ...(options.servesRequests ? { servesRequests: true } : {}),
+    });
     cleanups.push(() => dynamo.stop());
     const store = createOperationStore(dynamo.client, dynamo.tables.state);
     const audit = createAuditLog(dynamo.client, dynamo.tables.audit);
