@@ -4,10 +4,15 @@ import { demoCommand } from "./demo";
 import { deployPoliciesCommand } from "./deploy-policies";
 import { deployValidateCommand } from "./deploy-validate";
 import { eventsTestPatternCommand } from "./events-test-pattern";
-import { localDlqListCommand, localDlqRedriveCommand } from "./local-dlq";
+import { localClustersDeleteCommand, localClustersListCommand } from "./local-clusters";
+import { localDlqListCommand, localDlqPurgeCommand, localDlqRedriveCommand } from "./local-dlq";
+import { localPsqlCommand } from "./local-psql";
 import { localSecretGetCommand } from "./local-secret-get";
+import { localSnapshotCommand } from "./local-snapshot";
+import { localUpCommand } from "./local-up";
 import { operationsListCommand, operationsShowCommand } from "./operations";
 import { planValidateCommand } from "./plan-validate";
+import { plansListCommand, plansRemoveCommand } from "./plans";
 import { restoreCommand } from "./restore";
 
 /** Every command of the CLI; each lives in its own module under commands/. */
@@ -18,10 +23,18 @@ export const commands: Command[] = [
   operationsShowCommand,
   auditCommand,
   planValidateCommand,
+  plansListCommand,
+  plansRemoveCommand,
   deployValidateCommand,
   deployPoliciesCommand,
   eventsTestPatternCommand,
+  localUpCommand,
+  localSnapshotCommand,
+  localPsqlCommand,
+  localClustersListCommand,
+  localClustersDeleteCommand,
   localSecretGetCommand,
   localDlqListCommand,
   localDlqRedriveCommand,
+  localDlqPurgeCommand,
 ];

@@ -36,7 +36,9 @@ export const restoreCommand: Command = {
     stateDirOption,
   ],
   details:
-    "Publishes a ManualRestoreRequested event on the local pipeline bus and follows the operation it starts.",
+    "Publishes a ManualRestoreRequested event on the local pipeline bus and follows the operation it starts.\n" +
+    "It also registers the plan, which stays: later snapshots of its source (or its schedule) refresh its\n" +
+    "targets whenever a local runtime runs ('local up'); 'plans list' shows it, 'plans remove' removes it.",
   examples: [
     "aurora-restore restore --plan examples/plans/local-demo.json --target-cluster-id staging-db --source-snapshot-date 2025-03-14",
   ],
@@ -50,6 +52,7 @@ export const restoreCommand: Command = {
     const { stageTimings, waitForOperation } = await import(
       "@aurora-restore/local/runtime/operation-progress"
     );
+    const { planSentence } = await import("@aurora-restore/local/runtime/plan-coverage");
     const { startLocalRuntime } = await import("@aurora-restore/local/runtime/start-local-runtime");
     const planFile = requiredFlag(parsed, "plan", "the plan file naming the target");
     const targetClusterId = requiredFlag(parsed, "target-cluster-id", "the target cluster to refresh");
@@ -92,7 +95,13 @@ export const restoreCommand: Command = {
       return runtime.stop().then(() => undefined);
     });
     try {
+      // The plan stays registered: the runtime (local up, a later command) acts on it from now on.
       await runtime.registerPlan(plan, planFile);
+      progress.line(
+        escapeControl(
+          `Registered plan ${plan.id}: ${planSentence(plan)} from now on; remove it with 'aurora-restore plans remove ${plan.id}'`,
+        ),
+      );
       let started: Awaited<ReturnType<typeof requestManualRestore>>;
       try {
         started = await requestManualRestore(runtime, {
@@ -123,6 +132,7 @@ export const restoreCommand: Command = {
         target: { clusterId: targetClusterId, accountId: target.accountId, region: target.region },
         ...(final.error ? { error: final.error } : {}),
         stateDir: runtime.stateDir,
+        registeredPlan: { id: plan.id, removeWith: `aurora-restore plans remove ${plan.id}` },
       };
       if (parsed.flags.has("json")) io.stdout.write(`${JSON.stringify(summary)}\n`);
       else {
