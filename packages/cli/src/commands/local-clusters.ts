@@ -68,14 +68,14 @@ export const localClustersDeleteCommand: Command = {
   ].join("\n"),
   examples: ["aurora-restore local clusters delete staging-db --yes"],
   async run(parsed, io) {
-    const { ServedRequestError } = await import("@aurora-restore/local/control/request-channel");
-    const { openRuntimeAccess } = await import("@aurora-restore/local/control/runtime-access");
-    const { ClusterInUseError } = await import("@aurora-restore/local/runtime/delete-cluster");
     if (parsed.positionals.length !== 1) throw new UsageError("give exactly one cluster identifier");
     const stateDir = await existingStateDir(parsed);
     const cluster = await namedCluster(parsed, stateDir);
     const what = escapeControl(clusterPlace(cluster));
     if (!(await confirmed(parsed, `Delete cluster ${what}, its instances and its data?`, io))) return 1;
+    const { ServedRequestError } = await import("@aurora-restore/local/control/request-channel");
+    const { openRuntimeAccess } = await import("@aurora-restore/local/control/runtime-access");
+    const { ClusterInUseError } = await import("@aurora-restore/local/runtime/delete-cluster");
     let access: LocalRuntimeAccess | undefined;
     const removeStopper = onStopSignal(async () => {
       await access?.close();

@@ -61,15 +61,6 @@ export const localPsqlCommand: Command = {
     "aurora-restore local psql staging-db --user app_reader -- -c 'SELECT count(*) FROM customers'",
   ],
   async run(parsed, io) {
-    const { LocalKms } = await import("@aurora-restore/local/kms/local-kms");
-    const { knownLogins, readLoginPassword } = await import("@aurora-restore/local/runtime/cluster-logins");
-    const { PlanRegistry } = await import("@aurora-restore/local/runtime/plan-registry");
-    const { localPipelineLocation, startLocalRuntime } = await import(
-      "@aurora-restore/local/runtime/start-local-runtime"
-    );
-    const { LocalSecretsManager } = await import("@aurora-restore/local/secrets/local-secrets");
-    const { currentLockHolder } = await import("@aurora-restore/local/state-lock");
-    const { tlsFiles } = await import("@aurora-restore/local/rds/tls");
     const user = nameFlag(parsed, "user");
     const databaseFlag = nameFlag(parsed, "database");
     const stateDir = await existingStateDir(parsed);
@@ -79,6 +70,12 @@ export const localPsqlCommand: Command = {
         `${escapeControl(clusterPlace(cluster))} is an instant cluster: it has no PostgreSQL server`,
       );
     }
+    const { LocalKms } = await import("@aurora-restore/local/kms/local-kms");
+    const { knownLogins, readLoginPassword } = await import("@aurora-restore/local/runtime/cluster-logins");
+    const { PlanRegistry } = await import("@aurora-restore/local/runtime/plan-registry");
+    const { LocalSecretsManager } = await import("@aurora-restore/local/secrets/local-secrets");
+    const { currentLockHolder } = await import("@aurora-restore/local/state-lock");
+    const { tlsFiles } = await import("@aurora-restore/local/rds/tls");
     const username = user ?? cluster.masterUsername;
     const logins = knownLogins(cluster, await new PlanRegistry(stateDir).list());
     const login = logins.find((l) => l.username === username);
@@ -98,6 +95,7 @@ export const localPsqlCommand: Command = {
     const noSecret = `no secret is known for user ${username} on ${clusterPlace(cluster)}${logins.length > 0 ? ` (known users: ${logins.map((l) => l.username).join(", ")})` : ""}`;
     const psql = findOnPath("psql");
     if (!psql) {
+      const { localPipelineLocation } = await import("@aurora-restore/local/runtime/pipeline-location");
       const elsewhere =
         cluster.accountId === localPipelineLocation.accountId &&
         cluster.region === localPipelineLocation.region
@@ -129,6 +127,7 @@ export const localPsqlCommand: Command = {
       io.stderr.write(
         "No 'local up' runs: starting the local clusters for this session; they stop when psql ends.\n",
       );
+      const { startLocalRuntime } = await import("@aurora-restore/local/runtime/start-local-runtime");
       runtime = await startLocalRuntime({ stateDir });
       port = (await runtime.rds.port(cluster).describeCluster(cluster.identifier)).port ?? port;
     }

@@ -40,11 +40,6 @@ export const localSnapshotCommand: Command = {
     "aurora-restore local snapshot production-db --id before-migration --json",
   ],
   async run(parsed, io) {
-    const { targetKeyOf } = await import("@aurora-restore/core/operation/ids");
-    const { findOperationFor } = await import("@aurora-restore/local/demo/demo-result");
-    const { openRuntimeAccess } = await import("@aurora-restore/local/control/runtime-access");
-    const { waitForOperation } = await import("@aurora-restore/local/runtime/operation-progress");
-    const { targetsRefreshedBy } = await import("@aurora-restore/local/runtime/plan-coverage");
     if (parsed.positionals.length !== 1) throw new UsageError("give exactly one cluster identifier");
     const type = parsed.flags.has("automated") ? ("automated" as const) : ("manual" as const);
     const snapshotIdentifier = stringFlag(parsed, "id");
@@ -56,6 +51,12 @@ export const localSnapshotCommand: Command = {
     const timeoutMinutes = integerFlag(parsed, "timeout-minutes", 30, [1, 2880]);
     const stateDir = await existingStateDir(parsed);
     const cluster = await namedCluster(parsed, stateDir);
+    // The runtime's modules load once the command line is known to be right.
+    const { targetKeyOf } = await import("@aurora-restore/core/operation/ids");
+    const { findOperationFor } = await import("@aurora-restore/local/demo/demo-result");
+    const { openRuntimeAccess } = await import("@aurora-restore/local/control/runtime-access");
+    const { waitForOperation } = await import("@aurora-restore/local/runtime/operation-progress");
+    const { targetsRefreshedBy } = await import("@aurora-restore/local/runtime/plan-coverage");
     const progress = stageProgress(io);
     const lines = { write: (line: string) => progress.line(line.replace(/\n$/, "")) };
     let access: LocalRuntimeAccess | undefined;

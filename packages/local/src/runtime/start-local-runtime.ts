@@ -21,6 +21,7 @@ import { ensurePrivateDir, resolveStateDir } from "../state-dir";
 import { type LineWriter, type LogLevel, logLevelOf, MetricsRecorder } from "./console-logger";
 import { type LocalDynamo, startLocalDynamo } from "./local-dynamo";
 import { createLocalRds, type LocalRdsHandle, type LocalRdsTimings } from "./local-rds-adapter";
+import { localPipelineLocation } from "./pipeline-location";
 import { PlanRegistry } from "./plan-registry";
 import { PortCounters } from "./port-counters";
 import { depsFor, type SharedDeps } from "./stage-deps";
@@ -33,8 +34,7 @@ import {
 } from "./stage-wiring";
 import { WatcherSchedule } from "./watcher-schedule";
 
-/** Where the pipeline itself runs locally: the staging account, as the cross-account setup in AWS has it. */
-export const localPipelineLocation: AccountRegion = { accountId: "222222222222", region: "eu-west-1" };
+export { localPipelineLocation };
 export const localTopicName = "aurora-restore-notifications";
 
 export interface LocalRuntimeOptions {
