@@ -1,5 +1,6 @@
 import { spawn } from "node:child_process";
 import { accessSync, constants, statSync } from "node:fs";
+import { constants as osConstants } from "node:os";
 import { delimiter, join } from "node:path";
 import type { LocalRuntime } from "@aurora-restore/local/runtime/start-local-runtime";
 import { type Command, escapeControl, UsageError } from "../io";
@@ -112,42 +113,50 @@ export const localPsqlCommand: Command = {
       );
       if (!serversUp) {
         io.stderr.write(
-          "No local runtime runs: start 'aurora-restore local up' first, or the server is down.\n",
+          "No local runtime runs, so the cluster's server is down: start 'aurora-restore local up' first.\n",
         );
       }
       return 0;
     }
     const secrets = new LocalSecretsManager({ stateDir, kms: new LocalKms({ stateDir }) });
     const password = login ? await readLoginPassword(secrets, cluster, login) : undefined;
-    if (password === undefined)
-      io.stderr.write(`${escapeControl(noSecret)}: psql will ask for the password\n`);
-    let runtime: LocalRuntime | undefined;
-    let port = cluster.port;
-    if (!serversUp) {
-      io.stderr.write(
-        "No 'local up' runs: starting the local clusters for this session; they stop when psql ends.\n",
-      );
-      const { startLocalRuntime } = await import("@aurora-restore/local/runtime/start-local-runtime");
-      runtime = await startLocalRuntime({ stateDir });
-      port = (await runtime.rds.port(cluster).describeCluster(cluster.identifier)).port ?? port;
+    if (password === undefined) {
+      const why = login ? `the secret ${login.secretName} holds no password yet` : noSecret;
+      io.stderr.write(`${escapeControl(why)}: psql will ask for the password\n`);
     }
-    const child = spawn(psql, [conninfo(port), ...parsed.positionals.slice(1)], {
-      stdio: "inherit",
-      // The password goes to this child only, never onto a command line or the screen.
-      env: { ...process.env, ...(password === undefined ? {} : { PGPASSWORD: password }) },
-    });
-    const exited = new Promise<number>((resolve) => {
-      child.on("exit", (code, signal) => resolve(code ?? (signal ? 128 : 1)));
-      child.on("error", () => resolve(1));
-    });
-    const giveBackSigint = leaveSigintToChild();
+    let runtime: LocalRuntime | undefined;
+    let child: ReturnType<typeof spawn> | undefined;
+    // SIGTERM, SIGHUP (and Ctrl-C before psql runs): psql and the servers started here stop.
     const removeStopper = onStopSignal(async (signal) => {
-      child.kill(signal);
+      child?.kill(signal);
       await runtime?.stop();
       return undefined;
     });
+    let giveBackSigint: () => void = () => undefined;
     try {
-      return await exited;
+      let port = cluster.port;
+      if (!serversUp) {
+        io.stderr.write(
+          "No 'local up' runs: starting the local clusters for this session; they stop when psql ends.\n",
+        );
+        const { startLocalRuntime } = await import("@aurora-restore/local/runtime/start-local-runtime");
+        runtime = await startLocalRuntime({ stateDir });
+        port = (await runtime.rds.port(cluster).describeCluster(cluster.identifier)).port ?? port;
+      }
+      const started = spawn(psql, [conninfo(port), ...parsed.positionals.slice(1)], {
+        stdio: "inherit",
+        // The password goes to this child only, never onto a command line or the screen.
+        env: { ...process.env, ...(password === undefined ? {} : { PGPASSWORD: password }) },
+      });
+      child = started;
+      giveBackSigint = leaveSigintToChild();
+      return await new Promise<number>((resolve) => {
+        // psql's own status; killed by a signal, the shell's 128 + its number.
+        started.on("exit", (code, signal) =>
+          resolve(code ?? 128 + (signal ? osConstants.signals[signal] : 0)),
+        );
+        started.on("error", () => resolve(1));
+      });
     } finally {
       giveBackSigint();
       removeStopper();
