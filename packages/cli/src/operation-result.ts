@@ -13,7 +13,7 @@ export function writeOperationResult(
   json: boolean,
   final: OperationInfo,
   trail: readonly AuditEntryInfo[],
-  where: Record<string, string>,
+  where: Record<string, unknown>,
 ): number {
   if (json) {
     const summary = {

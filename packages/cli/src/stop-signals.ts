@@ -27,6 +27,22 @@ export function onStopSignal(stopper: Stopper, options: { quiet?: boolean } = {}
   return () => stoppers.delete(stopper);
 }
 
+let foregroundChildren = 0;
+
+/**
+ * While an interactive child runs in the foreground (psql), Ctrl-C is its own: the terminal sends SIGINT to
+ * the whole process group, psql cancels its query and goes on, and so must this process. SIGTERM and SIGHUP
+ * still stop everything. Returns the end of that period.
+ */
+export function leaveSigintToChild(): () => void {
+  foregroundChildren++;
+  let ended = false;
+  return () => {
+    if (!ended) foregroundChildren--;
+    ended = true;
+  };
+}
+
 let installed: ((signal: StopSignal) => void) | undefined;
 
 /**
@@ -40,6 +56,7 @@ export function installStopSignals(stderr: { write(chunk: string): unknown }): v
   if (installed) return;
   let first: number | undefined;
   installed = (signal) => {
+    if (signal === "SIGINT" && foregroundChildren > 0) return;
     if (first !== undefined) {
       if (Date.now() - first > 1_000) process.exit(signalExitCode(signal));
       return;

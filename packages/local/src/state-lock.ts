@@ -22,6 +22,11 @@ export type LockRole = "runtime" | "reader";
 
 export interface StateLockHolder extends ProcessRef {
   role: LockRole;
+  /**
+   * Set by `aurora-restore local up`: this runtime takes other processes' requests through the state folder
+   * (control/request-channel.ts), so a command that finds it hands its work over instead of being refused.
+   */
+  servesRequests?: true;
   /** What the holder runs, e.g. `aurora-restore demo` (as typed: print it escaped). */
   command: string;
   since: string;
@@ -173,12 +178,13 @@ function releaseAtExit(): void {
  */
 export async function acquireStateLock(
   stateDir: string,
-  options: { role: LockRole; waitForReadersMs?: number },
+  options: { role: LockRole; waitForReadersMs?: number; servesRequests?: boolean },
 ): Promise<StateLock> {
   const file = stateLockFile(stateDir);
   const holder: StateLockHolder = {
     ...currentProcess(),
     role: options.role,
+    ...(options.servesRequests ? { servesRequests: true as const } : {}),
     command: processLabel,
     since: new Date().toISOString(),
     host: hostname(),

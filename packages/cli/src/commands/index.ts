@@ -7,11 +7,16 @@ import { dlqListCommand } from "./dlq-list";
 import { dlqPurgeCommand } from "./dlq-purge";
 import { dlqRedriveCommand } from "./dlq-redrive";
 import { eventsTestPatternCommand } from "./events-test-pattern";
-import { localDlqListCommand, localDlqRedriveCommand } from "./local-dlq";
+import { localClustersDeleteCommand, localClustersListCommand } from "./local-clusters";
+import { localDlqListCommand, localDlqPurgeCommand, localDlqRedriveCommand } from "./local-dlq";
+import { localPsqlCommand } from "./local-psql";
 import { localSecretGetCommand } from "./local-secret-get";
+import { localSnapshotCommand } from "./local-snapshot";
+import { localUpCommand } from "./local-up";
 import { operationsListCommand, operationsShowCommand } from "./operations";
 import { operationsRetryCommand } from "./operations-retry";
 import { planValidateCommand } from "./plan-validate";
+import { plansListCommand, plansRemoveCommand } from "./plans";
 import { replayCommand } from "./replay";
 import { restoreCommand } from "./restore";
 
@@ -25,13 +30,21 @@ export const commands: Command[] = [
   auditCommand,
   replayCommand,
   planValidateCommand,
+  plansListCommand,
+  plansRemoveCommand,
   deployValidateCommand,
   deployPoliciesCommand,
   eventsTestPatternCommand,
+  localUpCommand,
+  localSnapshotCommand,
+  localPsqlCommand,
+  localClustersListCommand,
+  localClustersDeleteCommand,
   localSecretGetCommand,
   localDlqListCommand,
   localDlqRedriveCommand,
   dlqListCommand,
   dlqRedriveCommand,
   dlqPurgeCommand,
+  localDlqPurgeCommand,
 ];

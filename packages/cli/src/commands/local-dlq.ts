@@ -1,6 +1,7 @@
 import { type Command, escapeControl } from "../io";
 import { onStopSignal } from "../stop-signals";
 import { jsonOption, stateDirOption } from "./common-options";
+import { confirmed, yesOption } from "./confirm";
 import { changesLine, countsLine, outcomeJson, outcomeLine } from "./event-outcome-report";
 import { existingStateDir } from "./state-dir-option";
 
@@ -96,5 +97,31 @@ export const localDlqRedriveCommand: Command = {
       await runtime.stop();
       removeStopper();
     }
+  },
+};
+
+export const localDlqPurgeCommand: Command = {
+  path: ["local", "dlq", "purge"],
+  summary: "Delete every dead-lettered event (they can no longer be re-driven)",
+  options: [yesOption, stateDirOption],
+  details:
+    "Like SQS's PurgeQueue on a dead-letter queue: for events you have looked at ('local dlq list') and\n" +
+    "will not re-drive. Asks first at a terminal; --yes otherwise.",
+  examples: ["aurora-restore local dlq purge --yes"],
+  async run(parsed, io) {
+    const { LocalEventBridge } = await import("@aurora-restore/local/eventbridge/index");
+    const stateDir = await existingStateDir(parsed);
+    // The queue is a folder of files, one per message: no runtime is needed, and a running one is not disturbed.
+    const queue = new LocalEventBridge({ stateDir }).deadLetters;
+    const messages = queue.list();
+    if (messages.length === 0) {
+      io.stdout.write(`The dead-letter queue in ${escapeControl(stateDir)} is already empty.\n`);
+      return 0;
+    }
+    const question = `Delete the ${messages.length} dead-lettered event(s) in ${escapeControl(stateDir)}?`;
+    if (!(await confirmed(parsed, question, io))) return 1;
+    const removed = messages.filter((m) => queue.remove(m.messageId)).length;
+    io.stdout.write(`Purged ${removed} dead-lettered event(s); the queue is empty.\n`);
+    return 0;
   },
 };

@@ -36,7 +36,7 @@ export const localSecretGetCommand: Command = {
     const { parseArn } = await import("@aurora-restore/core/events/arn");
     const { isAwsCallError } = await import("@aurora-restore/core/ports/index");
     const { LocalKms } = await import("@aurora-restore/local/kms/local-kms");
-    const { localPipelineLocation } = await import("@aurora-restore/local/runtime/start-local-runtime");
+    const { localPipelineLocation } = await import("@aurora-restore/local/runtime/pipeline-location");
     const { LocalSecretsManager } = await import("@aurora-restore/local/secrets/local-secrets");
     const [name, extra] = parsed.positionals;
     if (!name || extra) throw new UsageError("give exactly one secret name or ARN");

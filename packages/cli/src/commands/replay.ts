@@ -31,7 +31,8 @@ const progressLine = (r: ArchiveReplay) =>
 
 export const replayCommand: Command = {
   path: ["replay"],
-  summary: "Replay the archived events of a time window on the local pipeline, and report what each did",
+  summary:
+    "Replay the archived events of a time window (locally, or a deployed stage with --stage); report what each did",
   options: [
     { flags: "--from <time>", description: `start of the window (required): ${timeFormats}` },
     { flags: "--to <time>", description: "end of the window, exclusive (default: now)" },

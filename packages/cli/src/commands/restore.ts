@@ -43,6 +43,9 @@ export const restoreCommand: Command = {
     "with --stage) and follows the operation it starts, stage by stage on stderr, until it ends: exit 0",
     "when it succeeded, 1 when it failed or the trigger refused the request. On a deployed stage Ctrl-C",
     "stops following only: the operation goes on in AWS ('operations show <id> --stage s' shows it).",
+    "Locally it also registers the plan, which stays: later snapshots of its source (or its schedule)",
+    "refresh its targets whenever a local runtime runs ('local up'); 'plans list' shows it, 'plans remove'",
+    "removes it. A deployed stage's plans ship with its deployment.",
     "",
     deployedStageHelp,
   ].join("\n"),
@@ -67,6 +70,7 @@ export const restoreCommand: Command = {
       "@aurora-restore/local/runtime/manual-restore"
     );
     const { waitForOperation } = await import("@aurora-restore/local/runtime/operation-progress");
+    const { planSentence } = await import("@aurora-restore/local/runtime/plan-coverage");
     const { startLocalRuntime } = await import("@aurora-restore/local/runtime/start-local-runtime");
     const { writeOperationResult } = await import("../operation-result");
     const planFile = requiredFlag(parsed, "plan", "the plan file naming the target");
@@ -100,7 +104,13 @@ export const restoreCommand: Command = {
       return runtime.stop().then(() => undefined);
     });
     try {
+      // The plan stays registered: the runtime (local up, a later command) acts on it from now on.
       await runtime.registerPlan(plan, planFile);
+      progress.line(
+        escapeControl(
+          `Registered plan ${plan.id}: ${planSentence(plan)} from now on; remove it with 'aurora-restore plans remove ${plan.id}'`,
+        ),
+      );
       let started: Awaited<ReturnType<typeof requestManualRestore>>;
       try {
         started = await requestManualRestore(runtime, {
@@ -124,7 +134,10 @@ export const restoreCommand: Command = {
       progress.stop();
       await runtime.idle();
       const trail = await runtime.audit.listByOperation(final.operationId);
-      return writeOperationResult(io, parsed.flags.has("json"), final, trail, { stateDir: runtime.stateDir });
+      return writeOperationResult(io, parsed.flags.has("json"), final, trail, {
+        stateDir: runtime.stateDir,
+        registeredPlan: { id: plan.id, removeWith: `aurora-restore plans remove ${plan.id}` },
+      });
     } finally {
       progress.stop();
       await runtime.stop();

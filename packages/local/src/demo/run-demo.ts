@@ -3,7 +3,6 @@ import { dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 import { targetKeyOf } from "@aurora-restore/core/operation/ids";
 import { validatePlan } from "@aurora-restore/core/plan/index";
-import { isAwsCallError } from "@aurora-restore/core/ports/index";
 import type { OperationInfo } from "@aurora-restore/core/storage/operations";
 import type { LineWriter } from "../runtime/console-logger";
 import { type ProgressEvent, stageTimings, waitForOperation } from "../runtime/operation-progress";
@@ -12,6 +11,7 @@ import {
   type LocalRuntimeOptions,
   startLocalRuntime,
 } from "../runtime/start-local-runtime";
+import { takeClusterSnapshot } from "../runtime/take-snapshot";
 import { demoNames, demoPlan, demoProduction } from "./demo-plan";
 import { type DemoResult, findOperationFor, summarize } from "./demo-result";
 import { ensureDemoKeys, ensureProductionCluster } from "./demo-setup";
@@ -79,7 +79,11 @@ export async function runDemoOn(
   const target = plan.targets[0]!;
   const targetKey = targetKeyOf(target);
   await finishLeftoverOperation(runtime, targetKey, say, options.signal);
-  const snapshot = await takeAutomatedSnapshot(runtime, say);
+  const snapshot = await takeClusterSnapshot(
+    runtime.rds,
+    { ...demoProduction, clusterIdentifier: demoNames.sourceCluster, type: "automated" },
+    say,
+  );
   say(
     `Automated snapshot ${snapshot.identifier} of ${demoNames.sourceCluster} taken; its RDS event starts the pipeline`,
   );
@@ -143,24 +147,6 @@ async function finishLeftoverOperation(
     });
     say(`  ${final.operationId} ${final.status}${final.error ? `: ${final.error.message}` : ""}`);
     await runtime.idle();
-  }
-}
-
-/**
- * Automated snapshot names carry the minute (rds:<cluster>-YYYY-MM-DD-HH-MM), so RDS refuses a second one in
- * the same minute; a quick re-run waits for the next minute, as the backup window would.
- */
-async function takeAutomatedSnapshot(runtime: LocalRuntime, say: (line: string) => void) {
-  try {
-    return await runtime.rds.createAutomatedSnapshot(demoProduction, demoNames.sourceCluster);
-  } catch (error) {
-    if (!isAwsCallError(error, "DBClusterSnapshotAlreadyExistsFault")) throw error;
-    const waitMs = 60_000 - (Date.now() % 60_000) + 500;
-    say(
-      `An automated snapshot of ${demoNames.sourceCluster} was already taken this minute; waiting ${Math.ceil(waitMs / 1000)} s for the next one`,
-    );
-    await new Promise((resolve) => setTimeout(resolve, waitMs));
-    return runtime.rds.createAutomatedSnapshot(demoProduction, demoNames.sourceCluster);
   }
 }
 

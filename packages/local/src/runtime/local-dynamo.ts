@@ -35,9 +35,16 @@ export interface LocalDynamo {
  * StateFolderBusyError naming the holder, instead of dying on LevelDB's own lock; the endpoint is recorded in
  * the lock so that read-only commands can use the tables alongside (openLocalDynamoForReading).
  */
-export async function startLocalDynamo(options: { stateDir: string }): Promise<LocalDynamo> {
+export async function startLocalDynamo(options: {
+  stateDir: string;
+  /** Marks the lock: this runtime serves other processes' requests (`local up`). */
+  servesRequests?: boolean;
+}): Promise<LocalDynamo> {
   const path = await ensurePrivateDir(options.stateDir, "dynamodb");
-  const lock = await acquireStateLock(options.stateDir, { role: "runtime" });
+  const lock = await acquireStateLock(options.stateDir, {
+    role: "runtime",
+    ...(options.servesRequests ? { servesRequests: true } : {}),
+  });
   try {
     const dynamo = await serveDynamo(path, lock.release);
     await lock.publishEndpoint(dynamo.endpoint);

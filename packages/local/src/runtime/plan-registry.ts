@@ -1,5 +1,6 @@
-import { readdir, readFile } from "node:fs/promises";
+import { readdir, readFile, unlink } from "node:fs/promises";
 import { join } from "node:path";
+import { planId } from "@aurora-restore/core/events/identifiers";
 import { type Plan, parsePlanJson, validatePlan } from "@aurora-restore/core/plan/index";
 import type { PlanSource } from "@aurora-restore/core/stages/kit";
 import { ensurePrivateDir, writeJsonFileAtomic } from "../state-dir";
@@ -46,8 +47,22 @@ export class PlanRegistry implements PlanSource {
     }
   }
 
-  #file(planId: string): string {
-    return join(this.directory, `${planId}.json`);
+  /** Forgets a plan: future snapshots of its source start nothing for it. Returns whether it was there. */
+  async remove(planId: string): Promise<boolean> {
+    try {
+      await unlink(this.#file(planId));
+      return true;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === "ENOENT") return false;
+      throw error;
+    }
+  }
+
+  #file(id: string): string {
+    // The id names a file: anything but a plan id (a path, say) is refused before it reaches the file system.
+    const checked = planId.safeParse(id);
+    if (!checked.success) throw new Error(`'${id}' is not a plan id: ${checked.error.issues[0]?.message}`);
+    return join(this.directory, `${id}.json`);
   }
 
   async #read(file: string): Promise<Plan> {

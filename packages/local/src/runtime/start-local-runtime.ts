@@ -22,6 +22,7 @@ import { type LineWriter, type LogLevel, logLevelOf, MetricsRecorder } from "./c
 import { type LocalDynamo, startLocalDynamo } from "./local-dynamo";
 import { createLocalRds, type LocalRdsHandle, type LocalRdsTimings } from "./local-rds-adapter";
 import { ensurePipelineArchives, type LocalArchives } from "./pipeline-archives";
+import { localPipelineLocation } from "./pipeline-location";
 import { PlanRegistry } from "./plan-registry";
 import { PortCounters } from "./port-counters";
 import { depsFor, type SharedDeps } from "./stage-deps";
@@ -34,8 +35,7 @@ import {
 } from "./stage-wiring";
 import { WatcherSchedule } from "./watcher-schedule";
 
-/** Where the pipeline itself runs locally: the staging account, as the cross-account setup in AWS has it. */
-export const localPipelineLocation: AccountRegion = { accountId: "222222222222", region: "eu-west-1" };
+export { localPipelineLocation };
 export const localTopicName = "aurora-restore-notifications";
 
 export interface LocalRuntimeOptions {
@@ -76,6 +76,11 @@ export interface LocalRuntimeOptions {
    * `delivery`); the fault suite uses that, with the local bus's short backoff.
    */
   deliveryRetryPolicy?: Partial<RetryPolicy>;
+  /**
+   * Says in the state folder's lock that this runtime takes requests from other processes (`local up`, see
+   * control/request-channel.ts); the caller serves them.
+   */
+  servesRequests?: boolean;
 }
 
 export interface LocalRuntime {
@@ -136,7 +141,10 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       log = { write: (line: string) => stream.write(line) };
     }
 
-    const dynamo = await startLocalDynamo({ stateDir });
+    const dynamo = await startLocalDynamo({
+      stateDir,
+      ...(options.servesRequests ? { servesRequests: true } : {}),
+    });
     cleanups.push(() => dynamo.stop());
     const store = createOperationStore(dynamo.client, dynamo.tables.state);
     const audit = createAuditLog(dynamo.client, dynamo.tables.audit);
