@@ -1,5 +1,6 @@
 import type { Command } from "../io";
 import { auditCommand } from "./audit";
+import { dashboardCommand } from "./dashboard";
 import { demoCommand } from "./demo";
 import { deployPoliciesCommand } from "./deploy-policies";
 import { deployValidateCommand } from "./deploy-validate";
@@ -23,6 +24,7 @@ export const commands: Command[] = [
   operationsShowCommand,
   operationsRetryCommand,
   auditCommand,
+  dashboardCommand,
   planValidateCommand,
   deployValidateCommand,
   deployPoliciesCommand,
