@@ -49,6 +49,6 @@ export function stageSegments(timing: StageTiming, trail: readonly AuditEntryInf
     segments.push({ kind: mark.kind, from: mark.at, to, ...(mark.label ? { label: mark.label } : {}) });
   });
   // A stage with no measurable time (trigger, notify) still shows, as an instant of work.
-  if (segments.length === 0) segments.push({ kind: "work", from: start, to: end < start ? start : end });
+  if (segments.length === 0) segments.push({ kind: "work", from: start, to: [start, end].sort()[1]! });
   return segments;
 }
