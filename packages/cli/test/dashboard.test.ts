@@ -119,8 +119,10 @@ describe.runIf(existsSync(chromiumPath))("[slow] the dashboard in Chromium", () 
     await page.goto(`${dashboard.url}/`);
     const rows = page.locator("#operations tbody tr");
     await expect.poll(() => rows.count()).toBe(2);
-    expect(await page.locator(`#operations tr[data-status="succeeded"]`).innerText()).toContain(succeededId);
-    expect(await page.locator(`#operations tr[data-status="failed"]`).innerText()).toContain(failedId);
+    expect(await page.locator(`#operations tr[data-status="succeeded"]`).textContent()).toContain(
+      succeededId,
+    );
+    expect(await page.locator(`#operations tr[data-status="failed"]`).textContent()).toContain(failedId);
     const failedColour = await page
       .locator(`tr[data-status="failed"] .status`)
       .evaluate(
@@ -134,7 +136,7 @@ describe.runIf(existsSync(chromiumPath))("[slow] the dashboard in Chromium", () 
     await page.selectOption("select[name=status]", "failed");
     await page.click("form.filters button");
     await expect.poll(() => rows.count()).toBe(1);
-    expect(await rows.innerText()).toContain(failedId);
+    expect(await rows.textContent()).toContain(failedId);
   });
 
   it("shows every stage of an operation on its timeline, and its audit trail", async () => {
@@ -177,8 +179,8 @@ describe.runIf(existsSync(chromiumPath))("[slow] the dashboard in Chromium", () 
     await page.screenshot({ path: join(shots, "trends.png"), fullPage: true });
     await page.goto(`${dashboard.url}/pipeline`);
     const lane = page.locator('.lane[data-event="CopyCompleted"]');
-    expect(await lane.locator(".to").innerText()).toContain("restore");
-    expect(await lane.locator(".from").innerText()).toContain("watcher");
+    expect(await lane.locator(".to").textContent()).toContain("restore");
+    expect(await lane.locator(".from").textContent()).toContain("watcher");
     await page.screenshot({ path: join(shots, "pipeline.png"), fullPage: true });
   });
 
@@ -249,8 +251,8 @@ describe.runIf(existsSync(chromiumPath))("[slow] the dashboard in Chromium", () 
       await readFile(join(dir, "fixed.json"), "utf8"),
     );
     await page.goto(`${dashboard.url}/operations/${failedId}`);
-    expect(await page.locator(".failure").innerText()).toMatch(/mask-phones/);
-    expect(await page.locator(".failure").innerText()).toMatch(/Suggested fix/);
+    expect(await page.locator(".failure").textContent()).toMatch(/mask-phones/);
+    expect(await page.locator(".failure").textContent()).toMatch(/Suggested fix/);
     await page.screenshot({ path: join(shots, "operation-failed.png"), fullPage: true });
     await page.click("#retry");
     await expect
@@ -258,7 +260,7 @@ describe.runIf(existsSync(chromiumPath))("[slow] the dashboard in Chromium", () 
         () =>
           page
             .locator("h1 .status")
-            .innerText()
+            .textContent()
             .catch(() => ""),
         { timeout: 300_000, interval: 1000 },
       )
