@@ -1,5 +1,6 @@
 import type { Command } from "../io";
 import { auditCommand } from "./audit";
+import { dashboardCommand } from "./dashboard";
 import { demoCommand } from "./demo";
 import { deployPoliciesCommand } from "./deploy-policies";
 import { deployValidateCommand } from "./deploy-validate";
@@ -29,6 +30,7 @@ export const commands: Command[] = [
   operationsRetryCommand,
   auditCommand,
   replayCommand,
+  dashboardCommand,
   planValidateCommand,
   plansListCommand,
   plansRemoveCommand,
