@@ -118,3 +118,20 @@ export async function allowTraversal(
     if (dirname(dir) === dir) break;
   }
 }
+
+/**
+ * When the servers run as another user, that user must reach PostgreSQL's programs too (under node_modules):
+ * a project checked out in a private folder (mode 0700) would otherwise fail every start with EACCES.
+ */
+export async function assertProgramsReachable(binDir: string, account: ServerAccount): Promise<void> {
+  if (!account.ids) return;
+  for (let dir = binDir; ; dir = dirname(dir)) {
+    const stat = await lstat(dir);
+    if ((stat.mode & 0o001) === 0) {
+      throw new Error(
+        `The PostgreSQL servers run as user 'postgres', which cannot reach their programs in ${binDir} through ${dir}: allow it (chmod o+x ${dir}) or put the project in a folder others can pass through`,
+      );
+    }
+    if (dirname(dir) === dir) break;
+  }
+}

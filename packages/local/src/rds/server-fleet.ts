@@ -1,9 +1,15 @@
 import { mkdir, rm } from "node:fs/promises";
 import { createServer } from "node:net";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { ensurePrivateDir } from "../state-dir";
 import { freePort, loadPostgresBinaries, type PostgresBinaries, PostgresServer } from "./postgres-server";
-import { allowTraversal, chownTree, resolveServerAccount, type ServerAccount } from "./processes";
+import {
+  allowTraversal,
+  assertProgramsReachable,
+  chownTree,
+  resolveServerAccount,
+  type ServerAccount,
+} from "./processes";
 import type { ClusterRecord } from "./registry";
 import { stopOrphanServers } from "./server-guard";
 import { ensureLocalCa, type TlsFiles, tlsFiles } from "./tls";
@@ -64,7 +70,9 @@ export class ServerFleet {
       await stopOrphanServers(join(rds, "clusters"));
       await this.#allowServerTraversal(account);
       const tls = await ensureLocalCa(this.tlsDir, account);
-      return { account, binaries: await loadPostgresBinaries(), tls };
+      const binaries = await loadPostgresBinaries();
+      await assertProgramsReachable(dirname(binaries.initdb), account);
+      return { account, binaries, tls };
     })();
     this.#environment.catch(() => {
       this.#environment = undefined;
