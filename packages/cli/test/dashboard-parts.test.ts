@@ -1,3 +1,4 @@
+import { ClusterAvailable, CopyCompleted } from "@aurora-restore/core/events/domain";
 import { stages } from "@aurora-restore/functions/stages";
 import { describe, expect, it } from "vitest";
 import { h, jsonScript } from "../src/dashboard/html";
@@ -48,7 +49,7 @@ describe("dashboard parts", () => {
     const trail = [
       entry("2026-01-01T00:00:01.000Z", "copy", "copy-to-target", "started"),
       entry("2026-01-01T00:00:08.000Z", "watcher", "watch target-copy", "succeeded", {
-        published: "CopyCompleted",
+        published: CopyCompleted.detailType,
       }),
     ];
     expect(stageSegments(timing, trail, "2026-01-01T00:01:00.000Z")).toEqual([
@@ -86,7 +87,7 @@ describe("dashboard parts", () => {
         }
       }
     }
-    expect(graph.lanes.find((l) => l.event === "ClusterAvailable")).toMatchObject({
+    expect(graph.lanes.find((l) => l.event === ClusterAvailable.detailType)).toMatchObject({
       consumers: ["configure"],
     });
   });

@@ -10,6 +10,7 @@ import { connect } from "node:net";
 import { networkInterfaces, tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { CopyCompleted } from "@aurora-restore/core/events/domain";
 import { type BrowserContext, chromium, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
@@ -178,7 +179,7 @@ describe.runIf(existsSync(chromiumPath))("[slow] the dashboard in Chromium", () 
     await expect.poll(() => page.locator("#trend-chart").getAttribute("data-drawn")).not.toBeNull();
     await page.screenshot({ path: join(shots, "trends.png"), fullPage: true });
     await page.goto(`${dashboard.url}/pipeline`);
-    const lane = page.locator('.lane[data-event="CopyCompleted"]');
+    const lane = page.locator(`.lane[data-event="${CopyCompleted.detailType}"]`);
     expect(await lane.locator(".to").textContent()).toContain("restore");
     expect(await lane.locator(".from").textContent()).toContain("watcher");
     await page.screenshot({ path: join(shots, "pipeline.png"), fullPage: true });

@@ -6,6 +6,7 @@
 import { mkdir, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { RestoreFailed } from "@aurora-restore/core/events/domain";
 import { demoPlan } from "@aurora-restore/local/demo/demo-plan";
 import { DeadLetterQueue } from "@aurora-restore/local/eventbridge/dead-letter-queue";
 import { PlanRegistry } from "@aurora-restore/local/runtime/plan-registry";
@@ -136,7 +137,7 @@ describe("local service commands without a runtime", () => {
     expect(
       eventLine({
         time: "2025-03-14T09:26:53.120Z",
-        what: "RestoreFailed",
+        what: RestoreFailed.detailType,
         operationId: "op-1",
         subject: "staging\u001b[2Jdb",
         failure: "copy: X: bad\nline",

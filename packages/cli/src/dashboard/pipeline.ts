@@ -1,4 +1,5 @@
 import { domainEvents } from "@aurora-restore/core/events/domain";
+import { RDS_SOURCE } from "@aurora-restore/core/events/rds";
 import type { StageDeclaration } from "@aurora-restore/core/wiring/stage-declaration";
 import { subscriptionPlan } from "@aurora-restore/core/wiring/subscription-plan";
 
@@ -49,7 +50,7 @@ export function pipelineGraph(stages: readonly StageDeclaration[]): PipelineGrap
         event: sub.description,
         description: "RDS event on the default bus",
         bus: "default",
-        producers: ["aws.rds"],
+        producers: [RDS_SOURCE],
         consumers: [stage.name],
       });
     }

@@ -1,3 +1,4 @@
+import { RestoreFailed } from "@aurora-restore/core/events/domain";
 import { PIPELINE_SOURCE } from "@aurora-restore/core/events/names";
 import { RDS_SOURCE, rdsDetailTypes, rdsEventIds } from "@aurora-restore/core/events/rds";
 import { isPipelineSnapshot } from "@aurora-restore/core/stages/kit";
@@ -30,7 +31,7 @@ export function tappedEvent(event: EventBridgeEvent): TappedEvent {
     };
   }
   const target = detail.target as { clusterIdentifier?: unknown } | undefined;
-  const failed = event["detail-type"] === "RestoreFailed";
+  const failed = event["detail-type"] === RestoreFailed.detailType;
   return {
     time: event.time,
     what: event["detail-type"],

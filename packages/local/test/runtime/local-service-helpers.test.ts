@@ -1,3 +1,6 @@
+import { RestoreFailed } from "@aurora-restore/core/events/domain";
+import { PIPELINE_SOURCE } from "@aurora-restore/core/events/names";
+import { RDS_SOURCE, rdsDetailTypes } from "@aurora-restore/core/events/rds";
 import { validatePlan } from "@aurora-restore/core/plan/index";
 import type { OperationInfo } from "@aurora-restore/core/storage/operations";
 import { describe, expect, it } from "vitest";
@@ -125,8 +128,8 @@ describe("what local up's commands decide", () => {
     expect(
       tappedEvent({
         ...base,
-        source: "aurora-restore.pipeline",
-        "detail-type": "RestoreFailed",
+        source: PIPELINE_SOURCE,
+        "detail-type": RestoreFailed.detailType,
         time: "2025-03-14T09:26:53Z",
         detail: {
           operationId: "op-1",
@@ -138,7 +141,7 @@ describe("what local up's commands decide", () => {
       }),
     ).toEqual({
       time: "2025-03-14T09:26:53Z",
-      what: "RestoreFailed",
+      what: RestoreFailed.detailType,
       operationId: "op-1",
       subject: "staging-db",
       failure: "copy: KMSKeyNotAccessibleFault: key disabled",
@@ -146,8 +149,8 @@ describe("what local up's commands decide", () => {
     expect(
       tappedEvent({
         ...base,
-        source: "aws.rds",
-        "detail-type": "RDS DB Cluster Snapshot Event",
+        source: RDS_SOURCE,
+        "detail-type": rdsDetailTypes.clusterSnapshot,
         time: "2025-03-14T09:26:53Z",
         detail: { SourceIdentifier: "rds:production-db-2025-03-14-09-26" },
       }),
