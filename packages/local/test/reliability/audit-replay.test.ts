@@ -58,7 +58,13 @@ describe("Audit", () => {
 
   it("the audit log has no way to change or remove an entry", () => {
     const api = world.runtime.audit as unknown as Record<string, unknown>;
-    expect(Object.keys(api).sort()).toEqual(["append", "listByOperation", "listByTarget"]);
+    // Appends and reads only (listWrittenSince: replay's report of what each event did).
+    expect(Object.keys(api).sort()).toEqual([
+      "append",
+      "listByOperation",
+      "listByTarget",
+      "listWrittenSince",
+    ]);
   });
 
   /** Replays the whole archive of the pipeline bus and waits until every replayed delivery has run. */
