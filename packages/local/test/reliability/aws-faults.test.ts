@@ -79,6 +79,20 @@ describe("AWS faults", () => {
     } finally {
       calls.faults = undefined;
     }
+    // Notify and cleanup run after the operation ends; a throttled delivery of its outcome is retried by the
+    // bus with back-off (or republished by the watcher), which idle() does not wait for: wait for them.
+    const outcomeDeadline = Date.now() + 120_000;
+    for (const operation of ended) {
+      for (;;) {
+        const effects = await world.runtime.store.effectsOf(operation.operationId);
+        const done = ["notify", "cleanup"].every(
+          (name) => effects.find((e) => e.effect === name)?.status === "completed",
+        );
+        if (done || Date.now() > outcomeDeadline) break;
+        await new Promise((resolve) => setTimeout(resolve, 200));
+      }
+    }
+    await world.runtime.idle();
     const faults = calls.injected - injectedBefore;
     const retries = world.runtime.bridge.metrics.retries - retriesBefore;
     const failed = ended.filter((o) => o.status !== "succeeded");
