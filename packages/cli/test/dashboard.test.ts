@@ -13,6 +13,7 @@ import { fileURLToPath } from "node:url";
 import { CopyCompleted } from "@aurora-restore/core/events/domain";
 import { type BrowserContext, chromium, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { runCliProcess } from "./support/cli-process";
 
 const repoRoot = fileURLToPath(new URL("../../../", import.meta.url));
 const bin = fileURLToPath(new URL("../bin/aurora-restore.js", import.meta.url));
@@ -20,20 +21,8 @@ const shots = join(repoRoot, "test-output", "dashboard");
 const env = { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true", NO_COLOR: "1" };
 const chromiumPath = "/usr/bin/chromium";
 
-function cli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [bin, ...args], { cwd: repoRoot, env, stdio: "pipe" });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (c) => {
-      stdout += String(c);
-    });
-    child.stderr.on("data", (c) => {
-      stderr += String(c);
-    });
-    child.on("exit", (code) => resolve({ code, stdout, stderr }));
-  });
-}
+/** The CLI as a user runs it: a new process (support/cli-process.ts). */
+const cli = runCliProcess;
 
 /** Starts `aurora-restore dashboard` and resolves with its URL once it listens. */
 function startDashboard(args: string[]): Promise<{ child: ChildProcess; url: string }> {

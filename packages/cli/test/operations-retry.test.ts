@@ -3,31 +3,14 @@
  * refresh fails in configure on a mistyped post-restore SQL; the plan is fixed; `operations retry` finishes it
  * on the cluster already restored: the audit trail shows one copy and one restore, and the retry.
  */
-import { spawn } from "node:child_process";
 import { chmod, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { runCliProcess } from "./support/cli-process";
 
-const repoRoot = fileURLToPath(new URL("../../../", import.meta.url));
-const bin = fileURLToPath(new URL("../bin/aurora-restore.js", import.meta.url));
-const env = { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true", NO_COLOR: "1" };
-
-function cli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [bin, ...args], { cwd: repoRoot, env, stdio: "pipe" });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (c) => {
-      stdout += String(c);
-    });
-    child.stderr.on("data", (c) => {
-      stderr += String(c);
-    });
-    child.on("exit", (code) => resolve({ code, stdout, stderr }));
-  });
-}
+/** The CLI as a user runs it: a new process (support/cli-process.ts). */
+const cli = runCliProcess;
 
 interface AuditEntry {
   stage: string;
