@@ -1,7 +1,8 @@
 import { describe, expect, test } from "vitest";
-import { ClusterConfigured, CopyCompleted, RestoreVerified } from "../../src/events/domain";
+import { ClusterConfigured, CopyCompleted, RestoreFailed, RestoreVerified } from "../../src/events/domain";
 import { onClusterAvailable } from "../../src/stages/configure";
 import { onSnapshotAvailable } from "../../src/stages/copy";
+import { failOperation } from "../../src/stages/kit/fail";
 import { pipelineMetrics } from "../../src/stages/kit/metrics";
 import { republishStalledHandoffs } from "../../src/stages/kit/republish-handoffs";
 import { onCopyCompleted } from "../../src/stages/restore";
@@ -141,6 +142,35 @@ describe("handoffs lost after the transition are published again by the watcher"
     await w.store.removeWatch(operationId, "slow-thing");
     await republishStalledHandoffs(w.deps, "tick-free");
     expect(w.publisher.delivered(CopyCompleted)).toHaveLength(1);
+  });
+});
+
+describe("an ended operation's outcome whose publish failed", () => {
+  test("each redelivery that cannot publish it fails again, until one does (the watcher does not look at ended operations)", async () => {
+    const { w, operationId, event } = await noCopyWorld();
+    const operation = (await w.store.get(operationId))!;
+    w.publisher.failNext();
+    await expect(failOperation(w.deps, operation, "copy", new Error("boom"), event.id)).rejects.toThrow(
+      /PutEvents failed/,
+    );
+    expect((await w.store.get(operationId))?.handoff).toMatchObject({
+      detailType: RestoreFailed.detailType,
+      publishFailed: true,
+    });
+
+    // The bus redelivers the event; its publish fails again: the delivery must fail, or nobody publishes it.
+    w.publisher.failNext();
+    await expect(onSnapshotAvailable(w.deps, event)).rejects.toThrow(/PutEvents failed/);
+    await onSchedule(w.deps, { id: "tick-ended" });
+    expect(w.publisher.delivered(RestoreFailed)).toHaveLength(0);
+
+    await onSnapshotAvailable(w.deps, event);
+    expect(w.publisher.only(RestoreFailed).detail).toMatchObject({ operationId, causationId: event.id });
+    expect((await w.store.get(operationId))?.handoff?.publishFailed).toBeUndefined();
+
+    // Published: another redelivery publishes nothing more.
+    await onSnapshotAvailable(w.deps, event);
+    expect(w.publisher.delivered(RestoreFailed)).toHaveLength(1);
   });
 });
 

@@ -80,7 +80,7 @@ describe("AWS faults", () => {
       calls.faults = undefined;
     }
     // Notify and cleanup run after the operation ends; a throttled delivery of its outcome is retried by the
-    // bus with back-off (or republished by the watcher), which idle() does not wait for: wait for them.
+    // bus with back-off, which idle() does not wait for: wait for them.
     const outcomeDeadline = Date.now() + 120_000;
     for (const operation of ended) {
       for (;;) {

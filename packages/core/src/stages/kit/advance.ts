@@ -83,14 +83,15 @@ export async function loadAt(
     return undefined;
   }
   if (!expected.includes(operation.step)) {
-    // A redelivery helps publish a handoff that failed; if it fails again, the watcher's next tick does it
-    // (the handoff stays marked), so the duplicate itself still ends quietly.
+    // A redelivery of the event whose handoff failed to publish publishes it. If that fails again, the
+    // delivery fails too, so the bus delivers it again: the watcher republishes only running operations'
+    // handoffs, and an ended operation's outcome (RestoreCompleted/RestoreFailed) has no one else to do it.
     const republished = await republishHandoffOf(deps, operation, context.eventId).catch((error: unknown) => {
-      deps.logger.warn("Could not publish the recorded handoff again; the watcher will", {
+      deps.logger.warn("Could not publish the recorded handoff again; the delivery fails so it is retried", {
         operationId: operation.operationId,
         code: errorCodeOf(error),
       });
-      return undefined;
+      throw error;
     });
     await audit(deps, operation, {
       stage: context.stage,
