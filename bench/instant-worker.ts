@@ -66,7 +66,12 @@ export interface OperationCosts {
   eventOverheadP50Ms: number | undefined;
   eventOverheadP99Ms: number | undefined;
   rdsCallsByName: Record<string, number>;
+  /** RDS calls per operation by stage and call, e.g. { "restore describeCluster": 1 }. */
+  rdsCallsByStage: Record<string, number>;
   dynamoByCommand: Record<string, number>;
+  /** Write and read requests per operation, by what they touch (operation, auditentry, watch, effect, ...). */
+  dynamoWritesByEntity: Record<string, number>;
+  dynamoReadsByEntity: Record<string, number>;
   invocationsByService: Record<string, number>;
 }
 
@@ -107,7 +112,12 @@ export function costsOf(i: Instruments, operations: number): OperationCosts {
   const stageRds = rds.filter((c) => c.stage !== "watcher");
   const watcherRds = rds.filter((c) => c.stage === "watcher");
   const rdsCallsByName: Record<string, number> = {};
-  for (const c of rds) rdsCallsByName[c.call] = (rdsCallsByName[c.call] ?? 0) + 1;
+  const rdsCallsByStage: Record<string, number> = {};
+  for (const c of rds) {
+    rdsCallsByName[c.call] = (rdsCallsByName[c.call] ?? 0) + 1;
+    const key = `${c.stage} ${c.call}`;
+    rdsCallsByStage[key] = (rdsCallsByStage[key] ?? 0) + 1;
+  }
   const delivered = i.handlers.invocations.filter((v) => v.detailType !== "Scheduled Event");
   const invocationsByService: Record<string, number> = {};
   for (const v of delivered) invocationsByService[v.service] = (invocationsByService[v.service] ?? 0) + 1;
@@ -140,7 +150,10 @@ export function costsOf(i: Instruments, operations: number): OperationCosts {
     eventOverheadP50Ms: round(percentile(overheads, 50)),
     eventOverheadP99Ms: round(percentile(overheads, 99)),
     rdsCallsByName: perOpRecord(rdsCallsByName),
+    rdsCallsByStage: perOpRecord(rdsCallsByStage),
     dynamoByCommand: perOpRecord(d.byCommand),
+    dynamoWritesByEntity: perOpRecord(d.writesByEntity),
+    dynamoReadsByEntity: perOpRecord(d.readsByEntity),
     invocationsByService: perOpRecord(invocationsByService),
   };
 }

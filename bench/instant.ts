@@ -96,6 +96,55 @@ export type ThroughputResult = OperationCosts & {
   profileWindowUs: [number, number];
 };
 
+/** "operation 20, auditentry 41, ...": per-operation requests by entity, largest first. */
+function byEntity(counts: Record<string, number>): string {
+  return Object.entries(counts)
+    .map(([entity, n]) => `${entity} ${n}`)
+    .join(", ");
+}
+
+/** Figure 2's table: per-operation requests at the ports. */
+function costsTable(
+  p: OperationCosts & { operationMs?: string; cpuMsPerOp: number; loadAverage: number[] },
+): string {
+  return table([
+    ["figure", "per operation"],
+    [
+      "DynamoDB writes (audit + state)",
+      `${p.dynamoWritesPerOp} (${p.auditWritesPerOp} + ${p.stateWritesPerOp})`,
+    ],
+    ["  writes by entity", byEntity(p.dynamoWritesByEntity)],
+    ["DynamoDB reads", `${p.dynamoReadsPerOp}`],
+    ["  reads by entity", byEntity(p.dynamoReadsByEntity)],
+    ["RDS calls by the stages (describe/list)", `${p.rdsCallsPerOp} (${p.rdsDescribesPerOp})`],
+    ["RDS calls by the watcher (describe/list)", `${p.watcherRdsCallsPerOp} (${p.watcherRdsDescribesPerOp})`],
+    ["pipeline events put", `${p.eventsPerOp}`],
+    ["RDS events", `${p.rdsEventsPerOp}`],
+    ["handler invocations (+ watcher ticks)", `${p.handlerInvocationsPerOp} (+${p.watcherScheduledRuns})`],
+    ["event put -> handler start p50 / p99", `${p.eventOverheadP50Ms} / ${p.eventOverheadP99Ms} ms`],
+    ...(p.operationMs ? [["snapshot -> RestoreCompleted", p.operationMs]] : []),
+    ["CPU time of the process, snapshot -> idle", `${p.cpuMsPerOp} ms per operation`],
+  ]);
+}
+
+/**
+ * Figure 2 at scale: the per-operation requests of `operations` refreshes of distinct targets started by one
+ * snapshot (a throughput run in a fresh process), so the counts include what concurrency adds.
+ */
+export async function benchCostsAtScale(
+  operations: number,
+  write: (line: string) => void,
+): Promise<ThroughputResult> {
+  const r = await runWorker<ThroughputResult>({ scenario: "throughput", operations, stallMs: 120_000 });
+  write(
+    `\n${operations} refreshes at once, instant clusters: ${r.succeeded} succeeded, ${r.failed} failed, ${r.lost} lost ` +
+      `(load average ${r.loadAverage.join(" ")})`,
+  );
+  for (const f of r.failures) write(`    failed ${f.count}x ${f.reason}: ${f.example}`);
+  write(costsTable(r));
+  return r;
+}
+
 /** One refresh alone (its costs), then refreshes one at a time with RDS events delivered, then dropped. */
 export async function benchSingle(quick: boolean, write: (line: string) => void): Promise<SingleResult> {
   const result = await runWorker<SingleResult>({
@@ -104,27 +153,7 @@ export async function benchSingle(quick: boolean, write: (line: string) => void)
   });
   const p = result.perOperation;
   write(`\nOne refresh alone, instant clusters (load average ${p.loadAverage.join(" ")})`);
-  write(
-    table([
-      ["figure", "per operation"],
-      [
-        "DynamoDB writes (audit + state)",
-        `${p.dynamoWritesPerOp} (${p.auditWritesPerOp} + ${p.stateWritesPerOp})`,
-      ],
-      ["DynamoDB reads", `${p.dynamoReadsPerOp}`],
-      ["RDS calls by the stages (describe/list)", `${p.rdsCallsPerOp} (${p.rdsDescribesPerOp})`],
-      [
-        "RDS calls by the watcher (describe/list)",
-        `${p.watcherRdsCallsPerOp} (${p.watcherRdsDescribesPerOp})`,
-      ],
-      ["pipeline events put", `${p.eventsPerOp}`],
-      ["RDS events", `${p.rdsEventsPerOp}`],
-      ["handler invocations (+ watcher ticks)", `${p.handlerInvocationsPerOp} (+${p.watcherScheduledRuns})`],
-      ["event put -> handler start p50 / p99", `${p.eventOverheadP50Ms} / ${p.eventOverheadP99Ms} ms`],
-      ["snapshot -> RestoreCompleted", `${p.operationMs} ms`],
-      ["CPU time of the process, snapshot -> idle", `${p.cpuMsPerOp} ms`],
-    ]),
-  );
+  write(costsTable({ ...p, operationMs: `${p.operationMs} ms` }));
   const d = result.detection;
   write(
     `\nDetection latency: resource available -> next stage starts (watcher every ${d.watcherIntervalMs} ms; ` +

@@ -48,6 +48,9 @@ export interface DynamoCounts {
   /** Write requests per table. */
   writesByTable: Record<string, number>;
   readsByTable: Record<string, number>;
+  /** Write and read requests per ElectroDB entity (operation, audit, watch, effect, lock, ...). */
+  writesByEntity: Record<string, number>;
+  readsByEntity: Record<string, number>;
 }
 
 type Send = (command: unknown, ...rest: unknown[]) => Promise<unknown>;
@@ -84,15 +87,47 @@ export class DynamoCounter {
       c.writes += 1;
       c.writeItems += itemsOf(input);
       for (const t of tables) c.writesByTable[t] = (c.writesByTable[t] ?? 0) + 1;
+      const entity = entityOf(input);
+      c.writesByEntity[entity] = (c.writesByEntity[entity] ?? 0) + 1;
     } else if (readCommands.has(name)) {
       c.reads += 1;
       for (const t of tables) c.readsByTable[t] = (c.readsByTable[t] ?? 0) + 1;
+      const entity = entityOf(input);
+      c.readsByEntity[entity] = (c.readsByEntity[entity] ?? 0) + 1;
     }
   }
 }
 
 function emptyDynamo(): DynamoCounts {
-  return { reads: 0, writes: 0, writeItems: 0, byCommand: {}, writesByTable: {}, readsByTable: {} };
+  return {
+    reads: 0,
+    writes: 0,
+    writeItems: 0,
+    byCommand: {},
+    writesByTable: {},
+    readsByTable: {},
+    writesByEntity: {},
+    readsByEntity: {},
+  };
+}
+
+/**
+ * The ElectroDB entity a request touches: a put names it in the item (`__edb_e__`), an update sets it, and
+ * a get, delete or query names it in its sort key (`$operation_1`, `$watch#...`).
+ */
+function entityOf(input: Record<string, unknown>): string {
+  const item = input.Item as Record<string, unknown> | undefined;
+  if (typeof item?.__edb_e__ === "string") return item.__edb_e__.toLowerCase();
+  const values = (input.ExpressionAttributeValues ?? {}) as Record<string, unknown>;
+  const set = Object.entries(values).find(([name]) => name.startsWith(":__edb_e__"))?.[1];
+  if (typeof set === "string") return set.toLowerCase();
+  const keys = [...Object.values((input.Key ?? {}) as Record<string, unknown>), ...Object.values(values)];
+  for (const key of keys) {
+    // Sort keys read `$<entity>_<version>...`; partition keys `$<service>#...` do not match.
+    const entity = typeof key === "string" ? /^\$([a-z][a-z-]*)_\d/i.exec(key)?.[1] : undefined;
+    if (entity) return entity.toLowerCase();
+  }
+  return typeof input.TableName === "string" ? input.TableName : "unknown";
 }
 
 function tablesOf(input: Record<string, unknown>): string[] {
