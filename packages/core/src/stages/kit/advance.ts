@@ -83,15 +83,20 @@ export async function loadAt(
     return undefined;
   }
   if (!expected.includes(operation.step)) {
-    // A redelivery of the event whose handoff failed to publish publishes it. If that fails again, the
-    // delivery fails too, so the bus delivers it again: the watcher republishes only running operations'
-    // handoffs, and an ended operation's outcome (RestoreCompleted/RestoreFailed) has no one else to do it.
+    // A redelivery of the event whose handoff failed to publish publishes it. If that fails again: for a
+    // running operation the watcher's next tick does it (the handoff stays marked), so the duplicate ends
+    // quietly; an ended operation's outcome (RestoreCompleted/RestoreFailed) has nobody else to publish it
+    // (the watcher looks at running operations only), so the delivery fails and the bus delivers it again.
     const republished = await republishHandoffOf(deps, operation, context.eventId).catch((error: unknown) => {
-      deps.logger.warn("Could not publish the recorded handoff again; the delivery fails so it is retried", {
-        operationId: operation.operationId,
-        code: errorCodeOf(error),
-      });
-      throw error;
+      const ended = operation.status !== "running";
+      deps.logger.warn(
+        ended
+          ? "Could not publish the ended operation's outcome again; the delivery fails so it is retried"
+          : "Could not publish the recorded handoff again; the watcher will",
+        { operationId: operation.operationId, code: errorCodeOf(error) },
+      );
+      if (ended) throw error;
+      return undefined;
     });
     await audit(deps, operation, {
       stage: context.stage,
