@@ -1,8 +1,14 @@
 import { onSnapshotAvailable } from "@aurora-restore/core/stages/copy";
+import { awsKmsPort } from "../runtime/aws-ports/kms";
+import { awsRdsPort } from "../runtime/aws-ports/rds";
 import { stageHandler } from "../runtime/stage-handler";
 import { stage } from "./stage";
 
 /** copy: bring the snapshot into the target account and region under the target key. */
-export const { handler, handle } = stageHandler(stage, {
-  SnapshotAvailable: (event, deps) => onSnapshotAvailable(deps, event),
-});
+export const { handler, handle } = stageHandler(
+  stage,
+  {
+    SnapshotAvailable: (event, deps) => onSnapshotAvailable(deps, event),
+  },
+  { awsPorts: { rds: awsRdsPort, kms: awsKmsPort } },
+);

@@ -1,8 +1,14 @@
 import { onClusterConfigured } from "@aurora-restore/core/stages/verify";
+import { awsDatabasePort } from "../runtime/aws-ports/database";
+import { awsSecretsPort } from "../runtime/aws-ports/secrets";
 import { stageHandler } from "../runtime/stage-handler";
 import { stage } from "./stage";
 
 /** verify: logs in as an application user and runs the plan's checks (see stages/verify). */
-export const { handler, handle } = stageHandler(stage, {
-  ClusterConfigured: (event, deps) => onClusterConfigured(deps, event),
-});
+export const { handler, handle } = stageHandler(
+  stage,
+  {
+    ClusterConfigured: (event, deps) => onClusterConfigured(deps, event),
+  },
+  { awsPorts: { secrets: awsSecretsPort, database: awsDatabasePort } },
+);
