@@ -2,6 +2,8 @@ import { EventBridgeSchema } from "@aws-lambda-powertools/parser/schemas/eventbr
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { boundedEventBridgeSchema } from "../../src/events/contract";
+import { ClusterAvailable } from "../../src/events/domain";
+import { PIPELINE_SOURCE } from "../../src/events/names";
 
 /**
  * The pipeline's envelope schema is written out instead of extending Powertools' EventBridgeSchema (which
@@ -11,12 +13,12 @@ import { boundedEventBridgeSchema } from "../../src/events/contract";
 const valid = {
   version: "0",
   id: "6a7e8feb-b491-4cf7-a9f1-bf3703467718",
-  source: "aurora-restore",
+  source: PIPELINE_SOURCE,
   account: "222222222222",
   time: "2026-11-28T03:00:00Z",
   region: "eu-west-1",
   resources: ["arn:aws:rds:eu-west-1:222222222222:cluster:staging"],
-  "detail-type": "ClusterAvailable",
+  "detail-type": ClusterAvailable.detailType,
   detail: { operationId: "op-1" },
   "replay-name": "replay-1",
 };
