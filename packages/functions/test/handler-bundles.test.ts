@@ -14,6 +14,7 @@ import { stages } from "../src/stages";
 
 /** The package that is in a bundle because of each optional port. */
 const packageOfPort: Record<OptionalStagePort, string> = {
+  publisher: "@aws-sdk/client-eventbridge",
   rds: "@aws-sdk/client-rds",
   kms: "@aws-sdk/client-kms",
   secrets: "@aws-sdk/client-secrets-manager",

@@ -32,10 +32,10 @@ export type RdsSubscription = { bus: "default"; pattern: Record<string, unknown>
 export type Subscription = PipelineSubscription | RdsSubscription;
 
 /**
- * The AWS ports of StageDeps a stage uses besides the store, audit log, publisher and plans every stage
- * has. The database port is not among them: a stage has it when it `reachesDatabase`.
+ * The AWS ports of StageDeps a stage uses besides the store, audit log and plans every stage has. The
+ * database port is not among them: a stage has it when it `reachesDatabase`.
  */
-export const awsStagePorts = ["rds", "kms", "secrets", "notifications"] as const;
+export const awsStagePorts = ["publisher", "rds", "kms", "secrets", "notifications"] as const;
 export type AwsStagePort = (typeof awsStagePorts)[number];
 /** The ports a stage may go without: its AWS ports and the database. */
 export const optionalStagePorts = [...awsStagePorts, "database"] as const;

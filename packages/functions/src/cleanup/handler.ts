@@ -3,6 +3,7 @@ import {
   onRestoreCompleted,
   onRestoreFailed,
 } from "@aurora-restore/core/stages/cleanup";
+import { awsPublisherPort } from "../runtime/aws-ports/publisher";
 import { awsRdsPort } from "../runtime/aws-ports/rds";
 import { awsSecretsPort } from "../runtime/aws-ports/secrets";
 import { stageHandler } from "../runtime/stage-handler";
@@ -16,5 +17,5 @@ export const { handler, handle } = stageHandler(
     RestoreFailed: (event, deps) => onRestoreFailed(deps, event),
     KeptResourcesExpired: (event, deps) => onKeptResourcesExpired(deps, event),
   },
-  { awsPorts: { rds: awsRdsPort, secrets: awsSecretsPort } },
+  { awsPorts: { publisher: awsPublisherPort, rds: awsRdsPort, secrets: awsSecretsPort } },
 );

@@ -8,6 +8,6 @@ export const stage = defineStage({
   handler: "packages/functions/src/cleanup/handler.handler",
   subscriptions: [{ bus: "pipeline", contracts: [RestoreCompleted, RestoreFailed, KeptResourcesExpired] }],
   reachesDatabase: false,
-  ports: ["rds", "secrets"],
+  ports: ["publisher", "rds", "secrets"],
   permissions,
 });

@@ -1,5 +1,6 @@
 import { onClusterAvailable } from "@aurora-restore/core/stages/configure";
 import { awsDatabasePort } from "../runtime/aws-ports/database";
+import { awsPublisherPort } from "../runtime/aws-ports/publisher";
 import { awsRdsPort } from "../runtime/aws-ports/rds";
 import { awsSecretsPort } from "../runtime/aws-ports/secrets";
 import { stageHandler } from "../runtime/stage-handler";
@@ -11,5 +12,12 @@ export const { handler, handle } = stageHandler(
   {
     ClusterAvailable: (event, deps) => onClusterAvailable(deps, event),
   },
-  { awsPorts: { rds: awsRdsPort, secrets: awsSecretsPort, database: awsDatabasePort } },
+  {
+    awsPorts: {
+      publisher: awsPublisherPort,
+      rds: awsRdsPort,
+      secrets: awsSecretsPort,
+      database: awsDatabasePort,
+    },
+  },
 );

@@ -9,6 +9,6 @@ export const stage = defineStage({
   handler: "packages/functions/src/configure/handler.handler",
   subscriptions: [{ bus: "pipeline", contracts: [ClusterAvailable] }],
   reachesDatabase: true,
-  ports: ["rds", "secrets"],
+  ports: ["publisher", "rds", "secrets"],
   permissions,
 });

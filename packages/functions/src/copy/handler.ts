@@ -1,5 +1,6 @@
 import { onSnapshotAvailable } from "@aurora-restore/core/stages/copy";
 import { awsKmsPort } from "../runtime/aws-ports/kms";
+import { awsPublisherPort } from "../runtime/aws-ports/publisher";
 import { awsRdsPort } from "../runtime/aws-ports/rds";
 import { stageHandler } from "../runtime/stage-handler";
 import { stage } from "./stage";
@@ -10,5 +11,5 @@ export const { handler, handle } = stageHandler(
   {
     SnapshotAvailable: (event, deps) => onSnapshotAvailable(deps, event),
   },
-  { awsPorts: { rds: awsRdsPort, kms: awsKmsPort } },
+  { awsPorts: { publisher: awsPublisherPort, rds: awsRdsPort, kms: awsKmsPort } },
 );

@@ -8,6 +8,6 @@ export const stage = defineStage({
   handler: "packages/functions/src/copy/handler.handler",
   subscriptions: [{ bus: "pipeline", contracts: [SnapshotAvailable] }],
   reachesDatabase: false,
-  ports: ["rds", "kms"],
+  ports: ["publisher", "rds", "kms"],
   permissions,
 });

@@ -1,4 +1,5 @@
 import { onClusterRenamed, onRestoreVerified } from "@aurora-restore/core/stages/cutover";
+import { awsPublisherPort } from "../runtime/aws-ports/publisher";
 import { awsRdsPort } from "../runtime/aws-ports/rds";
 import { awsSecretsPort } from "../runtime/aws-ports/secrets";
 import { stageHandler } from "../runtime/stage-handler";
@@ -11,5 +12,5 @@ export const { handler, handle } = stageHandler(
     RestoreVerified: (event, deps) => onRestoreVerified(deps, event),
     ClusterRenamed: (event, deps) => onClusterRenamed(deps, event),
   },
-  { awsPorts: { rds: awsRdsPort, secrets: awsSecretsPort } },
+  { awsPorts: { publisher: awsPublisherPort, rds: awsRdsPort, secrets: awsSecretsPort } },
 );

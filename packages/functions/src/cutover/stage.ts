@@ -9,6 +9,6 @@ export const stage = defineStage({
   handler: "packages/functions/src/cutover/handler.handler",
   subscriptions: [{ bus: "pipeline", contracts: [RestoreVerified, ClusterRenamed] }],
   reachesDatabase: false,
-  ports: ["rds", "secrets"],
+  ports: ["publisher", "rds", "secrets"],
   permissions,
 });

@@ -1,5 +1,6 @@
 import { onRestoreRequested, onSourceSnapshotCopied } from "@aurora-restore/core/stages/prepare";
 import { awsKmsPort } from "../runtime/aws-ports/kms";
+import { awsPublisherPort } from "../runtime/aws-ports/publisher";
 import { awsRdsPort } from "../runtime/aws-ports/rds";
 import { stageHandler } from "../runtime/stage-handler";
 import { stage } from "./stage";
@@ -11,5 +12,5 @@ export const { handler, handle } = stageHandler(
     RestoreRequested: (event, deps) => onRestoreRequested(deps, event),
     SourceSnapshotCopied: (event, deps) => onSourceSnapshotCopied(deps, event),
   },
-  { awsPorts: { rds: awsRdsPort, kms: awsKmsPort } },
+  { awsPorts: { publisher: awsPublisherPort, rds: awsRdsPort, kms: awsKmsPort } },
 );

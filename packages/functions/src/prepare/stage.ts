@@ -9,6 +9,6 @@ export const stage = defineStage({
   handler: "packages/functions/src/prepare/handler.handler",
   subscriptions: [{ bus: "pipeline", contracts: [RestoreRequested, SourceSnapshotCopied] }],
   reachesDatabase: false,
-  ports: ["rds", "kms"],
+  ports: ["publisher", "rds", "kms"],
   permissions,
 });

@@ -1,4 +1,5 @@
 import { onClusterCreated, onCopyCompleted } from "@aurora-restore/core/stages/restore";
+import { awsPublisherPort } from "../runtime/aws-ports/publisher";
 import { awsRdsPort } from "../runtime/aws-ports/rds";
 import { stageHandler } from "../runtime/stage-handler";
 import { stage } from "./stage";
@@ -10,5 +11,5 @@ export const { handler, handle } = stageHandler(
     CopyCompleted: (event, deps) => onCopyCompleted(deps, event),
     ClusterCreated: (event, deps) => onClusterCreated(deps, event),
   },
-  { awsPorts: { rds: awsRdsPort } },
+  { awsPorts: { publisher: awsPublisherPort, rds: awsRdsPort } },
 );

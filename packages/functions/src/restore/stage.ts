@@ -9,6 +9,6 @@ export const stage = defineStage({
   handler: "packages/functions/src/restore/handler.handler",
   subscriptions: [{ bus: "pipeline", contracts: [CopyCompleted, ClusterCreated] }],
   reachesDatabase: false,
-  ports: ["rds"],
+  ports: ["publisher", "rds"],
   permissions,
 });

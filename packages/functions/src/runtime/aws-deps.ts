@@ -1,6 +1,5 @@
 import { readFileSync } from "node:fs";
 import { basename, isAbsolute, join } from "node:path";
-import { createAwsEventPublisher } from "@aurora-restore/aws/aws-events";
 import { createClientPool } from "@aurora-restore/aws/clients";
 import type { StageName } from "@aurora-restore/core/events/shapes";
 import { generatePassword } from "@aurora-restore/core/security/passwords";
@@ -51,7 +50,7 @@ export interface AwsStageDepsOptions {
   /** The stage these deps act for: the logger's service name and the audit actor. */
   stage?: StageName;
   /**
-   * The adapters of the optional ports (RDS, KMS, Secrets Manager, SNS, PostgreSQL) to build: a handler
+   * The adapters of the optional ports (EventBridge, RDS, KMS, Secrets Manager, SNS, PostgreSQL) to build: a handler
    * gives those of its stage's declared ports, so its bundle holds no other. The others refuse to be used.
    */
   ports?: SomeAwsPortAdapters;
@@ -99,7 +98,7 @@ export function awsStageDeps(
   const self = { accountId: topic?.[2] ?? "", region };
   const pool = createClientPool({ roleSessionName: actor });
   const documents = createDocumentClient({ region });
-  const context = { pool, self, plans };
+  const context = { pool, self, busName, plans };
   const port = <P extends OptionalStagePort>(name: P): OptionalPorts[P] => {
     const adapter = options.ports?.[name] as AwsPortAdapter<P> | undefined;
     return adapter
@@ -113,8 +112,8 @@ export function awsStageDeps(
   return {
     store: createOperationStore(documents, stateTable),
     audit: createAuditLog(documents, auditTable),
-    publisher: createAwsEventPublisher(self, { pool, eventBusName: busName }),
     plans: staticPlanSource(plans),
+    publisher: port("publisher"),
     rds: port("rds"),
     kms: port("kms"),
     secrets: port("secrets"),

@@ -20,6 +20,7 @@ export function refusingPort<P extends OptionalStagePort>(port: P, why: string):
     throw new UndeclaredPortError(why);
   };
   const standIns: OptionalPorts = {
+    publisher: { putEvents: refuse },
     rds: refuse,
     kms: refuse,
     secrets: refuse,

@@ -1,4 +1,5 @@
 import { onManualRestoreRequested, onRdsEvent, onRetryRequested } from "@aurora-restore/core/stages/trigger";
+import { awsPublisherPort } from "../runtime/aws-ports/publisher";
 import { awsRdsPort } from "../runtime/aws-ports/rds";
 import { stageHandler } from "../runtime/stage-handler";
 import { stage } from "./stage";
@@ -11,5 +12,5 @@ export const { handler, handle } = stageHandler(
     RetryRequested: (event, deps) => onRetryRequested(deps, event),
     onRdsEvent: (event, deps) => onRdsEvent(deps, event),
   },
-  { awsPorts: { rds: awsRdsPort } },
+  { awsPorts: { publisher: awsPublisherPort, rds: awsRdsPort } },
 );

@@ -17,6 +17,6 @@ export const stage = defineStage({
     { bus: "pipeline", contracts: [ManualRestoreRequested, RetryRequested] },
   ],
   reachesDatabase: false,
-  ports: ["rds"],
+  ports: ["publisher", "rds"],
   permissions,
 });

@@ -1,5 +1,6 @@
 import { onClusterConfigured } from "@aurora-restore/core/stages/verify";
 import { awsDatabasePort } from "../runtime/aws-ports/database";
+import { awsPublisherPort } from "../runtime/aws-ports/publisher";
 import { awsSecretsPort } from "../runtime/aws-ports/secrets";
 import { stageHandler } from "../runtime/stage-handler";
 import { stage } from "./stage";
@@ -10,5 +11,5 @@ export const { handler, handle } = stageHandler(
   {
     ClusterConfigured: (event, deps) => onClusterConfigured(deps, event),
   },
-  { awsPorts: { secrets: awsSecretsPort, database: awsDatabasePort } },
+  { awsPorts: { publisher: awsPublisherPort, secrets: awsSecretsPort, database: awsDatabasePort } },
 );

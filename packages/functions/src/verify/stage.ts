@@ -8,6 +8,6 @@ export const stage = defineStage({
   handler: "packages/functions/src/verify/handler.handler",
   subscriptions: [{ bus: "pipeline", contracts: [ClusterConfigured] }],
   reachesDatabase: true,
-  ports: ["secrets"],
+  ports: ["publisher", "secrets"],
   permissions,
 });

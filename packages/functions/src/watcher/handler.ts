@@ -1,4 +1,5 @@
 import { onRdsEvent, onSchedule } from "@aurora-restore/core/stages/watcher";
+import { awsPublisherPort } from "../runtime/aws-ports/publisher";
 import { awsRdsPort } from "../runtime/aws-ports/rds";
 import { stageHandler } from "../runtime/stage-handler";
 import { stage } from "./stage";
@@ -10,5 +11,5 @@ export const { handler, handle } = stageHandler(
     onSchedule: (tick, deps) => onSchedule(deps, tick),
     onRdsEvent: (event, deps) => onRdsEvent(deps, event),
   },
-  { awsPorts: { rds: awsRdsPort } },
+  { awsPorts: { publisher: awsPublisherPort, rds: awsRdsPort } },
 );

@@ -16,6 +16,6 @@ export const stage = defineStage({
   ],
   schedule: "rate(1 minute)",
   reachesDatabase: false,
-  ports: ["rds"],
+  ports: ["publisher", "rds"],
   permissions,
 });

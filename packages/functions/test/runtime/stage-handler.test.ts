@@ -529,5 +529,6 @@ describe("the ports a stage declares", () => {
     expect(deps.rds(scope).location).toEqual(scope);
     expect(() => deps.kms(scope)).toThrow(/no kms adapter was built for this function/);
     expect(() => deps.secrets(scope)).toThrow(UndeclaredPortError);
+    expect(() => deps.publisher.putEvents([])).toThrow(/no publisher adapter was built/);
   });
 });

@@ -14,6 +14,8 @@ export interface AwsPortContext {
   pool: ClientPool;
   /** The function's own account and region. */
   self: AccountRegion;
+  /** The pipeline's event bus (name or ARN). */
+  busName: string;
   plans: readonly Plan[];
 }
 
