@@ -7,25 +7,13 @@ import { stages } from "@aurora-restore/functions/stages";
 import { handlerModuleFile } from "@aurora-restore/local/runtime/stage-wiring";
 import { build } from "esbuild";
 import { median, round } from "./instrument";
-import { packageOf } from "./profile";
+import { bytesByPackage, sstBundleOptions } from "./sst-bundle";
 import { type Table, table } from "./table";
 
 /**
- * Each handler bundled as SST v4 bundles a Node.js function for deployment (pkg/runtime/node/build.go in
- * sst/sst): esbuild, bundle, platform node, ESM with SST's createRequire/__dirname banner, target esnext
- * (SST's default unless nodejs.esbuild.target is set; nodejs22.x runs all of it), main fields module then
- * main, keepNames, minified (nodejs.minify defaults to true), no source map, and only sharp and pg-native
- * external: the @aws-sdk packages are bundled. Import time: `await import()` of the bundle in a fresh
- * `node` process, the median of `runs`.
+ * Each handler bundled as SST v4 bundles a Node.js function for deployment (sst-bundle.ts). Import time:
+ * `await import()` of the bundle in a fresh `node` process, the median of `runs`.
  */
-const sstBanner = [
-  `import { createRequire as topLevelCreateRequire } from 'module';`,
-  `const require = topLevelCreateRequire(import.meta.url);`,
-  `import { fileURLToPath as topLevelFileUrlToPath, URL as topLevelURL } from "url"`,
-  `const __filename = topLevelFileUrlToPath(import.meta.url)`,
-  `const __dirname = topLevelFileUrlToPath(new topLevelURL(".", import.meta.url))`,
-  "",
-].join("\n");
 
 export interface BundleResult {
   name: string;
@@ -65,30 +53,10 @@ export async function benchBundles(
     const results: BundleResult[] = [];
     for (const service of stages) {
       const outfile = join(dir, service.name, "handler.mjs");
-      const built = await build({
-        entryPoints: [handlerModuleFile(service)],
-        bundle: true,
-        platform: "node",
-        format: "esm",
-        target: "esnext",
-        mainFields: ["module", "main"],
-        keepNames: true,
-        minify: true,
-        sourcemap: false,
-        metafile: true,
-        external: ["sharp", "pg-native"],
-        banner: { js: sstBanner },
-        outfile,
-        logLevel: "silent",
-      });
+      const built = await build({ ...sstBundleOptions, entryPoints: [handlerModuleFile(service)], outfile });
       const bytes = (await stat(outfile)).size;
-      const byPackage = new Map<string, number>();
-      for (const output of Object.values(built.metafile.outputs)) {
-        for (const [path, input] of Object.entries(output.inputs)) {
-          const name = packageOf(path, "");
-          byPackage.set(name, (byPackage.get(name) ?? 0) + input.bytesInOutput);
-        }
-      }
+      const output = Object.values(built.metafile.outputs)[0];
+      const byPackage = output ? bytesByPackage(output) : new Map<string, number>();
       const topPackages = [...byPackage]
         .sort((a, b) => b[1] - a[1])
         .slice(0, 6)

@@ -7,8 +7,8 @@ import type {
   PutEventsResult,
 } from "@aurora-restore/core/ports/index";
 import { AwsCallError } from "@aurora-restore/core/ports/index";
-import { PutEventsCommand } from "@aws-sdk/client-eventbridge";
-import { type AwsAdapterOptions, clientsFrom } from "./clients";
+import { EventBridgeClient, PutEventsCommand } from "@aws-sdk/client-eventbridge";
+import { type AwsAdapterOptions, type AwsClients, type ClientPool, poolFrom } from "./clients";
 import { callAws, normaliseErrorCode } from "./errors";
 import { omitUndefined } from "./sdk-shapes";
 
@@ -17,7 +17,7 @@ export const maxEntriesPerCall = 10;
 /** The legacy 256 KB request limit: safe everywhere; raise it to 1 MB where the newer limit applies. */
 export const defaultMaxRequestBytes = 256 * 1024;
 
-export interface AwsEventPublisherOptions extends AwsAdapterOptions {
+export interface AwsEventPublisherOptions extends AwsAdapterOptions<"eventBridge"> {
   /** Bus for entries that name none (EventBridge's `default` bus otherwise). */
   eventBusName?: string;
   maxRequestBytes?: number;
@@ -44,12 +44,17 @@ export class PutEventsFailedError extends AwsCallError {
   }
 }
 
+/** EventBridge clients from a pool: one per account, region and role. */
+export function eventBridgeClients(pool: ClientPool): AwsClients["eventBridge"] {
+  return (scope) => pool.client("events", scope, (config) => new EventBridgeClient(config));
+}
+
 /** EventBridge publishing: batches by count and size, and throws if any entry failed (nothing dropped silently). */
 export function createAwsEventPublisher(
   scope: AccessScope,
   options: AwsEventPublisherOptions = {},
 ): EventPublisherPort {
-  const clients = clientsFrom(options);
+  const clients = options.clients ?? { eventBridge: eventBridgeClients(poolFrom(options)) };
   const location: AccountRegion = { accountId: scope.accountId, region: scope.region };
   const maxBytes = options.maxRequestBytes ?? defaultMaxRequestBytes;
 

@@ -1,9 +1,14 @@
 import { locationOf, parseArn } from "@aurora-restore/core/events/arn";
 import type { AccessScope, AccountRegion, KmsKeyInfo, KmsPort } from "@aurora-restore/core/ports/index";
 import { AwsCallError } from "@aurora-restore/core/ports/index";
-import { DescribeKeyCommand } from "@aws-sdk/client-kms";
-import { type AwsAdapterOptions, clientsFrom } from "./clients";
+import { DescribeKeyCommand, KMSClient } from "@aws-sdk/client-kms";
+import { type AwsAdapterOptions, type AwsClients, type ClientPool, poolFrom } from "./clients";
 import { callAws } from "./errors";
+
+/** KMS clients from a pool: one per account, region and role. */
+export function kmsClients(pool: ClientPool): AwsClients["kms"] {
+  return (scope) => pool.client("kms", scope, (config) => new KMSClient(config));
+}
 
 /**
  * KMS over the AWS SDK: describes a plan's keys (by id, ARN or alias) before the pipeline relies on them.
@@ -11,8 +16,8 @@ import { callAws } from "./errors";
  * policy that describes a key) and nothing in the pipeline needs a key's other aliases, so `aliases` is the
  * alias the key was named by, if any.
  */
-export function createAwsKms(scope: AccessScope, options: AwsAdapterOptions = {}): KmsPort {
-  const clients = clientsFrom(options);
+export function createAwsKms(scope: AccessScope, options: AwsAdapterOptions<"kms"> = {}): KmsPort {
+  const clients = options.clients ?? { kms: kmsClients(poolFrom(options)) };
   const location: AccountRegion = { accountId: scope.accountId, region: scope.region };
 
   return {

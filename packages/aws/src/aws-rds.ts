@@ -19,10 +19,11 @@ import {
   ModifyDBClusterCommand,
   ModifyDBClusterSnapshotAttributeCommand,
   ModifyDBInstanceCommand,
+  RDSClient,
   RestoreDBClusterFromSnapshotCommand,
   RestoreDBClusterToPointInTimeCommand,
 } from "@aws-sdk/client-rds";
-import { type AwsAdapterOptions, clientsFrom } from "./clients";
+import { type AwsAdapterOptions, type AwsClients, type ClientPool, poolFrom } from "./clients";
 import { type CallContext, callAws } from "./errors";
 import { checkCopySource, notFound, snapshotLookup } from "./rds-checks";
 import { newestFirst, toClusterSnapshot, toDbCluster, toDbInstance } from "./rds-mapping";
@@ -38,9 +39,14 @@ function clusterSettingsInput(settings: RestoreClusterInput["settings"]) {
   });
 }
 
+/** RDS clients from a pool: one per account, region and role. */
+export function rdsClients(pool: ClientPool): AwsClients["rds"] {
+  return (scope) => pool.client("rds", scope, (config) => new RDSClient(config));
+}
+
 /** The RDS port over the AWS SDK, bound to one account and region (and the role to assume there). */
-export function createAwsRds(scope: AccessScope, options: AwsAdapterOptions = {}): RdsPort {
-  const clients = clientsFrom(options);
+export function createAwsRds(scope: AccessScope, options: AwsAdapterOptions<"rds"> = {}): RdsPort {
+  const clients = options.clients ?? { rds: rdsClients(poolFrom(options)) };
   const location: AccountRegion = { accountId: scope.accountId, region: scope.region };
   const ctx = (operation: string, resource?: string, secrets?: (string | undefined)[]): CallContext => ({
     service: "rds",

@@ -5,15 +5,24 @@ import {
   DescribeSecretCommand,
   GetSecretValueCommand,
   PutSecretValueCommand,
+  SecretsManagerClient,
   UpdateSecretVersionStageCommand,
 } from "@aws-sdk/client-secrets-manager";
-import { type AwsAdapterOptions, clientsFrom } from "./clients";
+import { type AwsAdapterOptions, type AwsClients, type ClientPool, poolFrom } from "./clients";
 import { type CallContext, callAws } from "./errors";
 import { omitUndefined, toTags } from "./sdk-shapes";
 
+/** Secrets Manager clients from a pool: one per account, region and role. */
+export function secretsManagerClients(pool: ClientPool): AwsClients["secretsManager"] {
+  return (scope) => pool.client("secretsmanager", scope, (config) => new SecretsManagerClient(config));
+}
+
 /** Secrets Manager over the AWS SDK. Secret values never reach an error message. */
-export function createAwsSecrets(scope: AccessScope, options: AwsAdapterOptions = {}): SecretsPort {
-  const clients = clientsFrom(options);
+export function createAwsSecrets(
+  scope: AccessScope,
+  options: AwsAdapterOptions<"secretsManager"> = {},
+): SecretsPort {
+  const clients = options.clients ?? { secretsManager: secretsManagerClients(poolFrom(options)) };
   const location: AccountRegion = { accountId: scope.accountId, region: scope.region };
   const ctx = (operation: string, resource: string, secrets?: string[]): CallContext => ({
     service: "secretsmanager",

@@ -1,18 +1,23 @@
 import { parseArn } from "@aurora-restore/core/events/arn";
 import type { AccessScope, NotificationPort } from "@aurora-restore/core/ports/index";
 import { AwsCallError } from "@aurora-restore/core/ports/index";
-import { PublishCommand } from "@aws-sdk/client-sns";
-import { type AwsAdapterOptions, clientsFrom } from "./clients";
+import { PublishCommand, SNSClient } from "@aws-sdk/client-sns";
+import { type AwsAdapterOptions, type AwsClients, type ClientPool, poolFrom } from "./clients";
 import { callAws } from "./errors";
 
 const maxSubjectLength = 100;
+
+/** SNS clients from a pool: one per account, region and role. */
+export function snsClients(pool: ClientPool): AwsClients["sns"] {
+  return (scope) => pool.client("sns", scope, (config) => new SNSClient(config));
+}
 
 /**
  * SNS publish over the AWS SDK. Publishes in the topic's own region (from its ARN), through the scope's
  * account and role.
  */
-export function createAwsSns(scope: AccessScope, options: AwsAdapterOptions = {}): NotificationPort {
-  const clients = clientsFrom(options);
+export function createAwsSns(scope: AccessScope, options: AwsAdapterOptions<"sns"> = {}): NotificationPort {
+  const clients = options.clients ?? { sns: snsClients(poolFrom(options)) };
   return {
     async publish({ topicArn, subject, message, attributes }) {
       const region = parseArn(topicArn)?.region || scope.region;

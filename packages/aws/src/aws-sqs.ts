@@ -1,5 +1,5 @@
 import { createHash, createHmac } from "node:crypto";
-import { SNSClient } from "@aws-sdk/client-sns";
+import { defaultProvider } from "@aws-sdk/credential-provider-node";
 import type { AwsCredentials, CredentialProvider } from "./clients";
 
 /**
@@ -54,7 +54,7 @@ export function createSqsSender(options: SqsSenderOptions): SqsSender {
   }
   const url = new URL(options.queueUrl);
   const endpoint = `${url.protocol}//${url.host}/`;
-  const credentials = options.credentials ?? defaultCredentials(region);
+  const credentials = options.credentials ?? defaultCredentials();
   const send = options.fetch ?? fetch;
   const now = options.now ?? (() => new Date());
   return {
@@ -102,14 +102,13 @@ function parseJson(text: string): Record<string, unknown> {
   }
 }
 
-/** The SDK's default provider chain, through a client that is never used to send anything. */
-function defaultCredentials(region: string): CredentialProvider {
-  let client: SNSClient | undefined;
-  return async () => {
-    client ??= new SNSClient({ region });
-    const provider = client.config.credentials as unknown as () => Promise<AwsCredentials>;
-    return provider();
-  };
+/**
+ * The SDK's default provider chain (memoized until shortly before expiry), the one every SDK client uses:
+ * taken from its own package so that the functions need no SDK client to send a dead letter.
+ */
+function defaultCredentials(): CredentialProvider {
+  const provider = defaultProvider();
+  return async () => provider();
 }
 
 const sha256Hex = (data: string) => createHash("sha256").update(data, "utf8").digest("hex");

@@ -1,11 +1,11 @@
 import { arnAccount } from "@aurora-restore/core/events/arn";
 import type { AccessScope } from "@aurora-restore/core/ports/index";
 import { AwsCallError } from "@aurora-restore/core/ports/index";
-import { EventBridgeClient } from "@aws-sdk/client-eventbridge";
-import { KMSClient } from "@aws-sdk/client-kms";
-import { RDSClient } from "@aws-sdk/client-rds";
-import { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
-import { SNSClient } from "@aws-sdk/client-sns";
+import type { EventBridgeClient } from "@aws-sdk/client-eventbridge";
+import type { KMSClient } from "@aws-sdk/client-kms";
+import type { RDSClient } from "@aws-sdk/client-rds";
+import type { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
+import type { SNSClient } from "@aws-sdk/client-sns";
 import { AssumeRoleCommand, type AssumeRoleCommandOutput, STSClient } from "@aws-sdk/client-sts";
 import { normaliseErrorCode } from "./errors";
 
@@ -45,7 +45,8 @@ const defaultSessionName = "aurora-restore";
 /** Refresh assumed-role credentials this long before they expire, so no call is signed with stale ones. */
 const refreshMarginMs = 5 * 60_000;
 
-interface ClientConfig {
+/** What every SDK client the pipeline builds is configured with. */
+export interface ClientConfig {
   region: string;
   retryMode: "adaptive";
   maxAttempts: number;
@@ -61,10 +62,16 @@ interface ClientConfig {
 export const AWS_REQUEST_TIMEOUTS = { connectionTimeout: 3_000, requestTimeout: 10_000 } as const;
 
 /**
- * Builds SDK clients per service, account, region and role, lazily and once each: nothing is read or
- * constructed until a port makes its first call. Assumed-role credentials are shared by all clients of a scope.
+ * The SDK clients of one function or process: built lazily and once per service, account, region and role
+ * (nothing is read or constructed until a port makes its first call), with the assumed-role credentials
+ * shared by all clients of a scope. It imports no service's client: each adapter module brings its own
+ * (`rdsClients` in aws-rds.ts, ...), so a bundle holds only the SDK clients of the adapters it uses.
  */
-export function createAwsClients(options: AwsClientOptions = {}): AwsClients {
+export interface ClientPool {
+  client<C>(service: string, scope: AccessScope, build: (config: ClientConfig) => C): C;
+}
+
+export function createClientPool(options: AwsClientOptions = {}): ClientPool {
   const clients = new Map<string, unknown>();
   const roleProviders = new Map<string, CredentialProvider>();
   const maxAttempts = options.maxAttempts ?? defaultMaxAttempts;
@@ -95,28 +102,22 @@ export function createAwsClients(options: AwsClientOptions = {}): AwsClients {
     return provider;
   };
 
-  const get = <C>(service: string, scope: AccessScope, build: (config: ClientConfig) => C): C => {
-    const key = `${service}|${scope.accountId}|${scope.region}|${scope.roleArn ?? ""}`;
-    const existing = clients.get(key);
-    if (existing) return existing as C;
-    const credentials = credentialsFor(scope);
-    const client = build({
-      region: scope.region,
-      retryMode: "adaptive",
-      maxAttempts,
-      ...(credentials ? { credentials } : {}),
-      requestHandler: { ...AWS_REQUEST_TIMEOUTS },
-    });
-    clients.set(key, client);
-    return client;
-  };
-
   return {
-    rds: (scope) => get("rds", scope, (config) => new RDSClient(config)),
-    kms: (scope) => get("kms", scope, (config) => new KMSClient(config)),
-    secretsManager: (scope) => get("secretsmanager", scope, (config) => new SecretsManagerClient(config)),
-    sns: (scope) => get("sns", scope, (config) => new SNSClient(config)),
-    eventBridge: (scope) => get("events", scope, (config) => new EventBridgeClient(config)),
+    client<C>(service: string, scope: AccessScope, build: (config: ClientConfig) => C): C {
+      const key = `${service}|${scope.accountId}|${scope.region}|${scope.roleArn ?? ""}`;
+      const existing = clients.get(key);
+      if (existing) return existing as C;
+      const credentials = credentialsFor(scope);
+      const client = build({
+        region: scope.region,
+        retryMode: "adaptive",
+        maxAttempts,
+        ...(credentials ? { credentials } : {}),
+        requestHandler: { ...AWS_REQUEST_TIMEOUTS },
+      });
+      clients.set(key, client);
+      return client;
+    },
   };
 }
 
@@ -199,11 +200,16 @@ export function createAssumeRoleProvider(options: AssumeRoleProviderOptions): Cr
   };
 }
 
-/** Options every adapter factory takes: a shared client set, or options to build its own. */
-export interface AwsAdapterOptions extends AwsClientOptions {
-  clients?: AwsClients;
+/**
+ * Options every adapter factory takes: the clients to use (tests pass their own), or a pool shared with the
+ * function's other adapters, or else options to build a pool of its own.
+ */
+export interface AwsAdapterOptions<K extends keyof AwsClients = keyof AwsClients> extends AwsClientOptions {
+  clients?: Pick<AwsClients, K>;
+  pool?: ClientPool;
 }
 
-export function clientsFrom(options: AwsAdapterOptions = {}): AwsClients {
-  return options.clients ?? createAwsClients(options);
+/** The pool an adapter builds its clients from when it is not given them. */
+export function poolFrom(options: AwsAdapterOptions<never>): ClientPool {
+  return options.pool ?? createClientPool(options);
 }

@@ -1,7 +1,7 @@
 import { RDSClient } from "@aws-sdk/client-rds";
 import { describe, expect, it } from "vitest";
+import { createAwsClients } from "../src/all-clients";
 import { createAwsRds } from "../src/aws-rds";
-import { createAwsClients } from "../src/clients";
 import { stagingKey } from "./fixtures";
 
 /**

@@ -4,8 +4,9 @@ import { DescribeDBClustersCommand, RDSClient } from "@aws-sdk/client-rds";
 import { AssumeRoleCommand, STSClient } from "@aws-sdk/client-sts";
 import { mockClient } from "aws-sdk-client-mock";
 import { beforeEach, describe, expect, it } from "vitest";
+import { createAwsClients } from "../src/all-clients";
 import { createAwsRds } from "../src/aws-rds";
-import { createAssumeRoleProvider, createAwsClients } from "../src/clients";
+import { createAssumeRoleProvider } from "../src/clients";
 import { prod, sdkCluster, sdkError, staging } from "./fixtures";
 
 let rdsMock = mockClient(RDSClient);

@@ -1,4 +1,4 @@
-import type { StageDeclaration } from "@aurora-restore/core";
+import type { StageDeclaration } from "@aurora-restore/core/wiring/stage-declaration";
 import { stage as cleanup } from "./cleanup/stage";
 import { stage as configure } from "./configure/stage";
 import { stage as copy } from "./copy/stage";

@@ -2,6 +2,7 @@ import { CreateSecretCommand, SecretsManagerClient } from "@aws-sdk/client-secre
 import { mockClient } from "aws-sdk-client-mock";
 import { afterAll, beforeEach, describe, expect, it } from "vitest";
 import { awsStageDeps } from "../src/runtime/aws-deps";
+import { awsSecretsPort } from "../src/runtime/aws-ports/secrets";
 import { examplePlan, sameAccountPlan } from "./support/deployment-fixtures";
 
 /**
@@ -14,14 +15,17 @@ const secretsMock = mockClient(SecretsManagerClient);
 const scope = { accountId: "222222222222", region: "eu-west-1" };
 
 function deps() {
-  return awsStageDeps({
-    AURORA_RESTORE_STATE_TABLE: "aurora-restore-production-state",
-    AURORA_RESTORE_AUDIT_TABLE: "aurora-restore-production-audit",
-    AURORA_RESTORE_BUS_NAME: "aurora-restore-production",
-    AURORA_RESTORE_TOPIC_ARN: "arn:aws:sns:eu-west-1:222222222222:aurora-restore-production-notifications",
-    AURORA_RESTORE_PLANS: JSON.stringify([examplePlan(), sameAccountPlan()]),
-    AWS_REGION: "eu-west-1",
-  });
+  return awsStageDeps(
+    {
+      AURORA_RESTORE_STATE_TABLE: "aurora-restore-production-state",
+      AURORA_RESTORE_AUDIT_TABLE: "aurora-restore-production-audit",
+      AURORA_RESTORE_BUS_NAME: "aurora-restore-production",
+      AURORA_RESTORE_TOPIC_ARN: "arn:aws:sns:eu-west-1:222222222222:aurora-restore-production-notifications",
+      AURORA_RESTORE_PLANS: JSON.stringify([examplePlan(), sameAccountPlan()]),
+      AWS_REGION: "eu-west-1",
+    },
+    { ports: { secrets: awsSecretsPort } },
+  );
 }
 
 beforeEach(() => {

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import type { AnyDomainEventContract } from "./contract";
 import { domainEvents } from "./domain";
 import {

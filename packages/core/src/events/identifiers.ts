@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { OPERATION_ID_MAX_LENGTH, OPERATION_ID_RULE, operationIdPattern } from "../operation/ids";
 import { parseArn } from "./arn";
 import { printable } from "./printable";

@@ -1,4 +1,4 @@
-import type { z } from "zod";
+import type * as z from "zod";
 
 /**
  * Every field name reachable in a zod schema (objects, arrays, optionals, unions, intersections), with

@@ -1,4 +1,4 @@
-import type { z } from "zod";
+import type * as z from "zod";
 import { printable } from "../events/printable";
 import { type Plan, planSchema } from "./schema";
 

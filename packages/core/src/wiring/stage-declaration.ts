@@ -32,12 +32,25 @@ export type RdsSubscription = { bus: "default"; pattern: Record<string, unknown>
 export type Subscription = PipelineSubscription | RdsSubscription;
 
 /**
+ * The AWS ports of StageDeps a stage uses besides the store, audit log and plans every stage has. The
+ * database port is not among them: a stage has it when it `reachesDatabase`.
+ */
+export const awsStagePorts = ["publisher", "rds", "kms", "secrets", "notifications"] as const;
+export type AwsStagePort = (typeof awsStagePorts)[number];
+/** The ports a stage may go without: its AWS ports and the database. */
+export const optionalStagePorts = [...awsStagePorts, "database"] as const;
+export type OptionalStagePort = (typeof optionalStagePorts)[number];
+
+/**
  * One stage of the pipeline: what it subscribes to, where its handler is, whether it reaches the database
- * (VPC), and its permissions. The stacks, the local runtime and the stage's handler are all built from it.
+ * (VPC), the AWS ports it uses, and its permissions. The stacks, the local runtime and the stage's handler
+ * are all built from it.
  */
 export interface StageDeclaration<
   S extends readonly Subscription[] = readonly Subscription[],
   Schedule extends string | undefined = string | undefined,
+  Ports extends readonly AwsStagePort[] = readonly AwsStagePort[],
+  ReachesDatabase extends boolean = boolean,
 > {
   name: StageName;
   description: string;
@@ -46,8 +59,13 @@ export interface StageDeclaration<
   subscriptions: S;
   /** Rate for scheduled stages (watcher), as an EventBridge schedule expression. */
   schedule?: Schedule;
-  /** Runs in the plan's VPC and trusts the RDS CA (NODE_EXTRA_CA_CERTS). */
-  reachesDatabase: boolean;
+  /** Runs in the plan's VPC and trusts the RDS CA (NODE_EXTRA_CA_CERTS); it alone has the database port. */
+  reachesDatabase: ReachesDatabase;
+  /**
+   * The AWS ports its domain functions use (the runtime gives it no other: using one throws), and so the
+   * only SDK clients its Lambda bundle holds.
+   */
+  ports: Ports;
   permissions(context: PermissionContext): PolicyStatement[];
 }
 
@@ -57,8 +75,12 @@ export interface StageDeclaration<
  */
 export function defineStage<
   const S extends readonly Subscription[],
+  const Ports extends readonly AwsStagePort[],
+  const ReachesDatabase extends boolean,
   const Schedule extends string | undefined = undefined,
->(declaration: StageDeclaration<S, Schedule>): StageDeclaration<S, Schedule> {
+>(
+  declaration: StageDeclaration<S, Schedule, Ports, ReachesDatabase>,
+): StageDeclaration<S, Schedule, Ports, ReachesDatabase> {
   return declaration;
 }
 
@@ -80,6 +102,16 @@ export type SubscribesToRds<D extends StageDeclaration> = [
 export type IsScheduled<D extends StageDeclaration> = [NonNullable<D["schedule"]>] extends [never]
   ? false
   : true;
+
+/** The optional ports a declaration asks for, as a union. */
+export type DeclaredPort<D extends StageDeclaration> =
+  | D["ports"][number]
+  | (D["reachesDatabase"] extends true ? "database" : never);
+
+/** The optional ports a declaration asks for, at run time. */
+export function declaredPorts(declaration: StageDeclaration): OptionalStagePort[] {
+  return [...declaration.ports, ...(declaration.reachesDatabase ? (["database"] as const) : [])];
+}
 
 /** The pipeline contracts of a declaration, at run time. */
 export function subscribedContracts(declaration: StageDeclaration): AnyDomainEventContract[] {

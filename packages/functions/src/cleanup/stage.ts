@@ -1,4 +1,5 @@
-import { defineStage, KeptResourcesExpired, RestoreCompleted, RestoreFailed } from "@aurora-restore/core";
+import { KeptResourcesExpired, RestoreCompleted, RestoreFailed } from "@aurora-restore/core/events/domain";
+import { defineStage } from "@aurora-restore/core/wiring/stage-declaration";
 import { permissions } from "./permissions";
 
 export const stage = defineStage({
@@ -7,5 +8,6 @@ export const stage = defineStage({
   handler: "packages/functions/src/cleanup/handler.handler",
   subscriptions: [{ bus: "pipeline", contracts: [RestoreCompleted, RestoreFailed, KeptResourcesExpired] }],
   reachesDatabase: false,
+  ports: ["publisher", "rds", "secrets"],
   permissions,
 });

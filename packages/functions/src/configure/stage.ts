@@ -1,4 +1,5 @@
-import { ClusterAvailable, defineStage } from "@aurora-restore/core";
+import { ClusterAvailable } from "@aurora-restore/core/events/domain";
+import { defineStage } from "@aurora-restore/core/wiring/stage-declaration";
 import { permissions } from "./permissions";
 
 export const stage = defineStage({
@@ -8,5 +9,6 @@ export const stage = defineStage({
   handler: "packages/functions/src/configure/handler.handler",
   subscriptions: [{ bus: "pipeline", contracts: [ClusterAvailable] }],
   reachesDatabase: true,
+  ports: ["publisher", "rds", "secrets"],
   permissions,
 });

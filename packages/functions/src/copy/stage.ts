@@ -1,4 +1,5 @@
-import { defineStage, SnapshotAvailable } from "@aurora-restore/core";
+import { SnapshotAvailable } from "@aurora-restore/core/events/domain";
+import { defineStage } from "@aurora-restore/core/wiring/stage-declaration";
 import { permissions } from "./permissions";
 
 export const stage = defineStage({
@@ -7,5 +8,6 @@ export const stage = defineStage({
   handler: "packages/functions/src/copy/handler.handler",
   subscriptions: [{ bus: "pipeline", contracts: [SnapshotAvailable] }],
   reachesDatabase: false,
+  ports: ["publisher", "rds", "kms"],
   permissions,
 });

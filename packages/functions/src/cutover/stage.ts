@@ -1,4 +1,5 @@
-import { ClusterRenamed, defineStage, RestoreVerified } from "@aurora-restore/core";
+import { ClusterRenamed, RestoreVerified } from "@aurora-restore/core/events/domain";
+import { defineStage } from "@aurora-restore/core/wiring/stage-declaration";
 import { permissions } from "./permissions";
 
 export const stage = defineStage({
@@ -8,5 +9,6 @@ export const stage = defineStage({
   handler: "packages/functions/src/cutover/handler.handler",
   subscriptions: [{ bus: "pipeline", contracts: [RestoreVerified, ClusterRenamed] }],
   reachesDatabase: false,
+  ports: ["publisher", "rds", "secrets"],
   permissions,
 });

@@ -1,4 +1,5 @@
-import { defineStage, RestoreCompleted, RestoreFailed } from "@aurora-restore/core";
+import { RestoreCompleted, RestoreFailed } from "@aurora-restore/core/events/domain";
+import { defineStage } from "@aurora-restore/core/wiring/stage-declaration";
 import { permissions } from "./permissions";
 
 export const stage = defineStage({
@@ -7,5 +8,6 @@ export const stage = defineStage({
   handler: "packages/functions/src/notify/handler.handler",
   subscriptions: [{ bus: "pipeline", contracts: [RestoreCompleted, RestoreFailed] }],
   reachesDatabase: false,
+  ports: ["notifications"],
   permissions,
 });

@@ -1,4 +1,4 @@
-import type { PermissionContext, PolicyStatement } from "@aurora-restore/core";
+import type { PermissionContext, PolicyStatement } from "@aurora-restore/core/wiring/stage-declaration";
 import { publishStatements, sourceStatements, storageStatements } from "../shared/permissions";
 
 /** Makes a shareable copy under the source's customer key and shares it, in the source account. */

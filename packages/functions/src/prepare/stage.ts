@@ -1,4 +1,5 @@
-import { defineStage, RestoreRequested, SourceSnapshotCopied } from "@aurora-restore/core";
+import { RestoreRequested, SourceSnapshotCopied } from "@aurora-restore/core/events/domain";
+import { defineStage } from "@aurora-restore/core/wiring/stage-declaration";
 import { permissions } from "./permissions";
 
 export const stage = defineStage({
@@ -8,5 +9,6 @@ export const stage = defineStage({
   handler: "packages/functions/src/prepare/handler.handler",
   subscriptions: [{ bus: "pipeline", contracts: [RestoreRequested, SourceSnapshotCopied] }],
   reachesDatabase: false,
+  ports: ["publisher", "rds", "kms"],
   permissions,
 });

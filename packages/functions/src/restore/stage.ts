@@ -1,4 +1,5 @@
-import { ClusterCreated, CopyCompleted, defineStage } from "@aurora-restore/core";
+import { ClusterCreated, CopyCompleted } from "@aurora-restore/core/events/domain";
+import { defineStage } from "@aurora-restore/core/wiring/stage-declaration";
 import { permissions } from "./permissions";
 
 export const stage = defineStage({
@@ -8,5 +9,6 @@ export const stage = defineStage({
   handler: "packages/functions/src/restore/handler.handler",
   subscriptions: [{ bus: "pipeline", contracts: [CopyCompleted, ClusterCreated] }],
   reachesDatabase: false,
+  ports: ["publisher", "rds"],
   permissions,
 });

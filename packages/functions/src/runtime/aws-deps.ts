@@ -1,26 +1,17 @@
 import { readFileSync } from "node:fs";
 import { basename, isAbsolute, join } from "node:path";
-import {
-  createAwsClients,
-  createAwsEventPublisher,
-  createAwsKms,
-  createAwsRds,
-  createAwsSecrets,
-  createAwsSns,
-  createPgDatabase,
-} from "@aurora-restore/aws";
-import {
-  createAuditLog,
-  createDocumentClient,
-  createOperationStore,
-  environmentNames,
-  generatePassword,
-  type StageDeps,
-  type StageName,
-  stageActor,
-} from "@aurora-restore/core";
-import { databaseTimeouts } from "../shared/deploy/function-settings";
-import { secretKeyFor, withSecretKeys } from "../shared/secret-keys";
+import { createClientPool } from "@aurora-restore/aws/clients";
+import type { StageName } from "@aurora-restore/core/events/shapes";
+import { generatePassword } from "@aurora-restore/core/security/passwords";
+import type { StageDeps } from "@aurora-restore/core/stages/kit/deps";
+import { createAuditLog } from "@aurora-restore/core/storage/audit";
+import { createDocumentClient } from "@aurora-restore/core/storage/client";
+import { createOperationStore } from "@aurora-restore/core/storage/operations";
+import { environmentNames } from "@aurora-restore/core/wiring/environment-names";
+import { stageActor } from "@aurora-restore/core/wiring/stage-actor";
+import type { OptionalStagePort } from "@aurora-restore/core/wiring/stage-declaration";
+import type { AwsPortAdapter, SomeAwsPortAdapters } from "./aws-ports/port-adapter";
+import { type OptionalPorts, refusingPort } from "./declared-deps";
 import { parsePlanList, staticPlanSource } from "./plans";
 import { powertoolsLogger, powertoolsMetrics } from "./powertools";
 
@@ -58,6 +49,11 @@ const topicArnPattern = /^arn:aws[a-z-]*:sns:([a-z0-9-]+):(\d{12}):[\w-]+$/;
 export interface AwsStageDepsOptions {
   /** The stage these deps act for: the logger's service name and the audit actor. */
   stage?: StageName;
+  /**
+   * The adapters of the optional ports (EventBridge, RDS, KMS, Secrets Manager, SNS, PostgreSQL) to build: a handler
+   * gives those of its stage's declared ports, so its bundle holds no other. The others refuse to be used.
+   */
+  ports?: SomeAwsPortAdapters;
   clock?: () => Date;
 }
 
@@ -100,26 +96,29 @@ export function awsStageDeps(
 
   const actor = stageActor(options.stage ?? "trigger");
   const self = { accountId: topic?.[2] ?? "", region };
-  const clients = createAwsClients({ roleSessionName: actor });
+  const pool = createClientPool({ roleSessionName: actor });
   const documents = createDocumentClient({ region });
+  const context = { pool, self, busName, plans };
+  const port = <P extends OptionalStagePort>(name: P): OptionalPorts[P] => {
+    const adapter = options.ports?.[name] as AwsPortAdapter<P> | undefined;
+    return adapter
+      ? adapter(context)
+      : refusingPort(
+          name,
+          `no ${name} adapter was built for this function: its stage does not declare the port`,
+        );
+  };
 
   return {
     store: createOperationStore(documents, stateTable),
     audit: createAuditLog(documents, auditTable),
-    publisher: createAwsEventPublisher(self, { clients, eventBusName: busName }),
     plans: staticPlanSource(plans),
-    rds: (scope) => createAwsRds(scope, { clients }),
-    kms: (scope) => createAwsKms(scope, { clients }),
-    // PCI and HIPAA plans' secrets are created under the target's key (shared/secret-keys.ts).
-    secrets: (scope) => withSecretKeys(createAwsSecrets(scope, { clients }), secretKeyFor(plans, scope)),
-    notifications: createAwsSns(self, { clients }),
-    // Every statement has a statement_timeout, and a session's statements together stay inside the function's
-    // timeout (shared/deploy/function-settings.ts).
-    database: createPgDatabase({
-      connectTimeoutMs: databaseTimeouts.connectMs,
-      statementTimeoutMs: databaseTimeouts.statementMs,
-      sessionBudgetMs: databaseTimeouts.sessionBudgetMs,
-    }),
+    publisher: port("publisher"),
+    rds: port("rds"),
+    kms: port("kms"),
+    secrets: port("secrets"),
+    notifications: port("notifications"),
+    database: port("database"),
     busName,
     topicArn,
     actor: env.AWS_LAMBDA_FUNCTION_NAME ? `${actor} (${env.AWS_LAMBDA_FUNCTION_NAME})` : actor,

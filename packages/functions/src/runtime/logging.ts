@@ -1,4 +1,5 @@
-import { type StageLogger, sanitize } from "@aurora-restore/core";
+import { sanitize } from "@aurora-restore/core/security/secret-names";
+import type { StageLogger } from "@aurora-restore/core/stages/kit/deps";
 
 /** Replaces secret-like keys in every log line's extra fields (see security/secret-names.ts). */
 export function sanitizingLogger(base: StageLogger): StageLogger {

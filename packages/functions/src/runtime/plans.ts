@@ -1,4 +1,6 @@
-import { type Plan, type PlanSource, PlanValidationError, validatePlan } from "@aurora-restore/core";
+import type { Plan } from "@aurora-restore/core/plan/schema";
+import { PlanValidationError, validatePlan } from "@aurora-restore/core/plan/validate";
+import type { PlanSource } from "@aurora-restore/core/stages/kit/deps";
 
 /** A fixed list of validated plans (from the environment in Lambda, from files locally). */
 export function staticPlanSource(plans: readonly Plan[]): PlanSource {

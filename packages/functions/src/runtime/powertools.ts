@@ -1,5 +1,5 @@
-import type { StageLogger, StageMetrics } from "@aurora-restore/core";
-import { METRICS_NAMESPACE } from "@aurora-restore/core/stages/kit";
+import type { StageLogger, StageMetrics } from "@aurora-restore/core/stages/kit/deps";
+import { METRICS_NAMESPACE } from "@aurora-restore/core/stages/kit/metrics";
 import { Logger } from "@aws-lambda-powertools/logger";
 import { Metrics, MetricUnit } from "@aws-lambda-powertools/metrics";
 import { sanitizingLogger } from "./logging";

@@ -1,14 +1,12 @@
 import { createSqsSender } from "@aurora-restore/aws/aws-sqs";
-import {
-  environmentNames,
-  isOperationId,
-  type OperationInfo,
-  PIPELINE_SOURCE,
-  printable,
-  type StageDeps,
-  type StageName,
-  sanitize,
-} from "@aurora-restore/core";
+import { PIPELINE_SOURCE } from "@aurora-restore/core/events/names";
+import { printable } from "@aurora-restore/core/events/printable";
+import type { StageName } from "@aurora-restore/core/events/shapes";
+import { isOperationId } from "@aurora-restore/core/operation/ids";
+import { sanitize } from "@aurora-restore/core/security/secret-names";
+import type { StageDeps } from "@aurora-restore/core/stages/kit/deps";
+import type { OperationInfo } from "@aurora-restore/core/storage/operations";
+import { environmentNames } from "@aurora-restore/core/wiring/environment-names";
 
 /**
  * What becomes of an event a stage rejects: the operation whose audit trail it is written to (if any), the

@@ -1,25 +1,27 @@
+import type {
+  AnyDomainEventContract,
+  DomainEventDetail,
+  ParsedEnvelope,
+} from "@aurora-restore/core/events/contract";
+import { eventIdPattern } from "@aurora-restore/core/events/identifiers";
+import { PIPELINE_SOURCE } from "@aurora-restore/core/events/names";
+import { printable } from "@aurora-restore/core/events/printable";
+import { RDS_SOURCE, type RdsEvent, rdsDetailTypes, rdsEventSchema } from "@aurora-restore/core/events/rds";
+import type { StageName } from "@aurora-restore/core/events/shapes";
+import { sanitize } from "@aurora-restore/core/security/secret-names";
+import type { StageDeps } from "@aurora-restore/core/stages/kit/deps";
+import { asDelivery } from "@aurora-restore/core/stages/kit/lease";
 import {
-  type AnyDomainEventContract,
-  asDelivery,
-  type DomainEventDetail,
-  eventIdPattern,
+  type DeclaredPort,
   type IsScheduled,
-  type ParsedEnvelope,
-  PIPELINE_SOURCE,
-  printable,
-  RDS_SOURCE,
-  type RdsEvent,
-  rdsDetailTypes,
-  rdsEventSchema,
   type StageDeclaration,
-  type StageDeps,
-  type StageName,
   type SubscribedContract,
   type SubscribesToRds,
-  sanitize,
   subscribedContracts,
-} from "@aurora-restore/core";
+} from "@aurora-restore/core/wiring/stage-declaration";
 import { awsStageDeps } from "./aws-deps";
+import type { AwsPortAdapters } from "./aws-ports/port-adapter";
+import { declaredDeps } from "./declared-deps";
 import { NonRetryableEventError } from "./errors";
 import { sanitizingLogger, withLogKeys } from "./logging";
 import {
@@ -62,8 +64,17 @@ export type StageFunctions<D extends StageDeclaration> = {
   (IsScheduled<D> extends true ? { onSchedule: StageFunction<ScheduledTick> } : { onSchedule?: never });
 
 /** How `handler` builds what it needs (tests and the local runtime replace these). */
-export interface StageHandlerRuntime {
-  /** Builds the dependencies `handler` uses, once, on its first call. Default: awsStageDeps(process.env). */
+export interface StageHandlerRuntime<D extends StageDeclaration = StageDeclaration> {
+  /**
+   * The AWS adapters of exactly the ports the stage declares, each from its own module: the default deps
+   * are built from them, so the stage's Lambda bundle holds no other SDK client (and no pg without the
+   * database port).
+   */
+  awsPorts?: AwsPortAdapters<D>;
+  /**
+   * Builds the dependencies `handler` uses, once, on its first call. Default: awsStageDeps(process.env)
+   * with the `awsPorts`.
+   */
   buildDeps?: () => StageDeps;
   /**
    * Where `handler` puts a rejected event (built on the first rejection). Default: the stage's SQS
@@ -112,13 +123,26 @@ export const runtimeMetrics = {
 const KNOWN_FOREIGN_DETAIL_TYPES = new Set<string>([...Object.values(rdsDetailTypes), SCHEDULED_DETAIL_TYPE]);
 
 /**
+ * What a stage's handler is given besides its functions: a stage that declares ports must give their AWS
+ * adapters (or build its deps itself), one that declares none may give nothing.
+ */
+export type StageHandlerRuntimeArgument<D extends StageDeclaration> = [DeclaredPort<D>] extends [never]
+  ? [runtime?: StageHandlerRuntime<D>]
+  : [
+      runtime:
+        | (StageHandlerRuntime<D> & { awsPorts: AwsPortAdapters<D> })
+        | (StageHandlerRuntime<D> & { buildDeps: () => StageDeps }),
+    ];
+
+/**
  * The handler of a stage, built from its declaration: the pipeline contracts it accepts, whether it takes RDS
- * events and scheduled ticks all come from `declaration`; `functions` says what to do with each.
+ * events and scheduled ticks, and the ports its functions may use all come from `declaration`; `functions`
+ * says what to do with each.
  */
 export function stageHandler<D extends StageDeclaration>(
   declaration: D,
   functions: NoInfer<StageFunctions<D>>,
-  runtime: StageHandlerRuntime = {},
+  ...[runtime = {}]: NoInfer<StageHandlerRuntimeArgument<D>>
 ): StageHandler {
   const stage = declaration.name;
   // Typed callers cannot get here with a function missing; a declaration typed loosely still can.
@@ -140,7 +164,8 @@ export function stageHandler<D extends StageDeclaration>(
     throw new Error(`stageHandler(${stage}): it has a schedule but no onSchedule`);
   }
 
-  async function handle(event: unknown, deps: StageDeps): Promise<void> {
+  async function handle(event: unknown, given: StageDeps): Promise<void> {
+    const deps = declaredDeps(declaration, given);
     const raw = (typeof event === "object" && event !== null ? event : {}) as RawEvent;
     const source = typeof raw.source === "string" ? raw.source : "(none)";
     const detailType = typeof raw["detail-type"] === "string" ? raw["detail-type"] : "(none)";
@@ -247,7 +272,8 @@ export function stageHandler<D extends StageDeclaration>(
     );
   }
 
-  const buildDeps = runtime.buildDeps ?? (() => awsStageDeps(process.env, { stage }));
+  const buildDeps =
+    runtime.buildDeps ?? (() => awsStageDeps(process.env, { stage, ports: runtime.awsPorts ?? {} }));
   const buildDeadLetterQueue = runtime.buildDeadLetterQueue ?? (() => sqsDeadLetterQueue(process.env));
   let deps: StageDeps | undefined;
   let deadLetters: DeadLetterQueue | undefined;

@@ -1,16 +1,11 @@
-import {
-  buildArn,
-  domainEvents,
-  type PermissionContext,
-  PIPELINE_SOURCE,
-  type Plan,
-  type PlanTarget,
-  type PolicyStatement,
-  parseArn,
-  resourceNames,
-  type StageName,
-  stageOfStep,
-} from "@aurora-restore/core";
+import { buildArn, parseArn } from "@aurora-restore/core/events/arn";
+import { domainEvents } from "@aurora-restore/core/events/domain";
+import { PIPELINE_SOURCE } from "@aurora-restore/core/events/names";
+import type { StageName } from "@aurora-restore/core/events/shapes";
+import { resourceNames } from "@aurora-restore/core/operation/ids";
+import { stageOfStep } from "@aurora-restore/core/operation/steps";
+import type { Plan, PlanTarget } from "@aurora-restore/core/plan/schema";
+import type { PermissionContext, PolicyStatement } from "@aurora-restore/core/wiring/stage-declaration";
 
 /**
  * Building blocks for the stages' least-privilege statements. Every ARN is scoped to the plans' accounts,

@@ -1,4 +1,6 @@
-import type { AccountRegion, Plan, SecretsPort } from "@aurora-restore/core";
+import type { Plan } from "@aurora-restore/core/plan/schema";
+import type { AccountRegion } from "@aurora-restore/core/ports/location";
+import type { SecretsPort } from "@aurora-restore/core/ports/secrets";
 
 /**
  * The key a plan's secrets are created under. PCI and HIPAA plans ask for data at rest under a customer

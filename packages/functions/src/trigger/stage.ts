@@ -1,9 +1,6 @@
-import {
-  defineStage,
-  ManualRestoreRequested,
-  RetryRequested,
-  snapshotCreatedPattern,
-} from "@aurora-restore/core";
+import { ManualRestoreRequested, RetryRequested } from "@aurora-restore/core/events/domain";
+import { snapshotCreatedPattern } from "@aurora-restore/core/events/rds";
+import { defineStage } from "@aurora-restore/core/wiring/stage-declaration";
 import { permissions } from "./permissions";
 
 export const stage = defineStage({
@@ -20,5 +17,6 @@ export const stage = defineStage({
     { bus: "pipeline", contracts: [ManualRestoreRequested, RetryRequested] },
   ],
   reachesDatabase: false,
+  ports: ["publisher", "rds"],
   permissions,
 });

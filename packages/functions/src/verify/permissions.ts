@@ -1,4 +1,4 @@
-import type { PermissionContext, PolicyStatement } from "@aurora-restore/core";
+import type { PermissionContext, PolicyStatement } from "@aurora-restore/core/wiring/stage-declaration";
 import {
   nextClusterArn,
   plannedTargets,

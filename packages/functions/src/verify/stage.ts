@@ -1,4 +1,5 @@
-import { ClusterConfigured, defineStage } from "@aurora-restore/core";
+import { ClusterConfigured } from "@aurora-restore/core/events/domain";
+import { defineStage } from "@aurora-restore/core/wiring/stage-declaration";
 import { permissions } from "./permissions";
 
 export const stage = defineStage({
@@ -7,5 +8,6 @@ export const stage = defineStage({
   handler: "packages/functions/src/verify/handler.handler",
   subscriptions: [{ bus: "pipeline", contracts: [ClusterConfigured] }],
   reachesDatabase: true,
+  ports: ["publisher", "secrets"],
   permissions,
 });

@@ -1,4 +1,5 @@
-import { defineStage, resourceChangedPattern } from "@aurora-restore/core";
+import { resourceChangedPattern } from "@aurora-restore/core/events/rds";
+import { defineStage } from "@aurora-restore/core/wiring/stage-declaration";
 import { permissions } from "./permissions";
 
 export const stage = defineStage({
@@ -15,5 +16,6 @@ export const stage = defineStage({
   ],
   schedule: "rate(1 minute)",
   reachesDatabase: false,
+  ports: ["publisher", "rds"],
   permissions,
 });

@@ -2,6 +2,7 @@ import {
   ClusterCreated,
   CopyCompleted,
   defineStage,
+  type KmsPort,
   type OperationInfo,
   PIPELINE_SOURCE,
   RDS_SOURCE,
@@ -12,6 +13,8 @@ import {
 } from "@aurora-restore/core";
 import { describe, expect, test, vi } from "vitest";
 import { awsStageDeps } from "../../src/runtime/aws-deps";
+import { awsRdsPort } from "../../src/runtime/aws-ports/rds";
+import { declaredDeps, UndeclaredPortError } from "../../src/runtime/declared-deps";
 import { NonRetryableEventError } from "../../src/runtime/errors";
 import { stageHandler } from "../../src/runtime/stage-handler";
 
@@ -26,6 +29,7 @@ function declared<const C extends typeof CopyCompleted | typeof ClusterCreated>(
     handler: `packages/functions/src/${name}/handler.handler`,
     subscriptions: [{ bus: "pipeline", contracts }],
     reachesDatabase: false,
+    ports: [],
     permissions: () => [],
   });
 }
@@ -36,6 +40,7 @@ const scheduledWatcher = defineStage({
   subscriptions: [{ bus: "default", pattern: resourceChangedPattern(), description: "RDS resources" }],
   schedule: "rate(1 minute)",
   reachesDatabase: false,
+  ports: [],
   permissions: () => [],
 });
 
@@ -450,7 +455,7 @@ describe("awsStageDeps", () => {
   });
 
   test("builds the dependencies from a complete environment without calling AWS", async () => {
-    const deps = awsStageDeps(env, { stage: "copy" });
+    const deps = awsStageDeps(env, { stage: "copy", ports: { rds: awsRdsPort } });
     expect(deps.busName).toBe("aurora-restore");
     expect(deps.actor).toBe("aurora-restore-copy");
     expect((await deps.plans.get("staging-refresh")).targets[0]?.clusterIdentifier).toBe("staging-db");
@@ -458,5 +463,72 @@ describe("awsStageDeps", () => {
       /Unknown plan "nope" \(known plans: staging-refresh\)/,
     );
     expect(deps.rds({ accountId: "222222222222", region: "us-east-1" }).location.region).toBe("us-east-1");
+  });
+});
+
+describe("the ports a stage declares", () => {
+  const keyChecking = defineStage({
+    name: "copy",
+    description: "test stage",
+    handler: "packages/functions/src/copy/handler.handler",
+    subscriptions: [{ bus: "pipeline", contracts: [CopyCompleted] }],
+    reachesDatabase: false,
+    ports: ["kms"],
+    permissions: () => [],
+  });
+  const scope = { accountId: "222222222222", region: "us-east-1" };
+
+  test("are the only optional ports its functions get, locally as in Lambda: another one throws, naming the fix", async () => {
+    const used: string[] = [];
+    const { handle } = stageHandler(
+      keyChecking,
+      {
+        CopyCompleted: async (_event, deps) => {
+          used.push(deps.kms(scope).location.region);
+          deps.rds(scope);
+        },
+      },
+      { buildDeps: () => fakeDeps().deps },
+    );
+    const { deps } = fakeDeps(storedOperation);
+    const kms = { location: scope } as unknown as KmsPort;
+    const rds = vi.fn();
+    const given = { ...deps, kms: () => kms, rds } as StageDeps;
+    const error = await handle(
+      envelope(CopyCompleted.detailType, { ...meta, schemaVersion: 1, snapshot }),
+      given,
+    ).catch((e) => e);
+    expect(used).toEqual(["us-east-1"]);
+    expect(rds).not.toHaveBeenCalled();
+    expect(error).toBeInstanceOf(UndeclaredPortError);
+    expect(error.message).toMatch(/copy stage used the rds port[\s\S]*add "rds" to its ports/);
+  });
+
+  test("the database port only for a stage that reaches the database", async () => {
+    const deps = declaredDeps(keyChecking, fakeDeps().deps);
+    expect(() =>
+      deps.database.connect({ host: "h", port: 5432, user: "u", password: "p", database: "d" }),
+    ).toThrow(/used the database port[\s\S]*set reachesDatabase: true/);
+    expect(() => deps.notifications.publish({ topicArn: "t", subject: "s", message: "m" })).toThrow(
+      UndeclaredPortError,
+    );
+  });
+
+  test("Lambda's deps build only the adapters the handler gives: the others refuse to be used", () => {
+    const deps = awsStageDeps(
+      {
+        AWS_REGION: "us-east-1",
+        AURORA_RESTORE_STATE_TABLE: "state",
+        AURORA_RESTORE_AUDIT_TABLE: "audit",
+        AURORA_RESTORE_BUS_NAME: "aurora-restore",
+        AURORA_RESTORE_TOPIC_ARN: "arn:aws:sns:us-east-1:222222222222:aurora-restore",
+        AURORA_RESTORE_PLANS: "[]",
+      },
+      { stage: "copy", ports: { rds: awsRdsPort } },
+    );
+    expect(deps.rds(scope).location).toEqual(scope);
+    expect(() => deps.kms(scope)).toThrow(/no kms adapter was built for this function/);
+    expect(() => deps.secrets(scope)).toThrow(UndeclaredPortError);
+    expect(() => deps.publisher.putEvents([])).toThrow(/no publisher adapter was built/);
   });
 });

@@ -35,6 +35,7 @@ function fakeStage(
     subscriptions,
     ...(schedule ? { schedule } : {}),
     reachesDatabase: false,
+    ports: [],
     permissions: () => [],
   };
 }

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { defineEvent } from "../../events/contract";
 import { clusterIdentifier, nameText, planId } from "../../events/identifiers";
 import { clusterRef, operationTrigger, snapshotRef } from "../../events/shapes";

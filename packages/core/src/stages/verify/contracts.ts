@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { defineEvent } from "../../events/contract";
 import { messageText, nameText, textLimits } from "../../events/identifiers";
 import { clusterRef } from "../../events/shapes";

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { accountId, describeIssues, type Plan, parsePlanJson, region } from "@aurora-restore/core";
-import { z } from "zod";
+import * as z from "zod";
 import { deploymentNames, MAX_STAGE_LENGTH, roleArn } from "./names";
 
 /**

@@ -1,6 +1,6 @@
-import type { StageDeclaration } from "@aurora-restore/core";
 import { defaultLoginBackoff } from "@aurora-restore/core/stages/configure";
-import { FUNCTION_TIMEOUT_SECONDS } from "@aurora-restore/core/stages/kit";
+import { FUNCTION_TIMEOUT_SECONDS } from "@aurora-restore/core/stages/kit/lease";
+import type { StageDeclaration } from "@aurora-restore/core/wiring/stage-declaration";
 
 /**
  * The one declaration of how long each function may run and what its waits may take. The stacks deploy
