@@ -5,6 +5,7 @@ import type { PlanTarget } from "../../plan/schema";
 import { isAwsCallError } from "../../ports/errors";
 import type { AccessScope } from "../../ports/location";
 import type { OperationInfo } from "../../storage/operations";
+import type { SharedCopyRef } from "../../storage/shared-copy-store";
 import { audit } from "../kit/audit";
 import { claimStep, isRetryable, planTargetOf, type StageEvent, targetScope } from "../kit/claim";
 import type { StageDeps } from "../kit/deps";
@@ -12,6 +13,15 @@ import { failOperation } from "../kit/fail";
 import { handOff } from "../kit/handoff";
 import { pipelineMetrics } from "../kit/metrics";
 import { metaFor } from "../kit/publish";
+import { runKeyOf } from "../kit/retry-run";
+import {
+  chooseSharedCopy,
+  decodeSharedCopy,
+  encodeSharedCopy,
+  joinSharedCopy,
+  sharedCopyIdentifier,
+  sharedCopyKey,
+} from "../kit/shared-copies";
 import { clusterSnapshotArn } from "../kit/snapshot-refs";
 import { addWatch } from "../kit/watches";
 
@@ -70,6 +80,15 @@ export async function onSnapshotAvailable(
   }
   const names = resourceNames(current.operationId, target.clusterIdentifier);
   const scope = targetScope(current);
+  const user = runKeyOf(current);
+  // A single copy into the target account is shared by every target there with the same key.
+  const copyKey = sharedCopyKey({ source: detail.snapshot.arn, ...scope, kmsKeyId: target.kmsKeyId });
+  const choice = plan.kind === "single" ? await chooseSharedCopy(deps, copyKey, { user }) : undefined;
+  const sharedOutputs = (ref: SharedCopyRef): OperationInfo["outputs"] => ({
+    targetSnapshotArn: clusterSnapshotArn(scope, sharedCopyIdentifier(ref, "copy"), detail.snapshot.arn),
+    targetCopy: encodeSharedCopy(ref),
+    targetCopyUser: user,
+  });
   const operation = await claimStep(deps, {
     operationId: current.operationId,
     eventId: event.id,
@@ -80,18 +99,20 @@ export async function onSnapshotAvailable(
     outputs:
       plan.kind === "none"
         ? { restoreSnapshotArn: detail.snapshot.arn }
-        : {
-            targetSnapshotArn: clusterSnapshotArn(scope, names.targetSnapshot, detail.snapshot.arn),
-            ...(plan.kind === "hop-1"
-              ? {
-                  hopSnapshotArn: clusterSnapshotArn(
-                    { accountId: target.accountId, region: detail.snapshot.region },
-                    hopSnapshotName(current.operationId, target.clusterIdentifier),
-                    detail.snapshot.arn,
-                  ),
-                }
-              : {}),
-          },
+        : choice
+          ? sharedOutputs(choice.ref)
+          : {
+              targetSnapshotArn: clusterSnapshotArn(scope, names.targetSnapshot, detail.snapshot.arn),
+              ...(plan.kind === "hop-1"
+                ? {
+                    hopSnapshotArn: clusterSnapshotArn(
+                      { accountId: target.accountId, region: detail.snapshot.region },
+                      hopSnapshotName(current.operationId, target.clusterIdentifier),
+                      detail.snapshot.arn,
+                    ),
+                  }
+                : {}),
+            },
   });
   if (!operation) return;
   try {
@@ -121,13 +142,37 @@ export async function onSnapshotAvailable(
       });
       return;
     }
-    await startCopy(deps, operation, event.id, scope, {
+    const claimed = decodeSharedCopy(operation.outputs.targetCopy);
+    const sameChoice = claimed && choice && encodeSharedCopy(claimed) === encodeSharedCopy(choice.ref);
+    const joined = await joinSharedCopy(deps, operation, {
+      copyKey,
+      outputKey: "targetCopy",
+      scope,
+      joiner: { user },
+      ...(sameChoice ? { join: choice.join } : {}),
+      outputsFor: sharedOutputs,
+    });
+    if (!joined) {
+      await audit(deps, operation, {
+        stage: "copy",
+        action: "join-target-copy",
+        outcome: "ignored-duplicate",
+        eventId: event.id,
+        details: { reason: "this run already left the shared copy, or another delivery took the step over" },
+      });
+      return;
+    }
+    const { ref, item } = joined;
+    await startCopy(deps, joined.operation, event.id, scope, {
       source: detail.snapshot,
-      name: names.targetSnapshot,
+      name: sharedCopyIdentifier(ref, "copy"),
       kmsKeyId: target.kmsKeyId,
       watchId: "target-copy",
       publish: CopyCompleted,
+      // The first operation of a generation requests the copy; the others find it requested.
+      shared: { copyKey, requested: item.startedGeneration === ref.generation },
     });
+    if (item.startedGeneration !== ref.generation) await deps.store.markCopyStarted(ref);
   } catch (error) {
     if (isRetryable(error)) throw error;
     await failOperation(deps, operation, "copy", error, event.id);
@@ -192,23 +237,29 @@ async function startCopy(
     kmsKeyId: string;
     watchId: string;
     publish: typeof SnapshotAvailable | typeof CopyCompleted;
+    /** A copy shared by operations (its key), and whether one of them already requested it. */
+    shared?: { copyKey: string; requested: boolean };
   },
 ): Promise<void> {
   const local = copy.source.accountId === scope.accountId && copy.source.region === scope.region;
   const crossRegion = copy.source.region !== scope.region;
-  try {
-    await deps.rds(scope).copyClusterSnapshot({
-      // Another account's or region's snapshot is addressed by ARN; the SDK presigns for the source region.
-      source: local ? copy.source.identifier : copy.source.arn,
-      targetIdentifier: copy.name,
-      kmsKeyId: copy.kmsKeyId,
-      ...(crossRegion ? { sourceRegion: copy.source.region } : {}),
-      copyTags: false,
-      tags: { "aurora-restore:operation": operation.operationId },
-    });
-  } catch (error) {
-    // A resumed delivery finds the copy it already started under the deterministic name.
-    if (!isAwsCallError(error, "DBClusterSnapshotAlreadyExistsFault")) throw error;
+  if (!copy.shared?.requested) {
+    try {
+      await deps.rds(scope).copyClusterSnapshot({
+        // Another account's or region's snapshot is addressed by ARN; the SDK presigns for the source region.
+        source: local ? copy.source.identifier : copy.source.arn,
+        targetIdentifier: copy.name,
+        kmsKeyId: copy.kmsKeyId,
+        ...(crossRegion ? { sourceRegion: copy.source.region } : {}),
+        copyTags: false,
+        tags: copy.shared
+          ? { "aurora-restore:shared-copy": copy.shared.copyKey }
+          : { "aurora-restore:operation": operation.operationId },
+      });
+    } catch (error) {
+      // A resumed delivery (or another operation sharing it) finds the copy under the deterministic name.
+      if (!isAwsCallError(error, "DBClusterSnapshotAlreadyExistsFault")) throw error;
+    }
   }
   await addWatch(deps, operation, {
     watchId: copy.watchId,
