@@ -238,9 +238,10 @@ export function createOperationStore(client: DynamoDBDocumentClient, table: stri
     },
 
     /**
-     * Adds outputs to the operation only while it is at the step and version the caller saw (its lease
-     * holder's proof that it still owns the step); false when it lost the lease or the operation moved on.
-     * Outputs change only with the version, so the whole map is written.
+     * Adds outputs to the operation only while it is at the step and version the caller saw, and bumps the
+     * version: of two deliveries that read the same version, only the first records (a lease holder's proof
+     * that it still owns the step, a duplicate's refusal). Undefined when refused. Outputs change only with
+     * the version, so the whole map is written.
      */
     async recordOutputs(
       current: OperationInfo,
@@ -248,8 +249,9 @@ export function createOperationStore(client: DynamoDBDocumentClient, table: stri
     ): Promise<OperationInfo | undefined> {
       const merged = { ...current.outputs, ...outputs };
       const at = { step: current.step, version: current.version };
-      return (await setAt(current.operationId, at, { outputs: merged }))
-        ? { ...current, outputs: merged }
+      const version = current.version + 1;
+      return (await setAt(current.operationId, at, { outputs: merged, version }))
+        ? { ...current, outputs: merged, version }
         : undefined;
     },
 

@@ -78,6 +78,7 @@ async function cleanUpEnded(
   // The copies the operation shared with others: it leaves them, and the last to leave deletes them.
   const shared = [
     { outputKey: "shareableCopy", userKey: "shareableCopyUser", suffix: "share" as const },
+    { outputKey: "hopCopy", userKey: "hopCopyUser", suffix: "hop" as const },
     ...(kept?.targetSnapshot
       ? []
       : [{ outputKey: "targetCopy", userKey: "targetCopyUser", suffix: "copy" as const }]),
@@ -109,7 +110,7 @@ async function cleanUpEnded(
       ? []
       : [{ scope: targetScope(operation), identifier: names.targetSnapshot }]),
     // The two-hop copy's first hop (target account, source region): unmasked production data.
-    ...(typeof operation.outputs.hopSnapshotArn === "string"
+    ...(typeof operation.outputs.hopSnapshotArn === "string" && ownCopies("hopCopy")
       ? [
           {
             scope: scopeOfArn(operation.outputs.hopSnapshotArn),

@@ -19,10 +19,11 @@ import {
   decodeSharedCopy,
   encodeSharedCopy,
   joinSharedCopy,
+  type SharedCopyChoice,
   sharedCopyIdentifier,
   sharedCopyKey,
 } from "../kit/shared-copies";
-import { clusterSnapshotArn } from "../kit/snapshot-refs";
+import { clusterSnapshotArn, snapshotIdentifierOfArn } from "../kit/snapshot-refs";
 import { addWatch } from "../kit/watches";
 
 /** The target account's own default key, used only for the intermediate snapshot of a two-hop copy. */
@@ -56,9 +57,9 @@ export async function onSnapshotAvailable(
   const current = await deps.store.get(detail.operationId);
   if (
     current?.step === "copying" &&
-    current.outputs.hopSnapshotArn !== undefined &&
+    typeof current.outputs.hopSnapshotArn === "string" &&
     detail.snapshot.accountId === current.target.accountId &&
-    detail.snapshot.identifier === hopSnapshotName(current.operationId, current.target.clusterIdentifier)
+    detail.snapshot.identifier === snapshotIdentifierOfArn(current.outputs.hopSnapshotArn)
   ) {
     await secondHop(deps, current, event.id, detail.snapshot);
     return;
@@ -78,17 +79,21 @@ export async function onSnapshotAvailable(
     if (current.step === "snapshot-available") await failOperation(deps, current, "copy", error, event.id);
     return;
   }
-  const names = resourceNames(current.operationId, target.clusterIdentifier);
   const scope = targetScope(current);
   const user = runKeyOf(current);
-  // A single copy into the target account is shared by every target there with the same key.
-  const copyKey = sharedCopyKey({ source: detail.snapshot.arn, ...scope, kmsKeyId: target.kmsKeyId });
-  const choice = plan.kind === "single" ? await chooseSharedCopy(deps, copyKey, { user }) : undefined;
-  const sharedOutputs = (ref: SharedCopyRef): OperationInfo["outputs"] => ({
-    targetSnapshotArn: clusterSnapshotArn(scope, sharedCopyIdentifier(ref, "copy"), detail.snapshot.arn),
-    targetCopy: encodeSharedCopy(ref),
-    targetCopyUser: user,
-  });
+  // Each copy into the target account is shared by every target there that needs the same one.
+  const copy: SharedTargetCopy | undefined =
+    plan.kind === "hop-1"
+      ? {
+          kind: "hop",
+          source: detail.snapshot,
+          scope: { accountId: target.accountId, region: detail.snapshot.region },
+          kmsKeyId: INTERMEDIATE_KMS_KEY,
+        }
+      : plan.kind === "single"
+        ? { kind: "target", source: detail.snapshot, scope, kmsKeyId: target.kmsKeyId }
+        : undefined;
+  const choice = copy ? await chooseSharedCopy(deps, copyKeyOf(copy), { user }) : undefined;
   const operation = await claimStep(deps, {
     operationId: current.operationId,
     eventId: event.id,
@@ -97,26 +102,13 @@ export async function onSnapshotAvailable(
     stage: "copy",
     action: `copy-${plan.kind}`,
     outputs:
-      plan.kind === "none"
-        ? { restoreSnapshotArn: detail.snapshot.arn }
-        : choice
-          ? sharedOutputs(choice.ref)
-          : {
-              targetSnapshotArn: clusterSnapshotArn(scope, names.targetSnapshot, detail.snapshot.arn),
-              ...(plan.kind === "hop-1"
-                ? {
-                    hopSnapshotArn: clusterSnapshotArn(
-                      { accountId: target.accountId, region: detail.snapshot.region },
-                      hopSnapshotName(current.operationId, target.clusterIdentifier),
-                      detail.snapshot.arn,
-                    ),
-                  }
-                : {}),
-            },
+      copy && choice
+        ? sharedCopyOutputs(copy, user)(choice.ref)
+        : { restoreSnapshotArn: detail.snapshot.arn },
   });
   if (!operation) return;
   try {
-    if (plan.kind === "none") {
+    if (!copy) {
       await handOff(deps, operation, CopyCompleted, {
         ...metaFor(deps, operation, event.id),
         snapshot: detail.snapshot,
@@ -130,53 +122,83 @@ export async function onSnapshotAvailable(
       });
       return;
     }
-    if (plan.kind === "hop-1") {
-      const hopScope = { accountId: target.accountId, region: detail.snapshot.region };
-      const hopName = hopSnapshotName(operation.operationId, target.clusterIdentifier);
-      await startCopy(deps, operation, event.id, hopScope, {
-        source: detail.snapshot,
-        name: hopName,
-        kmsKeyId: INTERMEDIATE_KMS_KEY,
-        watchId: "hop-copy",
-        publish: SnapshotAvailable,
-      });
-      return;
-    }
-    const claimed = decodeSharedCopy(operation.outputs.targetCopy);
-    const sameChoice = claimed && choice && encodeSharedCopy(claimed) === encodeSharedCopy(choice.ref);
-    const joined = await joinSharedCopy(deps, operation, {
-      copyKey,
-      outputKey: "targetCopy",
-      scope,
-      joiner: { user },
-      ...(sameChoice ? { join: choice.join } : {}),
-      outputsFor: sharedOutputs,
-    });
-    if (!joined) {
-      await audit(deps, operation, {
-        stage: "copy",
-        action: "join-target-copy",
-        outcome: "ignored-duplicate",
-        eventId: event.id,
-        details: { reason: "this run already left the shared copy, or another delivery took the step over" },
-      });
-      return;
-    }
-    const { ref, item } = joined;
-    await startCopy(deps, joined.operation, event.id, scope, {
-      source: detail.snapshot,
-      name: sharedCopyIdentifier(ref, "copy"),
-      kmsKeyId: target.kmsKeyId,
-      watchId: "target-copy",
-      publish: CopyCompleted,
-      // The first operation of a generation requests the copy; the others find it requested.
-      shared: { copyKey, requested: item.startedGeneration === ref.generation },
-    });
-    if (item.startedGeneration !== ref.generation) await deps.store.markCopyStarted(ref);
+    await copyShared(deps, operation, event.id, copy, { user, choice });
   } catch (error) {
     if (isRetryable(error)) throw error;
     await failOperation(deps, operation, "copy", error, event.id);
   }
+}
+
+/** A copy into the target account: the two-hop copy's intermediate one, or the one restore uses. */
+interface SharedTargetCopy {
+  kind: "hop" | "target";
+  source: SnapshotRef;
+  scope: AccessScope;
+  kmsKeyId: string;
+}
+
+/** Where an operation records the shared copy it uses, per kind (the ARN, the generation, the run). */
+const outputNames = {
+  hop: { arn: "hopSnapshotArn", ref: "hopCopy", user: "hopCopyUser", suffix: "hop" },
+  target: { arn: "targetSnapshotArn", ref: "targetCopy", user: "targetCopyUser", suffix: "copy" },
+} as const;
+
+function copyKeyOf(copy: SharedTargetCopy): string {
+  return sharedCopyKey({ source: copy.source.arn, ...copy.scope, kmsKeyId: copy.kmsKeyId });
+}
+
+function sharedCopyOutputs(copy: SharedTargetCopy, user: string) {
+  const names = outputNames[copy.kind];
+  return (ref: SharedCopyRef): OperationInfo["outputs"] => ({
+    [names.arn]: clusterSnapshotArn(copy.scope, sharedCopyIdentifier(ref, names.suffix), copy.source.arn),
+    [names.ref]: encodeSharedCopy(ref),
+    [names.user]: user,
+  });
+}
+
+/** Joins the shared copy the operation recorded, requests it if no operation did yet, and watches it. */
+async function copyShared(
+  deps: StageDeps,
+  operation: OperationInfo,
+  eventId: string,
+  copy: SharedTargetCopy,
+  how: { user: string; choice?: SharedCopyChoice | undefined },
+): Promise<void> {
+  const names = outputNames[copy.kind];
+  const copyKey = copyKeyOf(copy);
+  const recorded = decodeSharedCopy(operation.outputs[names.ref]);
+  const sameChoice =
+    recorded !== undefined && how.choice && encodeSharedCopy(recorded) === encodeSharedCopy(how.choice.ref);
+  const joined = await joinSharedCopy(deps, operation, {
+    copyKey,
+    outputKey: names.ref,
+    scope: copy.scope,
+    joiner: { user: how.user },
+    ...(sameChoice && how.choice ? { join: how.choice.join } : {}),
+    outputsFor: sharedCopyOutputs(copy, how.user),
+  });
+  if (!joined) {
+    await audit(deps, operation, {
+      stage: "copy",
+      action: `join-${copy.kind}-copy`,
+      outcome: "ignored-duplicate",
+      eventId,
+      details: { reason: "this run already left the shared copy, or another delivery moved the operation" },
+    });
+    return;
+  }
+  const { ref, item } = joined;
+  const hop = copy.kind === "hop";
+  await startCopy(deps, joined.operation, eventId, copy.scope, {
+    source: copy.source,
+    name: sharedCopyIdentifier(ref, names.suffix),
+    kmsKeyId: copy.kmsKeyId,
+    watchId: hop ? "hop-copy" : "target-copy",
+    publish: hop ? SnapshotAvailable : CopyCompleted,
+    // The first operation of a generation requests the copy; the others find it requested.
+    shared: { copyKey, requested: item.startedGeneration === ref.generation },
+  });
+  if (item.startedGeneration !== ref.generation) await deps.store.markCopyStarted(ref);
 }
 
 async function planCopy(deps: StageDeps, target: PlanTarget, snapshot: SnapshotRef): Promise<Plan> {
@@ -212,14 +234,33 @@ async function secondHop(deps: StageDeps, operation: OperationInfo, eventId: str
   }
   try {
     const { target } = await planTargetOf(deps, operation);
-    const names = resourceNames(operation.operationId, target.clusterIdentifier);
-    await startCopy(deps, operation, eventId, targetScope(operation), {
+    const user = runKeyOf(operation);
+    const copy: SharedTargetCopy = {
+      kind: "target",
       source: hop,
-      name: names.targetSnapshot,
+      scope: targetScope(operation),
       kmsKeyId: target.kmsKeyId,
-      watchId: "target-copy",
-      publish: CopyCompleted,
-    });
+    };
+    const recorded = decodeSharedCopy(operation.outputs.targetCopy);
+    if (recorded?.copyKey === copyKeyOf(copy) && operation.outputs.targetCopyUser === user) {
+      // A duplicate or resumed delivery: this run already chose; join what it recorded.
+      await copyShared(deps, operation, eventId, copy, { user });
+      return;
+    }
+    const choice = await chooseSharedCopy(deps, copyKeyOf(copy), { user });
+    // Recorded first, conditional on the version: of two concurrent deliveries only one records and joins.
+    const current = await deps.store.recordOutputs(operation, sharedCopyOutputs(copy, user)(choice.ref));
+    if (!current) {
+      await audit(deps, operation, {
+        stage: "copy",
+        action: "copy-hop-2",
+        outcome: "ignored-duplicate",
+        eventId,
+        details: { hop: hop.arn, reason: "another delivery of the hop's event started the second hop" },
+      });
+      return;
+    }
+    await copyShared(deps, current, eventId, copy, { user, choice });
   } catch (error) {
     if (isRetryable(error)) throw error;
     await failOperation(deps, operation, "copy", error, eventId);

@@ -30,7 +30,7 @@ export function sharedCopyKey(input: {
 }
 
 /** The copy's name for one generation: `aurora-restore-<10 hex>-<suffix>`, as the pipeline's other snapshots. */
-export function sharedCopyIdentifier(ref: SharedCopyRef, suffix: "share" | "copy"): string {
+export function sharedCopyIdentifier(ref: SharedCopyRef, suffix: "share" | "copy" | "hop"): string {
   const digest = createHash("sha256").update(`${ref.copyKey}#${ref.lane}#${ref.generation}`).digest("hex");
   return `aurora-restore-${digest.slice(0, 10)}-${suffix}`;
 }
@@ -198,7 +198,7 @@ export interface ReleaseResult {
 export async function releaseSharedCopy(
   deps: StageDeps,
   operation: Pick<OperationInfo, "outputs">,
-  request: { outputKey: string; userKey: string; suffix: "share" | "copy"; keep: boolean },
+  request: { outputKey: string; userKey: string; suffix: "share" | "copy" | "hop"; keep: boolean },
 ): Promise<ReleaseResult | undefined> {
   const ref = decodeSharedCopy(operation.outputs[request.outputKey]);
   const user = operation.outputs[request.userKey];

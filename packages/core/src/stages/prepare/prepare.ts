@@ -1,4 +1,3 @@
-import { parseArn } from "../../events/arn";
 import { type RestoreRequested, SnapshotAvailable, SourceSnapshotCopied } from "../../events/domain";
 import type { SnapshotRef } from "../../events/shapes";
 import { resourceNames } from "../../operation/ids";
@@ -25,7 +24,12 @@ import {
   sharedCopyIdentifier,
   sharedCopyKey,
 } from "../kit/shared-copies";
-import { clusterSnapshotArn, snapshotRefOf, sourceScope } from "../kit/snapshot-refs";
+import {
+  clusterSnapshotArn,
+  snapshotIdentifierOfArn,
+  snapshotRefOf,
+  sourceScope,
+} from "../kit/snapshot-refs";
 import { addWatch } from "../kit/watches";
 
 /** The source snapshot cannot be made shareable with the plan as written. */
@@ -213,8 +217,7 @@ function shareJoiner(accountId: string, user: string) {
 /** The identifier of the shareable copy the operation's outputs name (undefined before any). */
 function shareableCopyOf(operation: OperationInfo): string | undefined {
   const arn = operation.outputs.shareableSnapshotArn;
-  const resource = typeof arn === "string" ? parseArn(arn)?.resource : undefined;
-  return resource?.replace(/^cluster-snapshot:/, "");
+  return typeof arn === "string" ? snapshotIdentifierOfArn(arn) : undefined;
 }
 
 async function copyToShareable(
