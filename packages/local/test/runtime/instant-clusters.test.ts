@@ -2,7 +2,6 @@ import { execFileSync } from "node:child_process";
 import { mkdtemp, readdir, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { resourceNames } from "@aurora-restore/core";
 import {
   ClusterConfigured,
   RestoreCompleted,
@@ -11,7 +10,7 @@ import {
 } from "@aurora-restore/core/events/domain";
 import type { PlanInput } from "@aurora-restore/core/plan/index";
 import type { AccountRegion, DbCluster } from "@aurora-restore/core/ports/index";
-import { hopSnapshotName } from "@aurora-restore/core/stages/copy";
+import { snapshotIdentifierOfArn } from "@aurora-restore/core/stages/kit";
 import type { OperationInfo } from "@aurora-restore/core/storage/operations";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { aliasArn, demoNames } from "../../src/demo/demo-plan";
@@ -267,8 +266,13 @@ describe("instant clusters: the pipeline with no PostgreSQL data path", () => {
 
     // Each AWS side effect exactly once, counted at the stages' ports.
     const calls = runtime.calls;
-    const names = resourceNames(operation!.operationId, "staging-db");
-    const hop = hopSnapshotName(operation!.operationId, "staging-db");
+    // The copies it used (shared by every target of the snapshot; this is the only one).
+    const copyOf = (key: string) => snapshotIdentifierOfArn(String(operation!.outputs[key]))!;
+    const names = {
+      shareableSnapshot: copyOf("shareableSnapshotArn"),
+      targetSnapshot: copyOf("targetSnapshotArn"),
+    };
+    const hop = copyOf("hopSnapshotArn");
     const exactly = (expected: number, port: CountedPort, call: string, subject?: string) =>
       expect(calls.count(port, call, subject ? { subject } : {}), `${port}.${call} ${subject ?? ""}`).toBe(
         expected,
