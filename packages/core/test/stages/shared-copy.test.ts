@@ -53,9 +53,9 @@ async function operations(w: World, ids: string[]): Promise<OperationInfo[]> {
 }
 
 /** Ends the operation as a failure at `stage` and runs its cleanup (RestoreFailed, as the bus delivers it). */
-async function failAndCleanUp(w: World, operationId: string) {
+async function failAndCleanUp(w: World, operationId: string, stage: "verify" | "copy" = "verify") {
   const operation = (await w.store.get(operationId))!;
-  await failOperation(w.deps, operation, "verify", new Error("checks failed"), `fail-${operationId}`);
+  await failOperation(w.deps, operation, stage, new Error("it failed"), `fail-${operationId}`);
   const failed = w.publisher.delivered(RestoreFailed).find((e) => e.detail.operationId === operationId)!;
   await cleanup.onRestoreFailed(w.deps, failed);
   return failed;
@@ -206,6 +206,37 @@ describe("shared snapshot copies", () => {
       gone,
       sharedCopyIdentifier(renewed, "share"),
     ]);
+  });
+
+  test("a kept target copy that a retry does not reuse (it starts over) is left by the retry, and deleted", async () => {
+    const w = await createWorld(backend(), [planOfTargets(1, { keepFailedResourcesHours: 24 })]);
+    const { ids, requests } = await started(w);
+    await onRestoreRequested(w.deps, requests[0]!);
+    w.rds.settle();
+    await checkWatches(w.deps, "tick-share");
+    await onSourceSnapshotCopied(w.deps, w.publisher.only(SourceSnapshotCopied));
+    await onSnapshotAvailable(w.deps, w.publisher.only(SnapshotAvailable));
+    w.rds.settle();
+    await checkWatches(w.deps, "tick-hop");
+    await onSnapshotAvailable(w.deps, w.publisher.delivered(SnapshotAvailable)[1]!);
+    await failAndCleanUp(w, ids[0]!, "copy");
+    const failed = (await w.store.get(ids[0]!))!;
+    const kept = failed.kept?.targetSnapshot;
+    expect(kept).toBe(sharedCopyIdentifier(decodeSharedCopy(failed.outputs.targetCopy)!, "copy"));
+    expect(deletesOf(w, kept!)).toHaveLength(0);
+
+    const outcome = await onRetryRequested(
+      w.deps,
+      w.deliver(RetryRequested, {
+        ...w.meta({ operationId: ids[0]!, correlationId: "retry" } as never),
+        fromStart: false,
+        requestedBy: "cli:alice",
+      }),
+    );
+    expect(outcome).toMatchObject({ outcome: "resumed", resumeAt: "prepare" });
+    expect(deletesOf(w, kept!)).toHaveLength(1);
+    const ref = decodeSharedCopy(failed.outputs.targetCopy)!;
+    expect(await w.store.sharedCopy(ref.copyKey, ref.lane)).toMatchObject({ state: "retiring" });
   });
 
   test("a cleanup that crashed after leaving, before retiring the copy, retires and deletes it when it runs again", async () => {
