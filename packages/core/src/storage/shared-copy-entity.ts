@@ -24,7 +24,7 @@ export function sharedCopyEntity(client: DynamoDBDocumentClient, table: string) 
         /** Where the copies are made (and deleted): account, region, the role to assume there. */
         accountId: { type: "string", required: true, readOnly: true },
         region: { type: "string", required: true, readOnly: true },
-        roleArn: { type: "string", readOnly: true },
+        roleArn: { type: "string" },
         generation: { type: "number", required: true },
         state: { type: ["active", "retiring"] as const, required: true },
         /** The run keys (operation, retry) using this generation's copy; absent when none. */

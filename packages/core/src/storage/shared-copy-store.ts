@@ -15,6 +15,8 @@ export interface SharedCopyUser {
   account?: string;
   /** The most accounts one copy may be shared with (RDS: 20). */
   maxAccounts?: number;
+  /** The role that reaches the copy's account (the source's), kept for whoever deletes the copy. */
+  roleArn?: string;
 }
 
 /** The conditional writes of shared copies (see shared-copy-entity.ts); each returns undefined when refused. */
@@ -87,6 +89,7 @@ export function createSharedCopyStore(client: DynamoDBDocumentClient, table: str
             state: "active",
             users: [joiner.user],
             ...(joiner.account ? { accounts: [joiner.account] } : {}),
+            ...(joiner.roleArn ? { roleArn: joiner.roleArn } : {}),
           })
           .remove(
             joiner.account
@@ -113,25 +116,37 @@ export function createSharedCopyStore(client: DynamoDBDocumentClient, table: str
       );
     },
 
-    /** The user leaves the generation for good (refused when it is not a user of it). */
+    /**
+     * The user leaves the generation for good: out of `users`, into `left`, whether it had joined or not
+     * (a delivery that claimed the step but had not joined yet, and comes back after the operation ended,
+     * must find itself in `left`). A lane that does not exist yet is created retired with the user in
+     * `left`, for the same reason. Undefined when the lane is at another generation (nothing to leave).
+     */
     async leaveSharedCopy(
       ref: SharedCopyRef,
       user: string,
       keep: boolean,
+      where: { accountId: string; region: string },
     ): Promise<SharedCopyItem | undefined> {
-      return refusedIsUndefined(async () => {
-        const patch = copies
-          .patch({ copyKey: ref.copyKey, lane: ref.lane })
-          .delete({ users: [user] })
-          .add({ left: [user] });
-        const { data } = await (keep ? patch.set({ keep: true }) : patch)
-          .where(
-            ({ generation, users }, { eq, contains }) =>
-              `${eq(generation, ref.generation)} AND ${contains(users, user)}`,
-          )
-          .go({ response: "all_new" });
+      const leave = () =>
+        refusedIsUndefined(async () => {
+          const patch = copies
+            .patch({ copyKey: ref.copyKey, lane: ref.lane })
+            .delete({ users: [user] })
+            .add({ left: [user] });
+          const { data } = await (keep ? patch.set({ keep: true }) : patch)
+            .where(({ generation }, { eq }) => eq(generation, ref.generation))
+            .go({ response: "all_new" });
+          return item(data);
+        });
+      const left = await leave();
+      if (left || ref.generation !== 1) return left;
+      const tombstone = await refusedIsUndefined(async () => {
+        const created = { copyKey: ref.copyKey, lane: ref.lane, ...where, generation: 1 };
+        const { data } = await copies.create({ ...created, state: "retiring", left: [user] }).go();
         return item(data);
       });
+      return tombstone ?? leave();
     },
 
     /**

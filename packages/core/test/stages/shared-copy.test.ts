@@ -11,7 +11,12 @@ import { type Plan, planSchema } from "../../src/plan/schema";
 import * as cleanup from "../../src/stages/cleanup";
 import { onSnapshotAvailable } from "../../src/stages/copy";
 import { failOperation } from "../../src/stages/kit/fail";
-import { decodeSharedCopy, joinSharedCopy, sharedCopyIdentifier } from "../../src/stages/kit/shared-copies";
+import {
+  decodeSharedCopy,
+  encodeSharedCopy,
+  joinSharedCopy,
+  sharedCopyIdentifier,
+} from "../../src/stages/kit/shared-copies";
 import { onRestoreRequested, onSourceSnapshotCopied } from "../../src/stages/prepare";
 import { onRdsEvent, onRetryRequested } from "../../src/stages/trigger";
 import { checkWatches } from "../../src/stages/watcher";
@@ -163,6 +168,34 @@ describe("shared snapshot copies", () => {
     expect(shareCopiesIn(w)).toHaveLength(1);
   });
 
+  test("an operation that ended after claiming its copy but before joining it: a late join finds it left", async () => {
+    const w = await createWorld(backend());
+    const ref = { copyKey: "0123456789abcdef0123", lane: 0, generation: 1 };
+    const seeded = await w.seedOperation("preparing-snapshot", {
+      shareableCopy: encodeSharedCopy(ref),
+      shareableSnapshotArn: `arn:aws:rds:us-east-1:111111111111:cluster-snapshot:${sharedCopyIdentifier(ref, "share")}`,
+    });
+    const user = seeded.operationId;
+    // Its claim recorded the generation; the delivery stalls before joining, and the operation ends.
+    const stale = (await w.store.recordOutputs(seeded, { shareableCopyUser: user }))!;
+    await failAndCleanUp(w, user);
+    expect(await w.store.sharedCopy(ref.copyKey, ref.lane)).toMatchObject({
+      generation: 1,
+      state: "retiring",
+      left: [user],
+    });
+    const late = await joinSharedCopy(w.deps, stale, {
+      copyKey: ref.copyKey,
+      outputKey: "shareableCopy",
+      scope: sourceLocation,
+      joiner: { user },
+      join: "start",
+      outputsFor: () => ({}),
+    });
+    expect(late).toBeUndefined();
+    expect((await w.store.sharedCopy(ref.copyKey, ref.lane))?.users ?? []).toEqual([]);
+  });
+
   test("a retried failed operation joins the copy others still use, or makes a new one once it was deleted", async () => {
     const w = await createWorld(backend(), [planOfTargets(2)]);
     const { ids, requests } = await started(w);
@@ -246,7 +279,7 @@ describe("shared snapshot copies", () => {
     const operation = (await w.store.get(ids[0]!))!;
     const ref = decodeSharedCopy(operation.outputs.shareableCopy)!;
     // The crashed run's first write: it left, and died before the retiring write.
-    await w.store.leaveSharedCopy(ref, operation.outputs.shareableCopyUser as string, false);
+    await w.store.leaveSharedCopy(ref, operation.outputs.shareableCopyUser as string, false, sourceLocation);
     expect(await w.store.sharedCopy(ref.copyKey, ref.lane)).toMatchObject({ state: "active" });
 
     await failAndCleanUp(w, ids[0]!);

@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto";
+import { parseArn } from "../../events/arn";
 import { isAwsCallError } from "../../ports/errors";
 import type { AccessScope } from "../../ports/location";
 import type { OperationInfo } from "../../storage/operations";
@@ -172,6 +173,13 @@ async function tryJoin(
   return undefined;
 }
 
+/** The output holding the ARN of each kind of shared copy (it names the copy's account and region). */
+export const sharedCopyArnOutputs = {
+  share: "shareableSnapshotArn",
+  hop: "hopSnapshotArn",
+  copy: "targetSnapshotArn",
+} as const;
+
 /** A retired copy cannot be deleted yet (it is still being copied): cleanup is delivered again later. */
 export class SharedCopyNotDeletableError extends Error {
   override name = "SharedCopyNotDeletableError";
@@ -202,10 +210,13 @@ export async function releaseSharedCopy(
 ): Promise<ReleaseResult | undefined> {
   const ref = decodeSharedCopy(operation.outputs[request.outputKey]);
   const user = operation.outputs[request.userKey];
-  if (!ref || typeof user !== "string") return undefined;
+  const arn = operation.outputs[sharedCopyArnOutputs[request.suffix]];
+  const where = typeof arn === "string" ? parseArn(arn) : undefined;
+  if (!ref || typeof user !== "string" || !where) return undefined;
   const { store } = deps;
   let item =
-    (await store.leaveSharedCopy(ref, user, request.keep)) ?? (await store.sharedCopy(ref.copyKey, ref.lane));
+    (await store.leaveSharedCopy(ref, user, request.keep, where)) ??
+    (await store.sharedCopy(ref.copyKey, ref.lane));
   const result: ReleaseResult = {
     identifier: sharedCopyIdentifier(ref, request.suffix),
     retired: false,

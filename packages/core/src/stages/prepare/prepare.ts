@@ -210,8 +210,13 @@ async function decide(
 }
 
 /** Who joins a shareable copy: the run, and the target account it is shared with (20 accounts at most). */
-function shareJoiner(accountId: string, user: string) {
-  return { user, account: accountId, maxAccounts: SNAPSHOT_SHARE_ACCOUNT_LIMIT };
+function shareJoiner(accountId: string, user: string, roleArn?: string) {
+  return {
+    user,
+    account: accountId,
+    maxAccounts: SNAPSHOT_SHARE_ACCOUNT_LIMIT,
+    ...(roleArn ? { roleArn } : {}),
+  };
 }
 
 /** The identifier of the shareable copy the operation's outputs name (undefined before any). */
@@ -236,7 +241,7 @@ async function copyToShareable(
     copyKey: decision.choice.ref.copyKey,
     outputKey: "shareableCopy",
     scope,
-    joiner: shareJoiner(operation.target.accountId, user),
+    joiner: shareJoiner(operation.target.accountId, user, scope.roleArn),
     ...(sameChoice ? { join: decision.choice.join } : {}),
     outputsFor: (ref) => shareableOutputs(plan, user, ref, decision.source.arn),
   });
