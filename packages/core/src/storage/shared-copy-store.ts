@@ -119,8 +119,9 @@ export function createSharedCopyStore(client: DynamoDBDocumentClient, table: str
     /**
      * The user leaves the generation for good: out of `users`, into `left`, whether it had joined or not
      * (a delivery that claimed the step but had not joined yet, and comes back after the operation ended,
-     * must find itself in `left`). A lane that does not exist yet is created retired with the user in
-     * `left`, for the same reason. Undefined when the lane is at another generation (nothing to leave).
+     * must find itself in `left`). A generation not started yet (a lane that does not exist, or one whose
+     * previous generation is retiring) is started retired with the user in `left`, for the same reason.
+     * Undefined when the lane is past the generation (nothing to leave: it can never be joined again).
      */
     async leaveSharedCopy(
       ref: SharedCopyRef,
@@ -140,10 +141,23 @@ export function createSharedCopyStore(client: DynamoDBDocumentClient, table: str
           return item(data);
         });
       const left = await leave();
-      if (left || ref.generation !== 1) return left;
+      if (left) return left;
+      // The generation was never started (or renewed): start it retired, with this run already gone.
       const tombstone = await refusedIsUndefined(async () => {
-        const created = { copyKey: ref.copyKey, lane: ref.lane, ...where, generation: 1 };
-        const { data } = await copies.create({ ...created, state: "retiring", left: [user] }).go();
+        if (ref.generation === 1) {
+          const created = { copyKey: ref.copyKey, lane: ref.lane, ...where, generation: 1 };
+          const { data } = await copies.create({ ...created, state: "retiring", left: [user] }).go();
+          return item(data);
+        }
+        const { data } = await copies
+          .patch({ copyKey: ref.copyKey, lane: ref.lane })
+          .set({ generation: ref.generation, left: [user] })
+          .remove(["keep", "startedGeneration", "accounts"])
+          .where(
+            ({ generation, state }, { eq }) =>
+              `${eq(generation, ref.generation - 1)} AND ${eq(state, "retiring")}`,
+          )
+          .go({ response: "all_new" });
         return item(data);
       });
       return tombstone ?? leave();

@@ -194,6 +194,30 @@ describe("shared snapshot copies", () => {
     });
     expect(late).toBeUndefined();
     expect((await w.store.sharedCopy(ref.copyKey, ref.lane))?.users ?? []).toEqual([]);
+
+    // The same for a generation it would have renewed: the lane moves to it, retired, without a copy.
+    const next = { ...ref, generation: 2 };
+    const renewing = await w.seedOperation("preparing-snapshot", {
+      shareableCopy: encodeSharedCopy(next),
+      shareableSnapshotArn: `arn:aws:rds:us-east-1:111111111111:cluster-snapshot:${sharedCopyIdentifier(next, "share")}`,
+    });
+    const staleRenew = (await w.store.recordOutputs(renewing, { shareableCopyUser: renewing.operationId }))!;
+    await failAndCleanUp(w, renewing.operationId);
+    const lateRenew = await joinSharedCopy(w.deps, staleRenew, {
+      copyKey: ref.copyKey,
+      outputKey: "shareableCopy",
+      scope: sourceLocation,
+      joiner: { user: renewing.operationId },
+      join: "renew",
+      outputsFor: () => ({}),
+    });
+    expect(lateRenew).toBeUndefined();
+    expect(await w.store.sharedCopy(ref.copyKey, ref.lane)).toMatchObject({
+      generation: 2,
+      state: "retiring",
+      left: [renewing.operationId],
+    });
+    expect(w.rds.callsOf("copyClusterSnapshot")).toHaveLength(0);
   });
 
   test("a retried failed operation joins the copy others still use, or makes a new one once it was deleted", async () => {

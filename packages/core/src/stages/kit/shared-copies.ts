@@ -242,11 +242,13 @@ export async function releaseSharedCopy(
       await deps.rds(scope).deleteClusterSnapshot(identifier);
     } catch (error) {
       if (isAwsCallError(error, "InvalidDBClusterSnapshotStateFault")) {
-        throw new SharedCopyNotDeletableError(
-          `Shared snapshot copy ${identifier} is retired but cannot be deleted yet (${errorMessageOf(error)}); cleanup is delivered again and deletes it then.`,
-        );
-      }
-      if (!isAwsCallError(error, "DBClusterSnapshotNotFoundFault")) {
+        // Another cleanup's delete of it is under way: done. Still being copied: later.
+        if (!(await isBeingDeleted(deps, scope, identifier))) {
+          throw new SharedCopyNotDeletableError(
+            `Shared snapshot copy ${identifier} is retired but cannot be deleted yet (${errorMessageOf(error)}); cleanup is delivered again and deletes it then.`,
+          );
+        }
+      } else if (!isAwsCallError(error, "DBClusterSnapshotNotFoundFault")) {
         if ((error as { retryable?: unknown }).retryable === true) throw error;
         result.failures.push({ identifier, code: errorCodeOf(error), message: errorMessageOf(error) });
         continue;
@@ -256,4 +258,13 @@ export async function releaseSharedCopy(
     result.deleted.push(identifier);
   }
   return result;
+}
+
+async function isBeingDeleted(deps: StageDeps, scope: AccessScope, identifier: string): Promise<boolean> {
+  try {
+    return (await deps.rds(scope).describeClusterSnapshot(identifier)).status === "deleting";
+  } catch (error) {
+    if (isAwsCallError(error, "DBClusterSnapshotNotFoundFault")) return true;
+    throw error;
+  }
 }
