@@ -30,13 +30,25 @@ const others = ["profile", "patterns", "storage", "snapshot"] as const;
 const args = process.argv.slice(2);
 const quick = args.includes("--quick");
 const json = args.includes("--json");
-const unknownFlags = args.filter((a) => a.startsWith("--") && a !== "--quick" && a !== "--json");
+// --levels=200,500: only those throughput levels (each a fresh process), instead of the section's set.
+const levelsFlag = args.find((a) => a.startsWith("--levels="));
+const levels = levelsFlag
+  ?.slice("--levels=".length)
+  .split(",")
+  .map((n) => Number(n));
+if (levels && (levels.length === 0 || levels.some((n) => !Number.isInteger(n) || n < 1))) {
+  console.error(`${levelsFlag}: give whole numbers of operations, e.g. --levels=200,500`);
+  process.exit(2);
+}
+const unknownFlags = args.filter(
+  (a) => a.startsWith("--") && a !== "--quick" && a !== "--json" && a !== levelsFlag,
+);
 const named = args.filter((a) => !a.startsWith("--"));
 const known = new Set<string>([...figures, ...others]);
 const unknown = [...named.filter((n) => !known.has(n)), ...unknownFlags];
 if (unknown.length > 0) {
   console.error(
-    `unknown: ${unknown.join(", ")}. Usage: npm run bench [-- ${[...figures, ...others].join("|")} ...] [--quick] [--json]`,
+    `unknown: ${unknown.join(", ")}. Usage: npm run bench [-- ${[...figures, ...others].join("|")} ...] [--quick] [--json] [--levels=200,500]`,
   );
   process.exit(2);
 }
@@ -110,7 +122,10 @@ await section("costs", async () => {
   });
 });
 await section("throughput", async () => {
-  const { results, errors: failed } = await benchThroughput(quick ? [20] : [50, 100, 200, 500], write);
+  const { results, errors: failed } = await benchThroughput(
+    levels ?? (quick ? [20] : [50, 100, 200, 500]),
+    write,
+  );
   out.throughput = results.map(
     ({ profileWindowUs: _, ...r }): Omit<ThroughputResult, "profileWindowUs"> => r,
   );

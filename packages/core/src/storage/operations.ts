@@ -5,6 +5,7 @@ import { createEffectStore } from "./effect-store";
 import { createLockStore } from "./lock-store";
 import { type OperationItem, operationEntity } from "./operation-entity";
 import { createRetryStore } from "./retry-store";
+import { createSharedCopyStore } from "./shared-copy-store";
 import { createWatchStore } from "./watch-store";
 
 /**
@@ -63,7 +64,7 @@ export function createOperationStore(client: DynamoDBDocumentClient, table: stri
   async function setAt(
     operationId: string,
     at: { step: OperationStep; version: number },
-    fields: Partial<Pick<OperationInfo, "lease" | "handoff" | "attempts" | "version">>,
+    fields: Partial<Pick<OperationInfo, "lease" | "handoff" | "attempts" | "version" | "outputs">>,
   ): Promise<boolean> {
     try {
       await operations
@@ -236,6 +237,24 @@ export function createOperationStore(client: DynamoDBDocumentClient, table: stri
       return setAt(operationId, at, { handoff });
     },
 
+    /**
+     * Adds outputs to the operation only while it is at the step and version the caller saw, and bumps the
+     * version: of two deliveries that read the same version, only the first records (a lease holder's proof
+     * that it still owns the step, a duplicate's refusal). Undefined when refused. Outputs change only with
+     * the version, so the whole map is written.
+     */
+    async recordOutputs(
+      current: OperationInfo,
+      outputs: OperationInfo["outputs"],
+    ): Promise<OperationInfo | undefined> {
+      const merged = { ...current.outputs, ...outputs };
+      const at = { step: current.step, version: current.version };
+      const version = current.version + 1;
+      return (await setAt(current.operationId, at, { outputs: merged, version }))
+        ? { ...current, outputs: merged, version }
+        : undefined;
+    },
+
     async listByTarget(targetKey: string): Promise<OperationInfo[]> {
       const { data } = await operations.query.byTarget({ targetKey }).go({ pages: "all", order: "desc" });
       return data as OperationInfo[];
@@ -250,6 +269,7 @@ export function createOperationStore(client: DynamoDBDocumentClient, table: stri
     ...createLockStore(client, table),
     ...createWatchStore(client, table),
     ...createRetryStore(client, table),
+    ...createSharedCopyStore(client, table),
   };
 }
 

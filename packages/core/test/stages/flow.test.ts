@@ -11,11 +11,11 @@ import {
   SnapshotAvailable,
   SourceSnapshotCopied,
 } from "../../src/events/domain";
-import { resourceNames } from "../../src/operation/ids";
 import * as cleanup from "../../src/stages/cleanup";
 import { onClusterAvailable } from "../../src/stages/configure";
 import { onSnapshotAvailable } from "../../src/stages/copy";
 import { onClusterRenamed, onRestoreVerified } from "../../src/stages/cutover";
+import { snapshotIdentifierOfArn } from "../../src/stages/kit/snapshot-refs";
 import * as notify from "../../src/stages/notify";
 import { onRestoreRequested, onSourceSnapshotCopied } from "../../src/stages/prepare";
 import { onClusterCreated, onCopyCompleted } from "../../src/stages/restore";
@@ -47,7 +47,6 @@ describe("[slow] snapshot event to a refreshed, notified, cleaned-up target on f
     const snapshot = w.automatedSnapshot();
     const [started] = await onRdsEvent(w.deps, snapshotCreatedEvent(snapshot));
     const operationId = started!.operationId;
-    const names = resourceNames(operationId, "staging");
 
     await onRestoreRequested(w.deps, w.publisher.only(RestoreRequested));
     const shareCopy = w.rds.callsOf("copyClusterSnapshot")[0]!;
@@ -132,8 +131,13 @@ describe("[slow] snapshot event to a refreshed, notified, cleaned-up target on f
     expect([...w.rds.snapshots.values()].map((s) => `${s.accountId}/${s.region}/${s.identifier}`)).toEqual([
       `111111111111/us-east-1/${snapshot.identifier}`,
     ]);
+    // The copies it used (shared with any other target of the snapshot; this one was their only user).
+    const copies = ["shareableSnapshotArn", "hopSnapshotArn", "targetSnapshotArn"].map((key) =>
+      snapshotIdentifierOfArn(String(operation?.outputs[key])),
+    );
+    expect(copies.every((c) => c?.startsWith("aurora-restore-"))).toBe(true);
     expect(w.rds.callsOf("deleteClusterSnapshot").map((c) => c.input)).toEqual(
-      expect.arrayContaining([names.shareableSnapshot, names.targetSnapshot]),
+      expect.arrayContaining(copies),
     );
 
     // The target's secrets hold the new credentials for the target's own endpoint; the checks ran as the

@@ -22,7 +22,15 @@ import { onRetryRequested, RetryRefusedError, RetryTooEarlyError } from "../../s
 import { onClusterConfigured } from "../../src/stages/verify";
 import { checkWatches, onSchedule } from "../../src/stages/watcher";
 import { useDynalite } from "../support/dynalite";
-import { createWorld, healthyAnswers, makePlan, nextHost, targetKey, type World } from "../support/world";
+import {
+  createWorld,
+  healthyAnswers,
+  makePlan,
+  nextHost,
+  targetKey,
+  targetLocation,
+  type World,
+} from "../support/world";
 import { untilCopyCompleted } from "./chain";
 
 const backend = useDynalite();
@@ -146,6 +154,10 @@ describe("[slow] operations retry", { timeout: 60_000 }, () => {
 
   test("kept resources expire: the watcher announces them and cleanup deletes them once", async () => {
     const { w, operationId } = await failedAtConfigure(1);
+    // The failed operation still uses the (shared) target copy it kept: nobody deleted it.
+    const keptCopy = (await w.store.get(operationId))?.kept?.targetSnapshot;
+    expect(keptCopy).toMatch(/^aurora-restore-[0-9a-f]{10}-copy$/);
+    expect(w.rds.snapshot(targetLocation, keptCopy!)).toBeDefined();
     w.clock.advance(61 * 60_000);
     await onSchedule(w.deps, { id: "tick-expiry" });
     const expired = w.publisher.only(KeptResourcesExpired);
@@ -153,6 +165,8 @@ describe("[slow] operations retry", { timeout: 60_000 }, () => {
     await cleanup.onKeptResourcesExpired(w.deps, expired);
     expect(w.rds.cluster({ accountId: "222222222222", region: "eu-west-1" }, "staging-next")).toBeUndefined();
     expect((await w.store.get(operationId))?.kept).toBeUndefined();
+    expect(w.rds.snapshot(targetLocation, keptCopy!)).toBeUndefined();
+    expect(w.rds.callsOf("deleteClusterSnapshot").filter((c) => c.input === keptCopy)).toHaveLength(1);
     const trail = await w.auditOf(operationId);
     expect(trail.filter((e) => e === "cleanup:delete-kept-resources:succeeded")).toHaveLength(1);
     expect(trail).toContain("cleanup:delete-kept-resources:ignored-duplicate");

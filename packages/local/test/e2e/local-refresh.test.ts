@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { isAwsCallError, resourceNames } from "@aurora-restore/core";
 import { stagesInFlowOrder } from "@aurora-restore/core/events/shapes";
 import type { DbSession } from "@aurora-restore/core/ports/index";
+import { snapshotIdentifierOfArn } from "@aurora-restore/core/stages/kit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { demoNames, demoProduction, demoStaging } from "../../src/demo/demo-plan";
 import type { DemoResult } from "../../src/demo/demo-result";
@@ -160,7 +161,9 @@ describe("a local refresh, end to end", () => {
   });
 
   it("deletes the intermediate snapshots", async () => {
-    const names = resourceNames(first.operationId, demoNames.targetCluster);
+    // The copies the operation recorded (shared copies: this refresh was their only user).
+    const operation = await runtime.store.get(first.operationId);
+    const copyOf = (key: string) => snapshotIdentifierOfArn(String(operation?.outputs[key]));
     const gone = async (location: typeof demoStaging, identifier: string) =>
       runtime.rds
         .port(location)
@@ -169,8 +172,11 @@ describe("a local refresh, end to end", () => {
           (s) => s.status,
           (error: unknown) => (isAwsCallError(error, "DBClusterSnapshotNotFoundFault") ? "gone" : error),
         );
-    expect(await gone(demoProduction, names.shareableSnapshot)).toBe("gone");
-    expect(await gone(demoStaging, names.targetSnapshot)).toBe("gone");
+    expect(await gone(demoProduction, copyOf("shareableSnapshotArn")!)).toBe("gone");
+    expect(await gone(demoStaging, copyOf("targetSnapshotArn")!)).toBe("gone");
+    expect(await gone({ ...demoStaging, region: demoProduction.region }, copyOf("hopSnapshotArn")!)).toBe(
+      "gone",
+    );
   });
 
   it("refreshes again: the new cluster takes the name, the old one is deleted", async () => {

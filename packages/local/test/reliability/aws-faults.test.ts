@@ -17,6 +17,7 @@ import {
 import {
   type ReliabilityWorld,
   repeatedSideEffects,
+  sharedCopyEffects,
   sideEffectTotals,
   staging,
   startReliabilityWorld,
@@ -97,7 +98,8 @@ describe("AWS faults", () => {
     const retries = world.runtime.bridge.metrics.retries - retriesBefore;
     const failed = ended.filter((o) => o.status !== "succeeded");
     const totals = sideEffectTotals(calls.calls);
-    const { repeated, differences } = repeatedSideEffects(totals, perRefresh, operations);
+    const shared = sharedCopyEffects(ended, calls.calls);
+    const { repeated, differences } = repeatedSideEffects(totals, perRefresh, operations, shared.exactly);
     const succeeded = ended.filter((o) => o.status === "succeeded").map((o) => o.target.clusterIdentifier);
     const credentialProblems = (await Promise.all(succeeded.map((t) => world.credentialProblems(t)))).flat();
     const leftovers = await world.leftoverSnapshots();
@@ -120,6 +122,7 @@ describe("AWS faults", () => {
       [],
     );
     expect(differences).toEqual({});
+    expect(shared.notOnce).toEqual([]);
     expect(calls.count("sns", "publish")).toBe(operations);
     expect(credentialProblems).toEqual([]);
     expect(leftovers).toEqual([]);

@@ -2,7 +2,6 @@ import { execFileSync } from "node:child_process";
 import { mkdtemp, readdir, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { resourceNames } from "@aurora-restore/core";
 import {
   ClusterConfigured,
   RestoreCompleted,
@@ -11,7 +10,7 @@ import {
 } from "@aurora-restore/core/events/domain";
 import type { PlanInput } from "@aurora-restore/core/plan/index";
 import type { AccountRegion, DbCluster } from "@aurora-restore/core/ports/index";
-import { hopSnapshotName } from "@aurora-restore/core/stages/copy";
+import { snapshotIdentifierOfArn } from "@aurora-restore/core/stages/kit";
 import type { OperationInfo } from "@aurora-restore/core/storage/operations";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { aliasArn, demoNames } from "../../src/demo/demo-plan";
@@ -267,8 +266,13 @@ describe("instant clusters: the pipeline with no PostgreSQL data path", () => {
 
     // Each AWS side effect exactly once, counted at the stages' ports.
     const calls = runtime.calls;
-    const names = resourceNames(operation!.operationId, "staging-db");
-    const hop = hopSnapshotName(operation!.operationId, "staging-db");
+    // The copies it used (shared by every target of the snapshot; this is the only one).
+    const copyOf = (key: string) => snapshotIdentifierOfArn(String(final.outputs[key]))!;
+    const names = {
+      shareableSnapshot: copyOf("shareableSnapshotArn"),
+      targetSnapshot: copyOf("targetSnapshotArn"),
+    };
+    const hop = copyOf("hopSnapshotArn");
     const exactly = (expected: number, port: CountedPort, call: string, subject?: string) =>
       expect(calls.count(port, call, subject ? { subject } : {}), `${port}.${call} ${subject ?? ""}`).toBe(
         expected,
@@ -310,7 +314,7 @@ describe("instant clusters: the pipeline with no PostgreSQL data path", () => {
     }
   }, 90_000);
 
-  it("runs 20 concurrent refreshes of distinct targets, each side effect once per target", async () => {
+  it("runs 20 concurrent refreshes of distinct targets, each side effect once per target (the copies once)", async () => {
     await runtime.registerPlan(
       plan(
         "instant-bulk",
@@ -365,14 +369,27 @@ describe("instant clusters: the pipeline with no PostgreSQL data path", () => {
       );
     }
     const totals = calls.totals();
+    // The refreshes of one snapshot share its three intermediate copies: each made once, deleted once.
+    const copies = new Set(
+      finals.flatMap((f) =>
+        ["shareableSnapshotArn", "hopSnapshotArn", "targetSnapshotArn"].map(
+          (key) => snapshotIdentifierOfArn(String(f.outputs[key]))!,
+        ),
+      ),
+    );
+    expect(copies.size).toBe(3);
+    for (const copy of copies) {
+      expect(calls.count("rds", "copyClusterSnapshot", { subject: copy }), copy).toBe(1);
+      expect(calls.count("rds", "deleteClusterSnapshot", { subject: copy }), copy).toBe(1);
+    }
     expect(totals.rds).toMatchObject({
-      copyClusterSnapshot: 3 * bulkTargets.length,
+      copyClusterSnapshot: 3,
       shareClusterSnapshot: bulkTargets.length,
       restoreClusterFromSnapshot: bulkTargets.length,
       createInstance: bulkTargets.length,
       modifyCluster: 2 * bulkTargets.length,
       renameInstance: bulkTargets.length,
-      deleteClusterSnapshot: 3 * bulkTargets.length,
+      deleteClusterSnapshot: 3,
     });
     expect(totals.sns).toEqual({ publish: bulkTargets.length });
     expect(totals.database).toMatchObject({

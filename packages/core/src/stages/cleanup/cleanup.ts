@@ -14,6 +14,7 @@ import { discardPendingCredentials } from "../kit/credentials";
 import type { StageDeps } from "../kit/deps";
 import { errorCodeOf, errorMessageOf } from "../kit/errors";
 import { effectOfRun } from "../kit/retry-run";
+import { releaseSharedCopy } from "../kit/shared-copies";
 import { sourceScope } from "../kit/snapshot-refs";
 import { keepFailedResources } from "./keep-failed-resources";
 
@@ -73,11 +74,43 @@ async function cleanUpEnded(
   let failures = 0;
 
   const kept = await keepFailedResources(deps, operation, plan, step);
+  const keepSnapshots = plan?.retention.keepIntermediateSnapshots === true;
+  // The copies the operation shared with others: it leaves them, and the last to leave deletes them.
+  const shared = [
+    { outputKey: "shareableCopy", userKey: "shareableCopyUser", suffix: "share" as const },
+    { outputKey: "hopCopy", userKey: "hopCopyUser", suffix: "hop" as const },
+    ...(kept?.targetSnapshot
+      ? []
+      : [{ outputKey: "targetCopy", userKey: "targetCopyUser", suffix: "copy" as const }]),
+  ];
+  for (const copy of shared) {
+    const released = await releaseSharedCopy(deps, operation, { ...copy, keep: keepSnapshots });
+    if (!released) continue;
+    failures += released.failures.length;
+    const { failures: failed, ...details } = released;
+    await step("leave-shared-copy", failed.length === 0 ? "succeeded" : "failed", {
+      ...details,
+      ...(failed.length > 0
+        ? {
+            failed: failed.map((f) => ({
+              ...f,
+              message: `${f.message} Delete it by hand (manual snapshots count against the quota of 100 per region).`,
+            })),
+          }
+        : {}),
+    });
+  }
+  // Operations started before copies were shared made their own, under names derived from their id.
+  const ownCopies = (key: string) => typeof operation.outputs[key] !== "string";
   const snapshots: { scope: AccessScope; identifier: string }[] = [
-    ...(plan ? [{ scope: sourceScope(plan), identifier: names.shareableSnapshot }] : []),
-    ...(kept?.targetSnapshot ? [] : [{ scope: targetScope(operation), identifier: names.targetSnapshot }]),
+    ...(plan && ownCopies("shareableCopy")
+      ? [{ scope: sourceScope(plan), identifier: names.shareableSnapshot }]
+      : []),
+    ...(kept?.targetSnapshot || !ownCopies("targetCopy")
+      ? []
+      : [{ scope: targetScope(operation), identifier: names.targetSnapshot }]),
     // The two-hop copy's first hop (target account, source region): unmasked production data.
-    ...(typeof operation.outputs.hopSnapshotArn === "string"
+    ...(typeof operation.outputs.hopSnapshotArn === "string" && ownCopies("hopCopy")
       ? [
           {
             scope: scopeOfArn(operation.outputs.hopSnapshotArn),
@@ -86,7 +119,7 @@ async function cleanUpEnded(
         ]
       : []),
   ];
-  if (plan?.retention.keepIntermediateSnapshots) {
+  if (keepSnapshots) {
     await step("keep-snapshots", "succeeded", { snapshots: snapshots.map((s) => s.identifier) });
   } else {
     for (const { scope, identifier } of snapshots) {

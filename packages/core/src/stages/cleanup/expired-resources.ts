@@ -4,6 +4,7 @@ import { audit } from "../kit/audit";
 import { isRetryable, type StageEvent, targetScope } from "../kit/claim";
 import type { StageDeps } from "../kit/deps";
 import { errorCodeOf, errorMessageOf } from "../kit/errors";
+import { releaseSharedCopy } from "../kit/shared-copies";
 import { deleteRestoredCluster } from "./cleanup";
 
 /**
@@ -31,7 +32,23 @@ export async function onKeptResourcesExpired(
   const step = (action: string, outcome: "succeeded" | "failed", details: Record<string, unknown>) =>
     audit(deps, operation, { ...context, action, outcome, details });
   let failures = kept.nextCluster ? await deleteRestoredCluster(deps, operation, step) : 0;
-  if (kept.targetSnapshot) {
+  const sharedTarget = kept.targetSnapshot
+    ? await releaseSharedCopy(deps, operation, {
+        outputKey: "targetCopy",
+        userKey: "targetCopyUser",
+        suffix: "copy",
+        keep: false,
+      })
+    : undefined;
+  if (sharedTarget) {
+    failures += sharedTarget.failures.length;
+    const { failures: failed, ...details } = sharedTarget;
+    await step("leave-shared-copy", failed.length === 0 ? "succeeded" : "failed", {
+      ...details,
+      reason: "expired",
+      ...(failed.length > 0 ? { failed } : {}),
+    });
+  } else if (kept.targetSnapshot) {
     try {
       await deps.rds(targetScope(operation)).deleteClusterSnapshot(kept.targetSnapshot);
       await step("delete-snapshot", "succeeded", { snapshot: kept.targetSnapshot, reason: "expired" });

@@ -3,6 +3,7 @@ import type { Plan } from "../../plan/schema";
 import type { OperationInfo } from "../../storage/operations";
 import { claimOf } from "../kit/claim";
 import type { StageDeps } from "../kit/deps";
+import { decodeSharedCopy, sharedCopyIdentifier } from "../kit/shared-copies";
 
 export type KeptResources = NonNullable<OperationInfo["kept"]>;
 
@@ -28,8 +29,13 @@ export async function keepFailedResources(
     typeof operation.outputs.nextClusterId === "string" && claimOf(operation, "new-moved-in") === undefined
       ? names.nextCluster
       : undefined;
-  const targetSnapshot =
-    typeof operation.outputs.targetSnapshotArn === "string" ? names.targetSnapshot : undefined;
+  // A shared target copy stays in use by this operation (it does not leave it) until the kept ones expire.
+  const sharedTarget = decodeSharedCopy(operation.outputs.targetCopy);
+  const targetSnapshot = sharedTarget
+    ? sharedCopyIdentifier(sharedTarget, "copy")
+    : typeof operation.outputs.targetSnapshotArn === "string"
+      ? names.targetSnapshot
+      : undefined;
   if (!nextCluster && !targetSnapshot) return undefined;
   const until = new Date(deps.clock().getTime() + hours * 3_600_000).toISOString();
   const kept: KeptResources = {

@@ -5,6 +5,7 @@ import type { PlanTarget } from "../../plan/schema";
 import { isAwsCallError } from "../../ports/errors";
 import type { AccessScope } from "../../ports/location";
 import type { OperationInfo } from "../../storage/operations";
+import type { SharedCopyRef } from "../../storage/shared-copy-store";
 import { audit } from "../kit/audit";
 import { claimStep, isRetryable, planTargetOf, type StageEvent, targetScope } from "../kit/claim";
 import type { StageDeps } from "../kit/deps";
@@ -12,7 +13,17 @@ import { failOperation } from "../kit/fail";
 import { handOff } from "../kit/handoff";
 import { pipelineMetrics } from "../kit/metrics";
 import { metaFor } from "../kit/publish";
-import { clusterSnapshotArn } from "../kit/snapshot-refs";
+import { runKeyOf } from "../kit/retry-run";
+import {
+  chooseSharedCopy,
+  decodeSharedCopy,
+  encodeSharedCopy,
+  joinSharedCopy,
+  type SharedCopyChoice,
+  sharedCopyIdentifier,
+  sharedCopyKey,
+} from "../kit/shared-copies";
+import { clusterSnapshotArn, snapshotIdentifierOfArn } from "../kit/snapshot-refs";
 import { addWatch } from "../kit/watches";
 
 /** The target account's own default key, used only for the intermediate snapshot of a two-hop copy. */
@@ -46,9 +57,9 @@ export async function onSnapshotAvailable(
   const current = await deps.store.get(detail.operationId);
   if (
     current?.step === "copying" &&
-    current.outputs.hopSnapshotArn !== undefined &&
+    typeof current.outputs.hopSnapshotArn === "string" &&
     detail.snapshot.accountId === current.target.accountId &&
-    detail.snapshot.identifier === hopSnapshotName(current.operationId, current.target.clusterIdentifier)
+    detail.snapshot.identifier === snapshotIdentifierOfArn(current.outputs.hopSnapshotArn)
   ) {
     await secondHop(deps, current, event.id, detail.snapshot);
     return;
@@ -68,8 +79,21 @@ export async function onSnapshotAvailable(
     if (current.step === "snapshot-available") await failOperation(deps, current, "copy", error, event.id);
     return;
   }
-  const names = resourceNames(current.operationId, target.clusterIdentifier);
   const scope = targetScope(current);
+  const user = runKeyOf(current);
+  // Each copy into the target account is shared by every target there that needs the same one.
+  const copy: SharedTargetCopy | undefined =
+    plan.kind === "hop-1"
+      ? {
+          kind: "hop",
+          source: detail.snapshot,
+          scope: { accountId: target.accountId, region: detail.snapshot.region },
+          kmsKeyId: INTERMEDIATE_KMS_KEY,
+        }
+      : plan.kind === "single"
+        ? { kind: "target", source: detail.snapshot, scope, kmsKeyId: target.kmsKeyId }
+        : undefined;
+  const choice = copy ? await chooseSharedCopy(deps, copyKeyOf(copy), { user }) : undefined;
   const operation = await claimStep(deps, {
     operationId: current.operationId,
     eventId: event.id,
@@ -78,24 +102,13 @@ export async function onSnapshotAvailable(
     stage: "copy",
     action: `copy-${plan.kind}`,
     outputs:
-      plan.kind === "none"
-        ? { restoreSnapshotArn: detail.snapshot.arn }
-        : {
-            targetSnapshotArn: clusterSnapshotArn(scope, names.targetSnapshot, detail.snapshot.arn),
-            ...(plan.kind === "hop-1"
-              ? {
-                  hopSnapshotArn: clusterSnapshotArn(
-                    { accountId: target.accountId, region: detail.snapshot.region },
-                    hopSnapshotName(current.operationId, target.clusterIdentifier),
-                    detail.snapshot.arn,
-                  ),
-                }
-              : {}),
-          },
+      copy && choice
+        ? sharedCopyOutputs(copy, user)(choice.ref)
+        : { restoreSnapshotArn: detail.snapshot.arn },
   });
   if (!operation) return;
   try {
-    if (plan.kind === "none") {
+    if (!copy) {
       await handOff(deps, operation, CopyCompleted, {
         ...metaFor(deps, operation, event.id),
         snapshot: detail.snapshot,
@@ -109,29 +122,83 @@ export async function onSnapshotAvailable(
       });
       return;
     }
-    if (plan.kind === "hop-1") {
-      const hopScope = { accountId: target.accountId, region: detail.snapshot.region };
-      const hopName = hopSnapshotName(operation.operationId, target.clusterIdentifier);
-      await startCopy(deps, operation, event.id, hopScope, {
-        source: detail.snapshot,
-        name: hopName,
-        kmsKeyId: INTERMEDIATE_KMS_KEY,
-        watchId: "hop-copy",
-        publish: SnapshotAvailable,
-      });
-      return;
-    }
-    await startCopy(deps, operation, event.id, scope, {
-      source: detail.snapshot,
-      name: names.targetSnapshot,
-      kmsKeyId: target.kmsKeyId,
-      watchId: "target-copy",
-      publish: CopyCompleted,
-    });
+    await copyShared(deps, operation, event.id, copy, { user, choice });
   } catch (error) {
     if (isRetryable(error)) throw error;
     await failOperation(deps, operation, "copy", error, event.id);
   }
+}
+
+/** A copy into the target account: the two-hop copy's intermediate one, or the one restore uses. */
+interface SharedTargetCopy {
+  kind: "hop" | "target";
+  source: SnapshotRef;
+  scope: AccessScope;
+  kmsKeyId: string;
+}
+
+/** Where an operation records the shared copy it uses, per kind (the ARN, the generation, the run). */
+const outputNames = {
+  hop: { arn: "hopSnapshotArn", ref: "hopCopy", user: "hopCopyUser", suffix: "hop" },
+  target: { arn: "targetSnapshotArn", ref: "targetCopy", user: "targetCopyUser", suffix: "copy" },
+} as const;
+
+function copyKeyOf(copy: SharedTargetCopy): string {
+  return sharedCopyKey({ source: copy.source.arn, ...copy.scope, kmsKeyId: copy.kmsKeyId });
+}
+
+function sharedCopyOutputs(copy: SharedTargetCopy, user: string) {
+  const names = outputNames[copy.kind];
+  return (ref: SharedCopyRef): OperationInfo["outputs"] => ({
+    [names.arn]: clusterSnapshotArn(copy.scope, sharedCopyIdentifier(ref, names.suffix), copy.source.arn),
+    [names.ref]: encodeSharedCopy(ref),
+    [names.user]: user,
+  });
+}
+
+/** Joins the shared copy the operation recorded, requests it if no operation did yet, and watches it. */
+async function copyShared(
+  deps: StageDeps,
+  operation: OperationInfo,
+  eventId: string,
+  copy: SharedTargetCopy,
+  how: { user: string; choice?: SharedCopyChoice | undefined },
+): Promise<void> {
+  const names = outputNames[copy.kind];
+  const copyKey = copyKeyOf(copy);
+  const recorded = decodeSharedCopy(operation.outputs[names.ref]);
+  const sameChoice =
+    recorded !== undefined && how.choice && encodeSharedCopy(recorded) === encodeSharedCopy(how.choice.ref);
+  const joined = await joinSharedCopy(deps, operation, {
+    copyKey,
+    outputKey: names.ref,
+    scope: copy.scope,
+    joiner: { user: how.user },
+    ...(sameChoice && how.choice ? { join: how.choice.join } : {}),
+    outputsFor: sharedCopyOutputs(copy, how.user),
+  });
+  if (!joined) {
+    await audit(deps, operation, {
+      stage: "copy",
+      action: `join-${copy.kind}-copy`,
+      outcome: "ignored-duplicate",
+      eventId,
+      details: { reason: "this run already left the shared copy, or another delivery moved the operation" },
+    });
+    return;
+  }
+  const { ref, item } = joined;
+  const hop = copy.kind === "hop";
+  await startCopy(deps, joined.operation, eventId, copy.scope, {
+    source: copy.source,
+    name: sharedCopyIdentifier(ref, names.suffix),
+    kmsKeyId: copy.kmsKeyId,
+    watchId: hop ? "hop-copy" : "target-copy",
+    publish: hop ? SnapshotAvailable : CopyCompleted,
+    // The first operation of a generation requests the copy; the others find it requested.
+    shared: { copyKey, requested: item.startedGeneration === ref.generation },
+  });
+  if (item.startedGeneration !== ref.generation) await deps.store.markCopyStarted(ref);
 }
 
 async function planCopy(deps: StageDeps, target: PlanTarget, snapshot: SnapshotRef): Promise<Plan> {
@@ -167,14 +234,33 @@ async function secondHop(deps: StageDeps, operation: OperationInfo, eventId: str
   }
   try {
     const { target } = await planTargetOf(deps, operation);
-    const names = resourceNames(operation.operationId, target.clusterIdentifier);
-    await startCopy(deps, operation, eventId, targetScope(operation), {
+    const user = runKeyOf(operation);
+    const copy: SharedTargetCopy = {
+      kind: "target",
       source: hop,
-      name: names.targetSnapshot,
+      scope: targetScope(operation),
       kmsKeyId: target.kmsKeyId,
-      watchId: "target-copy",
-      publish: CopyCompleted,
-    });
+    };
+    const recorded = decodeSharedCopy(operation.outputs.targetCopy);
+    if (recorded?.copyKey === copyKeyOf(copy) && operation.outputs.targetCopyUser === user) {
+      // A duplicate or resumed delivery: this run already chose; join what it recorded.
+      await copyShared(deps, operation, eventId, copy, { user });
+      return;
+    }
+    const choice = await chooseSharedCopy(deps, copyKeyOf(copy), { user });
+    // Recorded first, conditional on the version: of two concurrent deliveries only one records and joins.
+    const current = await deps.store.recordOutputs(operation, sharedCopyOutputs(copy, user)(choice.ref));
+    if (!current) {
+      await audit(deps, operation, {
+        stage: "copy",
+        action: "copy-hop-2",
+        outcome: "ignored-duplicate",
+        eventId,
+        details: { hop: hop.arn, reason: "another delivery of the hop's event started the second hop" },
+      });
+      return;
+    }
+    await copyShared(deps, current, eventId, copy, { user, choice });
   } catch (error) {
     if (isRetryable(error)) throw error;
     await failOperation(deps, operation, "copy", error, eventId);
@@ -192,23 +278,29 @@ async function startCopy(
     kmsKeyId: string;
     watchId: string;
     publish: typeof SnapshotAvailable | typeof CopyCompleted;
+    /** A copy shared by operations (its key), and whether one of them already requested it. */
+    shared?: { copyKey: string; requested: boolean };
   },
 ): Promise<void> {
   const local = copy.source.accountId === scope.accountId && copy.source.region === scope.region;
   const crossRegion = copy.source.region !== scope.region;
-  try {
-    await deps.rds(scope).copyClusterSnapshot({
-      // Another account's or region's snapshot is addressed by ARN; the SDK presigns for the source region.
-      source: local ? copy.source.identifier : copy.source.arn,
-      targetIdentifier: copy.name,
-      kmsKeyId: copy.kmsKeyId,
-      ...(crossRegion ? { sourceRegion: copy.source.region } : {}),
-      copyTags: false,
-      tags: { "aurora-restore:operation": operation.operationId },
-    });
-  } catch (error) {
-    // A resumed delivery finds the copy it already started under the deterministic name.
-    if (!isAwsCallError(error, "DBClusterSnapshotAlreadyExistsFault")) throw error;
+  if (!copy.shared?.requested) {
+    try {
+      await deps.rds(scope).copyClusterSnapshot({
+        // Another account's or region's snapshot is addressed by ARN; the SDK presigns for the source region.
+        source: local ? copy.source.identifier : copy.source.arn,
+        targetIdentifier: copy.name,
+        kmsKeyId: copy.kmsKeyId,
+        ...(crossRegion ? { sourceRegion: copy.source.region } : {}),
+        copyTags: false,
+        tags: copy.shared
+          ? { "aurora-restore:shared-copy": copy.shared.copyKey }
+          : { "aurora-restore:operation": operation.operationId },
+      });
+    } catch (error) {
+      // A resumed delivery (or another operation sharing it) finds the copy under the deterministic name.
+      if (!isAwsCallError(error, "DBClusterSnapshotAlreadyExistsFault")) throw error;
+    }
   }
   await addWatch(deps, operation, {
     watchId: copy.watchId,

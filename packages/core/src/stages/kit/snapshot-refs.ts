@@ -34,6 +34,12 @@ export function clusterSnapshotArn(
   });
 }
 
+/** The identifier in a cluster snapshot's ARN (`...:cluster-snapshot:<identifier>`), or undefined. */
+export function snapshotIdentifierOfArn(arn: string): string | undefined {
+  const resource = parseArn(arn)?.resource;
+  return resource?.startsWith("cluster-snapshot:") ? resource.slice("cluster-snapshot:".length) : undefined;
+}
+
 export function snapshotRefOf(snapshot: {
   identifier: string;
   arn: string;

@@ -13,7 +13,23 @@ import { failOperation } from "../kit/fail";
 import { handOff } from "../kit/handoff";
 import { pipelineMetrics } from "../kit/metrics";
 import { metaFor } from "../kit/publish";
-import { clusterSnapshotArn, snapshotRefOf, sourceScope } from "../kit/snapshot-refs";
+import { runKeyOf } from "../kit/retry-run";
+import {
+  chooseSharedCopy,
+  decodeSharedCopy,
+  encodeSharedCopy,
+  joinSharedCopy,
+  type SharedCopyChoice,
+  SNAPSHOT_SHARE_ACCOUNT_LIMIT,
+  sharedCopyIdentifier,
+  sharedCopyKey,
+} from "../kit/shared-copies";
+import {
+  clusterSnapshotArn,
+  snapshotIdentifierOfArn,
+  snapshotRefOf,
+  sourceScope,
+} from "../kit/snapshot-refs";
 import { addWatch } from "../kit/watches";
 
 /** The source snapshot cannot be made shareable with the plan as written. */
@@ -27,10 +43,28 @@ type Decision =
   | {
       kind: "copy";
       source: SnapshotRef & { type: string };
-      copyName: string;
-      copyArn: string;
+      /** The shared copy's generation this operation would use (one copy for every target of the snapshot). */
+      choice: SharedCopyChoice;
       kmsKeyId?: string;
     };
+
+/** The operation's outputs that name the shareable copy it uses (one generation of a shared copy). */
+function shareableOutputs(
+  plan: Plan,
+  user: string,
+  ref: SharedCopyChoice["ref"],
+  partitionOf: string,
+): OperationInfo["outputs"] {
+  return {
+    shareableSnapshotArn: clusterSnapshotArn(
+      sourceScope(plan),
+      sharedCopyIdentifier(ref, "share"),
+      partitionOf,
+    ),
+    shareableCopy: encodeSharedCopy(ref),
+    shareableCopyUser: user,
+  };
+}
 
 const steps: Record<Decision["kind"], OperationStep> = {
   "pass-through": "snapshot-available",
@@ -55,7 +89,8 @@ export async function onRestoreRequested(
   // A late duplicate or a replay, for an operation past what prepare claims, is recorded as ignored before
   // anything is read from AWS.
   const context = { stage: "prepare" as const, action: "prepare", eventId: event.id };
-  if (!(await loadAt(deps, detail.operationId, ["requested", ...Object.values(steps)], context))) return;
+  const loaded = await loadAt(deps, detail.operationId, ["requested", ...Object.values(steps)], context);
+  if (!loaded) return;
   let decision: Decision;
   let plan: Plan;
   try {
@@ -77,7 +112,10 @@ export async function onRestoreRequested(
     to: steps[decision.kind],
     stage: "prepare",
     action: `prepare-${decision.kind}`,
-    outputs: decision.kind === "copy" ? { shareableSnapshotArn: decision.copyArn } : {},
+    outputs:
+      decision.kind === "copy"
+        ? shareableOutputs(plan, runKeyOf(loaded), decision.choice.ref, decision.source.arn)
+        : {},
   });
   if (!operation) return;
   try {
@@ -106,7 +144,9 @@ export async function onSourceSnapshotCopied(
   if (!operation) return;
   try {
     const { plan, target } = await planTargetOf(deps, operation);
-    const expected = resourceNames(operation.operationId, target.clusterIdentifier).shareableSnapshot;
+    const expected =
+      shareableCopyOf(operation) ??
+      resourceNames(operation.operationId, target.clusterIdentifier).shareableSnapshot;
     if (event.detail.snapshot.identifier !== expected) {
       throw new SnapshotNotShareableError(
         `SourceSnapshotCopied names ${event.detail.snapshot.identifier}, but this operation's shareable copy is ${expected}.`,
@@ -156,14 +196,33 @@ async function decide(
       );
     }
   }
-  const copyName = resourceNames(detail.operationId, detail.target.clusterIdentifier).shareableSnapshot;
+  // The key's ARN names it in the copy's identity (a plan may name it by alias, id or ARN).
+  const keyArn = plan.source.shareableKmsKeyId
+    ? (await deps.kms(scope).describeKey(plan.source.shareableKmsKeyId)).arn
+    : kmsKeyId;
+  const copyKey = sharedCopyKey({ source: snapshot.arn, ...scope, kmsKeyId: keyArn });
   return {
     kind: "copy",
     source: { ...snapshotRefOf(snapshot), type: snapshot.type },
-    copyName,
-    copyArn: clusterSnapshotArn(scope, copyName, snapshot.arn),
+    choice: await chooseSharedCopy(deps, copyKey, shareJoiner(detail.target.accountId, "")),
     ...(kmsKeyId ? { kmsKeyId } : {}),
   };
+}
+
+/** Who joins a shareable copy: the run, and the target account it is shared with (20 accounts at most). */
+function shareJoiner(accountId: string, user: string, roleArn?: string) {
+  return {
+    user,
+    account: accountId,
+    maxAccounts: SNAPSHOT_SHARE_ACCOUNT_LIMIT,
+    ...(roleArn ? { roleArn } : {}),
+  };
+}
+
+/** The identifier of the shareable copy the operation's outputs name (undefined before any). */
+function shareableCopyOf(operation: OperationInfo): string | undefined {
+  const arn = operation.outputs.shareableSnapshotArn;
+  return typeof arn === "string" ? snapshotIdentifierOfArn(arn) : undefined;
 }
 
 async function copyToShareable(
@@ -174,33 +233,62 @@ async function copyToShareable(
   decision: Extract<Decision, { kind: "copy" }>,
 ): Promise<void> {
   const scope = sourceScope(plan);
-  try {
-    await deps.rds(scope).copyClusterSnapshot({
-      source: decision.source.identifier,
-      targetIdentifier: decision.copyName,
-      ...(decision.kmsKeyId ? { kmsKeyId: decision.kmsKeyId } : {}),
-      tags: { "aurora-restore:operation": operation.operationId },
+  const user = runKeyOf(operation);
+  const claimed = decodeSharedCopy(operation.outputs.shareableCopy);
+  const sameChoice =
+    claimed !== undefined && encodeSharedCopy(claimed) === encodeSharedCopy(decision.choice.ref);
+  const joined = await joinSharedCopy(deps, operation, {
+    copyKey: decision.choice.ref.copyKey,
+    outputKey: "shareableCopy",
+    scope,
+    joiner: shareJoiner(operation.target.accountId, user, scope.roleArn),
+    ...(sameChoice ? { join: decision.choice.join } : {}),
+    outputsFor: (ref) => shareableOutputs(plan, user, ref, decision.source.arn),
+  });
+  if (!joined) {
+    await audit(deps, operation, {
+      stage: "prepare",
+      action: "join-shareable-copy",
+      outcome: "ignored-duplicate",
+      eventId,
+      details: { reason: "this run already left the shared copy, or another delivery took the step over" },
     });
-  } catch (error) {
-    // A retry finds the copy it already started under the deterministic name.
-    if (!isAwsCallError(error, "DBClusterSnapshotAlreadyExistsFault")) throw error;
+    return;
   }
-  await addWatch(deps, operation, {
+  const { ref, item } = joined;
+  const copyName = sharedCopyIdentifier(ref, "share");
+  // The first operation of a generation requests the copy; the others find it requested.
+  if (item.startedGeneration !== ref.generation) {
+    try {
+      await deps.rds(scope).copyClusterSnapshot({
+        source: decision.source.identifier,
+        targetIdentifier: copyName,
+        ...(decision.kmsKeyId ? { kmsKeyId: decision.kmsKeyId } : {}),
+        tags: { "aurora-restore:shared-copy": ref.copyKey },
+      });
+    } catch (error) {
+      // Another operation (or an earlier delivery) requested it under the same name.
+      if (!isAwsCallError(error, "DBClusterSnapshotAlreadyExistsFault")) throw error;
+    }
+    await deps.store.markCopyStarted(ref);
+  }
+  await addWatch(deps, joined.operation, {
     watchId: "source-shareable-copy",
     kind: "snapshot-copy",
     scope,
-    resource: decision.copyName,
+    resource: copyName,
     publish: SourceSnapshotCopied,
     atStep: "preparing-snapshot",
   });
-  await audit(deps, operation, {
+  await audit(deps, joined.operation, {
     stage: "prepare",
     action: "copy-to-shareable-snapshot",
     outcome: "started",
     eventId,
     details: {
       source: decision.source.arn,
-      copy: decision.copyArn,
+      copy: joined.operation.outputs.shareableSnapshotArn,
+      shared: { lane: ref.lane, generation: ref.generation, users: item.users?.length ?? 0 },
       kmsKeyId: decision.kmsKeyId,
       reason:
         decision.source.type === "automated"
@@ -208,7 +296,9 @@ async function copyToShareable(
           : "only the pipeline's own copy is shared: the source snapshot's attributes are never changed",
     },
   });
-  deps.logger.info("Copying the source snapshot to a shareable manual snapshot", { copy: decision.copyArn });
+  deps.logger.info("Copying the source snapshot to a shareable manual snapshot", {
+    copy: joined.operation.outputs.shareableSnapshotArn,
+  });
 }
 
 async function shareAndAnnounce(

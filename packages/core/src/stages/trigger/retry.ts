@@ -11,6 +11,7 @@ import type { StageDeps } from "../kit/deps";
 import { handOff, handoffOf } from "../kit/handoff";
 import { metaFor, now } from "../kit/publish";
 import { effectOfRun } from "../kit/retry-run";
+import { releaseSharedCopy } from "../kit/shared-copies";
 import { clusterRefOf } from "../kit/snapshot-refs";
 import { type StartOutcome, startOperation } from "../kit/start-operation";
 import { addWatch } from "../kit/watches";
@@ -110,6 +111,7 @@ export async function onRetryRequested(
     await audit(deps, operation, { ...context, outcome: "rejected", details: { reason, requestedBy } });
     throw new RetryRefusedError(reason);
   }
+  await releaseUnusedKeptCopy(deps, operation, resume);
   const at = now(deps);
   const requested = {
     ...metaFor(deps, operation, event.id),
@@ -159,6 +161,29 @@ export async function onRetryRequested(
   return { outcome: "resumed", operationId, resumeAt: resume.stage, reused: resume.reused };
 }
 
+/**
+ * A kept shared target copy the retry does not reuse (it starts over at prepare): the failed run still
+ * uses it, and reopening forgets the kept record, so the run leaves it now (the last user deletes it).
+ * Leaving twice is harmless, so a retry delivered again after a crash here does it again.
+ */
+async function releaseUnusedKeptCopy(deps: StageDeps, operation: OperationInfo, resume: ResumePoint) {
+  const kept = operation.kept?.targetSnapshot;
+  if (!kept || resume.reused.includes(kept)) return;
+  const released = await releaseSharedCopy(deps, operation, {
+    outputKey: "targetCopy",
+    userKey: "targetCopyUser",
+    suffix: "copy",
+    keep: false,
+  });
+  if (!released) return;
+  await audit(deps, operation, {
+    stage: "trigger",
+    action: "leave-shared-copy",
+    outcome: released.failures.length === 0 ? "succeeded" : "failed",
+    details: { ...released, reason: "the retry starts over and does not reuse the kept copy" },
+  });
+}
+
 /** The watch the stage before the resumed one would have left: the watcher hands the operation on from it. */
 async function waitForReused(
   deps: StageDeps,
@@ -184,7 +209,7 @@ async function waitForReused(
       watchId: watchId("target-copy"),
       kind: "snapshot-copy",
       scope: targetScope(operation),
-      resource: names.targetSnapshot,
+      resource: resume.reused[0] ?? names.targetSnapshot,
       publish: CopyCompleted,
       atStep: "copying",
       advanceTo: "copy-completed",

@@ -8,6 +8,7 @@ import { aliasArn, demoNames } from "../../../src/demo/demo-plan";
 import { ensureDemoKeys } from "../../../src/demo/demo-setup";
 import { seedSampleData } from "../../../src/demo/sample-data";
 import { listAllOperations } from "../../../src/runtime/open-state";
+import type { PortCall } from "../../../src/runtime/port-counters";
 import {
   type LocalRuntime,
   type LocalRuntimeOptions,
@@ -31,21 +32,56 @@ export const users = ["app_writer", "app_reader"] as const;
 // The side-effect calls moved to the runtime (a replay reports them too); the suites import them from here.
 export { isSideEffect, sideEffects, sideEffectTotals } from "../../../src/runtime/side-effects";
 
-/** How many side effects `actual` made beyond `times` x `perRefresh` (0 when each happened once per refresh). */
+/**
+ * How many side effects `actual` made beyond `times` x `perRefresh` (0 when each happened once per refresh).
+ * `exactly` overrides the expectation for side effects that are not per refresh (see sharedCopyEffects).
+ */
 export function repeatedSideEffects(
   actual: Record<string, number>,
   perRefresh: Record<string, number>,
   times: number,
+  exactly: Record<string, number> = {},
 ): { repeated: number; differences: Record<string, { expected: number; actual: number }> } {
   const differences: Record<string, { expected: number; actual: number }> = {};
   let repeated = 0;
   for (const key of new Set([...Object.keys(actual), ...Object.keys(perRefresh)])) {
-    const expected = (perRefresh[key] ?? 0) * times;
+    const expected = exactly[key] ?? (perRefresh[key] ?? 0) * times;
     const got = actual[key] ?? 0;
     if (got !== expected) differences[key] = { expected, actual: got };
     repeated += Math.max(0, got - expected);
   }
   return { repeated, differences };
+}
+
+/**
+ * Intermediate copies are shared by the operations of one snapshot (one shareable copy, one -hop and one
+ * target copy for all): each copy the operations name must be made once and deleted once, whatever the
+ * number of refreshes. Returns those expectations, and the copies that were not made or deleted exactly once.
+ */
+export function sharedCopyEffects(
+  operations: readonly OperationInfo[],
+  calls: readonly PortCall[],
+): { exactly: Record<string, number>; notOnce: string[] } {
+  const outputs = ["shareableSnapshotArn", "hopSnapshotArn", "targetSnapshotArn"];
+  const copies = new Set(
+    operations.flatMap((o) =>
+      outputs.flatMap((key) => {
+        const arn = o.outputs[key];
+        return typeof arn === "string" ? [arn.slice(arn.lastIndexOf(":") + 1)] : [];
+      }),
+    ),
+  );
+  const count = (call: string, subject: string) =>
+    calls.filter((c) => c.ok && c.port === "rds" && c.call === call && c.subject === subject).length;
+  const notOnce = [...copies].flatMap((copy) =>
+    (["copyClusterSnapshot", "deleteClusterSnapshot"] as const)
+      .filter((call) => count(call, copy) !== 1)
+      .map((call) => `${call} ${copy}: ${count(call, copy)}x`),
+  );
+  return {
+    exactly: { "rds.copyClusterSnapshot": copies.size, "rds.deleteClusterSnapshot": copies.size },
+    notOnce,
+  };
 }
 
 export function targetPlan(

@@ -1,0 +1,270 @@
+import { createHash } from "node:crypto";
+import { parseArn } from "../../events/arn";
+import { isAwsCallError } from "../../ports/errors";
+import type { AccessScope } from "../../ports/location";
+import type { OperationInfo } from "../../storage/operations";
+import type { SharedCopyItem, SharedCopyRef, SharedCopyUser } from "../../storage/shared-copy-store";
+import type { StageDeps } from "./deps";
+import { errorCodeOf, errorMessageOf } from "./errors";
+
+/**
+ * Snapshot copies that several operations use at once: one copy per source snapshot, destination and key,
+ * not one per target (AWS allows 100 manual cluster snapshots per region). An operation joins the current
+ * generation of the copy (a conditional write) after it claimed its step and recorded which generation in
+ * its outputs; cleanup leaves it when the operation has ended, and the last to leave retires it and
+ * deletes the copy. See storage/shared-copy-entity.ts for the item and why it is never deleted.
+ */
+
+/** RDS shares one snapshot with at most 20 accounts: more targets' accounts get another lane. */
+export const SNAPSHOT_SHARE_ACCOUNT_LIMIT = 20;
+const MAX_LANES = 50;
+
+/** What the copy is: the same source, destination and key make the same copy, whichever operation asks. */
+export function sharedCopyKey(input: {
+  source: string;
+  accountId: string;
+  region: string;
+  kmsKeyId: string | undefined;
+}): string {
+  const text = [input.source, input.accountId, input.region, input.kmsKeyId ?? "unencrypted"].join("\n");
+  return createHash("sha256").update(text).digest("hex").slice(0, 20);
+}
+
+/** The copy's name for one generation: `aurora-restore-<10 hex>-<suffix>`, as the pipeline's other snapshots. */
+export function sharedCopyIdentifier(ref: SharedCopyRef, suffix: "share" | "copy" | "hop"): string {
+  const digest = createHash("sha256").update(`${ref.copyKey}#${ref.lane}#${ref.generation}`).digest("hex");
+  return `aurora-restore-${digest.slice(0, 10)}-${suffix}`;
+}
+
+/** How an operation's outputs record the generation it uses: `<copyKey>#<lane>#<generation>`. */
+export function encodeSharedCopy(ref: SharedCopyRef): string {
+  return `${ref.copyKey}#${ref.lane}#${ref.generation}`;
+}
+
+export function decodeSharedCopy(value: unknown): SharedCopyRef | undefined {
+  if (typeof value !== "string") return undefined;
+  const match = /^([0-9a-f]{20})#(\d+)#(\d+)$/.exec(value);
+  if (!match) return undefined;
+  return { copyKey: match[1]!, lane: Number(match[2]), generation: Number(match[3]) };
+}
+
+/** The generation an operation would use now, and how it would join it (reads only; before the claim). */
+export interface SharedCopyChoice {
+  ref: SharedCopyRef;
+  join: "start" | "renew" | "join";
+}
+
+export async function chooseSharedCopy(
+  deps: StageDeps,
+  copyKey: string,
+  joiner: SharedCopyUser,
+): Promise<SharedCopyChoice> {
+  for (let lane = 0; lane < MAX_LANES; lane++) {
+    const item = await deps.store.sharedCopy(copyKey, lane);
+    if (!item) return { ref: { copyKey, lane, generation: 1 }, join: "start" };
+    if (item.state === "retiring")
+      return { ref: { copyKey, lane, generation: item.generation + 1 }, join: "renew" };
+    if (hasRoomFor(item, joiner))
+      return { ref: { copyKey, lane, generation: item.generation }, join: "join" };
+  }
+  throw new Error(
+    `Shared copy ${copyKey}: all ${MAX_LANES} copies are shared with ${SNAPSHOT_SHARE_ACCOUNT_LIMIT} accounts each; ` +
+      "refresh fewer target accounts from one snapshot at a time.",
+  );
+}
+
+function hasRoomFor(item: SharedCopyItem, joiner: SharedCopyUser): boolean {
+  if (!joiner.account || joiner.maxAccounts === undefined) return true;
+  const accounts = item.accounts ?? [];
+  return accounts.includes(joiner.account) || accounts.length < joiner.maxAccounts;
+}
+
+/** The shared copy cannot be joined now (many concurrent changes to it): the delivery is retried. */
+export class SharedCopyBusyError extends Error {
+  override name = "SharedCopyBusyError";
+  readonly code = "SharedCopyBusy";
+  readonly retryable = true;
+}
+
+export interface JoinRequest {
+  copyKey: string;
+  /** The output naming the generation (encodeSharedCopy), written with the claim or rewritten here. */
+  outputKey: string;
+  scope: AccessScope;
+  joiner: SharedCopyUser;
+  /** How the claim's choice said to join (start a lane, renew it, join it); absent when resuming. */
+  join?: SharedCopyChoice["join"];
+  /** The outputs that name a generation (the ref itself and the copy's ARN). */
+  outputsFor: (ref: SharedCopyRef) => OperationInfo["outputs"];
+}
+
+/**
+ * Joins the generation the operation recorded. If that generation cannot be joined (retired meanwhile,
+ * shared with as many accounts as allowed), chooses again and records the new choice on the operation
+ * first, conditional on the step and version this delivery claimed: a delivery that lost its lease cannot
+ * record, so it never joins a generation its operation does not name (cleanup leaves only that one).
+ * Undefined when this run already left the copy (a late duplicate after the operation ended) or the lease
+ * was lost: the caller does nothing more.
+ */
+export async function joinSharedCopy(
+  deps: StageDeps,
+  operation: OperationInfo,
+  request: JoinRequest,
+): Promise<{ operation: OperationInfo; item: SharedCopyItem; ref: SharedCopyRef } | undefined> {
+  let current = operation;
+  let ref = decodeSharedCopy(current.outputs[request.outputKey]);
+  let join = request.join;
+  for (let attempt = 0; attempt < 8; attempt++) {
+    if (ref) {
+      const joined = await tryJoin(deps, ref, request, join);
+      if (joined === "left") return undefined;
+      if (joined) return { operation: current, item: joined, ref };
+    }
+    const choice = await chooseSharedCopy(deps, request.copyKey, request.joiner);
+    const recorded = await deps.store.recordOutputs(current, request.outputsFor(choice.ref));
+    if (!recorded) return undefined;
+    current = recorded;
+    ref = choice.ref;
+    join = choice.join;
+  }
+  throw new SharedCopyBusyError(
+    `Operation ${operation.operationId} could not join a shared snapshot copy: it changed under every attempt; the delivery is retried.`,
+  );
+}
+
+async function tryJoin(
+  deps: StageDeps,
+  ref: SharedCopyRef,
+  request: JoinRequest,
+  join: SharedCopyChoice["join"] | undefined,
+): Promise<SharedCopyItem | "left" | undefined> {
+  const { store } = deps;
+  const { joiner, scope } = request;
+  const start = () =>
+    store.startSharedCopy(
+      {
+        copyKey: ref.copyKey,
+        lane: ref.lane,
+        accountId: scope.accountId,
+        region: scope.region,
+        ...(scope.roleArn ? { roleArn: scope.roleArn } : {}),
+      },
+      joiner,
+    );
+  const first =
+    join === "start"
+      ? await start()
+      : join === "renew"
+        ? await store.renewSharedCopy(ref, joiner)
+        : await store.joinSharedCopy(ref, joiner);
+  if (first) return first;
+  // Refused: see why. Another operation may have started or renewed the lane first, this run may have
+  // joined already (a resumed delivery) or left (the operation ended), or the generation moved on.
+  const item = await store.sharedCopy(ref.copyKey, ref.lane);
+  if (!item) return ref.generation === 1 && join !== "start" ? start() : undefined;
+  if (item.generation === ref.generation) {
+    if (item.users?.includes(joiner.user)) return item;
+    if (item.left?.includes(joiner.user)) return "left";
+    return join !== "join" && item.state === "active" ? store.joinSharedCopy(ref, joiner) : undefined;
+  }
+  if (item.generation === ref.generation - 1 && item.state === "retiring" && join !== "renew") {
+    return store.renewSharedCopy(ref, joiner);
+  }
+  return undefined;
+}
+
+/** The output holding the ARN of each kind of shared copy (it names the copy's account and region). */
+export const sharedCopyArnOutputs = {
+  share: "shareableSnapshotArn",
+  hop: "hopSnapshotArn",
+  copy: "targetSnapshotArn",
+} as const;
+
+/** A retired copy cannot be deleted yet (it is still being copied): cleanup is delivered again later. */
+export class SharedCopyNotDeletableError extends Error {
+  override name = "SharedCopyNotDeletableError";
+  readonly code = "SharedCopyNotDeletable";
+  readonly retryable = true;
+}
+
+export interface ReleaseResult {
+  identifier: string;
+  /** This release retired the generation (the operation was its last user). */
+  retired: boolean;
+  /** The copies deleted now (this generation's, or earlier ones a crash left in `deleting`). */
+  deleted: string[];
+  kept: boolean;
+  failures: { identifier: string; code: string; message: string }[];
+}
+
+/**
+ * The ended operation leaves the shared copy its outputs name (`outputKey`, `userKey`); if nobody uses it
+ * any more, it is retired and deleted (kept when a leaving operation's plan keeps intermediate snapshots).
+ * Safe to run again after a crash at any point: leaving twice changes nothing, an unused active generation
+ * is retired by whoever finds it, and the copies in `deleting` are deleted by whoever finds them.
+ */
+export async function releaseSharedCopy(
+  deps: StageDeps,
+  operation: Pick<OperationInfo, "outputs">,
+  request: { outputKey: string; userKey: string; suffix: "share" | "copy" | "hop"; keep: boolean },
+): Promise<ReleaseResult | undefined> {
+  const ref = decodeSharedCopy(operation.outputs[request.outputKey]);
+  const user = operation.outputs[request.userKey];
+  const arn = operation.outputs[sharedCopyArnOutputs[request.suffix]];
+  const where = typeof arn === "string" ? parseArn(arn) : undefined;
+  if (!ref || typeof user !== "string" || !where) return undefined;
+  const { store } = deps;
+  let item =
+    (await store.leaveSharedCopy(ref, user, request.keep, where)) ??
+    (await store.sharedCopy(ref.copyKey, ref.lane));
+  const result: ReleaseResult = {
+    identifier: sharedCopyIdentifier(ref, request.suffix),
+    retired: false,
+    deleted: [],
+    kept: false,
+    failures: [],
+  };
+  if (!item) return result;
+  if (item.state === "active" && !item.users?.length) {
+    const identifier = sharedCopyIdentifier({ ...ref, generation: item.generation }, request.suffix);
+    const retired = await store.retireSharedCopy(item, identifier);
+    result.retired = retired !== undefined;
+    result.kept = retired?.keep === true;
+    item = retired ?? (await store.sharedCopy(ref.copyKey, ref.lane)) ?? item;
+  }
+  const scope: AccessScope = {
+    accountId: item.accountId,
+    region: item.region,
+    ...(item.roleArn ? { roleArn: item.roleArn } : {}),
+  };
+  for (const identifier of item.deleting ?? []) {
+    try {
+      await deps.rds(scope).deleteClusterSnapshot(identifier);
+    } catch (error) {
+      if (isAwsCallError(error, "InvalidDBClusterSnapshotStateFault")) {
+        // Another cleanup's delete of it is under way: done. Still being copied: later.
+        if (!(await isBeingDeleted(deps, scope, identifier))) {
+          throw new SharedCopyNotDeletableError(
+            `Shared snapshot copy ${identifier} is retired but cannot be deleted yet (${errorMessageOf(error)}); cleanup is delivered again and deletes it then.`,
+          );
+        }
+      } else if (!isAwsCallError(error, "DBClusterSnapshotNotFoundFault")) {
+        if ((error as { retryable?: unknown }).retryable === true) throw error;
+        result.failures.push({ identifier, code: errorCodeOf(error), message: errorMessageOf(error) });
+        continue;
+      }
+    }
+    await store.forgetDeletion(item.copyKey, item.lane, identifier);
+    result.deleted.push(identifier);
+  }
+  return result;
+}
+
+async function isBeingDeleted(deps: StageDeps, scope: AccessScope, identifier: string): Promise<boolean> {
+  try {
+    return (await deps.rds(scope).describeClusterSnapshot(identifier)).status === "deleting";
+  } catch (error) {
+    if (isAwsCallError(error, "DBClusterSnapshotNotFoundFault")) return true;
+    throw error;
+  }
+}
