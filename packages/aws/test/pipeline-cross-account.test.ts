@@ -96,7 +96,8 @@ describe("[slow] cross-account, cross-region pipeline through the AWS adapters",
       TargetDBClusterSnapshotIdentifier: expect.stringMatching(/^aurora-restore-[0-9a-f]{10}-share$/),
       KmsKeyId: shareKey,
       CopyTags: false,
-      Tags: [{ Key: "aurora-restore:operation", Value: expect.stringMatching(/^op-/) }],
+      // A shared copy is tagged with the key of its shared-copy record (one copy serves every refresh of the snapshot).
+      Tags: [{ Key: "aurora-restore:shared-copy", Value: expect.stringMatching(/^[0-9a-f]{20}$/) }],
     });
 
     // 2. Shared with the target account, in the source account.
