@@ -119,7 +119,10 @@ export async function benchSingle(quick: boolean, write: (line: string) => void)
       ],
       ["pipeline events put", `${p.eventsPerOp}`],
       ["RDS events", `${p.rdsEventsPerOp}`],
-      ["handler invocations (+ watcher ticks)", `${p.handlerInvocationsPerOp} (+${p.watcherScheduledRuns})`],
+      [
+        "handler invocations (+ watcher ticks, + wake-ups)",
+        `${p.handlerInvocationsPerOp} (+${p.watcherScheduledRuns}, +${p.watcherWakeupRuns})`,
+      ],
       ["event put -> handler start p50 / p99", `${p.eventOverheadP50Ms} / ${p.eventOverheadP99Ms} ms`],
       ["snapshot -> RestoreCompleted", `${p.operationMs} ms`],
       ["CPU time of the process, snapshot -> idle", `${p.cpuMsPerOp} ms`],
