@@ -35,7 +35,7 @@ import {
   wireStages,
 } from "./stage-wiring";
 import { WatcherSchedule } from "./watcher-schedule";
-import { settledChanges, WatcherWakeups } from "./watcher-wakeups";
+import { WatcherWakeups } from "./watcher-wakeups";
 
 export { localPipelineLocation };
 export const localTopicName = "aurora-restore-notifications";
@@ -193,7 +193,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
         log.write(`[watcher] ERROR check on a local RDS change failed: ${(error as Error).message}\n`),
     });
     const rds = await createLocalRds({
-      onResourcesChanged: (changes) => watcherWakeups.wake(settledChanges(changes)),
+      onResourcesChanged: (changes) => watcherWakeups.resourcesChanged(changes),
       stateDir,
       kms,
       ...(options.rdsTimings ? { timings: options.rdsTimings } : {}),
@@ -240,14 +240,12 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     const plans = new PlanRegistry(stateDir);
     const metrics = new MetricsRecorder();
     // A stage adds its watch after starting the copy, restore or rename, which may be done already (the
-    // change came before the watch): the watcher looks at a new watch at once.
+    // change came before the watch): then the watcher looks at the new watch at once.
     const stagesStore: OperationStore = {
       ...store,
       async addWatch(watch) {
         await store.addWatch(watch);
-        watcherWakeups.wake([
-          { accountId: watch.accountId, region: watch.region, identifier: watch.resource },
-        ]);
+        watcherWakeups.watchAdded(watch);
       },
     };
     const shared: SharedDeps = {

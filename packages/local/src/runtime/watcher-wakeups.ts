@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type { ChangedResource } from "@aurora-restore/core/stages/watcher";
+import type { WatchKind } from "@aurora-restore/core/storage/watch-entity";
 import type { ResourceChange } from "../rds/resource-changes";
 
 /** Statuses a watch never waits for: a change into one of them is not worth a check. */
@@ -19,6 +20,18 @@ export function settledChanges(changes: readonly ResourceChange[]): ChangedResou
     .map((c) => ({ accountId: c.accountId, region: c.region, identifier: c.identifier }));
 }
 
+/** A watch as a stage adds it (the store's addWatch input). */
+export interface AddedWatch {
+  accountId: string;
+  region: string;
+  kind: WatchKind;
+  resource: string;
+  context?: Record<string, unknown>;
+}
+
+const keyOf = (kind: ResourceChange["kind"], r: { accountId: string; region: string; identifier: string }) =>
+  `${kind}:${r.accountId}/${r.region}/${r.identifier}`;
+
 /**
  * Wakes the local watcher for the resources named, in this process (the local RDS saw them change, or a stage
  * just added a watch on one): the watcher looks at those resources' watches at once instead of at their next
@@ -28,6 +41,8 @@ export function settledChanges(changes: readonly ResourceChange[]): ChangedResou
  */
 export class WatcherWakeups {
   readonly #queued = new Map<string, ChangedResource>();
+  /** Each resource's last reported status, to tell whether a new watch's resource changed before it. */
+  readonly #statuses = new Map<string, string>();
   readonly #listeners = new Set<(runId: string) => void>();
   #running: Promise<void> | undefined;
   #started = false;
@@ -40,6 +55,35 @@ export class WatcherWakeups {
       onError(error: unknown): void;
     },
   ) {}
+
+  /** The local RDS's changes: the watches on a resource that settled are looked at now. */
+  resourcesChanged(changes: readonly ResourceChange[]): void {
+    for (const change of changes) this.#statuses.set(keyOf(change.kind, change), change.status);
+    this.wake(settledChanges(changes));
+  }
+
+  /**
+   * A stage added a watch after starting the copy, restore or rename: when everything it names has already
+   * settled (the change came before the watch, so no later change will wake it), it is looked at now. A
+   * resource still busy is left to its coming change, so no check finds it pending.
+   */
+  watchAdded(watch: AddedWatch): void {
+    const where = { accountId: watch.accountId, region: watch.region };
+    const identifier = watch.resource.startsWith("arn:")
+      ? (watch.resource.split(":").at(-1) ?? watch.resource)
+      : watch.resource;
+    const named = [keyOf(watch.kind === "snapshot-copy" ? "snapshot" : "cluster", { ...where, identifier })];
+    const instances = watch.context?.instances;
+    if (Array.isArray(instances)) {
+      for (const instance of instances)
+        named.push(keyOf("instance", { ...where, identifier: String(instance) }));
+    }
+    const settled = named.every((key) => {
+      const status = this.#statuses.get(key);
+      return status !== undefined && !busyStatuses.has(status);
+    });
+    if (settled) this.wake([{ ...where, identifier: watch.resource }]);
+  }
 
   wake(resources: Iterable<ChangedResource>): void {
     if (this.#stopped) return;

@@ -70,6 +70,68 @@ describe("watcher wake-ups (local runtime)", () => {
     expect(errors).toEqual([]);
   });
 
+  it("a new watch is looked at when what it names has settled already, not while it is busy or unknown", async () => {
+    const runs: string[][] = [];
+    const wakeups = new WatcherWakeups({
+      check: async (changed) => {
+        runs.push(changed.map((c) => c.identifier));
+      },
+      onError: () => undefined,
+    });
+    wakeups.start();
+    const change = (kind: ResourceChange["kind"], identifier: string, status: string): ResourceChange => ({
+      ...here,
+      kind,
+      identifier,
+      status,
+    });
+    wakeups.resourcesChanged([change("snapshot", "copy", "copying"), change("cluster", "next", "available")]);
+    await wakeups.idle();
+    expect(runs).toEqual([["next"]]);
+    runs.length = 0;
+
+    // The copy is still copying: its coming change wakes the watcher, a check now would find it pending.
+    wakeups.watchAdded({ ...here, kind: "snapshot-copy", resource: "copy" });
+    // A cluster whose instance nobody reported yet; a snapshot of the same name as the cluster.
+    wakeups.watchAdded({
+      ...here,
+      kind: "instances-available",
+      resource: "next",
+      context: { instances: ["next-1"] },
+    });
+    wakeups.watchAdded({ ...here, kind: "snapshot-copy", resource: "next" });
+    await wakeups.idle();
+    expect(runs).toEqual([]);
+
+    wakeups.resourcesChanged([change("instance", "next-1", "creating")]);
+    wakeups.watchAdded({
+      ...here,
+      kind: "instances-available",
+      resource: "next",
+      context: { instances: ["next-1"] },
+    });
+    await wakeups.idle();
+    expect(runs).toEqual([]);
+
+    // Settled before the watch was added (no change will come): looked at once added.
+    wakeups.resourcesChanged([
+      change("snapshot", "copy", "available"),
+      change("instance", "next-1", "available"),
+    ]);
+    await wakeups.idle();
+    runs.length = 0;
+    wakeups.watchAdded({ ...here, kind: "snapshot-copy", resource: "copy" });
+    await wakeups.idle();
+    wakeups.watchAdded({
+      ...here,
+      kind: "instances-available",
+      resource: "next",
+      context: { instances: ["next-1"] },
+    });
+    await wakeups.idle();
+    expect(runs).toEqual([["copy"], ["next"]]);
+  });
+
   it("a failing run is reported and does not stop later ones; after stop nothing runs", async () => {
     const errors: unknown[] = [];
     const runs: string[][] = [];
