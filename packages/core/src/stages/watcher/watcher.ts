@@ -38,9 +38,8 @@ const earlyCheckIds: ReadonlySet<string> = new Set([
 /**
  * watcher (scheduled): RDS has no event for a finished copy and its events are best effort, so each tick
  * describes what operations wait on (each watch when its own back-off schedule says so, kit/watch-schedule.ts),
- * fails operations past their deadline, publishes again handoffs nobody
- * took (republish-handoffs.ts), starts operations for snapshots whose event never came, and starts plans
- * whose schedule is due.
+ * fails operations past their deadline, publishes again handoffs nobody took (republish-handoffs.ts), starts
+ * operations for snapshots whose event never came, and starts plans whose schedule is due.
  */
 export async function onSchedule(
   deps: StageDeps,
