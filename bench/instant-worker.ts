@@ -61,6 +61,8 @@ export interface OperationCosts {
   handlerInvocationsPerOp: number;
   /** The watcher's scheduled runs during the measurement (not per operation: one per tick). */
   watcherScheduledRuns: number;
+  /** The watcher's runs woken in process by the local RDS's changes and new watches (not per operation). */
+  watcherWakeupRuns: number;
   failedInvocations: number;
   /** From an event's PutEvents to its handler starting. */
   eventOverheadP50Ms: number | undefined;
@@ -80,6 +82,8 @@ interface Instruments {
   dynamo: DynamoCounter;
   handlers: HandlerRecorder;
   tap: BridgeTap;
+  /** Ids of the watcher's runs woken in process (runtime.watcherWakeups): their checks' causation id. */
+  wakeupRuns: Set<string>;
 }
 
 async function start(tracker?: AvailabilityTracker): Promise<Instruments> {
@@ -93,7 +97,9 @@ async function start(tracker?: AvailabilityTracker): Promise<Instruments> {
   dynamo.install(world.runtime.dynamo.client);
   const tap = new BridgeTap();
   tap.install(world.runtime.bridge);
-  return { world, dynamo, handlers, tap };
+  const wakeupRuns = new Set<string>();
+  world.runtime.watcherWakeups.observe((runId) => wakeupRuns.add(runId));
+  return { world, dynamo, handlers, tap, wakeupRuns };
 }
 
 function resetCounters(i: Instruments): void {
@@ -101,6 +107,7 @@ function resetCounters(i: Instruments): void {
   i.handlers.reset();
   i.tap.reset();
   i.world.runtime.calls.reset();
+  i.wakeupRuns.clear();
 }
 
 export function costsOf(i: Instruments, operations: number): OperationCosts {
@@ -146,6 +153,7 @@ export function costsOf(i: Instruments, operations: number): OperationCosts {
     rdsEventsPerOp: per(i.tap.rdsEvents),
     handlerInvocationsPerOp: per(delivered.length),
     watcherScheduledRuns: i.handlers.invocations.length - delivered.length,
+    watcherWakeupRuns: i.wakeupRuns.size,
     failedInvocations: delivered.filter((v) => !v.ok).length,
     eventOverheadP50Ms: round(percentile(overheads, 50)),
     eventOverheadP99Ms: round(percentile(overheads, 99)),
@@ -256,8 +264,11 @@ interface DetectionSample {
   detailType: string;
   service: string;
   resource: string;
-  /** What woke the watcher: its scheduled run, or the RDS event naming the resource. */
-  via: "tick" | "rds-event";
+  /**
+   * What woke the watcher: its scheduled run, the RDS event naming the resource, or the local runtime's
+   * in-process wake-up (the local RDS saw the resource change, or a stage had just added the watch).
+   */
+  via: "tick" | "rds-event" | "local-wakeup";
   readyToPublishMs: number;
   publishToStageMs: number;
   totalMs: number;
@@ -282,7 +293,9 @@ function detectionSamples(
   const samples: DetectionSample[] = [];
   for (const v of i.handlers.invocations) {
     if (v.operationId !== operationId || v.service === "watcher") continue;
-    if (!v.causationId || !watcherRuns.has(v.causationId) || seen.has(v.eventId)) continue;
+    if (!v.causationId || seen.has(v.eventId)) continue;
+    const woken = i.wakeupRuns.has(v.causationId);
+    if (!woken && !watcherRuns.has(v.causationId)) continue;
     seen.add(v.eventId);
     const put = i.tap.putAt.get(v.eventId);
     if (!put) continue;
@@ -293,7 +306,11 @@ function detectionSamples(
       detailType: v.detailType,
       service: v.service,
       resource: `${ready.kind} ${ready.identifier}`,
-      via: watcherRuns.get(v.causationId) === "Scheduled Event" ? "tick" : "rds-event",
+      via: woken
+        ? "local-wakeup"
+        : watcherRuns.get(v.causationId) === "Scheduled Event"
+          ? "tick"
+          : "rds-event",
       readyToPublishMs: round(put.at - ready.at) ?? 0,
       publishToStageMs: round(v.startedAt - put.at) ?? 0,
       totalMs: round(v.startedAt - ready.at) ?? 0,

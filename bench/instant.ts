@@ -120,7 +120,10 @@ function costsTable(
     ["RDS calls by the watcher (describe/list)", `${p.watcherRdsCallsPerOp} (${p.watcherRdsDescribesPerOp})`],
     ["pipeline events put", `${p.eventsPerOp}`],
     ["RDS events", `${p.rdsEventsPerOp}`],
-    ["handler invocations (+ watcher ticks)", `${p.handlerInvocationsPerOp} (+${p.watcherScheduledRuns})`],
+    [
+      "handler invocations (+ watcher ticks, + wake-ups)",
+      `${p.handlerInvocationsPerOp} (+${p.watcherScheduledRuns}, +${p.watcherWakeupRuns})`,
+    ],
     ["event put -> handler start p50 / p99", `${p.eventOverheadP50Ms} / ${p.eventOverheadP99Ms} ms`],
     ...(p.operationMs ? [["snapshot -> RestoreCompleted", p.operationMs]] : []),
     ["CPU time of the process, snapshot -> idle", `${p.cpuMsPerOp} ms per operation`],

@@ -40,6 +40,8 @@ export function watchEntity(client: DynamoDBDocumentClient, table: string) {
         },
         checks: { type: "number", default: () => 0 },
         lastCheckedAt: { type: "string" },
+        /** When a scheduled run checks it next (stages/kit/watch-schedule.ts); absent: at the next run. */
+        nextCheckAt: { type: "string" },
       },
       indexes: {
         byOperation: {

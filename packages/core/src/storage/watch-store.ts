@@ -17,6 +17,7 @@ export function createWatchStore(client: DynamoDBDocumentClient, table: string) 
       resource: string;
       context?: Record<string, unknown>;
       createdAt: string;
+      nextCheckAt?: string;
     }): Promise<void> {
       try {
         await watches.create({ ...watch, state: "pending" }).go();
@@ -35,8 +36,38 @@ export function createWatchStore(client: DynamoDBDocumentClient, table: string) 
       return data;
     },
 
-    async touchWatch(operationId: string, watchId: string, at: string): Promise<void> {
-      await watches.patch({ operationId, watchId }).add({ checks: 1 }).set({ lastCheckedAt: at }).go();
+    /**
+     * Records a check that found the resource still busy, and when to check next; false when the watch is
+     * gone (a concurrent check completed it).
+     */
+    async touchWatch(
+      operationId: string,
+      watchId: string,
+      at: string,
+      nextCheckAt?: string,
+    ): Promise<boolean> {
+      try {
+        await watches
+          .patch({ operationId, watchId })
+          .add({ checks: 1 })
+          .set({ lastCheckedAt: at, ...(nextCheckAt ? { nextCheckAt } : {}) })
+          .go();
+        return true;
+      } catch (error) {
+        if (isConditionFailure(error)) return false;
+        throw error;
+      }
+    },
+
+    /** Moves a watch's next check (e.g. sooner, after a check that failed); false when the watch is gone. */
+    async rescheduleWatch(operationId: string, watchId: string, nextCheckAt: string): Promise<boolean> {
+      try {
+        await watches.patch({ operationId, watchId }).set({ nextCheckAt }).go();
+        return true;
+      } catch (error) {
+        if (isConditionFailure(error)) return false;
+        throw error;
+      }
     },
 
     /** Removes a watch; false when it was already gone (another check completed it first). */

@@ -24,6 +24,7 @@ import { type InstantClusterView, InstantDataPath } from "./instant-data";
 import { createRdsPort } from "./port";
 import { PostgresDataPath } from "./postgres-data";
 import { Registry } from "./registry";
+import { type ResourceChange, ResourceChangeDetector } from "./resource-changes";
 import { ServerFleet } from "./server-fleet";
 import { completeSnapshotDeletion, createAutomatedSnapshot } from "./snapshot-operations";
 import { resumeCopy } from "./snapshot-sharing";
@@ -47,6 +48,11 @@ export interface LocalRdsOptions {
    * a cluster is a record of its roles and table catalogue, with the same API (see instant-data.ts).
    */
   clusters?: ClusterMode;
+  /**
+   * Told of every change of a resource's status or name, and of resources that are gone, as the registry is
+   * written (in process, synchronously: keep it short). Not an RDS event: AWS has none for most of these.
+   */
+  onResourcesChanged?: (changes: ResourceChange[]) => void;
 }
 
 /** Instant clusters' own API: their database port, what a cluster holds, and loading a catalogue. */
@@ -81,7 +87,23 @@ export class LocalRds {
     const rdsDir = join(options.stateDir, "rds");
     const warn = options.onWarning ?? ((message: string) => console.warn(`[local-rds] ${message}`));
     const clock = options.clock ?? (() => new Date());
-    this.#registry = new Registry(rdsDir);
+    const changes = new ResourceChangeDetector();
+    const onChanged = options.onResourcesChanged;
+    this.#registry = new Registry(
+      rdsDir,
+      onChanged &&
+        ((registry) => {
+          const found = changes.scan(registry);
+          if (found.length === 0) return;
+          try {
+            onChanged(found);
+          } catch (error) {
+            warn(
+              `a listener of resource changes failed: ${error instanceof Error ? error.message : String(error)}`,
+            );
+          }
+        }),
+    );
     this.#fleet = new ServerFleet(options.stateDir, rdsDir);
     this.#transitions = new Transitions({
       ...(options.durations ? { durations: options.durations } : {}),

@@ -79,7 +79,11 @@ export class Registry {
   /** A write waiting for its turn (not started yet). */
   #queued: Promise<void> | undefined;
 
-  constructor(rdsDir: string) {
+  /** `onWrite` looks at the registry as each write starts (resource-changes.ts); it must not throw. */
+  constructor(
+    rdsDir: string,
+    private readonly onWrite?: (registry: Registry) => void,
+  ) {
     this.file = join(rdsDir, "registry.json");
   }
 
@@ -101,6 +105,7 @@ export class Registry {
   save(): Promise<void> {
     this.#queued ??= this.#writes.run(() => {
       this.#queued = undefined;
+      this.onWrite?.(this);
       const contents: RegistryFile = {
         version: 1,
         clusters: structuredClone(this.clusters),

@@ -9,6 +9,7 @@ import type { LocalKms } from "../kms/local-kms";
 import type { ClusterMode } from "../rds/cluster-data";
 import type { RdsEventEntry } from "../rds/events";
 import { type InstantClusters, LocalRds } from "../rds/local-rds";
+import type { ResourceChange } from "../rds/resource-changes";
 import type { Durations } from "../rds/transitions";
 
 export type LocalRdsTimings = Partial<Durations>;
@@ -50,6 +51,7 @@ export async function createLocalRds(options: {
   emit(event: RdsEventEntry): Promise<void>;
   onWarning(message: string): void;
   clusters?: ClusterMode;
+  onResourcesChanged?: (changes: ResourceChange[]) => void;
 }): Promise<LocalRdsHandle> {
   const rds = new LocalRds({
     stateDir: options.stateDir,
@@ -57,6 +59,7 @@ export async function createLocalRds(options: {
     emit: options.emit,
     onWarning: options.onWarning,
     ...(options.clusters ? { clusters: options.clusters } : {}),
+    ...(options.onResourcesChanged ? { onResourcesChanged: options.onResourcesChanged } : {}),
     ...(options.timings ? { durations: options.timings } : {}),
     ...(options.clock ? { clock: options.clock } : {}),
   });

@@ -8,6 +8,7 @@ import type { Plan } from "@aurora-restore/core/plan/index";
 import type { AccountRegion, DatabasePort, EventPublisherPort } from "@aurora-restore/core/ports/index";
 import type { StageDeps } from "@aurora-restore/core/stages/kit";
 import { resumeWorkOfDeadProcess } from "@aurora-restore/core/stages/kit";
+import { onResourcesChanged } from "@aurora-restore/core/stages/watcher";
 import { type AuditLog, createAuditLog } from "@aurora-restore/core/storage/audit";
 import { createOperationStore, type OperationStore } from "@aurora-restore/core/storage/operations";
 import type { StageDeclaration } from "@aurora-restore/core/wiring/stage-declaration";
@@ -34,6 +35,7 @@ import {
   wireStages,
 } from "./stage-wiring";
 import { WatcherSchedule } from "./watcher-schedule";
+import { WatcherWakeups } from "./watcher-wakeups";
 
 export { localPipelineLocation };
 export const localTopicName = "aurora-restore-notifications";
@@ -52,7 +54,10 @@ export interface LocalRuntimeOptions {
   logLevel?: LogLevel;
   /** Where SNS announces notifications (default: nowhere; they are in <stateDir>/sns/messages.jsonl). */
   console?: LineWriter;
-  /** How often the watcher runs (its schedule; RDS events make it run sooner). Default 1 s. */
+  /**
+   * How often the watcher runs (its schedule; it checks each watch on the watch's own back-off schedule, and
+   * RDS events and the local RDS's status changes make it look at a resource sooner). Default 1 s.
+   */
   watcherIntervalMs?: number;
   /** Simulated durations of the local RDS (copy, restore, instance creation...). */
   rdsTimings?: LocalRdsTimings;
@@ -104,6 +109,8 @@ export interface LocalRuntime {
   rds: LocalRdsHandle;
   /** The DatabasePort the stages use (uncounted): verified TLS to PostgreSQL, or the instant clusters'. */
   database: DatabasePort;
+  /** Wakes the watcher for a resource the local RDS saw change, or a stage just began to watch (in process). */
+  watcherWakeups: WatcherWakeups;
   /** Every call the stages made through their ports (RDS, KMS, Secrets Manager, SNS, PutEvents, database). */
   calls: PortCounters;
   metrics: MetricsRecorder;
@@ -179,7 +186,14 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       stageList,
     );
 
+    // The watcher looks at a resource as soon as the local RDS says it changed: runs wait for start() below.
+    const watcherWakeups = new WatcherWakeups({
+      check: (changed, runId) => onResourcesChanged(deps("watcher"), changed, runId),
+      onError: (error) =>
+        log.write(`[watcher] ERROR check on a local RDS change failed: ${(error as Error).message}\n`),
+    });
     const rds = await createLocalRds({
+      onResourcesChanged: (changes) => watcherWakeups.resourcesChanged(changes),
       stateDir,
       kms,
       ...(options.rdsTimings ? { timings: options.rdsTimings } : {}),
@@ -225,8 +239,17 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     };
     const plans = new PlanRegistry(stateDir);
     const metrics = new MetricsRecorder();
+    // A stage adds its watch after starting the copy, restore or rename, which may be done already (the
+    // change came before the watch): then the watcher looks at the new watch at once.
+    const stagesStore: OperationStore = {
+      ...store,
+      async addWatch(watch) {
+        await store.addWatch(watch);
+        watcherWakeups.watchAdded(watch);
+      },
+    };
     const shared: SharedDeps = {
-      store,
+      store: stagesStore,
       audit,
       publisher,
       plans,
@@ -307,6 +330,8 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       watcher.start();
       cleanups.push(() => watcher.stop());
     }
+    watcherWakeups.start();
+    cleanups.push(() => watcherWakeups.stop());
 
     let stopped: Promise<void> | undefined;
     return {
@@ -327,6 +352,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       sns,
       rds,
       database,
+      watcherWakeups,
       calls,
       metrics,
       ...(logFile ? { logFile } : {}),
@@ -339,6 +365,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       async idle() {
         await bridge.drain();
         await rds.idle();
+        await watcherWakeups.idle();
         await bridge.drain();
       },
       stop() {

@@ -18,10 +18,14 @@ export interface LoginBackoff {
   beforeAttempt?: () => Promise<void>;
 }
 
-/** The whole wait stays well inside the function's timeout (kit/lease.ts), with room for the rest of configure. */
+/**
+ * A new master password usually takes effect within seconds, so the first retries come quickly (0.1, 0.2,
+ * 0.4 s...) and the gap doubles up to 5 s; the whole wait stays well inside the function's timeout
+ * (kit/lease.ts), with room for the rest of configure.
+ */
 export const defaultLoginBackoff: LoginBackoff = {
-  initialDelayMs: 2_000,
-  maxDelayMs: 15_000,
+  initialDelayMs: 100,
+  maxDelayMs: 5_000,
   timeoutMs: 3 * 60_000,
   sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
   now: () => Date.now(),

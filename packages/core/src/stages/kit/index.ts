@@ -15,4 +15,5 @@ export * from "./republish-handoffs";
 export * from "./resume-at-start";
 export * from "./snapshot-refs";
 export * from "./start-operation";
+export * from "./watch-schedule";
 export * from "./watches";

@@ -11,12 +11,13 @@ import type { AccessScope } from "../../ports/location";
 import type { OperationInfo } from "../../storage/operations";
 import type { WatchKind } from "../../storage/watch-entity";
 import type { StageDeps } from "./deps";
-import { now } from "./publish";
+import { firstCheckAt } from "./watch-schedule";
 
 /**
  * The contract between a stage that starts something slow (a copy, a restore, a rename, a delete) and the
- * watcher that notices when it ends. The stage adds a watch; the watcher describes the resource each tick
- * (and early on RDS events), and when it is ready makes the optional conditional transition and publishes
+ * watcher that notices when it ends. The stage adds a watch; the watcher describes the resource on the watch's
+ * own schedule with back-off (watch-schedule.ts), early on RDS events (and, locally, when the local RDS says
+ * the resource changed), and when it is ready makes the optional conditional transition and publishes
  * the named event, then removes the watch. A resource in a failed state fails the operation.
  *
  * What "ready" means per kind (resource = identifier or ARN in the watch's scope):
@@ -80,6 +81,7 @@ export async function addWatch(
     ...rest,
     publish: typeof publish === "string" ? publish : publish.detailType,
   };
+  const createdAt = deps.clock();
   await deps.store.addWatch({
     operationId: operation.operationId,
     watchId,
@@ -89,7 +91,8 @@ export async function addWatch(
     ...(scope.roleArn ? { roleArn: scope.roleArn } : {}),
     resource,
     context: context as unknown as Record<string, unknown>,
-    createdAt: now(deps),
+    createdAt: createdAt.toISOString(),
+    nextCheckAt: firstCheckAt(createdAt),
   });
 }
 

@@ -9,6 +9,7 @@ import { failOperation } from "../kit/fail";
 import { handOff, handoffOf } from "../kit/handoff";
 import { pipelineMetrics } from "../kit/metrics";
 import { type HandoffOptions, republishStalledHandoffs } from "../kit/republish-handoffs";
+import { firstCheckAt, isCheckDue, nextCheckAfter } from "../kit/watch-schedule";
 import { expectedSteps, type WatchContext, watchContextOf } from "../kit/watches";
 import { announceExpiredKeptResources } from "./expired-kept-resources";
 import { failOverdueOperations } from "./overdue-operations";
@@ -36,16 +37,17 @@ const earlyCheckIds: ReadonlySet<string> = new Set([
 
 /**
  * watcher (scheduled): RDS has no event for a finished copy and its events are best effort, so each tick
- * describes what operations wait on, fails operations past their deadline, publishes again handoffs nobody
- * took (republish-handoffs.ts), starts operations for snapshots whose event never came, and starts plans
- * whose schedule is due.
+ * describes what operations wait on (each watch when its own back-off schedule says so, kit/watch-schedule.ts),
+ * fails operations past their deadline, publishes again handoffs nobody took (republish-handoffs.ts), starts
+ * operations for snapshots whose event never came, and starts plans whose schedule is due.
  */
 export async function onSchedule(
   deps: StageDeps,
   tick: { id: string },
   options: WatcherOptions = {},
 ): Promise<void> {
-  await checkWatches(deps, tick.id);
+  const now = deps.clock();
+  await checkWatches(deps, tick.id, (watch) => isCheckDue(watch, now));
   // One listing of the running operations per tick serves both (each write below is conditional anyway).
   const running = await deps.store.listByStatus("running");
   await failOverdueOperations(deps, tick.id, running);
@@ -65,6 +67,30 @@ export async function onRdsEvent(deps: StageDeps, event: RdsEvent): Promise<void
   await checkWatches(deps, event.id, (watch) => watchNames(watch, named));
 }
 
+/** A resource whose status just changed, in its account and region. */
+export interface ChangedResource {
+  accountId: string;
+  region: string;
+  identifier: string;
+}
+
+/**
+ * watcher on an in-process hint of the local runtime (its local RDS saw these resources change status; AWS
+ * has no such event, see kit/watch-schedule.ts): looks now at the watches on those resources only.
+ */
+export async function onResourcesChanged(
+  deps: StageDeps,
+  changed: readonly ChangedResource[],
+  causationId: string,
+): Promise<void> {
+  if (changed.length === 0) return;
+  await checkWatches(deps, causationId, (watch) =>
+    changed.some(
+      (r) => r.accountId === watch.accountId && r.region === watch.region && watchNames(watch, r.identifier),
+    ),
+  );
+}
+
 /** True when the watch waits on `identifier`: its resource, or one of the instances it waits for. */
 function watchNames(watch: PendingWatch, identifier: string): boolean {
   if (watch.resource === identifier || watch.resource.endsWith(`:${identifier}`)) return true;
@@ -72,21 +98,28 @@ function watchNames(watch: PendingWatch, identifier: string): boolean {
   return context?.instances?.includes(identifier) === true;
 }
 
-/** A pending watch's check is recorded at most this often (a write per watch per tick is what it saves). */
-const touchIntervalMs = 30_000;
+/**
+ * A pending watch's operation is read again at most this often (a read per watch per check is what it saves):
+ * a watch whose operation moved on is removed then.
+ */
+const operationRereadMs = 30_000;
 
-/** Describes every pending watch; publishes and removes the ready ones, fails the operations of failed ones. */
+/** What one run of checks described, so that it describes each resource once however many watches name it. */
+type Probes = Map<string, Promise<ProbeResult>>;
+
+/** Describes the pending watches `only` selects (default: all); publishes and removes the ready ones, fails the operations of failed ones. */
 export async function checkWatches(
   deps: StageDeps,
   causationId: string,
   only: (watch: PendingWatch) => boolean = () => true,
 ): Promise<void> {
   const watches = (await deps.store.pendingWatches()).filter(only);
+  const probes: Probes = new Map();
   for (const watch of watches) {
     try {
-      await checkWatch(deps, watch, causationId);
+      await checkWatch(deps, watch, causationId, probes);
     } catch (error) {
-      // One unreadable resource must not stop the others; the next tick tries again.
+      // One unreadable resource must not stop the others; the next run tries it again.
       deps.metrics.count(pipelineMetrics.watchErrors, 1, { kind: watch.kind });
       deps.logger.error("Could not check a watch", {
         operationId: watch.operationId,
@@ -94,20 +127,43 @@ export async function checkWatches(
         code: errorCodeOf(error),
         message: errorMessageOf(error),
       });
+      await checkSoonAfterError(deps, watch);
     }
   }
 }
 
-async function checkWatch(deps: StageDeps, watch: PendingWatch, causationId: string): Promise<void> {
+/** A check that failed (throttled, a DynamoDB error) is made again soon, not at the back-off's next time. */
+async function checkSoonAfterError(deps: StageDeps, watch: PendingWatch): Promise<void> {
+  const soon = firstCheckAt(deps.clock());
+  if (watch.nextCheckAt && watch.nextCheckAt <= soon) return;
+  await deps.store.rescheduleWatch(watch.operationId, watch.watchId, soon).catch((error: unknown) => {
+    deps.logger.warn("Could not move a watch's next check", {
+      operationId: watch.operationId,
+      watchId: watch.watchId,
+      message: errorMessageOf(error),
+    });
+  });
+}
+
+async function checkWatch(
+  deps: StageDeps,
+  watch: PendingWatch,
+  causationId: string,
+  probes: Probes,
+): Promise<void> {
   const context = watchContextOf(watch.context);
   const now = deps.clock();
-  const touchDue = !watch.lastCheckedAt || now.getTime() - Date.parse(watch.lastCheckedAt) >= touchIntervalMs;
+  const rereadDue =
+    !watch.lastCheckedAt || now.getTime() - Date.parse(watch.lastCheckedAt) >= operationRereadMs;
   // A resource still pending needs nothing of its operation: describe it first, and read the operation only
-  // once it is ready or failed, or when the check is recorded (a watch whose operation moved on goes then).
+  // once it is ready or failed, or when it is due to be read again (a watch whose operation moved on goes then).
   let result: ProbeResult | undefined;
-  if (context && !touchDue) {
-    result = await probeWatch(deps, watch, context);
-    if (result.state === "pending") return;
+  if (context && !rereadDue) {
+    result = await probeWatch(deps, watch, context, probes);
+    if (result.state === "pending") {
+      await recordBusy(deps, watch, now);
+      return;
+    }
   }
   const operation = await deps.store.get(watch.operationId);
   if (!operation || !context) {
@@ -128,10 +184,10 @@ async function checkWatch(deps: StageDeps, watch: PendingWatch, causationId: str
     await deps.store.removeWatch(watch.operationId, watch.watchId);
     return;
   }
-  result ??= await probeWatch(deps, watch, context);
+  result ??= await probeWatch(deps, watch, context, probes);
 
   if (result.state === "pending") {
-    if (touchDue) await deps.store.touchWatch(watch.operationId, watch.watchId, now.toISOString());
+    await recordBusy(deps, watch, now);
     return;
   }
   if (result.state === "failed") {
@@ -205,6 +261,12 @@ async function checkWatch(deps: StageDeps, watch: PendingWatch, causationId: str
   await deps.store.removeWatch(watch.operationId, watch.watchId);
 }
 
+/** Records a check that found the resource busy, and pushes the watch's next check back (doubling). */
+async function recordBusy(deps: StageDeps, watch: PendingWatch, now: Date): Promise<void> {
+  const next = nextCheckAfter(now, watch.checks ?? 0);
+  await deps.store.touchWatch(watch.operationId, watch.watchId, now.toISOString(), next);
+}
+
 async function restoreWatch(deps: StageDeps, watch: PendingWatch): Promise<void> {
   await deps.store
     .addWatch({
@@ -217,6 +279,8 @@ async function restoreWatch(deps: StageDeps, watch: PendingWatch): Promise<void>
       resource: watch.resource,
       ...(watch.context ? { context: watch.context as Record<string, unknown> } : {}),
       createdAt: watch.createdAt ?? deps.clock().toISOString(),
+      // Due at the next run: its event still has to be published.
+      nextCheckAt: deps.clock().toISOString(),
     })
     .catch((error: unknown) => {
       deps.logger.error("Could not put back a watch whose event was not published", {
@@ -227,8 +291,37 @@ async function restoreWatch(deps: StageDeps, watch: PendingWatch): Promise<void>
     });
 }
 
-/** Describes what the watch waits on; an error waiting cannot fix (access denied, a missing key) fails it. */
-async function probeWatch(deps: StageDeps, watch: PendingWatch, context: WatchContext): Promise<ProbeResult> {
+/**
+ * Describes what the watch waits on, once per run for watches that name the same resource; an error waiting
+ * cannot fix (access denied, a missing key) fails it.
+ */
+function probeWatch(
+  deps: StageDeps,
+  watch: PendingWatch,
+  context: WatchContext,
+  probes: Probes,
+): Promise<ProbeResult> {
+  const key = JSON.stringify([
+    watch.accountId,
+    watch.region,
+    watch.roleArn,
+    watch.kind,
+    watch.resource,
+    context.instances,
+  ]);
+  let result = probes.get(key);
+  if (!result) {
+    result = describeWatched(deps, watch, context);
+    probes.set(key, result);
+  }
+  return result;
+}
+
+async function describeWatched(
+  deps: StageDeps,
+  watch: PendingWatch,
+  context: WatchContext,
+): Promise<ProbeResult> {
   const scope = {
     accountId: watch.accountId,
     region: watch.region,
