@@ -111,11 +111,12 @@ describe("[slow] the ten stage handlers on the fake AWS", () => {
     expect(w.sns.published[0]!.message).toContain(`Endpoint: ${targetHost}:5432`);
     // cleanup deleted the shareable copy, the first hop (both in the source's region) and the target copy, in
     // whatever order it leaves the shared copies: only the source snapshot remains.
-    expect(w.rds.callsOf("deleteClusterSnapshot").map((c) => c.scope.region).sort()).toEqual([
-      "eu-west-1",
-      "us-east-1",
-      "us-east-1",
-    ]);
+    expect(
+      w.rds
+        .callsOf("deleteClusterSnapshot")
+        .map((c) => c.scope.region)
+        .sort(),
+    ).toEqual(["eu-west-1", "us-east-1", "us-east-1"]);
     expect([...w.rds.snapshots.values()].map((s) => s.identifier)).toEqual([
       w.publisher.only(RestoreRequested).detail.sourceSnapshot.identifier,
     ]);
