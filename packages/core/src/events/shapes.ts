@@ -4,6 +4,7 @@ import {
   clusterIdentifier,
   hostName,
   kmsKeyArn,
+  nameText,
   port,
   rdsClusterSnapshotArn,
   region,
@@ -21,6 +22,13 @@ export const snapshotRef = z.object({
   kmsKeyId: kmsKeyArn.optional().describe("ARN of the key the snapshot is encrypted with"),
 });
 export type SnapshotRef = z.infer<typeof snapshotRef>;
+
+/** A snapshot's state when it was described: what prepare decides from (status, encryption). */
+export const snapshotState = z.object({
+  status: nameText(64).describe("RDS status: creating | available | copying | deleting | failed"),
+  encrypted: z.boolean(),
+});
+export type SnapshotState = z.infer<typeof snapshotState>;
 
 export const clusterRef = z.object({
   clusterIdentifier,

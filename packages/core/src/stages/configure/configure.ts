@@ -143,8 +143,9 @@ async function applyConfiguration(
   const owned = () => ensureOwner(deps, operation);
   await owned();
   const done = await doneEarlier(deps, operation);
-  const cluster = await deps.rds(scope).describeCluster(clusterIdentifier);
-  const username = cluster.masterUsername;
+  // The watcher found the master user when it announced the cluster; an event from before it did: describe.
+  const username =
+    event.detail.masterUsername ?? (await deps.rds(scope).describeCluster(clusterIdentifier)).masterUsername;
   const base: Omit<CredentialSecret, "username" | "password"> = {
     host,
     port,

@@ -18,6 +18,11 @@ export const ClusterRenamed = defineEvent({
     cluster: clusterRef,
     previousIdentifier: clusterIdentifier,
     step: z.enum(["old-moved-away", "new-moved-in", "rolled-back"]),
+    endpoint: endpointRef
+      .optional()
+      .describe(
+        "The endpoint the cluster reported under its new name, as the watcher found it: cutover points the promoted secrets at it without describing the cluster again (absent: cutover describes it)",
+      ),
   },
 });
 

@@ -1,5 +1,6 @@
 import { RestoreCompleted } from "../../events/domain";
 import { resourceNames, targetKeyOf } from "../../operation/ids";
+import type { RdsPort } from "../../ports/rds";
 import type { OperationInfo } from "../../storage/operations";
 import { advance } from "../kit/advance";
 import { audit } from "../kit/audit";
@@ -17,12 +18,15 @@ import { runKeyOf } from "../kit/retry-run";
 
 /**
  * At new-moved-in: the credentials configure staged become AWSCURRENT with the target's endpoint (until now
- * AWSCURRENT still served the old cluster), the old cluster goes, the operation completes.
+ * AWSCURRENT still served the old cluster), the old cluster goes, the operation completes. The endpoint is
+ * the one ClusterRenamed carries (the watcher described the cluster under the target's name to announce
+ * it); an event from before it carried one: described here.
  */
 export async function finishCutover(
   deps: StageDeps,
   operation: OperationInfo,
   eventId: string,
+  announced?: { host: string; port: number },
 ): Promise<void> {
   const { target } = operation;
   const names = resourceNames(operation.operationId, target.clusterIdentifier);
@@ -33,11 +37,7 @@ export async function finishCutover(
 
   let endpoint: { host: string; port: number } | undefined;
   try {
-    const cluster = await rds.describeCluster(target.clusterIdentifier);
-    if (!cluster.endpoint || !cluster.port) {
-      throw new Error(`${target.clusterIdentifier} reports no endpoint yet (status ${cluster.status})`);
-    }
-    endpoint = { host: cluster.endpoint, port: cluster.port };
+    endpoint = announced ?? (await describeEndpoint(rds, target.clusterIdentifier));
     const secretArns = [
       operation.outputs.masterSecretArn,
       ...((operation.outputs.applicationSecretArns ?? []) as string[]),
@@ -132,4 +132,15 @@ export async function finishCutover(
   deps.metrics.count(pipelineMetrics.succeeded, 1, { stage: "cutover" });
   // Through the recorded handoff: a failed publish is marked, so the bus's retry publishes it again.
   await handOff(deps, completed, RestoreCompleted, outcome);
+}
+
+async function describeEndpoint(
+  rds: RdsPort,
+  clusterIdentifier: string,
+): Promise<{ host: string; port: number }> {
+  const cluster = await rds.describeCluster(clusterIdentifier);
+  if (!cluster.endpoint || !cluster.port) {
+    throw new Error(`${clusterIdentifier} reports no endpoint yet (status ${cluster.status})`);
+  }
+  return { host: cluster.endpoint, port: cluster.port };
 }

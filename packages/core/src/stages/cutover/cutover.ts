@@ -1,14 +1,23 @@
 import type { RestoreVerified } from "../../events/domain";
 import { resourceNames } from "../../operation/ids";
 import { isAwsCallError } from "../../ports/errors";
+import type { RdsPort } from "../../ports/rds";
 import type { OperationInfo } from "../../storage/operations";
 import { advance, loadAt } from "../kit/advance";
 import { audit } from "../kit/audit";
 import { claimStep, isRetryable, type StageEvent, targetScope } from "../kit/claim";
-import { type InstanceRename, numberedRenames, renameCluster } from "../kit/cluster-swap";
+import {
+  describeEither,
+  type InstanceRename,
+  type KnownCluster,
+  knownOf,
+  numberedRenames,
+  renameCluster,
+} from "../kit/cluster-swap";
 import type { StageDeps } from "../kit/deps";
 import { failOperation } from "../kit/fail";
 import { holdLease, newLease } from "../kit/lease";
+import { recordedNextInstances } from "../kit/next-instances";
 import type { ClusterRenamed } from "./contracts";
 import { finishCutover } from "./cutover-finish";
 import { CutoverRolledBackError, oldInstanceRenames, rollBack, watchRename } from "./cutover-rollback";
@@ -57,7 +66,7 @@ export async function onClusterRenamed(
         stage: "cutover",
         action: "new-moved-in",
       });
-      if (operation) await finishCutover(deps, operation, event.id);
+      if (operation) await finishCutover(deps, operation, event.id, event.detail.endpoint);
       return;
     }
     case "rolled-back": {
@@ -96,9 +105,10 @@ export async function onRestoreVerified(
     return;
   }
   let outputs: OperationInfo["outputs"] | undefined;
+  let described: KnownCluster | undefined;
   if (current?.step === "verified") {
     try {
-      outputs = await describeTarget(deps, current);
+      ({ outputs, described } = await describeTarget(deps, current));
     } catch (error) {
       if (isRetryable(error)) throw error;
       await failOperation(
@@ -146,6 +156,8 @@ export async function onRestoreVerified(
       from: target.clusterIdentifier,
       to: names.oldCluster,
       instances,
+      // Described by this delivery just before its claim: not described again. A resumed delivery describes.
+      ...(described ? { known: described } : {}),
     });
   } catch (error) {
     if (isRetryable(error)) throw error;
@@ -166,7 +178,16 @@ export async function onRestoreVerified(
   });
 }
 
-async function describeTarget(deps: StageDeps, operation: OperationInfo): Promise<OperationInfo["outputs"]> {
+/**
+ * The one look at the live target before anything is renamed, and it stays: whether a cluster holds the
+ * target's name now (restore's read of it is from before the restore, configure and verify, and a person
+ * may have created, replaced or resized the target since) and which instances it has now, which are
+ * the ones renamed away. Nothing an event carries can stand in for it.
+ */
+async function describeTarget(
+  deps: StageDeps,
+  operation: OperationInfo,
+): Promise<{ outputs: OperationInfo["outputs"]; described?: KnownCluster }> {
   const names = resourceNames(operation.operationId, operation.target.clusterIdentifier);
   try {
     const cluster = await deps
@@ -174,12 +195,15 @@ async function describeTarget(deps: StageDeps, operation: OperationInfo): Promis
       .describeCluster(operation.target.clusterIdentifier);
     const original = cluster.members.map((m) => m.instanceIdentifier).sort();
     return {
-      oldClusterExisted: true,
-      oldInstances: original,
-      oldInstancesMoved: original.map((_, i) => names.instance(i, names.oldCluster)),
+      outputs: {
+        oldClusterExisted: true,
+        oldInstances: original,
+        oldInstancesMoved: original.map((_, i) => names.instance(i, names.oldCluster)),
+      },
+      described: { under: operation.target.clusterIdentifier, members: original },
     };
   } catch (error) {
-    if (isAwsCallError(error, "DBClusterNotFoundFault")) return { oldClusterExisted: false };
+    if (isAwsCallError(error, "DBClusterNotFoundFault")) return { outputs: { oldClusterExisted: false } };
     throw error;
   }
 }
@@ -192,16 +216,7 @@ async function moveNewIn(deps: StageDeps, operation: OperationInfo, eventId: str
   let instances: InstanceRename[] = [];
   let finalNames: string[] = [];
   try {
-    const next = await rds.describeCluster(names.nextCluster).catch(async (error: unknown) => {
-      // Already renamed by an earlier attempt of this same event: its instances carry the new names.
-      if (isAwsCallError(error, "DBClusterNotFoundFault"))
-        return rds.describeCluster(target.clusterIdentifier);
-      throw error;
-    });
-    const members = next.members.map((m) => m.instanceIdentifier);
-    instances = numberedRenames(members, names.nextCluster, target.clusterIdentifier);
-    finalNames = members.map((m) => instances.find((r) => r.from === m)?.to ?? m);
-    await renameCluster(rds, { from: names.nextCluster, to: target.clusterIdentifier, instances });
+    ({ instances, finalNames } = await renameNewIn(rds, operation));
   } catch (error) {
     if (isRetryable(error)) throw error;
     await rollBack(deps, operation, eventId, error);
@@ -219,4 +234,47 @@ async function moveNewIn(deps: StageDeps, operation: OperationInfo, eventId: str
     eventId,
     details: { from: names.nextCluster, to: target.clusterIdentifier, instances },
   });
+}
+
+/**
+ * Renames the restored cluster and its instances to the target's names. The instances are the ones restore
+ * recorded when it created them (outputs.nextInstances), so nothing is described first: the cluster is the
+ * pipeline's own, and the target's name was confirmed free (ClusterRenamed, or no target at cutover's
+ * start). A rename that finds a name missing (an earlier attempt of this step renamed it, or someone
+ * changed the cluster's instances) falls back to describing the cluster under either name, as an operation
+ * restored before the names were recorded always does.
+ */
+async function renameNewIn(
+  rds: RdsPort,
+  operation: OperationInfo,
+): Promise<{ instances: InstanceRename[]; finalNames: string[] }> {
+  const to = operation.target.clusterIdentifier;
+  const from = resourceNames(operation.operationId, to).nextCluster;
+  const renamesOf = (members: string[]) => {
+    const instances = numberedRenames(members, from, to);
+    return { instances, finalNames: members.map((m) => instances.find((r) => r.from === m)?.to ?? m) };
+  };
+  const recorded = recordedNextInstances(operation);
+  if (recorded) {
+    const renames = renamesOf(recorded);
+    try {
+      await renameCluster(rds, {
+        from,
+        to,
+        instances: renames.instances,
+        known: { under: from, members: recorded },
+      });
+      return renames;
+    } catch (error) {
+      if (
+        !isAwsCallError(error, "DBInstanceNotFoundFault") &&
+        !isAwsCallError(error, "DBClusterNotFoundFault")
+      )
+        throw error;
+    }
+  }
+  const known = knownOf(await describeEither(rds, from, to));
+  const renames = renamesOf(known.members);
+  await renameCluster(rds, { from, to, instances: renames.instances, known });
+  return renames;
 }

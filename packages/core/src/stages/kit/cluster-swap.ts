@@ -8,7 +8,7 @@ export interface InstanceRename {
 }
 
 /** Describes a cluster that may be under either of two names (a rename may already have happened). */
-async function describeEither(
+export async function describeEither(
   rds: RdsPort,
   first: string,
   second: string,
@@ -21,18 +21,27 @@ async function describeEither(
   }
 }
 
+/** What a caller already knows of the cluster it renames: the name it answers to and its instances. */
+export interface KnownCluster {
+  under: string;
+  members: string[];
+}
+
 /**
  * Renames a cluster's instances, then the cluster (ModifyDBInstance / ModifyDBCluster with a new
  * identifier; both asynchronous, the watcher reports when the cluster answers to the new name). Safe to
  * repeat: instances already renamed are skipped, and a cluster found under `to` is not renamed again.
- * Returns whether a cluster rename was requested now.
+ * `known` skips the describe: the caller has just described the cluster, or knows what it holds (then a
+ * name that is not there fails with a NotFound fault, and the caller describes). Returns whether a
+ * cluster rename was requested now.
  */
 export async function renameCluster(
   rds: RdsPort,
-  input: { from: string; to: string; instances: InstanceRename[] },
+  input: { from: string; to: string; instances: InstanceRename[]; known?: KnownCluster },
 ): Promise<{ clusterRenameRequested: boolean; instancesRenamed: InstanceRename[] }> {
-  const { cluster, under } = await describeEither(rds, input.from, input.to);
-  const members = new Set(cluster.members.map((m) => m.instanceIdentifier));
+  const { members: memberList, under } =
+    input.known ?? knownOf(await describeEither(rds, input.from, input.to));
+  const members = new Set(memberList);
   const instancesRenamed = input.instances.filter((r) => r.from !== r.to && members.has(r.from));
   for (const rename of instancesRenamed) {
     await rds.renameInstance({ instanceIdentifier: rename.from, newInstanceIdentifier: rename.to });
@@ -40,6 +49,10 @@ export async function renameCluster(
   if (under !== input.from) return { clusterRenameRequested: false, instancesRenamed };
   await rds.modifyCluster({ clusterIdentifier: input.from, newClusterIdentifier: input.to });
   return { clusterRenameRequested: true, instancesRenamed };
+}
+
+export function knownOf({ cluster, under }: { cluster: DbCluster; under: string }): KnownCluster {
+  return { under, members: cluster.members.map((m) => m.instanceIdentifier) };
 }
 
 /**

@@ -1,5 +1,5 @@
 import { buildArn, parseArn } from "../../events/arn";
-import type { ClusterRef, SnapshotRef } from "../../events/shapes";
+import type { ClusterRef, SnapshotRef, SnapshotState } from "../../events/shapes";
 import type { Plan } from "../../plan/schema";
 import type { AccessScope } from "../../ports/location";
 
@@ -54,6 +54,11 @@ export function snapshotRefOf(snapshot: {
     region: snapshot.region,
     ...(snapshot.kmsKeyId ? { kmsKeyId: snapshot.kmsKeyId } : {}),
   };
+}
+
+/** What prepare needs of a described or listed snapshot beyond its reference (RestoreRequested carries it). */
+export function snapshotStateOf(snapshot: { status: string; encrypted: boolean }): SnapshotState {
+  return { status: snapshot.status, encrypted: snapshot.encrypted };
 }
 
 /** Identifiers of the snapshots the pipeline makes itself (resourceNames): never a trigger for a refresh. */

@@ -1,5 +1,5 @@
 import { RestoreRequested } from "../../events/domain";
-import type { OperationTrigger, SnapshotRef, StageName } from "../../events/shapes";
+import type { OperationTrigger, SnapshotRef, SnapshotState, StageName } from "../../events/shapes";
 import { targetKeyOf } from "../../operation/ids";
 import { terminalSteps } from "../../operation/steps";
 import type { Plan, PlanTarget } from "../../plan/schema";
@@ -16,6 +16,8 @@ export interface StartOperationInput {
   plan: Plan;
   target: PlanTarget;
   snapshot: SnapshotRef & { type: "automated" | "manual" };
+  /** The snapshot's status and encryption when the caller described or listed it: prepare then need not. */
+  snapshotState?: SnapshotState;
   trigger: OperationTrigger;
   requestedBy: string;
   operationId: string;
@@ -90,6 +92,7 @@ export async function startOperation(deps: StageDeps, input: StartOperationInput
     planId: plan.id,
     target: clusterRefOf(target, target.clusterIdentifier),
     sourceSnapshot: input.snapshot,
+    ...(input.snapshotState ? { sourceSnapshotState: input.snapshotState } : {}),
     trigger: input.trigger,
     requestedBy: input.requestedBy,
   };

@@ -1,5 +1,5 @@
 import { type RestoreRequested, SnapshotAvailable, SourceSnapshotCopied } from "../../events/domain";
-import type { SnapshotRef } from "../../events/shapes";
+import type { SnapshotRef, SnapshotState } from "../../events/shapes";
 import { resourceNames } from "../../operation/ids";
 import type { OperationStep } from "../../operation/steps";
 import type { Plan, PlanTarget } from "../../plan/schema";
@@ -168,7 +168,7 @@ async function decide(
   if (requested.accountId === detail.target.accountId) return { kind: "pass-through", snapshot: requested };
 
   const scope = sourceScope(plan);
-  const snapshot = await deps.rds(scope).describeClusterSnapshot(requested.arn);
+  const snapshot = await sourceSnapshotOf(deps, detail, plan);
   if (snapshot.status !== "available") {
     throw new SnapshotNotShareableError(
       `Source snapshot ${snapshot.identifier} is ${snapshot.status}, not available; restore again once it is.`,
@@ -207,6 +207,21 @@ async function decide(
     choice: await chooseSharedCopy(deps, copyKey, shareJoiner(detail.target.accountId, "")),
     ...(kmsKeyId ? { kmsKeyId } : {}),
   };
+}
+
+/**
+ * The source snapshot's facts: from RestoreRequested when its producer described or listed the snapshot
+ * (the trigger did, a moment before), else described here (an automated snapshot the trigger knew by name,
+ * an event from before RestoreRequested carried them).
+ */
+async function sourceSnapshotOf(
+  deps: StageDeps,
+  detail: StageEvent<typeof RestoreRequested>["detail"],
+  plan: Plan,
+): Promise<SnapshotRef & SnapshotState & { type: string }> {
+  const { sourceSnapshot, sourceSnapshotState } = detail;
+  if (sourceSnapshotState) return { ...sourceSnapshot, ...sourceSnapshotState };
+  return deps.rds(sourceScope(plan)).describeClusterSnapshot(sourceSnapshot.arn);
 }
 
 /** Who joins a shareable copy: the run, and the target account it is shared with (20 accounts at most). */

@@ -1,4 +1,5 @@
 import { defineEvent } from "../../events/contract";
+import { nameText } from "../../events/identifiers";
 import { clusterRef, endpointRef } from "../../events/shapes";
 
 /**
@@ -19,5 +20,13 @@ export const ClusterAvailable = defineEvent({
   version: 1,
   description: "The restored cluster and all its instances are available under the temporary name.",
   producers: ["watcher"],
-  shape: { cluster: clusterRef, endpoint: endpointRef },
+  shape: {
+    cluster: clusterRef,
+    endpoint: endpointRef,
+    masterUsername: nameText(63)
+      .optional()
+      .describe(
+        "The cluster's master user, as the watcher found it: configure logs in as it without describing the cluster again (absent in events from before: configure describes it)",
+      ),
+  },
 });

@@ -10,8 +10,15 @@ import { deleteClusterWithInstances } from "../kit/cluster-swap";
 import type { StageDeps } from "../kit/deps";
 import { failOperation } from "../kit/fail";
 import { pipelineMetrics } from "../kit/metrics";
+import { NEXT_INSTANCES, recordedNextInstances } from "../kit/next-instances";
 import { addWatch } from "../kit/watches";
-import { type TargetSettings, targetSettingsOf } from "./target-settings";
+import {
+  encodeInstanceSettings,
+  RECORDED_INSTANCE_SETTINGS,
+  recordedInstanceSettings,
+  type TargetSettings,
+  targetSettingsOf,
+} from "./target-settings";
 
 /** The temporary cluster name is taken by a cluster this operation did not create. */
 export class StaleNextClusterError extends Error {
@@ -68,6 +75,10 @@ export async function onCopyCompleted(
   const nextCluster = peek
     ? resourceNames(peek.operationId, peek.target.clusterIdentifier).nextCluster
     : undefined;
+  // Read before the claim and stored with it (no write of its own): the settings and instance names the
+  // second run uses. A failed read here is left to the same read after the claim, which handles it.
+  const planned =
+    peek?.step === "copy-completed" ? await plannedRestore(deps, peek).catch(() => undefined) : undefined;
   const operation = await claimStep(deps, {
     operationId: detail.operationId,
     eventId: event.id,
@@ -75,7 +86,15 @@ export async function onCopyCompleted(
     to: "restoring",
     stage: "restore",
     action: "restore-cluster",
-    outputs: nextCluster ? { nextClusterId: nextCluster } : {},
+    outputs: {
+      ...(nextCluster ? { nextClusterId: nextCluster } : {}),
+      ...(planned
+        ? {
+            [RECORDED_INSTANCE_SETTINGS]: encodeInstanceSettings(planned.settings.instance),
+            [NEXT_INSTANCES]: planned.instances,
+          }
+        : {}),
+    },
   });
   if (!operation) return;
   try {
@@ -91,7 +110,7 @@ export async function onCopyCompleted(
         `CopyCompleted names ${snapshot.arn}, which is not in the target's account and region ${target.accountId}/${target.region}.`,
       );
     }
-    const settings = await targetSettingsOf(rds, target);
+    const settings = planned?.settings ?? (await targetSettingsOf(rds, target));
     const cluster = await createOrAdopt(deps, rds, operation, name, () =>
       target.restoreMethod === "clone"
         ? clone(rds, plan, target, name, operation, settings)
@@ -158,10 +177,11 @@ export async function onClusterCreated(
       );
     }
     const rds = deps.rds(targetScope(operation));
-    // The live target is unchanged until cutover: its instances' settings are read again here.
-    const { instance: settings } = await targetSettingsOf(rds, target);
+    // Recorded by the first run; an operation restored before they were recorded reads them again.
+    const settings =
+      recordedInstanceSettings(operation.outputs) ?? (await targetSettingsOf(rds, target)).instance;
     const { tags, ...instanceSettings } = settings;
-    const instances = Array.from({ length: target.instances.count }, (_, i) => names.instance(i, cluster));
+    const instances = recordedNextInstances(operation) ?? nextInstanceNames(operation, target);
     for (const instanceIdentifier of instances) {
       try {
         await rds.createInstance({
@@ -203,6 +223,19 @@ export async function onClusterCreated(
     if (isRetryable(error)) throw error;
     await failOperation(deps, operation, "restore", error, event.id);
   }
+}
+
+/** The instances restore creates: `<next cluster>-<n>`, as many as the plan asks. */
+function nextInstanceNames(operation: Pick<OperationInfo, "operationId">, target: PlanTarget): string[] {
+  const { nextCluster, instance } = resourceNames(operation.operationId, target.clusterIdentifier);
+  return Array.from({ length: target.instances.count }, (_, i) => instance(i, nextCluster));
+}
+
+/** What the first run decides before its claim: the target's settings (one read of the target) and instances. */
+async function plannedRestore(deps: StageDeps, operation: OperationInfo) {
+  const { target } = await planTargetOf(deps, operation);
+  const settings = await targetSettingsOf(deps.rds(targetScope(operation)), target);
+  return { settings, instances: nextInstanceNames(operation, target) };
 }
 
 /** Creates the cluster, or adopts the one a previous attempt of this operation created under the same name. */

@@ -98,3 +98,28 @@ export async function targetSettingsOf(rds: RdsPort, target: PlanTarget): Promis
     from: existing ? "plan and existing target" : "plan",
   };
 }
+
+/**
+ * Restore's first run records the target's instance settings with its claim (outputs are flat values, so
+ * as JSON); its second run creates the instances from them instead of describing the target again. The live
+ * target is unchanged until cutover, so they are what a second read would find.
+ */
+export const RECORDED_INSTANCE_SETTINGS = "targetInstanceSettings";
+
+export function encodeInstanceSettings(settings: InstanceSettings): string {
+  return JSON.stringify(settings);
+}
+
+/** The recorded instance settings, or undefined (an operation claimed before they were recorded). */
+export function recordedInstanceSettings(outputs: Record<string, unknown>): InstanceSettings | undefined {
+  const text = outputs[RECORDED_INSTANCE_SETTINGS];
+  if (typeof text !== "string") return undefined;
+  try {
+    const parsed: unknown = JSON.parse(text);
+    return parsed && typeof parsed === "object" && !Array.isArray(parsed)
+      ? (parsed as InstanceSettings)
+      : undefined;
+  } catch {
+    return undefined;
+  }
+}

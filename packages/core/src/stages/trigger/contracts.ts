@@ -1,7 +1,7 @@
 import * as z from "zod";
 import { defineEvent } from "../../events/contract";
 import { clusterIdentifier, nameText, planId } from "../../events/identifiers";
-import { clusterRef, operationTrigger, snapshotRef } from "../../events/shapes";
+import { clusterRef, operationTrigger, snapshotRef, snapshotState } from "../../events/shapes";
 
 /**
  * The events that start an operation: the request the trigger takes from a person or script, and the start it announces (the watcher's scheduled plans announce it the same way).
@@ -30,6 +30,11 @@ export const RestoreRequested = defineEvent({
     planId,
     target: clusterRef,
     sourceSnapshot: snapshotRef.extend({ type: z.enum(["automated", "manual"]) }),
+    sourceSnapshotState: snapshotState
+      .optional()
+      .describe(
+        "What the producer found when it described or listed the snapshot (its kmsKeyId is then sourceSnapshot.kmsKeyId), so prepare need not describe it again; absent (an automated snapshot the trigger did not describe, an event from before): prepare describes it",
+      ),
     trigger: operationTrigger,
     requestedBy: nameText(),
   },

@@ -1,6 +1,7 @@
 import { parseArn } from "../../events/arn";
 import type { ManualRestoreRequested } from "../../events/domain";
 import { type RdsEvent, rdsDetailTypes, rdsEventIds } from "../../events/rds";
+import type { SnapshotState } from "../../events/shapes";
 import { operationIdFor, targetKeyOf } from "../../operation/ids";
 import type { Plan } from "../../plan/schema";
 import { isAwsCallError } from "../../ports/errors";
@@ -12,6 +13,7 @@ import {
   clusterOfAutomatedSnapshot,
   isPipelineSnapshot,
   snapshotRefOf,
+  snapshotStateOf,
   sourceScope,
 } from "../kit/snapshot-refs";
 import { type StartOutcome, startOperation } from "../kit/start-operation";
@@ -80,10 +82,13 @@ export async function onRdsEvent(deps: StageDeps, event: RdsEvent): Promise<Star
   // The cluster: from the automated identifier, else described through the source scope (one call).
   let clusterIdentifier = clusterOfAutomatedSnapshot(detail.SourceIdentifier);
   let kmsKeyId: string | undefined;
+  let snapshotState: SnapshotState | undefined;
   if (!clusterIdentifier) {
     const described = await deps.rds(sourceScope(candidates[0]!)).describeClusterSnapshot(detail.SourceArn);
     clusterIdentifier = described.clusterIdentifier;
     kmsKeyId = described.kmsKeyId;
+    // Passed on in RestoreRequested: prepare decides from it instead of describing the snapshot again.
+    snapshotState = snapshotStateOf(described);
   }
   const plans = candidates.filter((plan) => plan.source.clusterIdentifier === clusterIdentifier);
   if (plans.length === 0) {
@@ -108,6 +113,7 @@ export async function onRdsEvent(deps: StageDeps, event: RdsEvent): Promise<Star
           plan,
           target,
           snapshot,
+          ...(snapshotState ? { snapshotState } : {}),
           trigger: "snapshot-event",
           requestedBy: `rds:${detail.EventID}`,
           operationId: operationIdFor({ snapshotArn: detail.SourceArn, targetKey: targetKeyOf(target) }),
@@ -206,6 +212,7 @@ export async function onManualRestoreRequested(
     plan,
     target,
     snapshot: { ...snapshotRefOf(snapshot), type: snapshot.type === "automated" ? "automated" : "manual" },
+    snapshotState: snapshotStateOf(snapshot),
     trigger: "manual",
     requestedBy: detail.requestedBy,
     operationId: detail.operationId,

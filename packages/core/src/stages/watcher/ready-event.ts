@@ -55,6 +55,7 @@ export function readyEvent(
         ...meta,
         cluster: need(result.cluster, "cluster"),
         endpoint: need(result.endpoint, "endpoint"),
+        ...(result.masterUsername ? { masterUsername: result.masterUsername } : {}),
       });
     case ClusterRenamed.detailType:
       return event(ClusterRenamed, {
@@ -62,6 +63,7 @@ export function readyEvent(
         cluster: need(result.cluster, "cluster"),
         previousIdentifier: need(context.previousIdentifier, "previousIdentifier"),
         step: need(context.renameStep, "renameStep"),
+        ...(result.endpoint ? { endpoint: result.endpoint } : {}),
       });
   }
 }

@@ -3,7 +3,7 @@ import type { Plan } from "../../plan/schema";
 import type { StageDeps } from "../kit/deps";
 import { errorCodeOf, errorMessageOf } from "../kit/errors";
 import { pipelineMetrics } from "../kit/metrics";
-import { isPipelineSnapshot, snapshotRefOf, sourceScope } from "../kit/snapshot-refs";
+import { isPipelineSnapshot, snapshotRefOf, snapshotStateOf, sourceScope } from "../kit/snapshot-refs";
 import { startOperation } from "../kit/start-operation";
 import type { WatcherOptions } from "./watcher";
 
@@ -64,6 +64,7 @@ async function reconcilePlan(deps: StageDeps, plan: Plan, causationId: string, s
       plan,
       target,
       snapshot: { ...snapshotRefOf(newest), type: newest.type },
+      snapshotState: snapshotStateOf(newest),
       trigger: "reconciler",
       requestedBy: "watcher (reconciler)",
       operationId,

@@ -10,7 +10,7 @@ import type { ClusterSnapshot } from "../../ports/rds";
 import type { StageDeps } from "../kit/deps";
 import { errorCodeOf, errorMessageOf } from "../kit/errors";
 import { pipelineMetrics } from "../kit/metrics";
-import { isPipelineSnapshot, snapshotRefOf, sourceScope } from "../kit/snapshot-refs";
+import { isPipelineSnapshot, snapshotRefOf, snapshotStateOf, sourceScope } from "../kit/snapshot-refs";
 import { startOperation } from "../kit/start-operation";
 
 export interface ScheduleOptions {
@@ -115,6 +115,7 @@ async function startDueTargets(
       plan,
       target,
       snapshot: { ...snapshotRefOf(snapshot), type: snapshot.type === "automated" ? "automated" : "manual" },
+      snapshotState: snapshotStateOf(snapshot),
       trigger: "schedule",
       requestedBy: `schedule ${schedule.text} (fired ${fireTime.toISOString()})`,
       operationId,

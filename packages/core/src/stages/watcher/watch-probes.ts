@@ -15,6 +15,8 @@ export type ProbeResult =
       snapshot?: SnapshotRef;
       cluster?: ClusterRef;
       endpoint?: { host: string; port: number };
+      /** The cluster's master user: ClusterAvailable carries it to configure. */
+      masterUsername?: string;
     };
 
 /** A watched resource ended in a state it cannot leave: the operation fails with this name and message. */
@@ -134,13 +136,12 @@ export async function probe(
         if (status !== "available") return { state: "pending", status: `${instance} ${status}` };
       }
       const ref = clusterRefOf(scope, resource);
-      if (kind !== "instances-available") return { state: "ready", cluster: ref };
-      if (!cluster.endpoint) return { state: "pending", status: "no endpoint yet" };
-      return {
-        state: "ready",
-        cluster: ref,
-        endpoint: { host: cluster.endpoint, port: cluster.port ?? 5432 },
-      };
+      const endpoint = cluster.endpoint ? { host: cluster.endpoint, port: cluster.port ?? 5432 } : undefined;
+      // A renamed cluster's endpoint (under its new name) goes along when it has one: cutover's last step uses it.
+      if (kind !== "instances-available")
+        return { state: "ready", cluster: ref, ...(endpoint ? { endpoint } : {}) };
+      if (!endpoint) return { state: "pending", status: "no endpoint yet" };
+      return { state: "ready", cluster: ref, endpoint, masterUsername: cluster.masterUsername };
     }
     case "cluster-deleted": {
       try {
