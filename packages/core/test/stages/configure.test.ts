@@ -1,5 +1,5 @@
 import { describe, expect, it, vi } from "vitest";
-import { ClusterConfigured, RestoreFailed } from "../../src/events/domain";
+import { ClusterAvailable, ClusterConfigured, RestoreFailed } from "../../src/events/domain";
 import { planSchema } from "../../src/plan/schema";
 import { AwsCallError } from "../../src/ports/errors";
 import { onClusterAvailable } from "../../src/stages/configure";
@@ -294,5 +294,26 @@ describe("configure", () => {
     expect(failed?.error).toMatchObject({ stage: "configure", code: "42P01" });
     expect(failed?.error?.message).toMatch(/Post-restore SQL "drop-sessions" failed/);
     expect(world.publisher.delivered(ClusterConfigured)).toHaveLength(0);
+  });
+
+  it("logs in as the master user ClusterAvailable names, without describing the cluster; an event without it describes", async () => {
+    for (const masterUsername of ["postgres", undefined]) {
+      const world = await createWorld(backend());
+      const { operation, event } = await world.nextClusterAvailable();
+      const delivered = masterUsername
+        ? world.deliver(ClusterAvailable, {
+            ...world.meta(operation),
+            cluster: event.detail.cluster,
+            endpoint: event.detail.endpoint,
+            masterUsername,
+          })
+        : event;
+      await onClusterAvailable(world.deps, delivered, { loginBackoff: backoff([]) });
+      expect((await world.store.get(operation.operationId))?.step).toBe("configured");
+      expect(world.secrets.current("aurora-restore/staging/master")?.username).toBe("postgres");
+      expect(world.calls.lines.filter((c) => c.startsWith("rds.describeCluster"))).toEqual(
+        masterUsername ? [] : ["rds.describeCluster:staging-next"],
+      );
+    }
   });
 });

@@ -27,7 +27,7 @@ const secretNames = ["aurora-restore/staging/master", "aurora-restore/staging/ap
  * password, target host) and the new credentials are staged as AWSPENDING; a new target's secrets were
  * created by configure with the new credentials as AWSCURRENT.
  */
-async function verified(world: World, options: { existingTarget: boolean }) {
+async function verified(world: World, options: { existingTarget: boolean; recordedInstances?: boolean }) {
   if (options.existingTarget)
     world.rds.addCluster(targetLocation, "staging", ["staging-instance-a", "staging-1"]);
   world.rds.addCluster(targetLocation, "staging-next", ["staging-next-1", "staging-next-2"]);
@@ -57,6 +57,8 @@ async function verified(world: World, options: { existingTarget: boolean }) {
   const operation = await world.seedOperation("verified", {
     masterSecretArn: arns[0]!,
     applicationSecretArns: [arns[1]!],
+    // Recorded by restore's first run (operations restored before that have none).
+    ...(options.recordedInstances ? { nextInstances: ["staging-next-1", "staging-next-2"] } : {}),
   });
   const event = world.deliver(RestoreVerified, {
     ...world.meta(operation),
@@ -91,6 +93,7 @@ function renamed(
   world: World,
   operation: OperationInfo,
   step: "old-moved-away" | "new-moved-in" | "rolled-back",
+  endpoint?: { host: string; port: number },
 ) {
   const names = resourceNames(operation.operationId, "staging");
   const [clusterIdentifier, previousIdentifier] = {
@@ -103,6 +106,7 @@ function renamed(
     cluster: { ...targetLocation, clusterIdentifier: clusterIdentifier! },
     previousIdentifier: previousIdentifier!,
     step,
+    ...(endpoint ? { endpoint } : {}),
   });
 }
 
@@ -358,5 +362,48 @@ describe("cutover", () => {
     // Only the cluster moved away is unprotected: the live target keeps its protection.
     expect(world.calls.lines.filter((c) => c.includes("deletion-protection"))).toHaveLength(1);
     expect(world.rds.cluster(targetLocation, "staging")?.settings?.deletionProtection).toBe(true);
+  });
+
+  it("renames the instances restore recorded without describing the new cluster, and promotes to the endpoint ClusterRenamed carries", async () => {
+    const world = await createWorld(backend());
+    const { operation, event } = await verified(world, { existingTarget: false, recordedInstances: true });
+    const rdsCalls = () => world.calls.lines.filter((c) => c.startsWith("rds."));
+
+    await onRestoreVerified(world.deps, event);
+    expect(rdsCalls()).toEqual([
+      // The look at the live target before anything is renamed stays.
+      "rds.describeCluster:staging",
+      "rds.renameInstance:staging-next-1->staging-1",
+      "rds.renameInstance:staging-next-2->staging-2",
+      "rds.modifyCluster:rename:staging-next->staging",
+    ]);
+    const before = rdsCalls().length;
+    await onClusterRenamed(
+      world.deps,
+      renamed(world, operation, "new-moved-in", { host: targetHost, port: 5432 }),
+    );
+    expect((await world.store.get(operation.operationId))?.step).toBe("completed");
+    expect(rdsCalls().slice(before)).toEqual([]);
+    expect(world.publisher.only(RestoreCompleted).detail.endpoint).toEqual({ host: targetHost, port: 5432 });
+    expect(world.secrets.current(secretNames[0])).toMatchObject({ host: targetHost, port: 5432 });
+  });
+
+  it("a move-in an earlier attempt left half done is finished from what a describe finds", async () => {
+    const world = await createWorld(backend());
+    const { operation, event } = await verified(world, { existingTarget: false, recordedInstances: true });
+    // The earlier attempt renamed the first instance, then stopped.
+    await world.deps
+      .rds(targetLocation)
+      .renameInstance({ instanceIdentifier: "staging-next-1", newInstanceIdentifier: "staging-1" });
+
+    await onRestoreVerified(world.deps, event);
+    const moved = world.rds.cluster(targetLocation, "staging");
+    expect(moved?.members.map((m) => m.instanceIdentifier).sort()).toEqual(["staging-1", "staging-2"]);
+    expect(world.calls.lines).toContain("rds.describeCluster:staging-next");
+    const [watch] = await world.store.watchesOf(operation.operationId);
+    expect(watch?.context).toMatchObject({
+      renameStep: "new-moved-in",
+      instances: ["staging-1", "staging-2"],
+    });
   });
 });

@@ -33,7 +33,10 @@ describe("prepare on RestoreRequested", () => {
   test("an automated default-key snapshot is copied under the shareable key in the source account, then shared", async () => {
     const w = await createWorld(backend());
     const { operationId, event } = await requested(w);
+    // The trigger knew the automated snapshot's cluster by its name and described nothing: prepare does.
+    expect(event.detail.sourceSnapshotState).toBeUndefined();
     await onRestoreRequested(w.deps, event);
+    expect(w.rds.callsOf("describeClusterSnapshot")).toHaveLength(1);
 
     const [copy] = w.rds.callsOf("copyClusterSnapshot");
     expect(copy?.scope).toEqual({ ...sourceLocation, roleArn: sourceRoleArn });
@@ -114,8 +117,12 @@ describe("prepare on RestoreRequested", () => {
       kmsKeyId: keys.sourceCustomer,
     });
     const { operationId, event } = await requested(w, manual);
+    // The trigger described the manual snapshot to find its cluster: RestoreRequested carries what it saw.
+    expect(event.detail.sourceSnapshotState).toEqual({ status: "available", encrypted: true });
     await onRestoreRequested(w.deps, event);
 
+    // prepare decided from it: the trigger's describe is the only one.
+    expect(w.rds.callsOf("describeClusterSnapshot")).toHaveLength(1);
     expect(w.rds.callsOf("shareClusterSnapshot")).toHaveLength(0);
     const [copy] = w.rds.callsOf("copyClusterSnapshot");
     expect(copy?.input).toMatchObject({

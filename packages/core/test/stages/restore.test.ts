@@ -29,7 +29,8 @@ describe("restore", () => {
     });
     expect(await w.store.get(operationId)).toMatchObject({
       step: "restoring",
-      outputs: { nextClusterId: "staging-next" },
+      // The instances the second run creates and cutover renames, recorded with the claim.
+      outputs: { nextClusterId: "staging-next", nextInstances: ["staging-next-1", "staging-next-2"] },
     });
 
     w.rds.settle();
@@ -54,9 +55,11 @@ describe("restore", () => {
     expect(w.publisher.delivered(ClusterAvailable)).toHaveLength(0);
     w.rds.settle();
     await checkWatches(w.deps, "tick-all-ready");
-    expect(w.publisher.only(ClusterAvailable).detail.endpoint.host).toBe(
-      "staging-next.cluster-fake.eu-west-1.rds.amazonaws.com",
-    );
+    expect(w.publisher.only(ClusterAvailable).detail).toMatchObject({
+      endpoint: { host: "staging-next.cluster-fake.eu-west-1.rds.amazonaws.com" },
+      // Found by the watcher's describe: configure logs in as it without a describe of its own.
+      masterUsername: "postgres",
+    });
   });
 
   test("the restored cluster and instances take the existing target's settings (item 7); instances are never public unless the plan says so", async () => {
@@ -123,6 +126,37 @@ describe("restore", () => {
         },
       });
     }
+    // The target was read once, by the first run; the second took its instance settings from the outputs.
+    const reads = w.rds.callsOf("describeCluster").concat(w.rds.callsOf("describeInstance"));
+    expect(reads.map((c) => c.input).filter((id) => id === "staging" || id === "staging-1")).toEqual([
+      "staging",
+      "staging-1",
+    ]);
+  });
+
+  test("an operation restored before the target's settings were recorded reads them again for its instances", async () => {
+    const w = await createWorld(backend());
+    w.rds.addCluster(targetLocation, "staging", ["staging-1"]);
+    w.rds.instance(targetLocation, "staging-1")!.settings = {
+      dbParameterGroupName: "target-instance-params",
+    };
+    w.rds.addCluster(targetLocation, "staging-next", []);
+    const operation = await w.seedOperation("cluster-created", { nextClusterId: "staging-next" });
+    await onClusterCreated(
+      w.deps,
+      w.deliver(ClusterCreated, {
+        ...w.meta(operation),
+        cluster: { ...targetLocation, clusterIdentifier: "staging-next" },
+      }),
+    );
+    expect(w.rds.callsOf("describeCluster").map((c) => c.input)).toEqual(["staging"]);
+    expect(w.rds.callsOf("createInstance").map((c) => c.input)).toEqual([
+      expect.objectContaining({
+        instanceIdentifier: "staging-next-1",
+        settings: expect.objectContaining({ dbParameterGroupName: "target-instance-params" }),
+      }),
+      expect.objectContaining({ instanceIdentifier: "staging-next-2" }),
+    ]);
   });
 
   test("the plan's settings come before the target's; a first refresh has only the plan's, and private instances", async () => {

@@ -129,6 +129,8 @@ describe("watcher: watches", () => {
       cluster: { clusterIdentifier: "staging-old-x" },
       previousIdentifier: "staging",
       step: "old-moved-away",
+      // What the watcher saw under the new name: cutover's last step needs no describe of its own.
+      endpoint: { host: "staging-old-x.cluster-fake.eu-west-1.rds.amazonaws.com", port: 5432 },
     });
     const left = (await w.store.watchesOf(operationId)).map((x) => x.watchId);
     expect(left).toEqual(["target-copy"]);
