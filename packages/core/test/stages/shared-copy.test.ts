@@ -296,15 +296,16 @@ describe("shared snapshot copies", () => {
     expect(await w.store.sharedCopy(ref.copyKey, ref.lane)).toMatchObject({ state: "retiring" });
   });
 
-  test("a cleanup that crashed after leaving, before retiring the copy, retires and deletes it when it runs again", async () => {
+  test("a cleanup that crashed after leaving, before deleting the copy, deletes it and records it when it runs again", async () => {
     const w = await createWorld(backend(), [planOfTargets(1)]);
     const { ids, requests } = await started(w);
     await onRestoreRequested(w.deps, requests[0]!);
     const operation = (await w.store.get(ids[0]!))!;
     const ref = decodeSharedCopy(operation.outputs.shareableCopy)!;
-    // The crashed run's first write: it left, and died before the retiring write.
-    await w.store.leaveSharedCopy(ref, operation.outputs.shareableCopyUser as string, false, sourceLocation);
+    // The crashed run's first write: it left (the last user: nobody can join any more), and died there.
+    await w.store.leaveSharedCopy(ref, operation.outputs.shareableCopyUser as string, false);
     expect(await w.store.sharedCopy(ref.copyKey, ref.lane)).toMatchObject({ state: "active" });
+    expect((await w.store.sharedCopy(ref.copyKey, ref.lane))?.users).toBeUndefined();
 
     await failAndCleanUp(w, ids[0]!);
     expect(deletesOf(w, sharedCopyIdentifier(ref, "share"))).toHaveLength(1);
