@@ -148,6 +148,7 @@ describe("shared snapshot copies", () => {
       copyKey: decodeSharedCopy(stale.outputs.shareableCopy)!.copyKey,
       outputKey: "shareableCopy",
       scope: sourceLocation,
+      suffix: "share",
       joiner: { user: stale.operationId },
       outputsFor: () => ({}),
     });
@@ -158,6 +159,7 @@ describe("shared snapshot copies", () => {
       copyKey: decodeSharedCopy(stale.outputs.shareableCopy)!.copyKey,
       outputKey: "shareableCopy",
       scope: sourceLocation,
+      suffix: "share",
       joiner: { user: stale.operationId },
       outputsFor: () => ({}),
     });
@@ -190,8 +192,9 @@ describe("shared snapshot copies", () => {
       copyKey: ref.copyKey,
       outputKey: "shareableCopy",
       scope: sourceLocation,
+      suffix: "share",
       joiner: { user },
-      join: "start",
+      choice: { ref, join: "start" },
       outputsFor: () => ({}),
     });
     expect(late).toBeUndefined();
@@ -209,8 +212,9 @@ describe("shared snapshot copies", () => {
       copyKey: ref.copyKey,
       outputKey: "shareableCopy",
       scope: sourceLocation,
+      suffix: "share",
       joiner: { user: renewing.operationId },
-      join: "renew",
+      choice: { ref: next, join: "renew", previous: { state: "retiring" } },
       outputsFor: () => ({}),
     });
     expect(lateRenew).toBeUndefined();
@@ -384,7 +388,7 @@ describe("shared snapshot copies", () => {
     const outputs = {
       shareableCopy: encodeSharedCopy(next),
       shareableCopyUser: "late-run",
-      shareableSnapshotArn: operation.outputs.shareableSnapshotArn,
+      shareableSnapshotArn: operation.outputs.shareableSnapshotArn as string,
     };
     const request = {
       outputKey: "shareableCopy",
