@@ -27,6 +27,11 @@ export function isRetired(item: Pick<SharedCopyItem, "state" | "users">): boolea
   return item.state === "retiring" || !item.users?.length;
 }
 
+/** How a retired generation reads, for a write conditional on it (renewSharedCopy). */
+export function retiredGenerationOf(item: Pick<SharedCopyItem, "state" | "keep">): RetiredGeneration {
+  return { state: item.state, ...(item.keep ? { keep: true } : {}) };
+}
+
 /** The conditional writes of shared copies (see shared-copy-entity.ts); each returns undefined when refused. */
 export function createSharedCopyStore(client: DynamoDBDocumentClient, table: string) {
   const copies = sharedCopyEntity(client, table);

@@ -6,6 +6,7 @@ import type { OperationInfo } from "../../storage/operations";
 import {
   isRetired,
   type RetiredGeneration,
+  retiredGenerationOf,
   type SharedCopyItem,
   type SharedCopyRef,
   type SharedCopyUser,
@@ -72,7 +73,7 @@ export async function chooseSharedCopy(
     const item = await deps.store.sharedCopy(copyKey, lane);
     if (!item) return { ref: { copyKey, lane, generation: 1 }, join: "start" };
     if (isRetired(item)) {
-      const previous = { state: item.state, ...(item.keep ? { keep: true } : {}) };
+      const previous = retiredGenerationOf(item);
       return { ref: { copyKey, lane, generation: item.generation + 1 }, join: "renew", previous };
     }
     if (hasRoomFor(item, joiner))
@@ -189,7 +190,7 @@ async function tryJoin(
     return join !== "join" && !isRetired(item) ? store.joinSharedCopy(ref, joiner) : undefined;
   }
   if (item.generation === ref.generation - 1 && isRetired(item)) {
-    const previous = { state: item.state, ...(item.keep ? { keep: true } : {}) };
+    const previous = retiredGenerationOf(item);
     const tried = join === "renew" ? choice?.previous : undefined;
     if (!tried || tried.state !== previous.state || tried.keep !== previous.keep) return renew(previous);
   }
@@ -307,10 +308,7 @@ async function leave(
     if (item && item.generation > ref.generation) return item; // Past it: it can never be joined again.
     const previous =
       item?.generation === ref.generation - 1 && isRetired(item)
-        ? {
-            generation: { state: item.state, ...(item.keep ? { keep: true } : {}) },
-            copy: nameOf(item.generation),
-          }
+        ? { generation: retiredGenerationOf(item), copy: nameOf(item.generation) }
         : undefined;
     if (item && !previous) return item; // Cannot happen: a generation is only chosen after the one before retired.
     const tombstone = await store.startRetiredSharedCopy(ref, user, where, previous);
