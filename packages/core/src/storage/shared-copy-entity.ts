@@ -9,8 +9,12 @@ import { SERVICE } from "./tables";
  * that lost its lease can never bring back (and so leak) a generation that was retired.
  *
  * - `active`: operations join (`users`) and leave (moved to `left`, so a late duplicate cannot join again).
- * - `retiring`: the last user left; its copy is in `deleting` until deleted. The next operation to need
- *   a copy starts generation + 1 under a new name (the old one may still be deleting).
+ *   The last user's leave removes `users`: from that write on the generation is retired (nobody can join
+ *   it) and its copy is deleted by that user, who then records `retiring`.
+ * - `retiring`: recorded after the deletion (or kept); a copy that could not be deleted is in `deleting`.
+ *   The next operation to need a copy starts generation + 1 under a new name, also from a generation whose
+ *   last user left but has not recorded it yet: that renewal adds its copy to `deleting` (see
+ *   renewSharedCopy), so whichever cleanup comes next deletes it if its last user could not.
  */
 export function sharedCopyEntity(client: DynamoDBDocumentClient, table: string) {
   return new Entity(
@@ -27,7 +31,7 @@ export function sharedCopyEntity(client: DynamoDBDocumentClient, table: string) 
         roleArn: { type: "string" },
         generation: { type: "number", required: true },
         state: { type: ["active", "retiring"] as const, required: true },
-        /** The run keys (operation, retry) using this generation's copy; absent when none. */
+        /** The run keys (operation, retry) using this generation's copy; absent when none (retired). */
         users: { type: "set", items: "string" },
         /** The run keys that used it and ended: they may not join this generation again. */
         left: { type: "set", items: "string" },

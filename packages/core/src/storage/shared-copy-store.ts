@@ -19,6 +19,19 @@ export interface SharedCopyUser {
   roleArn?: string;
 }
 
+/** How the generation before a renewed one was read: recorded retired, or left by its last user (no `users`). */
+export type RetiredGeneration = Pick<SharedCopyItem, "state" | "keep">;
+
+/** A generation is retired once recorded so, or once its last user left (`users` is gone). */
+export function isRetired(item: Pick<SharedCopyItem, "state" | "users">): boolean {
+  return item.state === "retiring" || !item.users?.length;
+}
+
+/** How a retired generation reads, for a write conditional on it (renewSharedCopy). */
+export function retiredGenerationOf(item: Pick<SharedCopyItem, "state" | "keep">): RetiredGeneration {
+  return { state: item.state, ...(item.keep ? { keep: true } : {}) };
+}
+
 /** The conditional writes of shared copies (see shared-copy-entity.ts); each returns undefined when refused. */
 export function createSharedCopyStore(client: DynamoDBDocumentClient, table: string) {
   const copies = sharedCopyEntity(client, table);
@@ -31,6 +44,21 @@ export function createSharedCopyStore(client: DynamoDBDocumentClient, table: str
     }
   };
   const item = (data: unknown) => data as SharedCopyItem;
+  type Patch = ReturnType<ReturnType<typeof copies.patch>["set"]>;
+  /**
+   * Conditions a write of generation `ref.generation` on the previous one being retired as it was read;
+   * one left by its last user but not recorded hands its copy (unless kept) on to `deleting`.
+   */
+  const after = (patch: Patch, ref: SharedCopyRef, previous: RetiredGeneration, previousCopy: string) => {
+    const unrecorded = previous.state === "active";
+    const carried = unrecorded && !previous.keep ? patch.add({ deleting: [previousCopy] }) : patch;
+    return carried.where(({ generation, state, users, keep }, { eq, notExists }) => {
+      const base = eq(generation, ref.generation - 1);
+      if (!unrecorded) return `${base} AND ${eq(state, "retiring")}`;
+      const kept = previous.keep ? eq(keep, true) : notExists(keep);
+      return `${base} AND ${eq(state, "active")} AND ${notExists(users)} AND ${kept}`;
+    });
+  };
 
   return {
     async sharedCopy(copyKey: string, lane: number): Promise<SharedCopyItem | undefined> {
@@ -56,7 +84,10 @@ export function createSharedCopyStore(client: DynamoDBDocumentClient, table: str
       });
     },
 
-    /** Joins the active generation, unless this user left it or the copy is shared with enough accounts. */
+    /**
+     * Joins the active generation, unless this user left it, its last user left (it is retired: `users` is
+     * gone) or the copy is shared with enough accounts.
+     */
     async joinSharedCopy(ref: SharedCopyRef, joiner: SharedCopyUser): Promise<SharedCopyItem | undefined> {
       return refusedIsUndefined(async () => {
         const { data } = await copies
@@ -64,10 +95,10 @@ export function createSharedCopyStore(client: DynamoDBDocumentClient, table: str
           .add({ users: [joiner.user], ...(joiner.account ? { accounts: [joiner.account] } : {}) })
           .where(
             (
-              { generation, state, left, accounts, lane },
-              { eq, notContains, notExists, contains, size, value },
+              { generation, state, users, left, accounts, lane },
+              { eq, exists, notContains, notExists, contains, size, value },
             ) => {
-              const base = `${eq(generation, ref.generation)} AND ${eq(state, "active")} AND (${notExists(left)} OR ${notContains(left, joiner.user)})`;
+              const base = `${eq(generation, ref.generation)} AND ${eq(state, "active")} AND ${exists(users)} AND (${notExists(left)} OR ${notContains(left, joiner.user)})`;
               if (!joiner.account || joiner.maxAccounts === undefined) return base;
               // value() formats by the attribute it names: a number attribute's, for the count.
               const room = `${notExists(accounts)} OR ${contains(accounts, joiner.account)} OR ${size(accounts)} < ${value(lane, joiner.maxAccounts)}`;
@@ -79,10 +110,20 @@ export function createSharedCopyStore(client: DynamoDBDocumentClient, table: str
       });
     },
 
-    /** Starts generation `ref.generation` on a lane whose previous generation is retiring. */
-    async renewSharedCopy(ref: SharedCopyRef, joiner: SharedCopyUser): Promise<SharedCopyItem | undefined> {
+    /**
+     * Starts generation `ref.generation` on a lane whose previous generation is retired, as `previous` was
+     * read. Left by its last user but not recorded yet (its copy may still be deleting), the previous copy
+     * (`previousCopy`, unless kept) is added to `deleting` in the same write: whoever leaves this lane next
+     * deletes it if its own last user could not (see releaseSharedCopy).
+     */
+    async renewSharedCopy(
+      ref: SharedCopyRef,
+      joiner: SharedCopyUser,
+      previous: RetiredGeneration,
+      previousCopy: string,
+    ): Promise<SharedCopyItem | undefined> {
       return refusedIsUndefined(async () => {
-        const { data } = await copies
+        const renewed = copies
           .patch({ copyKey: ref.copyKey, lane: ref.lane })
           .set({
             generation: ref.generation,
@@ -95,12 +136,8 @@ export function createSharedCopyStore(client: DynamoDBDocumentClient, table: str
             joiner.account
               ? ["left", "keep", "startedGeneration"]
               : ["left", "keep", "startedGeneration", "accounts"],
-          )
-          .where(
-            ({ generation, state }, { eq }) =>
-              `${eq(generation, ref.generation - 1)} AND ${eq(state, "retiring")}`,
-          )
-          .go({ response: "all_new" });
+          );
+        const { data } = await after(renewed, ref, previous, previousCopy).go({ response: "all_new" });
         return item(data);
       });
     },
@@ -119,60 +156,67 @@ export function createSharedCopyStore(client: DynamoDBDocumentClient, table: str
     /**
      * The user leaves the generation for good: out of `users`, into `left`, whether it had joined or not
      * (a delivery that claimed the step but had not joined yet, and comes back after the operation ended,
-     * must find itself in `left`). A generation not started yet (a lane that does not exist, or one whose
-     * previous generation is retiring) is started retired with the user in `left`, for the same reason.
-     * Undefined when the lane is past the generation (nothing to leave: it can never be joined again).
+     * must find itself in `left`). The last user's leave retires the generation in the same write: with
+     * `users` gone nobody can join it again (joinSharedCopy), and the next operation renews the lane.
+     * Undefined when the lane is not at this generation (see startRetiredSharedCopy).
      */
     async leaveSharedCopy(
       ref: SharedCopyRef,
       user: string,
       keep: boolean,
-      where: { accountId: string; region: string },
     ): Promise<SharedCopyItem | undefined> {
-      const leave = () =>
-        refusedIsUndefined(async () => {
-          const patch = copies
-            .patch({ copyKey: ref.copyKey, lane: ref.lane })
-            .delete({ users: [user] })
-            .add({ left: [user] });
-          const { data } = await (keep ? patch.set({ keep: true }) : patch)
-            .where(({ generation }, { eq }) => eq(generation, ref.generation))
-            .go({ response: "all_new" });
-          return item(data);
-        });
-      const left = await leave();
-      if (left) return left;
-      // The generation was never started (or renewed): start it retired, with this run already gone.
-      const tombstone = await refusedIsUndefined(async () => {
-        if (ref.generation === 1) {
-          const created = { copyKey: ref.copyKey, lane: ref.lane, ...where, generation: 1 };
-          const { data } = await copies.create({ ...created, state: "retiring", left: [user] }).go();
-          return item(data);
-        }
-        const { data } = await copies
+      return refusedIsUndefined(async () => {
+        const patch = copies
           .patch({ copyKey: ref.copyKey, lane: ref.lane })
-          .set({ generation: ref.generation, left: [user] })
-          .remove(["keep", "startedGeneration", "accounts"])
-          .where(
-            ({ generation, state }, { eq }) =>
-              `${eq(generation, ref.generation - 1)} AND ${eq(state, "retiring")}`,
-          )
+          .delete({ users: [user] })
+          .add({ left: [user] });
+        const { data } = await (keep ? patch.set({ keep: true }) : patch)
+          .where(({ generation }, { eq }) => eq(generation, ref.generation))
           .go({ response: "all_new" });
         return item(data);
       });
-      return tombstone ?? leave();
     },
 
     /**
-     * Retires the active generation once nobody uses it, in one write with its copy's name added to
-     * `deleting` (unless kept): whoever retires it, or any later cleanup on the item, deletes it.
+     * A generation that was never started (the lane does not exist, or its previous generation is retired,
+     * as `previous` was read) is started retired, with the leaving user already in `left`, so a delivery
+     * that comes back later cannot start or join it. Its copy was never requested (that needs a start):
+     * nothing to delete but the previous generation's, as renewSharedCopy does.
      */
-    async retireSharedCopy(current: SharedCopyItem, identifier: string): Promise<SharedCopyItem | undefined> {
+    async startRetiredSharedCopy(
+      ref: SharedCopyRef,
+      user: string,
+      where: { accountId: string; region: string },
+      previous?: { generation: RetiredGeneration; copy: string },
+    ): Promise<SharedCopyItem | undefined> {
+      return refusedIsUndefined(async () => {
+        if (!previous) {
+          const created = { copyKey: ref.copyKey, lane: ref.lane, ...where, generation: ref.generation };
+          const { data } = await copies.create({ ...created, state: "retiring", left: [user] }).go();
+          return item(data);
+        }
+        const retired = copies
+          .patch({ copyKey: ref.copyKey, lane: ref.lane })
+          .set({ generation: ref.generation, state: "retiring", left: [user] })
+          .remove(["keep", "startedGeneration", "accounts"]);
+        const { data } = await after(retired, ref, previous.generation, previous.copy).go({
+          response: "all_new",
+        });
+        return item(data);
+      });
+    },
+
+    /**
+     * Records that the generation its last user left is done with: its copy deleted (or kept), or, when it
+     * could not be deleted, `pending` in `deleting` for a later cleanup. Refused when the lane moved on
+     * (a renewal then carried the copy into `deleting`) or another run recorded it first.
+     */
+    async retireSharedCopy(current: SharedCopyItem, pending?: string): Promise<SharedCopyItem | undefined> {
       return refusedIsUndefined(async () => {
         const patch = copies
           .patch({ copyKey: current.copyKey, lane: current.lane })
           .set({ state: "retiring" });
-        const { data } = await (current.keep ? patch : patch.add({ deleting: [identifier] }))
+        const { data } = await (pending ? patch.add({ deleting: [pending] }) : patch)
           .where(
             ({ generation, state, users }, { eq, notExists }) =>
               `${eq(generation, current.generation)} AND ${eq(state, "active")} AND ${notExists(users)}`,

@@ -12,9 +12,11 @@ import * as cleanup from "../../src/stages/cleanup";
 import { onSnapshotAvailable } from "../../src/stages/copy";
 import { failOperation } from "../../src/stages/kit/fail";
 import {
+  chooseSharedCopy,
   decodeSharedCopy,
   encodeSharedCopy,
   joinSharedCopy,
+  releaseSharedCopy,
   sharedCopyIdentifier,
 } from "../../src/stages/kit/shared-copies";
 import { onRestoreRequested, onSourceSnapshotCopied } from "../../src/stages/prepare";
@@ -146,6 +148,7 @@ describe("shared snapshot copies", () => {
       copyKey: decodeSharedCopy(stale.outputs.shareableCopy)!.copyKey,
       outputKey: "shareableCopy",
       scope: sourceLocation,
+      suffix: "share",
       joiner: { user: stale.operationId },
       outputsFor: () => ({}),
     });
@@ -156,6 +159,7 @@ describe("shared snapshot copies", () => {
       copyKey: decodeSharedCopy(stale.outputs.shareableCopy)!.copyKey,
       outputKey: "shareableCopy",
       scope: sourceLocation,
+      suffix: "share",
       joiner: { user: stale.operationId },
       outputsFor: () => ({}),
     });
@@ -188,8 +192,9 @@ describe("shared snapshot copies", () => {
       copyKey: ref.copyKey,
       outputKey: "shareableCopy",
       scope: sourceLocation,
+      suffix: "share",
       joiner: { user },
-      join: "start",
+      choice: { ref, join: "start" },
       outputsFor: () => ({}),
     });
     expect(late).toBeUndefined();
@@ -207,8 +212,9 @@ describe("shared snapshot copies", () => {
       copyKey: ref.copyKey,
       outputKey: "shareableCopy",
       scope: sourceLocation,
+      suffix: "share",
       joiner: { user: renewing.operationId },
-      join: "renew",
+      choice: { ref: next, join: "renew", previous: { state: "retiring" } },
       outputsFor: () => ({}),
     });
     expect(lateRenew).toBeUndefined();
@@ -296,19 +302,109 @@ describe("shared snapshot copies", () => {
     expect(await w.store.sharedCopy(ref.copyKey, ref.lane)).toMatchObject({ state: "retiring" });
   });
 
-  test("a cleanup that crashed after leaving, before retiring the copy, retires and deletes it when it runs again", async () => {
+  test("a cleanup that crashed after leaving, before deleting the copy, deletes it and records it when it runs again", async () => {
     const w = await createWorld(backend(), [planOfTargets(1)]);
     const { ids, requests } = await started(w);
     await onRestoreRequested(w.deps, requests[0]!);
     const operation = (await w.store.get(ids[0]!))!;
     const ref = decodeSharedCopy(operation.outputs.shareableCopy)!;
-    // The crashed run's first write: it left, and died before the retiring write.
-    await w.store.leaveSharedCopy(ref, operation.outputs.shareableCopyUser as string, false, sourceLocation);
+    // The crashed run's first write: it left (the last user: nobody can join any more), and died there.
+    await w.store.leaveSharedCopy(ref, operation.outputs.shareableCopyUser as string, false);
     expect(await w.store.sharedCopy(ref.copyKey, ref.lane)).toMatchObject({ state: "active" });
+    expect((await w.store.sharedCopy(ref.copyKey, ref.lane))?.users).toBeUndefined();
 
     await failAndCleanUp(w, ids[0]!);
     expect(deletesOf(w, sharedCopyIdentifier(ref, "share"))).toHaveLength(1);
     expect(await w.store.sharedCopy(ref.copyKey, ref.lane)).toMatchObject({ state: "retiring" });
+  });
+
+  test("a generation whose last user left cannot be joined: the next operation renews the lane and hands the old copy on to `deleting`", async () => {
+    const w = await createWorld(backend(), [planOfTargets(1)]);
+    const { ids, requests } = await started(w);
+    await onRestoreRequested(w.deps, requests[0]!);
+    const operation = (await w.store.get(ids[0]!))!;
+    const ref = decodeSharedCopy(operation.outputs.shareableCopy)!;
+    const old = sharedCopyIdentifier(ref, "share");
+    // The cleanup left (the last user) and died before deleting the copy.
+    await w.store.leaveSharedCopy(ref, operation.outputs.shareableCopyUser as string, false);
+    const late = { user: "late-run", account: "333333333333", maxAccounts: 20 };
+    expect(await w.store.joinSharedCopy(ref, late)).toBeUndefined();
+    const choice = await chooseSharedCopy(w.deps, ref.copyKey, late);
+    expect(choice).toMatchObject({
+      ref: { ...ref, generation: 2 },
+      join: "renew",
+      previous: { state: "active" },
+    });
+    const renewed = await w.store.renewSharedCopy(choice.ref, late, choice.previous!, old);
+    expect(renewed).toMatchObject({ generation: 2, state: "active", users: ["late-run"], deleting: [old] });
+
+    // The crashed cleanup runs again: it finds the copy in `deleting`, deletes it once and forgets it.
+    await failAndCleanUp(w, ids[0]!);
+    expect(deletesOf(w, old)).toHaveLength(1);
+    const item = await w.store.sharedCopy(ref.copyKey, ref.lane);
+    expect(item).toMatchObject({ generation: 2, state: "active", users: ["late-run"] });
+    expect(item?.deleting ?? []).toEqual([]);
+  });
+
+  test("the last user deletes the copy while another operation renews the lane: deleted once, nothing left to delete", async () => {
+    const w = await createWorld(backend(), [planOfTargets(1)]);
+    const { ids, requests } = await started(w);
+    await onRestoreRequested(w.deps, requests[0]!);
+    const ref = decodeSharedCopy((await w.store.get(ids[0]!))!.outputs.shareableCopy)!;
+    const old = sharedCopyIdentifier(ref, "share");
+    const late = { user: "late-run", account: "333333333333", maxAccounts: 20 };
+    // Between the last leave and the record of the deletion, another operation renews the lane.
+    const rds = w.deps.rds;
+    w.deps.rds = (scope) =>
+      new Proxy(rds(scope), {
+        get(port, key, receiver) {
+          if (key !== "deleteClusterSnapshot") return Reflect.get(port, key, receiver);
+          return async (identifier: string) => {
+            if (identifier === old) {
+              const choice = await chooseSharedCopy(w.deps, ref.copyKey, late);
+              expect(await w.store.renewSharedCopy(choice.ref, late, choice.previous!, old)).toBeDefined();
+            }
+            return port.deleteClusterSnapshot(identifier);
+          };
+        },
+      });
+    await failAndCleanUp(w, ids[0]!);
+    expect(deletesOf(w, old)).toHaveLength(1);
+    const item = await w.store.sharedCopy(ref.copyKey, ref.lane);
+    expect(item).toMatchObject({ generation: 2, state: "active", users: ["late-run"] });
+    expect(item?.deleting ?? []).toEqual([]);
+  });
+
+  test("a run that claimed the next generation and ended before joining it starts it retired, and deletes the copy its last user left", async () => {
+    const w = await createWorld(backend(), [planOfTargets(1)]);
+    const { ids, requests } = await started(w);
+    await onRestoreRequested(w.deps, requests[0]!);
+    const operation = (await w.store.get(ids[0]!))!;
+    const ref = decodeSharedCopy(operation.outputs.shareableCopy)!;
+    const old = sharedCopyIdentifier(ref, "share");
+    await w.store.leaveSharedCopy(ref, operation.outputs.shareableCopyUser as string, false);
+    // Another run chose generation 2 (recorded with its claim), and ended before joining it.
+    const next = { ...ref, generation: 2 };
+    const outputs = {
+      shareableCopy: encodeSharedCopy(next),
+      shareableCopyUser: "late-run",
+      shareableSnapshotArn: operation.outputs.shareableSnapshotArn as string,
+    };
+    const request = {
+      outputKey: "shareableCopy",
+      userKey: "shareableCopyUser",
+      suffix: "share",
+      keep: false,
+    } as const;
+    expect(await releaseSharedCopy(w.deps, { outputs }, request)).toMatchObject({ deleted: [old] });
+    const item = await w.store.sharedCopy(ref.copyKey, ref.lane);
+    expect(item).toMatchObject({ generation: 2, state: "retiring", left: ["late-run"] });
+    expect(item?.deleting ?? []).toEqual([]);
+    expect(await w.store.joinSharedCopy(next, { user: "late-run" })).toBeUndefined();
+
+    // The first run's cleanup (it had died after leaving) has nothing more to do.
+    await failAndCleanUp(w, ids[0]!);
+    expect(deletesOf(w, old)).toHaveLength(1);
   });
 
   test("a plan that keeps intermediate snapshots leaves the shared copy in place when the last operation ends", async () => {

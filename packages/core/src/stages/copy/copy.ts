@@ -173,8 +173,9 @@ async function copyShared(
     copyKey,
     outputKey: names.ref,
     scope: copy.scope,
+    suffix: names.suffix,
     joiner: { user: how.user },
-    ...(sameChoice && how.choice ? { join: how.choice.join } : {}),
+    ...(sameChoice && how.choice ? { choice: how.choice } : {}),
     outputsFor: sharedCopyOutputs(copy, how.user),
   });
   if (!joined) {

@@ -3,7 +3,14 @@ import { parseArn } from "../../events/arn";
 import { isAwsCallError } from "../../ports/errors";
 import type { AccessScope } from "../../ports/location";
 import type { OperationInfo } from "../../storage/operations";
-import type { SharedCopyItem, SharedCopyRef, SharedCopyUser } from "../../storage/shared-copy-store";
+import {
+  isRetired,
+  type RetiredGeneration,
+  retiredGenerationOf,
+  type SharedCopyItem,
+  type SharedCopyRef,
+  type SharedCopyUser,
+} from "../../storage/shared-copy-store";
 import type { StageDeps } from "./deps";
 import { errorCodeOf, errorMessageOf } from "./errors";
 
@@ -11,8 +18,9 @@ import { errorCodeOf, errorMessageOf } from "./errors";
  * Snapshot copies that several operations use at once: one copy per source snapshot, destination and key,
  * not one per target (AWS allows 100 manual cluster snapshots per region). An operation joins the current
  * generation of the copy (a conditional write) after it claimed its step and recorded which generation in
- * its outputs; cleanup leaves it when the operation has ended, and the last to leave retires it and
- * deletes the copy. See storage/shared-copy-entity.ts for the item and why it is never deleted.
+ * its outputs; cleanup leaves it when the operation has ended: the last to leave retires it in that write
+ * and deletes the copy, then records it deleted (one write each). See storage/shared-copy-entity.ts for
+ * the item and why it is never deleted.
  */
 
 /** RDS shares one snapshot with at most 20 accounts: more targets' accounts get another lane. */
@@ -52,6 +60,8 @@ export function decodeSharedCopy(value: unknown): SharedCopyRef | undefined {
 export interface SharedCopyChoice {
   ref: SharedCopyRef;
   join: "start" | "renew" | "join";
+  /** To renew: the retired generation as read (the renewal is conditional on it). */
+  previous?: RetiredGeneration;
 }
 
 export async function chooseSharedCopy(
@@ -62,8 +72,10 @@ export async function chooseSharedCopy(
   for (let lane = 0; lane < MAX_LANES; lane++) {
     const item = await deps.store.sharedCopy(copyKey, lane);
     if (!item) return { ref: { copyKey, lane, generation: 1 }, join: "start" };
-    if (item.state === "retiring")
-      return { ref: { copyKey, lane, generation: item.generation + 1 }, join: "renew" };
+    if (isRetired(item)) {
+      const previous = retiredGenerationOf(item);
+      return { ref: { copyKey, lane, generation: item.generation + 1 }, join: "renew", previous };
+    }
     if (hasRoomFor(item, joiner))
       return { ref: { copyKey, lane, generation: item.generation }, join: "join" };
   }
@@ -91,9 +103,11 @@ export interface JoinRequest {
   /** The output naming the generation (encodeSharedCopy), written with the claim or rewritten here. */
   outputKey: string;
   scope: AccessScope;
+  /** Which copy it is (its name's suffix): a renewal may hand the previous generation's on for deletion. */
+  suffix: "share" | "copy" | "hop";
   joiner: SharedCopyUser;
   /** How the claim's choice said to join (start a lane, renew it, join it); absent when resuming. */
-  join?: SharedCopyChoice["join"];
+  choice?: SharedCopyChoice;
   /** The outputs that name a generation (the ref itself and the copy's ARN). */
   outputsFor: (ref: SharedCopyRef) => OperationInfo["outputs"];
 }
@@ -113,19 +127,18 @@ export async function joinSharedCopy(
 ): Promise<{ operation: OperationInfo; item: SharedCopyItem; ref: SharedCopyRef } | undefined> {
   let current = operation;
   let ref = decodeSharedCopy(current.outputs[request.outputKey]);
-  let join = request.join;
+  let choice = request.choice;
   for (let attempt = 0; attempt < 8; attempt++) {
     if (ref) {
-      const joined = await tryJoin(deps, ref, request, join);
+      const joined = await tryJoin(deps, ref, request, choice);
       if (joined === "left") return undefined;
       if (joined) return { operation: current, item: joined, ref };
     }
-    const choice = await chooseSharedCopy(deps, request.copyKey, request.joiner);
+    choice = await chooseSharedCopy(deps, request.copyKey, request.joiner);
     const recorded = await deps.store.recordOutputs(current, request.outputsFor(choice.ref));
     if (!recorded) return undefined;
     current = recorded;
     ref = choice.ref;
-    join = choice.join;
   }
   throw new SharedCopyBusyError(
     `Operation ${operation.operationId} could not join a shared snapshot copy: it changed under every attempt; the delivery is retried.`,
@@ -136,10 +149,11 @@ async function tryJoin(
   deps: StageDeps,
   ref: SharedCopyRef,
   request: JoinRequest,
-  join: SharedCopyChoice["join"] | undefined,
+  choice: SharedCopyChoice | undefined,
 ): Promise<SharedCopyItem | "left" | undefined> {
   const { store } = deps;
   const { joiner, scope } = request;
+  const join = choice?.join;
   const start = () =>
     store.startSharedCopy(
       {
@@ -151,24 +165,34 @@ async function tryJoin(
       },
       joiner,
     );
+  const renew = (previous: RetiredGeneration) =>
+    store.renewSharedCopy(
+      ref,
+      joiner,
+      previous,
+      sharedCopyIdentifier({ ...ref, generation: ref.generation - 1 }, request.suffix),
+    );
   const first =
     join === "start"
       ? await start()
-      : join === "renew"
-        ? await store.renewSharedCopy(ref, joiner)
+      : join === "renew" && choice?.previous
+        ? await renew(choice.previous)
         : await store.joinSharedCopy(ref, joiner);
   if (first) return first;
   // Refused: see why. Another operation may have started or renewed the lane first, this run may have
-  // joined already (a resumed delivery) or left (the operation ended), or the generation moved on.
+  // joined already (a resumed delivery) or left (the operation ended), or the generation moved on (or its
+  // previous one was recorded retired since it was read).
   const item = await store.sharedCopy(ref.copyKey, ref.lane);
   if (!item) return ref.generation === 1 && join !== "start" ? start() : undefined;
   if (item.generation === ref.generation) {
     if (item.users?.includes(joiner.user)) return item;
     if (item.left?.includes(joiner.user)) return "left";
-    return join !== "join" && item.state === "active" ? store.joinSharedCopy(ref, joiner) : undefined;
+    return join !== "join" && !isRetired(item) ? store.joinSharedCopy(ref, joiner) : undefined;
   }
-  if (item.generation === ref.generation - 1 && item.state === "retiring" && join !== "renew") {
-    return store.renewSharedCopy(ref, joiner);
+  if (item.generation === ref.generation - 1 && isRetired(item)) {
+    const previous = retiredGenerationOf(item);
+    const tried = join === "renew" ? choice?.previous : undefined;
+    if (!tried || tried.state !== previous.state || tried.keep !== previous.keep) return renew(previous);
   }
   return undefined;
 }
@@ -198,10 +222,12 @@ export interface ReleaseResult {
 }
 
 /**
- * The ended operation leaves the shared copy its outputs name (`outputKey`, `userKey`); if nobody uses it
- * any more, it is retired and deleted (kept when a leaving operation's plan keeps intermediate snapshots).
- * Safe to run again after a crash at any point: leaving twice changes nothing, an unused active generation
- * is retired by whoever finds it, and the copies in `deleting` are deleted by whoever finds them.
+ * The ended operation leaves the shared copy its outputs name (`outputKey`, `userKey`). The last user's leave
+ * retires the generation (nobody can join it any more); it then deletes the copy (unless a leaving
+ * operation's plan keeps intermediate snapshots) and records the generation retired in one more write, with
+ * the copy in `deleting` only when it could not be deleted. Safe to run again after a crash at any point:
+ * leaving twice changes nothing, a generation left by its last user is finished by whoever finds it, and
+ * the copies in `deleting` are deleted by whoever finds them.
  */
 export async function releaseSharedCopy(
   deps: StageDeps,
@@ -214,50 +240,105 @@ export async function releaseSharedCopy(
   const where = typeof arn === "string" ? parseArn(arn) : undefined;
   if (!ref || typeof user !== "string" || !where) return undefined;
   const { store } = deps;
-  let item =
-    (await store.leaveSharedCopy(ref, user, request.keep, where)) ??
-    (await store.sharedCopy(ref.copyKey, ref.lane));
+  const nameOf = (generation: number) => sharedCopyIdentifier({ ...ref, generation }, request.suffix);
+  let item = await leave(deps, ref, user, request.keep, where, nameOf);
   const result: ReleaseResult = {
-    identifier: sharedCopyIdentifier(ref, request.suffix),
+    identifier: nameOf(ref.generation),
     retired: false,
     deleted: [],
     kept: false,
     failures: [],
   };
   if (!item) return result;
-  if (item.state === "active" && !item.users?.length) {
-    const identifier = sharedCopyIdentifier({ ...ref, generation: item.generation }, request.suffix);
-    const retired = await store.retireSharedCopy(item, identifier);
-    result.retired = retired !== undefined;
-    result.kept = retired?.keep === true;
-    item = retired ?? (await store.sharedCopy(ref.copyKey, ref.lane)) ?? item;
-  }
   const scope: AccessScope = {
     accountId: item.accountId,
     region: item.region,
     ...(item.roleArn ? { roleArn: item.roleArn } : {}),
   };
+  if (item.state === "active" && !item.users?.length) {
+    // Left by its last user: nobody can join it; delete its copy, then record that in one write.
+    const identifier = nameOf(item.generation);
+    const outcome = item.keep ? "kept" : await deleteCopy(deps, scope, identifier);
+    if (typeof outcome === "object") result.failures.push(outcome);
+    const retired = await store.retireSharedCopy(item, typeof outcome === "object" ? identifier : undefined);
+    result.retired = retired !== undefined;
+    result.kept = outcome === "kept";
+    if (outcome === "deleted") {
+      result.deleted.push(identifier);
+      // The lane was renewed meanwhile and the renewal handed the copy on to `deleting`: done with it.
+      if (!retired) await store.forgetDeletion(item.copyKey, item.lane, identifier);
+    }
+    item = retired ?? (await store.sharedCopy(item.copyKey, item.lane)) ?? item;
+  }
+  const tried = (identifier: string) =>
+    result.deleted.includes(identifier) || result.failures.some((f) => f.identifier === identifier);
   for (const identifier of item.deleting ?? []) {
-    try {
-      await deps.rds(scope).deleteClusterSnapshot(identifier);
-    } catch (error) {
-      if (isAwsCallError(error, "InvalidDBClusterSnapshotStateFault")) {
-        // Another cleanup's delete of it is under way: done. Still being copied: later.
-        if (!(await isBeingDeleted(deps, scope, identifier))) {
-          throw new SharedCopyNotDeletableError(
-            `Shared snapshot copy ${identifier} is retired but cannot be deleted yet (${errorMessageOf(error)}); cleanup is delivered again and deletes it then.`,
-          );
-        }
-      } else if (!isAwsCallError(error, "DBClusterSnapshotNotFoundFault")) {
-        if ((error as { retryable?: unknown }).retryable === true) throw error;
-        result.failures.push({ identifier, code: errorCodeOf(error), message: errorMessageOf(error) });
-        continue;
-      }
+    if (tried(identifier)) continue;
+    const outcome = await deleteCopy(deps, scope, identifier);
+    if (typeof outcome === "object") {
+      result.failures.push(outcome);
+      continue;
     }
     await store.forgetDeletion(item.copyKey, item.lane, identifier);
     result.deleted.push(identifier);
   }
   return result;
+}
+
+/**
+ * Leaves the generation; one that was never started (the lane does not exist, or its previous generation is
+ * retired) is started retired with the user in `left`, so a delivery that comes back cannot join it. The
+ * lane as it is after that (undefined when it does not exist).
+ */
+async function leave(
+  deps: StageDeps,
+  ref: SharedCopyRef,
+  user: string,
+  keep: boolean,
+  where: { accountId: string; region: string },
+  nameOf: (generation: number) => string,
+): Promise<SharedCopyItem | undefined> {
+  const { store } = deps;
+  let item: SharedCopyItem | undefined;
+  for (let attempt = 0; attempt < 4; attempt++) {
+    const left = await store.leaveSharedCopy(ref, user, keep);
+    if (left) return left;
+    item = await store.sharedCopy(ref.copyKey, ref.lane);
+    if (item?.generation === ref.generation) continue; // Started since: leave it.
+    if (item && item.generation > ref.generation) return item; // Past it: it can never be joined again.
+    const previous =
+      item?.generation === ref.generation - 1 && isRetired(item)
+        ? { generation: retiredGenerationOf(item), copy: nameOf(item.generation) }
+        : undefined;
+    if (item && !previous) return item; // Cannot happen: a generation is only chosen after the one before retired.
+    const tombstone = await store.startRetiredSharedCopy(ref, user, where, previous);
+    if (tombstone) return tombstone;
+  }
+  return item;
+}
+
+/** Deletes a retired copy: "deleted" (or already gone, or being deleted), or why it could not be. */
+async function deleteCopy(
+  deps: StageDeps,
+  scope: AccessScope,
+  identifier: string,
+): Promise<"deleted" | { identifier: string; code: string; message: string }> {
+  try {
+    await deps.rds(scope).deleteClusterSnapshot(identifier);
+  } catch (error) {
+    if (isAwsCallError(error, "InvalidDBClusterSnapshotStateFault")) {
+      // Another cleanup's delete of it is under way: done. Still being copied: later.
+      if (!(await isBeingDeleted(deps, scope, identifier))) {
+        throw new SharedCopyNotDeletableError(
+          `Shared snapshot copy ${identifier} is retired but cannot be deleted yet (${errorMessageOf(error)}); cleanup is delivered again and deletes it then.`,
+        );
+      }
+    } else if (!isAwsCallError(error, "DBClusterSnapshotNotFoundFault")) {
+      if ((error as { retryable?: unknown }).retryable === true) throw error;
+      return { identifier, code: errorCodeOf(error), message: errorMessageOf(error) };
+    }
+  }
+  return "deleted";
 }
 
 async function isBeingDeleted(deps: StageDeps, scope: AccessScope, identifier: string): Promise<boolean> {

@@ -256,8 +256,9 @@ async function copyToShareable(
     copyKey: decision.choice.ref.copyKey,
     outputKey: "shareableCopy",
     scope,
+    suffix: "share",
     joiner: shareJoiner(operation.target.accountId, user, scope.roleArn),
-    ...(sameChoice ? { join: decision.choice.join } : {}),
+    ...(sameChoice ? { choice: decision.choice } : {}),
     outputsFor: (ref) => shareableOutputs(plan, user, ref, decision.source.arn),
   });
   if (!joined) {
