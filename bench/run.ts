@@ -40,15 +40,22 @@ if (levels && (levels.length === 0 || levels.some((n) => !Number.isInteger(n) ||
   console.error(`${levelsFlag}: give whole numbers of operations, e.g. --levels=200,500`);
   process.exit(2);
 }
+// --sdk=runtime: the bundles with the AWS SDK left to the Lambda runtime (bench/bundles.ts), for comparison.
+const sdkFlag = args.find((a) => a.startsWith("--sdk="));
+const sdk = sdkFlag?.slice("--sdk=".length) ?? "bundled";
+if (sdk !== "bundled" && sdk !== "runtime") {
+  console.error(`${sdkFlag}: give --sdk=bundled (what the stacks deploy) or --sdk=runtime`);
+  process.exit(2);
+}
 const unknownFlags = args.filter(
-  (a) => a.startsWith("--") && a !== "--quick" && a !== "--json" && a !== levelsFlag,
+  (a) => a.startsWith("--") && a !== "--quick" && a !== "--json" && a !== levelsFlag && a !== sdkFlag,
 );
 const named = args.filter((a) => !a.startsWith("--"));
 const known = new Set<string>([...figures, ...others]);
 const unknown = [...named.filter((n) => !known.has(n)), ...unknownFlags];
 if (unknown.length > 0) {
   console.error(
-    `unknown: ${unknown.join(", ")}. Usage: npm run bench [-- ${[...figures, ...others].join("|")} ...] [--quick] [--json] [--levels=200,500]`,
+    `unknown: ${unknown.join(", ")}. Usage: npm run bench [-- ${[...figures, ...others].join("|")} ...] [--quick] [--json] [--levels=200,500] [--sdk=runtime]`,
   );
   process.exit(2);
 }
@@ -143,8 +150,9 @@ await section("postgres", async () => {
   if (result.failed > 0 || result.lost > 0) process.exitCode = 1;
 });
 await section("bundles", async () => {
-  const { results, loadAverage } = await benchBundles(quick ? 3 : 10, write);
+  const { results, loadAverage } = await benchBundles(quick ? 3 : 10, write, sdk);
   out.bundles = results satisfies BundleResult[];
+  out.bundlesSdk = sdk;
   out.bundlesLoadAverage = loadAverage;
 });
 await section("profile", async () => {

@@ -22,7 +22,8 @@ function vpcFor(network: DatabaseNetwork) {
  * stages that reach the database run in the VPC and load the CA bundle; they keep running in AWS under
  * `sst dev` (`dev: false`). The plans ship in every function's package as one JSON file (`copyFiles`), written
  * here from the validated plans. Timeout, memory and retries come from one declaration
- * (functions/src/shared/deploy/function-settings.ts), whose timeout is core's FUNCTION_TIMEOUT_SECONDS.
+ * (functions/src/shared/deploy/function-settings.ts), whose timeout is core's FUNCTION_TIMEOUT_SECONDS, and so do
+ * the bundling options (code splitting), which the bench measures (bench/sst-bundle.ts).
  */
 export function createFunctions(input: {
   at: Deployment;
@@ -63,6 +64,7 @@ export function createFunctions(input: {
       copyFiles: [{ from: plans.from, to: plans.to }],
       permissions: toSstPermissions(statements),
       retries: settings.retries,
+      nodejs: settings.nodejs,
       ...(settings.dev === false ? { dev: false as const } : {}),
       // A scheduled stage must not overlap itself: one tick at a time.
       ...(stage.schedule ? { concurrency: { reserved: 1 } } : {}),

@@ -6,7 +6,7 @@ import type { KMSClient } from "@aws-sdk/client-kms";
 import type { RDSClient } from "@aws-sdk/client-rds";
 import type { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import type { SNSClient } from "@aws-sdk/client-sns";
-import { AssumeRoleCommand, type AssumeRoleCommandOutput, STSClient } from "@aws-sdk/client-sts";
+import type { AssumeRoleCommandOutput, STSClient } from "@aws-sdk/client-sts";
 import { normaliseErrorCode } from "./errors";
 
 /** Temporary or long-lived AWS credentials, shaped as the SDK's identity providers return them. */
@@ -134,7 +134,9 @@ export interface AssumeRoleProviderOptions {
 
 /**
  * Credentials of an assumed role, cached until shortly before they expire. Concurrent callers share one
- * AssumeRole call. Failures are AwsCallError (service "sts") naming the role and what to check.
+ * AssumeRole call. Failures are AwsCallError (service "sts") naming the role and what to check. The STS
+ * client is imported on the first AssumeRole: in a Lambda bundle it is then a chunk of its own
+ * (code splitting), which the functions that act in their own account only never load.
  */
 export function createAssumeRoleProvider(options: AssumeRoleProviderOptions): CredentialProvider {
   const now = options.now ?? (() => new Date());
@@ -143,6 +145,7 @@ export function createAssumeRoleProvider(options: AssumeRoleProviderOptions): Cr
   let pending: Promise<AwsCredentials> | undefined;
 
   const assume = async (): Promise<AwsCredentials> => {
+    const { AssumeRoleCommand, STSClient } = await import("@aws-sdk/client-sts");
     sts ??= new STSClient({
       region: options.region,
       retryMode: "adaptive",

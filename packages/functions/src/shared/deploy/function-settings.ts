@@ -39,7 +39,19 @@ export interface FunctionSettings {
    * need the plans' VPC and Lambda's CA bundle, which a developer's machine has neither of.
    */
   dev?: false;
+  /** SST's `nodejs` bundling options (`sst.aws.Function`); the bench and the bundle test build with the same. */
+  nodejs: typeof NODEJS_BUNDLING;
 }
+
+/**
+ * How SST bundles each handler, beyond its defaults (minified ESM, the AWS SDK bundled: the pinned version,
+ * and a faster import than the runtime's copy; bench/README.md, section 5). `splitting`: what a handler
+ * imports dynamically goes into chunks of its own, loaded when first used; the SDK loads its credential
+ * providers that way (SSO, profiles, web identity, container and instance metadata, and the STS, SSO and
+ * sign-in clients they use), and Lambda's credentials are found first in the environment, so a cold start
+ * never parses them.
+ */
+export const NODEJS_BUNDLING = { splitting: true } as const;
 
 export function functionSettings(declaration: Pick<StageDeclaration, "reachesDatabase">): FunctionSettings {
   return {
@@ -47,6 +59,7 @@ export function functionSettings(declaration: Pick<StageDeclaration, "reachesDat
     memory: "512 MB",
     architecture: "arm64",
     retries: ASYNC_RETRIES,
+    nodejs: NODEJS_BUNDLING,
     ...(declaration.reachesDatabase ? { dev: false as const } : {}),
   };
 }
