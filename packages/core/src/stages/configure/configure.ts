@@ -5,6 +5,7 @@ import type { DbSession } from "../../ports/database";
 import type { OperationInfo } from "../../storage/operations";
 import { advance } from "../kit/advance";
 import { audit } from "../kit/audit";
+import { flushAudit } from "../kit/audit-buffer";
 import { claimStep, isRetryable, planTargetOf, type StageEvent, targetScope } from "../kit/claim";
 import {
   type CredentialSecret,
@@ -231,6 +232,8 @@ async function applyConfiguration(
         );
       });
       await step("post-restore-sql", { name: script.name, index, rowCount: result.rowCount });
+      // The plan's SQL may not be safe to run twice: its record is written now, for a resumed configure.
+      await flushAudit(operation.operationId);
     }
     deps.metrics.count(pipelineMetrics.applicationUsersConfigured, users.length, { stage: "configure" });
     return { masterSecretArn: master.arn, users };
