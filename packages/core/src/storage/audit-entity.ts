@@ -30,8 +30,8 @@ export function auditEntity(client: DynamoDBDocumentClient, table: string) {
          * kit/audit-buffer.ts), each { stage, action, outcome, at, eventId?, details? }; the readers in
          * audit.ts list them as entries of their own. Absent on entries written one by one.
          */
-        then: { type: "any", readOnly: true },
-        /** The `at` of the item's last record (of `then`'s last, or its own): time-window scans read it. */
+        followedBy: { type: "any", readOnly: true },
+        /** The `at` of the item's last record (of `followedBy`'s last, or its own): time-window scans read it. */
         lastAt: { type: "string", readOnly: true },
         [AUDIT_TTL_ATTRIBUTE]: { type: "number", required: true, readOnly: true },
       },

@@ -21,12 +21,12 @@ export interface AuditEntryInfo extends AuditRecord {
   expiresAt: number;
 }
 
-/** A record of a stage run after its first: what an item's `then` holds (same operation, target and actor). */
+/** A record of a stage run after its first: what an item's `followedBy` holds (same operation, target and actor). */
 type FollowingRecord = Pick<AuditRecord, "stage" | "action" | "outcome" | "eventId" | "details"> & {
   at: string;
 };
 
-type StoredEntry = AuditEntryInfo & { then?: FollowingRecord[]; lastAt?: string };
+type StoredEntry = AuditEntryInfo & { followedBy?: FollowingRecord[]; lastAt?: string };
 
 /** A time-ordered, collision-free sort key: ISO time, then random bits. */
 export function auditEntryId(at: string): string {
@@ -34,13 +34,13 @@ export function auditEntryId(at: string): string {
 }
 
 /**
- * An item as the entries it holds: itself, then each record of its `then`, with an entry id of their own
+ * An item as the entries it holds: itself, then each record of its `followedBy`, with an entry id of their own
  * (the item's, then `.1`, `.2`, ...: still time-ordered after the item's).
  */
 function entriesOf(item: StoredEntry): AuditEntryInfo[] {
-  const { then, lastAt: _lastAt, ...first } = item;
+  const { followedBy, lastAt: _lastAt, ...first } = item;
   const entries: AuditEntryInfo[] = [first];
-  for (const [index, record] of (then ?? []).entries()) {
+  for (const [index, record] of (followedBy ?? []).entries()) {
     entries.push({
       operationId: item.operationId,
       targetKey: item.targetKey,
@@ -66,7 +66,7 @@ export function createAuditLog(client: DynamoDBDocumentClient, table: string) {
 
   /**
    * Appends the records of one stage run (one operation, in the order they happened) as one item: the first
-   * record, with the others in its `then`. Returns them as the readers list them.
+   * record, with the others in its `followedBy`. Returns them as the readers list them.
    */
   async function appendRun(
     records: readonly (AuditRecord & { at: string })[],
@@ -78,7 +78,7 @@ export function createAuditLog(client: DynamoDBDocumentClient, table: string) {
     const expiresAt = Math.floor(Date.parse(first.at) / 1000) + days * 86_400;
     const clean = (details: Record<string, unknown> | undefined) =>
       sanitize(details ?? {}) as Record<string, unknown>;
-    const then = rest.map(({ stage, action, outcome, eventId, details, at }) => ({
+    const followedBy = rest.map(({ stage, action, outcome, eventId, details, at }) => ({
       stage,
       action,
       outcome,
@@ -91,7 +91,7 @@ export function createAuditLog(client: DynamoDBDocumentClient, table: string) {
       details: clean(first.details),
       entryId: options.entryId ?? auditEntryId(first.at),
       expiresAt,
-      ...(then.length > 0 ? { then, lastAt: then.at(-1)?.at } : {}),
+      ...(followedBy.length > 0 ? { followedBy, lastAt: followedBy.at(-1)?.at } : {}),
     };
     await entries.create(item).go();
     return entriesOf(item);
