@@ -4,11 +4,13 @@ import type { AuditLog, AuditRecord } from "../../storage/audit";
 
 /**
  * One audit item per operation per delivery, not one per action: a delivery's records are kept here and
- * written together when it ends (asDelivery), whether it succeeded or failed. A stage run of ten actions
- * is one write. What a process killed mid-delivery had kept is lost with it, as an action cut short between
- * its effect and its record always was: the resumed delivery does (or finds) the work again and records it.
- * A stage that journals in the trail (configure's crash-resume reads it) calls `flushAudit` after an action
- * it must not repeat. Outside a delivery (the CLI, a test calling a stage directly) records are written at once.
+ * written together when it ends (asDelivery), whether it succeeded or failed, and before each write that
+ * marks the work done (a transition, a recorded handoff, a pending watch, a completed effect: `flushAudit`),
+ * since a resumed delivery does not do that work again. A process killed before then loses what it kept, as
+ * an action cut short between its effect and its record always did: the resumed delivery does (or finds, by
+ * its deterministic names) the work again and records it. A stage that journals in the trail (configure's
+ * crash-resume reads it) flushes after an action it must not repeat. Outside a delivery (the CLI, a test
+ * calling a stage directly) records are written at once.
  */
 interface PendingRun {
   compliance: ComplianceProfile;
