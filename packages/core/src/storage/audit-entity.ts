@@ -25,6 +25,14 @@ export function auditEntity(client: DynamoDBDocumentClient, table: string) {
         eventId: { type: "string", readOnly: true },
         targetKey: { type: "string", required: true, readOnly: true },
         details: { type: "any", readOnly: true },
+        /**
+         * The records that followed this one in the same delivery (one stage run writes one item: see
+         * kit/audit-buffer.ts), each { stage, action, outcome, at, eventId?, details? }; the readers in
+         * audit.ts list them as entries of their own. Absent on entries written one by one.
+         */
+        followedBy: { type: "any", readOnly: true },
+        /** The `at` of the item's last record (of `followedBy`'s last, or its own): time-window scans read it. */
+        lastAt: { type: "string", readOnly: true },
         [AUDIT_TTL_ATTRIBUTE]: { type: "number", required: true, readOnly: true },
       },
       indexes: {

@@ -1,3 +1,4 @@
+import { type DynamoDBDocumentClient, ScanCommand } from "@aws-sdk/lib-dynamodb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { operationIdFor, targetKeyOf } from "../../src/operation/ids";
 import { type AuditLog, createAuditLog } from "../../src/storage/audit";
@@ -54,12 +55,16 @@ describe.each(backends)("[slow] state and audit tables on $name", ({ start }) =>
   let backend: DynamoBackend;
   let store: OperationStore;
   let audit: AuditLog;
+  let auditTable: string;
+  let client: DynamoDBDocumentClient;
 
   beforeAll(async () => {
     backend = await start();
     const tables = await createTables(backend);
     store = createOperationStore(tables.client, tables.stateTable);
     audit = createAuditLog(tables.client, tables.auditTable);
+    auditTable = tables.auditTable;
+    client = tables.client;
   }, 60_000);
   afterAll(async () => backend?.stop());
 
@@ -235,5 +240,54 @@ describe.each(backends)("[slow] state and audit tables on $name", ({ start }) =>
       ["op-since-1", "after"],
       ["op-since-2", "after"],
     ]);
+  });
+  it("writes a stage run's records as one item and reads them back as entries, in order, in time windows", async () => {
+    const record = (action: string, at: string) => ({
+      operationId: "op-run",
+      targetKey,
+      stage: "configure",
+      action,
+      actor: "configure",
+      outcome: "succeeded" as const,
+      at,
+      details: { password: "hunter2", username: action },
+    });
+    const written = await audit.appendRun(
+      [
+        record("store-master-secret", "2032-01-01T00:00:00.000Z"),
+        record("set-master-password", "2032-01-01T00:00:01.000Z"),
+        record("grant", "2032-01-01T00:00:03.000Z"),
+      ],
+      { compliance: "default" },
+    );
+    // A delivery that ran between them (another stage's item) is read in time order with them.
+    await audit.append(
+      { ...record("ignored", "2032-01-01T00:00:02.000Z"), stage: "verify", outcome: "ignored-duplicate" },
+      { at: "2032-01-01T00:00:02.000Z", compliance: "default" },
+    );
+    const { Count } = await client.send(
+      new ScanCommand({
+        TableName: auditTable,
+        FilterExpression: "operationId = :o",
+        ExpressionAttributeValues: { ":o": "op-run" },
+      }),
+    );
+    expect(Count).toBe(2);
+    const entries = await audit.listByOperation("op-run");
+    expect(entries.map((e) => e.action)).toEqual([
+      "store-master-secret",
+      "set-master-password",
+      "ignored",
+      "grant",
+    ]);
+    expect(new Set(entries.map((e) => e.entryId)).size).toBe(4);
+    expect(entries.map((e) => e.entryId).slice(0, 2)).toEqual(written.map((e) => e.entryId).slice(0, 2));
+    expect(
+      entries.filter((e) => e.stage === "configure").every((e) => e.expiresAt === written[0]?.expiresAt),
+    ).toBe(true);
+    expect(JSON.stringify(entries)).not.toContain("hunter2");
+    // The window starts after the item's first record: its later records are still found.
+    const since = await audit.listWrittenSince("2032-01-01T00:00:02.500Z");
+    expect(since.map((e) => e.action)).toEqual(["grant"]);
   });
 });

@@ -8,6 +8,7 @@ import type { Plan } from "@aurora-restore/core/plan/index";
 import type { AccountRegion, DatabasePort, EventPublisherPort } from "@aurora-restore/core/ports/index";
 import type { StageDeps } from "@aurora-restore/core/stages/kit";
 import { resumeWorkOfDeadProcess } from "@aurora-restore/core/stages/kit";
+import { asDelivery } from "@aurora-restore/core/stages/kit/lease";
 import { onResourcesChanged } from "@aurora-restore/core/stages/watcher";
 import { type AuditLog, createAuditLog } from "@aurora-restore/core/storage/audit";
 import { createOperationStore, type OperationStore } from "@aurora-restore/core/storage/operations";
@@ -188,7 +189,11 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
 
     // The watcher looks at a resource as soon as the local RDS says it changed: runs wait for start() below.
     const watcherWakeups = new WatcherWakeups({
-      check: (changed, runId) => onResourcesChanged(deps("watcher"), changed, runId),
+      // A run of its own (its audit records are its own), not part of the delivery whose change woke it.
+      check: (changed, runId) => {
+        const watcher = deps("watcher");
+        return asDelivery(watcher, () => onResourcesChanged(watcher, changed, runId));
+      },
       onError: (error) =>
         log.write(`[watcher] ERROR check on a local RDS change failed: ${(error as Error).message}\n`),
     });

@@ -118,7 +118,13 @@ const killPoints: KillPoint[] = [
     what: "the first user's last grant",
     spec: "database.GRANT#3",
     allowed: {
-      "database.GRANT": { count: 1, why: "GRANT of a privilege the role holds already changes nothing" },
+      // A delivery's records are written when it ends (one audit item), the users' and grants' with the next
+      // post-restore statement: a configure killed among them does that user's statements again.
+      "database.ALTER ROLE": {
+        count: 1,
+        why: "the resumed configure finds the role it created and sets the same password on it (ALTER ROLE)",
+      },
+      "database.GRANT": { count: 3, why: "GRANT of a privilege the role holds already changes nothing" },
     },
   },
   {

@@ -5,6 +5,7 @@ import type { DbSession } from "../../ports/database";
 import type { OperationInfo } from "../../storage/operations";
 import { advance } from "../kit/advance";
 import { audit } from "../kit/audit";
+import { flushAudit } from "../kit/audit-buffer";
 import { claimStep, isRetryable, planTargetOf, type StageEvent, targetScope } from "../kit/claim";
 import {
   type CredentialSecret,
@@ -182,6 +183,8 @@ async function applyConfiguration(
     await owned();
     await deps.rds(scope).modifyCluster({ clusterIdentifier, masterUserPassword: master.value.password });
     await step("set-master-password", { clusterIdentifier });
+    // Written now (see flushAudit): a resumed configure must not reset the master password again.
+    await flushAudit(operation.operationId);
   }
 
   const login = await connectOnceAccepted(
@@ -224,6 +227,8 @@ async function applyConfiguration(
     }
     for (const [index, script] of target.postRestoreSql.entries()) {
       if (done.has(`post-restore-sql ${index}`)) continue;
+      // The users and grants before it are recorded first: a delivery killed in the SQL resumes here.
+      await flushAudit(operation.operationId);
       await owned();
       const result = await session.query(script.sql).catch((error: unknown) => {
         throw new PostRestoreSqlError(
@@ -232,6 +237,8 @@ async function applyConfiguration(
         );
       });
       await step("post-restore-sql", { name: script.name, index, rowCount: result.rowCount });
+      // The plan's SQL may not be safe to run twice: its record is written now, for a resumed configure.
+      await flushAudit(operation.operationId);
     }
     deps.metrics.count(pipelineMetrics.applicationUsersConfigured, users.length, { stage: "configure" });
     return { masterSecretArn: master.arn, users };
@@ -290,10 +297,13 @@ async function grantAll(
 
 /**
  * What an earlier delivery of this configure did and recorded before it died or lost its lease (audited
- * steps of this operation's configure): a resumed configure does not do it again. Only the action cut short
- * between its effect and its record runs twice, and each is harmless twice: the same master password (read
- * back from the secret version staged under the operation's id), ALTER ROLE with the same password after a
- * CREATE ROLE, a GRANT of a privilege held, the same masking statement. A first delivery reads nothing.
+ * steps of this operation's configure): a resumed configure does not do it again. A delivery's records are
+ * written together (kit/audit-buffer.ts), except that the master password and each post-restore statement
+ * are recorded as soon as they are done, and what came before a statement just before it. So what runs twice
+ * after a crash is the action cut short between its effect and its record, or the users and grants of a run
+ * cut short before its SQL; each is harmless twice: the same master password (read back from the secret
+ * version staged under the operation's id), ALTER ROLE with the same password after a CREATE ROLE, a GRANT
+ * of a privilege held, the same masking statement. A first delivery reads nothing.
  */
 async function doneEarlier(deps: StageDeps, operation: OperationInfo): Promise<ReadonlySet<string>> {
   const done = new Set<string>();

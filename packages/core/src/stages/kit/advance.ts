@@ -2,6 +2,7 @@ import type { StageName } from "../../events/shapes";
 import { type OperationStep, stageOfStep } from "../../operation/steps";
 import { type OperationInfo, StaleTransitionError, type TransitionInput } from "../../storage/operations";
 import { audit } from "./audit";
+import { flushAudit } from "./audit-buffer";
 import type { StageDeps } from "./deps";
 import { errorCodeOf } from "./errors";
 import { republishHandoffOf } from "./handoff";
@@ -34,6 +35,8 @@ export async function advance(
   input: Omit<TransitionInput, "at" | "from"> & { eventId: string; action: string },
 ): Promise<OperationInfo | undefined> {
   try {
+    // What this delivery did before the step moves on is recorded first (see audit-buffer.ts).
+    await flushAudit(operation.operationId);
     const moved = await deps.store.transition(operation.operationId, {
       from: { step: operation.step, version: operation.version },
       to: input.to,

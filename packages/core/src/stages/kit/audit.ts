@@ -2,6 +2,7 @@ import type { StageName } from "../../events/shapes";
 import type { ComplianceProfile } from "../../plan/schema";
 import type { AuditOutcome } from "../../storage/audit-entity";
 import type { OperationInfo } from "../../storage/operations";
+import { recordAudit } from "./audit-buffer";
 import type { StageDeps } from "./deps";
 import { now } from "./publish";
 
@@ -18,6 +19,7 @@ async function complianceOf(
   return (await deps.plans.get(operation.planId)).compliance;
 }
 
+/** Records an action in the audit trail (kept for the delivery's one item: see audit-buffer.ts). */
 export async function audit(
   deps: StageDeps,
   operation: Pick<OperationInfo, "operationId" | "targetKey" | "planId" | "compliance">,
@@ -29,13 +31,15 @@ export async function audit(
     details?: Record<string, unknown>;
   },
 ): Promise<void> {
-  await deps.audit.append(
+  await recordAudit(
+    deps.audit,
     {
       operationId: operation.operationId,
       targetKey: operation.targetKey,
       actor: deps.actor,
       ...entry,
+      at: now(deps),
     },
-    { at: now(deps), compliance: await complianceOf(deps, operation) },
+    await complianceOf(deps, operation),
   );
 }

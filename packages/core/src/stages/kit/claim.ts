@@ -5,6 +5,7 @@ import type { EffectClaim } from "../../storage/effect-store";
 import type { OperationInfo } from "../../storage/operations";
 import { advance, loadAt } from "./advance";
 import { audit } from "./audit";
+import { flushAudit } from "./audit-buffer";
 import type { StageDeps } from "./deps";
 import { holdLease, leaseIsLive, leaseMsOf, newLease } from "./lease";
 import { pipelineMetrics } from "./metrics";
@@ -160,6 +161,7 @@ export async function once(
     await deps.store.releaseEffect(operationId, effect, holder).catch(() => undefined);
     throw error;
   }
+  await flushAudit(operationId);
   await deps.store.completeEffect(operationId, effect, holder, deps.clock().toISOString());
   return { ran: true, state };
 }

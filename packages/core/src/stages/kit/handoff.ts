@@ -3,6 +3,7 @@ import { domainEvents } from "../../events/domain";
 import type { EventMetadata } from "../../events/metadata";
 import type { OperationStep } from "../../operation/steps";
 import type { OperationHandoff, OperationInfo } from "../../storage/operations";
+import { flushAudit } from "./audit-buffer";
 import type { StageDeps } from "./deps";
 import { metaFor, now, publish } from "./publish";
 
@@ -42,6 +43,7 @@ export async function handOff<C extends AnyDomainEventContract>(
   let { handoff } = operation;
   if (handoff?.step !== operation.step || handoff.detailType !== contract.detailType) {
     handoff = handoffOf(deps, operation.step, contract, detail);
+    await flushAudit(operation.operationId);
     const recorded = await deps.store.recordHandoff(
       operation.operationId,
       { step: operation.step, version: operation.version },

@@ -2,6 +2,7 @@ import { AsyncLocalStorage } from "node:async_hooks";
 import { randomBytes } from "node:crypto";
 import type { OperationStep } from "../../operation/steps";
 import type { OperationInfo, OperationLease } from "../../storage/operations";
+import { withAuditBuffer } from "./audit-buffer";
 import type { StageDeps } from "./deps";
 
 /**
@@ -94,7 +95,7 @@ export function holdLease(operation: OperationInfo): void {
 export async function asDelivery<T>(deps: StageDeps, run: () => Promise<T>): Promise<T> {
   const held: OperationInfo[] = [];
   try {
-    return await heldLeases.run(held, run);
+    return await heldLeases.run(held, () => withAuditBuffer(deps.audit, run));
   } catch (error) {
     for (const operation of held) {
       if (!operation.lease) continue;

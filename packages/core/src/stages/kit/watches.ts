@@ -10,6 +10,7 @@ import type { OperationStep } from "../../operation/steps";
 import type { AccessScope } from "../../ports/location";
 import type { OperationInfo } from "../../storage/operations";
 import type { WatchKind } from "../../storage/watch-entity";
+import { flushAudit } from "./audit-buffer";
 import type { StageDeps } from "./deps";
 import { firstCheckAt } from "./watch-schedule";
 
@@ -82,6 +83,8 @@ export async function addWatch(
     publish: typeof publish === "string" ? publish : publish.detailType,
   };
   const createdAt = deps.clock();
+  // A pending watch says the step's work is done (a duplicate will not redo it): its records go first.
+  await flushAudit(operation.operationId);
   await deps.store.addWatch({
     operationId: operation.operationId,
     watchId,
