@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type { ChangedResource } from "@aurora-restore/core/stages/watcher";
-import type { WatchKind } from "@aurora-restore/core/storage/watch-entity";
+import type { WatchKind } from "@aurora-restore/core/storage/pending-watch";
 import type { ResourceChange } from "../rds/resource-changes";
 
 /** Statuses a watch never waits for: a change into one of them is not worth a check. */
@@ -20,7 +20,7 @@ export function settledChanges(changes: readonly ResourceChange[]): ChangedResou
     .map((c) => ({ accountId: c.accountId, region: c.region, identifier: c.identifier }));
 }
 
-/** A watch as a stage adds it (the store's addWatch input). */
+/** A watch as a stage records it on its operation (the store's startWatch input). */
 export interface AddedWatch {
   accountId: string;
   region: string;

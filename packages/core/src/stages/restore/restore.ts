@@ -10,7 +10,7 @@ import { deleteClusterWithInstances } from "../kit/cluster-swap";
 import type { StageDeps } from "../kit/deps";
 import { failOperation } from "../kit/fail";
 import { pipelineMetrics } from "../kit/metrics";
-import { addWatch } from "../kit/watches";
+import { startWatch } from "../kit/watches";
 import { type TargetSettings, targetSettingsOf } from "./target-settings";
 
 /** The temporary cluster name is taken by a cluster this operation did not create. */
@@ -97,7 +97,7 @@ export async function onCopyCompleted(
         ? clone(rds, plan, target, name, operation, settings)
         : restore(rds, target, name, snapshot.identifier, operation, settings),
     );
-    await addWatch(deps, operation, {
+    const waiting = await startWatch(deps, operation, {
       watchId: "next-cluster",
       kind: "cluster-available",
       scope: targetScope(operation),
@@ -106,7 +106,8 @@ export async function onCopyCompleted(
       atStep: "restoring",
       advanceTo: "cluster-created",
     });
-    await audit(deps, operation, {
+    if (!waiting) return;
+    await audit(deps, waiting, {
       stage: "restore",
       action: target.restoreMethod === "clone" ? "clone-cluster" : "restore-cluster",
       outcome: "started",
@@ -177,7 +178,7 @@ export async function onClusterCreated(
         if (!isAwsCallError(error, "DBInstanceAlreadyExistsFault")) throw error;
       }
     }
-    await addWatch(deps, operation, {
+    const waiting = await startWatch(deps, operation, {
       watchId: "next-instances",
       kind: "instances-available",
       scope: targetScope(operation),
@@ -187,7 +188,8 @@ export async function onClusterCreated(
       atStep: "creating-instances",
       advanceTo: "cluster-available",
     });
-    await audit(deps, operation, {
+    if (!waiting) return;
+    await audit(deps, waiting, {
       stage: "restore",
       action: "create-instances",
       outcome: "started",
