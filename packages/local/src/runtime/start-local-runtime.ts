@@ -337,6 +337,10 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       watcher.start();
       cleanups.push(() => watcher.stop());
     }
+    // Watches a previous process recorded: the local RDS's changes of what they name wake the watcher too.
+    for (const waiting of await store.waitingOnWatches()) {
+      if (waiting.watch) watcherWakeups.watchAdded(waiting.watch);
+    }
     watcherWakeups.start();
     cleanups.push(() => watcherWakeups.stop());
 
