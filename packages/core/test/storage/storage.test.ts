@@ -210,6 +210,25 @@ describe.each(backends)("[slow] state and audit tables on $name", ({ start }) =>
     expect(await waitingIds()).not.toContain("op-watch");
   });
 
+  it("finds waiting operations on a table made before the index of waiting operations existed", async () => {
+    const { client, stateTable } = await createTables(backend, { stateIndexes: 2 });
+    const older = createOperationStore(client, stateTable);
+    await older.create(newOperation("op-older"), at);
+    const watch = {
+      watchId: "copy",
+      kind: "snapshot-copy" as const,
+      accountId: "222222222222",
+      region: "eu-west-1",
+      resource: "aurora-restore-x-copy",
+      context: { publish: "none", atStep: "requested" },
+      createdAt: at,
+    };
+    await older.startWatch((await older.get("op-older"))!, watch);
+    await older.create(newOperation("op-idle"), at);
+    expect((await older.waitingOnWatches()).map((o) => o.operationId)).toEqual(["op-older"]);
+    expect((await older.waitingOnWatches()).map((o) => o.watch)).toEqual([watch]);
+  });
+
   it("appends audit entries with a TTL from the compliance profile and rejects a duplicate entry", async () => {
     const record = {
       operationId: "op-audit",
