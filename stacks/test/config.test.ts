@@ -216,11 +216,15 @@ describe("tables, names, monitoring", () => {
         gsi1sk: "string",
         gsi2pk: "string",
         gsi2sk: "string",
+        gsi3pk: "string",
+        gsi3sk: "string",
       },
       primaryIndex: { hashKey: "pk", rangeKey: "sk" },
       globalIndexes: {
         gsi1: { hashKey: "gsi1pk", rangeKey: "gsi1sk", projection: "all" },
         gsi2: { hashKey: "gsi2pk", rangeKey: "gsi2sk", projection: "all" },
+        // Sparse: only operations waiting on a watch (operation-entity.ts).
+        gsi3: { hashKey: "gsi3pk", rangeKey: "gsi3sk", projection: "all" },
       },
     });
     expect(Object.keys(dynamoSchemaFrom(tableDefinitions.audit("a")).globalIndexes)).toEqual(["gsi1"]);

@@ -4,5 +4,6 @@ export * from "./client";
 export type { EffectClaim } from "./effect-store";
 export { TargetBusyError } from "./lock-store";
 export * from "./operations";
+export * from "./pending-watch";
 export * from "./tables";
 export * from "./watch-entity";

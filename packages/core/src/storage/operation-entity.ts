@@ -2,6 +2,7 @@ import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { Entity, type EntityItem } from "electrodb";
 import { operationTrigger, type StageName, stageName } from "../events/shapes";
 import { type OperationStep, operationSteps } from "../operation/steps";
+import { pendingWatchAttribute } from "./pending-watch";
 import { SERVICE } from "./tables";
 
 /** One attribute per key of `keys`, alike: ElectroDB maps need their properties named. */
@@ -103,6 +104,8 @@ export function operationEntity(client: DynamoDBDocumentClient, table: string) {
             lastRepublishedAt: { type: "string" },
             /** Its last publish failed (PutEvents throttled, say): the watcher publishes it at its next tick. */
             publishFailed: { type: "boolean" },
+            /** The watch whose end recorded it (a watch that moved the operation nowhere, kit/watches.ts). */
+            watchId: { type: "string" },
           },
         },
         /**
@@ -126,6 +129,13 @@ export function operationEntity(client: DynamoDBDocumentClient, table: string) {
             expiresAt: { type: "string", required: true },
           },
         },
+        /**
+         * What the operation waits on in AWS (pending-watch.ts): written with the write that ends its step's
+         * work, removed with the write that ends the wait (every transition removes it).
+         */
+        watch: pendingWatchAttribute,
+        /** "pending" while `watch` is: the sparse index's key (absent, the operation is not in that index). */
+        waiting: { type: ["pending"] as const },
         /** How often `operations retry` reopened the failed operation (0 or absent: never). */
         retries: { type: "number" },
         /**
@@ -172,6 +182,16 @@ export function operationEntity(client: DynamoDBDocumentClient, table: string) {
           index: "gsi2",
           pk: { field: "gsi2pk", composite: ["status"] },
           sk: { field: "gsi2sk", composite: ["createdAt"] },
+        },
+        /**
+         * Sparse: only operations with a pending watch are in it (its key is written only while `waiting`
+         * is set, and removed with it), so the watcher reads those, not every running operation.
+         */
+        waitingOnWatch: {
+          index: "gsi3",
+          condition: (attributes) => attributes.waiting === "pending",
+          pk: { field: "gsi3pk", composite: ["waiting"] },
+          sk: { field: "gsi3sk", composite: [] },
         },
       },
     },

@@ -2,18 +2,20 @@ import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { canMove, type OperationStep, stageOfStep, statusOfStep } from "../operation/steps";
 import { isConditionFailure } from "./condition-failure";
 import { createEffectStore } from "./effect-store";
+import { createLegacyWatchStore } from "./legacy-watch-store";
 import { createLockStore } from "./lock-store";
 import { type OperationItem, operationEntity } from "./operation-entity";
+import type { PendingWatch } from "./pending-watch";
 import { createRetryStore } from "./retry-store";
 import { createSharedCopyStore } from "./shared-copy-store";
-import { createWatchStore } from "./watch-store";
 
 /**
  * An operation, as its entity (operation-entity.ts) reads it: the attributes' documentation lives there.
  * Only `outputs` is typed here: each stage adds its own keys (resource ids, flags).
  */
-export type OperationInfo = Omit<OperationItem, "outputs"> & {
+export type OperationInfo = Omit<OperationItem, "outputs" | "watch"> & {
   outputs: Record<string, string | number | boolean | string[]>;
+  watch?: PendingWatch;
 };
 
 /** The outbox entry for the event that hands an operation on (see the entity's `handoff`). */
@@ -50,15 +52,31 @@ export interface TransitionInput {
   /** The lease on the step moved to; without one the operation's lease is removed (nobody works on it). */
   lease?: OperationLease;
   /**
+   * What the operation waits on at the step moved to. Without one its watch is removed: every transition
+   * ends the wait it was in (the watcher's advance, the next stage's claim, a failure).
+   */
+  watch?: PendingWatch;
+  /**
    * The operation as the caller read it at `from`: spares the read before the write. The write is
    * conditional on step and version, so a copy that is no longer current cannot be written over anything.
    */
   current?: OperationInfo;
 }
 
-/** Operations, per-target locks and watches in the state table. */
+/** DynamoDB refuses a query of an index the table does not have (yet): see `waitingOnWatches`. */
+function indexMissing(error: unknown): "absent" | "building" | undefined {
+  for (let e: unknown = error; e instanceof Error; e = e.cause) {
+    if (/does not have the specified index/i.test(e.message)) return "absent";
+    if (/backfilling global secondary index/i.test(e.message)) return "building";
+  }
+  return undefined;
+}
+
+/** Operations and what they wait on, per-target locks, effects, retries and shared copies in the state table. */
 export function createOperationStore(client: DynamoDBDocumentClient, table: string) {
   const operations = operationEntity(client, table);
+  /** A table made before the index of waiting operations existed (an older local state folder) never gets it. */
+  let waitingIndexAbsent = false;
 
   /** Sets `fields` only while the operation is at the step and version the caller saw; false otherwise. */
   async function setAt(
@@ -172,10 +190,14 @@ export function createOperationStore(client: DynamoDBDocumentClient, table: stri
         ...(input.error ? { error: input.error } : {}),
         ...(input.handoff ? { handoff: input.handoff } : {}),
         ...(input.lease ? { lease: input.lease } : {}),
+        ...(input.watch ? { watch: input.watch, waiting: "pending" as const } : {}),
       };
+      // Removing what is absent costs nothing: the watch goes unconditionally, whatever the caller's copy says.
+      const remove: ("lease" | "watch" | "waiting")[] = input.watch ? [] : ["watch", "waiting"];
+      if (!input.lease && current.lease) remove.push("lease");
       try {
         const patch = operations.patch({ operationId }).set(next);
-        await (input.lease || !current.lease ? patch : patch.remove(["lease"]))
+        await (remove.length > 0 ? patch.remove(remove) : patch)
           .where(
             ({ step, version }, { eq }) =>
               `${eq(step, input.from.step)} AND ${eq(version, input.from.version)}`,
@@ -190,8 +212,8 @@ export function createOperationStore(client: DynamoDBDocumentClient, table: stri
           actual && { step: actual.step, version: actual.version },
         );
       }
-      const { lease: _dropped, ...rest } = current;
-      return { ...(input.lease ? current : rest), ...next } as OperationInfo;
+      const { lease: _lease, watch: _watch, waiting: _waiting, ...rest } = current;
+      return { ...rest, ...next } as OperationInfo;
     },
 
     /**
@@ -255,6 +277,91 @@ export function createOperationStore(client: DynamoDBDocumentClient, table: stri
         : undefined;
     },
 
+    /**
+     * Starts the wait on AWS that ends the step's work (the copy, restore or rename is requested): records
+     * the watch and ends the lease (nobody works on the step any more) in one write, conditional on the step
+     * and version the lease holder claimed it at, and bumps the version. Undefined when refused (another
+     * delivery took the step over, or the operation moved on): that delivery or the operation decides.
+     */
+    async startWatch(current: OperationInfo, watch: PendingWatch): Promise<OperationInfo | undefined> {
+      const version = current.version + 1;
+      try {
+        const patch = operations.patch({ operationId: current.operationId }).set({
+          watch,
+          waiting: "pending",
+          version,
+        });
+        await (current.lease ? patch.remove(["lease"]) : patch)
+          .where(({ step, version: v }, { eq }) => `${eq(step, current.step)} AND ${eq(v, current.version)}`)
+          .go();
+      } catch (error) {
+        if (isConditionFailure(error)) return undefined;
+        throw error;
+      }
+      const { lease: _ended, ...rest } = current;
+      return { ...rest, watch, waiting: "pending", version };
+    },
+
+    /**
+     * Ends a wait that moves the operation nowhere (the next stage moves it): records the event the watcher
+     * is about to publish as the handoff and removes the watch, in one write conditional on that watch still
+     * pending at the step. Of two checks that both found the resource ready, only the first gets the
+     * operation back (and publishes). Leaves the version alone, as a handoff record does.
+     */
+    async completeWatch(
+      current: OperationInfo,
+      watchId: string,
+      handoff?: OperationHandoff,
+    ): Promise<OperationInfo | undefined> {
+      try {
+        const patch = operations.patch({ operationId: current.operationId });
+        await (handoff ? patch.set({ handoff }) : patch)
+          .remove(["watch", "waiting"])
+          .where(({ step, watch }, { eq }) => `${eq(step, current.step)} AND ${eq(watch.watchId, watchId)}`)
+          .go();
+      } catch (error) {
+        if (isConditionFailure(error)) return undefined;
+        throw error;
+      }
+      const { watch: _done, waiting: _waiting, ...rest } = current;
+      return { ...rest, ...(handoff ? { handoff } : {}) };
+    },
+
+    /** Removes a watch that no longer applies (its operation is not where it waits); false if it is gone. */
+    async dropWatch(operationId: string, watchId: string): Promise<boolean> {
+      try {
+        await operations
+          .patch({ operationId })
+          .remove(["watch", "waiting"])
+          .where(({ watch }, { eq }) => eq(watch.watchId, watchId))
+          .go();
+        return true;
+      } catch (error) {
+        if (isConditionFailure(error)) return false;
+        throw error;
+      }
+    },
+
+    /**
+     * The operations with a pending watch, from the sparse index. A table without that index (a local state
+     * folder made before it existed), or while DynamoDB still builds it after a deploy, is answered from the
+     * running operations instead.
+     */
+    async waitingOnWatches(): Promise<OperationInfo[]> {
+      if (!waitingIndexAbsent) {
+        try {
+          const { data } = await operations.query.waitingOnWatch({ waiting: "pending" }).go({ pages: "all" });
+          return data as OperationInfo[];
+        } catch (error) {
+          const missing = indexMissing(error);
+          if (!missing) throw error;
+          if (missing === "absent") waitingIndexAbsent = true;
+        }
+      }
+      const { data } = await operations.query.byStatus({ status: "running" }).go({ pages: "all" });
+      return (data as OperationInfo[]).filter((operation) => operation.watch !== undefined);
+    },
+
     async listByTarget(targetKey: string): Promise<OperationInfo[]> {
       const { data } = await operations.query.byTarget({ targetKey }).go({ pages: "all", order: "desc" });
       return data as OperationInfo[];
@@ -267,7 +374,7 @@ export function createOperationStore(client: DynamoDBDocumentClient, table: stri
 
     ...createEffectStore(client, table),
     ...createLockStore(client, table),
-    ...createWatchStore(client, table),
+    ...createLegacyWatchStore(client, table),
     ...createRetryStore(client, table),
     ...createSharedCopyStore(client, table),
   };

@@ -3,6 +3,7 @@ import { type OperationStep, operationSteps, stageOfStep, stepIndex } from "../o
 import { isConditionFailure } from "./condition-failure";
 import { operationEntity } from "./operation-entity";
 import type { OperationHandoff, OperationInfo } from "./operations";
+import type { PendingWatch } from "./pending-watch";
 
 export interface ReopenInput {
   /** The failed operation as the caller read it: the write is conditional on its step and version. */
@@ -13,6 +14,8 @@ export interface ReopenInput {
   deadline: string;
   /** Recorded for `requested` (RestoreRequested): the event the retry publishes through the outbox. */
   handoff?: OperationHandoff;
+  /** What the reopened operation waits on (a resource the failed run kept), in the same write. */
+  watch?: PendingWatch;
 }
 
 /** Reopening and what a failed operation kept: the writes `operations retry` and cleanup make on an ended operation. */
@@ -57,9 +60,15 @@ export function createRetryStore(client: DynamoDBDocumentClient, table: string) 
         deadline: input.deadline,
         version: current.version + 1,
         ...(input.handoff ? { handoff: input.handoff } : {}),
+        ...(input.watch ? { watch: input.watch, waiting: "pending" as const } : {}),
       };
-      const droppable: ("error" | "lease" | "kept" | "handoff")[] = ["error", "lease", "kept"];
-      if (!input.handoff) droppable.push("handoff");
+      const droppable: ("error" | "lease" | "kept" | "handoff" | "watch" | "waiting")[] = [
+        "error",
+        "lease",
+        "kept",
+        ...(input.handoff ? [] : (["handoff"] as const)),
+        ...(input.watch ? [] : (["watch", "waiting"] as const)),
+      ];
       const remove = droppable.filter((name) => current[name] !== undefined);
       try {
         const patch = operations.patch({ operationId }).set(next);
@@ -70,8 +79,8 @@ export function createRetryStore(client: DynamoDBDocumentClient, table: string) 
         if (isConditionFailure(error)) return undefined;
         throw error;
       }
-      const { error: _e, lease: _l, kept: _k, handoff: _h, ...rest } = current;
-      return { ...rest, ...next, ...(input.handoff ? { handoff: input.handoff } : {}) } as OperationInfo;
+      const { error: _e, lease: _l, kept: _k, handoff: _h, watch: _w, waiting: _p, ...rest } = current;
+      return { ...rest, ...next } as OperationInfo;
     },
 
     /** Records what cleanup kept of a failed operation (see the entity's `kept`); false if it is not failed. */

@@ -44,6 +44,6 @@ function table(name: string, gsiCount: number): CreateTableCommandInput {
 
 /** Table definitions, shared by the stacks (as documentation of the keys) and local/test table creation. */
 export const tableDefinitions = {
-  state: (name: string) => table(name, 2),
+  state: (name: string) => table(name, 3),
   audit: (name: string) => table(name, 1),
 };

@@ -1,21 +1,14 @@
 import type { DynamoDBDocumentClient } from "@aws-sdk/lib-dynamodb";
 import { Entity } from "electrodb";
+import { watchKinds } from "./pending-watch";
 import { SERVICE } from "./tables";
 
 /**
- * Something an operation waits for that RDS may never announce (a snapshot copy, a restore, a rename).
- * The watcher describes each pending watch and publishes the named event when the resource is ready.
+ * A watch as its own item: how watches were kept before they became an attribute of the operation item
+ * (pending-watch.ts). Nothing writes these any more; the watcher moves the ones an operation in flight
+ * during the upgrade still has onto its operation (stages/watcher/legacy-watches.ts).
  */
-export const watchKinds = [
-  "snapshot-copy",
-  "cluster-available",
-  "instances-available",
-  "cluster-renamed",
-  "cluster-deleted",
-] as const;
-export type WatchKind = (typeof watchKinds)[number];
-
-export function watchEntity(client: DynamoDBDocumentClient, table: string) {
+export function legacyWatchEntity(client: DynamoDBDocumentClient, table: string) {
   return new Entity(
     {
       model: { entity: "watch", version: "1", service: SERVICE },

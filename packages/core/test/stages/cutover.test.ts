@@ -7,6 +7,7 @@ import { onClusterRenamed, onRestoreVerified } from "../../src/stages/cutover";
 import { asDelivery } from "../../src/stages/kit/lease";
 import type { OperationInfo } from "../../src/storage/operations";
 import { useDynalite } from "../support/dynalite";
+import { watchesOf } from "../support/watches";
 import {
   createWorld,
   nextHost,
@@ -128,7 +129,7 @@ describe("cutover", () => {
         ?.members.map((m) => m.instanceIdentifier)
         .sort(),
     ).toEqual([`${names.oldCluster}-1`, `${names.oldCluster}-2`]);
-    const watches = await world.store.watchesOf(operation.operationId);
+    const watches = await watchesOf(world.store, operation.operationId);
     expect(watches).toEqual([
       expect.objectContaining({
         watchId: "cluster-renamed:old-moved-away",
@@ -188,7 +189,7 @@ describe("cutover", () => {
 
     expect(await stepOf(world, operation)).toBe("old-moved-away");
     expect(world.rds.cluster(targetLocation, "staging")).toBeDefined();
-    const watches = await world.store.watchesOf(operation.operationId);
+    const watches = await watchesOf(world.store, operation.operationId);
     expect(watches.map((w) => w.watchId)).toEqual(["cluster-renamed:new-moved-in"]);
     await onClusterRenamed(world.deps, renamed(world, operation, "new-moved-in"));
     const done = await world.store.get(operation.operationId);
@@ -276,7 +277,7 @@ describe("cutover", () => {
       world.rds.cluster(targetLocation, "staging-next")?.members.map((m) => m.instanceIdentifier),
     ).toEqual(["staging-next-1", "staging-next-2"]);
     expect(world.rds.cluster(targetLocation, names.oldCluster)).toBeUndefined();
-    const watch = (await world.store.watchesOf(operation.operationId)).find(
+    const watch = (await watchesOf(world.store, operation.operationId)).find(
       (w) => w.watchId === "cluster-renamed:rolled-back",
     );
     expect(watch?.context).toMatchObject({
@@ -400,7 +401,7 @@ describe("cutover", () => {
     const moved = world.rds.cluster(targetLocation, "staging");
     expect(moved?.members.map((m) => m.instanceIdentifier).sort()).toEqual(["staging-1", "staging-2"]);
     expect(world.calls.lines).toContain("rds.describeCluster:staging-next");
-    const [watch] = await world.store.watchesOf(operation.operationId);
+    const [watch] = await watchesOf(world.store, operation.operationId);
     expect(watch?.context).toMatchObject({
       renameStep: "new-moved-in",
       instances: ["staging-1", "staging-2"],

@@ -100,7 +100,7 @@ describe("[slow] snapshot event to a refreshed, notified, cleaned-up target on f
     expect(Object.keys(operation?.stageTimes ?? {})).toEqual(
       expect.arrayContaining(["trigger", "prepare", "copy", "restore", "configure", "verify", "cutover"]),
     );
-    expect(await w.store.pendingWatches()).toHaveLength(0);
+    expect(await w.store.waitingOnWatches()).toHaveLength(0);
     expect(await w.store.lockHolder(targetKey)).toBeUndefined();
     expect(w.publisher.detailTypes()).toEqual(
       [

@@ -126,8 +126,8 @@ describe("handoffs lost after the transition are published again by the watcher"
   test("an operation waiting on a watch is left to the watch", async () => {
     const { w, operationId, event } = await noCopyWorld();
     await copyLosesItsEvent(w, event);
-    await w.store.addWatch({
-      operationId,
+    const stuck = (await w.store.get(operationId))!;
+    await w.store.startWatch(stuck, {
       watchId: "slow-thing",
       kind: "cluster-deleted",
       ...sourceLocation,
@@ -139,7 +139,7 @@ describe("handoffs lost after the transition are published again by the watcher"
     await republishStalledHandoffs(w.deps, "tick-watching");
     expect(w.publisher.delivered(CopyCompleted)).toHaveLength(0);
 
-    await w.store.removeWatch(operationId, "slow-thing");
+    await w.store.dropWatch(operationId, "slow-thing");
     await republishStalledHandoffs(w.deps, "tick-free");
     expect(w.publisher.delivered(CopyCompleted)).toHaveLength(1);
   });

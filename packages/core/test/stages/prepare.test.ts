@@ -11,6 +11,7 @@ import { onRestoreRequested, onSourceSnapshotCopied } from "../../src/stages/pre
 import { onRdsEvent } from "../../src/stages/trigger";
 import { checkWatches } from "../../src/stages/watcher";
 import { useDynalite } from "../support/dynalite";
+import { watchesOf } from "../support/watches";
 import {
   createWorld,
   keys,
@@ -50,7 +51,7 @@ describe("prepare on RestoreRequested", () => {
     expect(operation?.outputs.shareableSnapshotArn).toMatch(
       /^arn:aws:rds:us-east-1:111111111111:cluster-snapshot:aurora-restore-/,
     );
-    expect((await w.store.watchesOf(operationId)).map((x) => x.watchId)).toEqual(["source-shareable-copy"]);
+    expect((await watchesOf(w.store, operationId)).map((x) => x.watchId)).toEqual(["source-shareable-copy"]);
     expect(w.publisher.delivered(SnapshotAvailable)).toHaveLength(0);
 
     w.rds.settle();

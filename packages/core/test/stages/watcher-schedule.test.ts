@@ -4,11 +4,11 @@ import { AwsCallError } from "../../src/ports/errors";
 import { onSnapshotAvailable } from "../../src/stages/copy";
 import {
   firstCheckAt,
-  isCheckDue,
   nextCheckAfter,
+  WatchChecks,
   watchCheckBackoff,
+  watchChecksOf,
 } from "../../src/stages/kit/watch-schedule";
-import { addWatch } from "../../src/stages/kit/watches";
 import { checkWatches, onResourcesChanged, onSchedule } from "../../src/stages/watcher";
 import { useDynalite } from "../support/dynalite";
 import { createWorld, makePlan, targetLocation, type World } from "../support/world";
@@ -20,7 +20,7 @@ const at = (iso: string) => new Date(iso);
 async function copying(w: World) {
   const { operationId, event } = await untilSnapshotAvailable(w);
   await onSnapshotAvailable(w.deps, event);
-  const [watch] = await w.store.watchesOf(operationId);
+  const { watch } = (await w.store.get(operationId))!;
   return { operationId, watch: watch! };
 }
 
@@ -37,25 +37,42 @@ describe("a watch's own check schedule", () => {
     expect(watchCheckBackoff.maxDelayMs).toBeLessThan(60_000);
   });
 
-  test("a watch is due once its time has come; one without a time always is", () => {
-    const t = at("2026-03-14T04:00:10.000Z");
-    expect(isCheckDue({ nextCheckAt: "2026-03-14T04:00:10.000Z" }, t)).toBe(true);
-    expect(isCheckDue({ nextCheckAt: "2026-03-14T04:00:10.001Z" }, t)).toBe(false);
-    expect(isCheckDue({}, t)).toBe(true);
-  });
-
-  test("a new watch has its first check time; each busy check pushes the next one back, doubling", async () => {
-    const w = await createWorld(backend(), [makePlan({ target: { copyMode: "single-hop" } })]);
-    const { operationId, watch } = await copying(w);
-    expect(Date.parse(watch.nextCheckAt!) - Date.parse(watch.createdAt)).toBe(watchCheckBackoff.firstDelayMs);
+  test("a watch is due from its first check time on; each busy check pushes the next one back, doubling", () => {
+    const checks = new WatchChecks();
+    const watch = { watchId: "copy", createdAt: "2026-03-14T04:00:00.000Z" };
+    expect(checks.isDue("op", watch, at("2026-03-14T04:00:00.999Z"))).toBe(false);
+    expect(checks.isDue("op", watch, at("2026-03-14T04:00:01.000Z"))).toBe(true);
+    let now = at("2026-03-14T04:00:01.000Z");
     const gaps: number[] = [];
     for (let k = 0; k < 4; k++) {
-      await checkWatches(w.deps, `busy-${k}`);
-      const [busy] = await w.store.watchesOf(operationId);
-      gaps.push(Date.parse(busy!.nextCheckAt!) - Date.parse(busy!.lastCheckedAt!));
-      expect(busy?.checks).toBe(k + 1);
+      const next = checks.busy("op", watch, now);
+      gaps.push(Date.parse(next) - now.getTime());
+      expect(checks.isDue("op", watch, new Date(Date.parse(next) - 1))).toBe(false);
+      expect(checks.isDue("op", watch, at(next))).toBe(true);
+      now = at(next);
     }
     expect(gaps).toEqual([1_000, 2_000, 4_000, 8_000]);
+    expect(checks.checksOf("op", watch)).toBe(4);
+    // The same id added again is another wait: its own schedule.
+    expect(checks.checksOf("op", { ...watch, createdAt: "2026-03-14T05:00:00.000Z" })).toBe(0);
+  });
+
+  test("two runs of one process never check one watch at once", () => {
+    const checks = new WatchChecks();
+    const watch = { watchId: "copy", createdAt: "2026-03-14T04:00:00.000Z" };
+    expect(checks.begin("op", watch)).toBe(true);
+    expect(checks.begin("op", watch)).toBe(false);
+    checks.end("op", watch);
+    expect(checks.begin("op", watch)).toBe(true);
+  });
+
+  test("a busy check writes nothing: the schedule is the watcher process's", async () => {
+    const w = await createWorld(backend(), [makePlan({ target: { copyMode: "single-hop" } })]);
+    const { operationId, watch } = await copying(w);
+    const before = (await w.store.get(operationId))!;
+    for (let k = 0; k < 4; k++) await checkWatches(w.deps, `busy-${k}`);
+    expect(watchChecksOf(w.store).checksOf(operationId, watch)).toBe(4);
+    expect((await w.store.get(operationId))?.updatedAt).toBe(before.updatedAt);
   });
 
   test("a scheduled run describes only the watches that are due", async () => {
@@ -83,10 +100,11 @@ describe("a watch's own check schedule", () => {
       new AwsCallError("ThrottlingException", "Rate exceeded", "rds"),
     );
     await checkWatches(w.deps, "throttled");
-    const [watch] = await w.store.watchesOf(operationId);
-    expect(Date.parse(watch!.nextCheckAt!) - w.clock.peek().getTime()).toBeLessThanOrEqual(
-      watchCheckBackoff.firstDelayMs,
-    );
+    const { watch } = (await w.store.get(operationId))!;
+    const schedule = watchChecksOf(w.store);
+    expect(schedule.isDue(operationId, watch!, w.clock.peek())).toBe(false);
+    w.clock.advance(watchCheckBackoff.firstDelayMs);
+    expect(schedule.isDue(operationId, watch!, w.clock.peek())).toBe(true);
   });
 });
 
@@ -115,21 +133,23 @@ describe("watcher: woken for a changed resource (the local runtime's hint)", () 
     expect(w.publisher.delivered(CopyCompleted)).toHaveLength(1);
   });
 
-  test("describes a resource once per run however many watches name it", async () => {
+  test("describes a resource once per run however many operations wait on it", async () => {
     const w = await createWorld(backend(), [makePlan({ target: { copyMode: "single-hop" } })]);
     const { operationId, watch } = await copying(w);
-    const operation = (await w.store.get(operationId))!;
-    await addWatch(w.deps, operation, {
-      watchId: "same-copy-audit",
-      kind: "snapshot-copy",
-      scope: targetLocation,
-      resource: watch.resource,
-      publish: "none",
-      atStep: "copying",
+    // A second operation waiting on the same copy (as targets sharing one copy do).
+    const { step: _s, version: _v, ...first } = (await w.store.get(operationId))!;
+    await w.store.create({ ...first, operationId: "op-sharing" }, "2026-03-14T04:00:00.000Z");
+    const sharing = (await w.store.get("op-sharing"))!;
+    const moved = await w.store.transition("op-sharing", {
+      from: { step: sharing.step, version: sharing.version },
+      to: "copying",
+      at: "2026-03-14T04:00:00.000Z",
     });
+    await w.store.startWatch(moved, watch);
     const before = describes(w);
     await checkWatches(w.deps, "busy");
     expect(describes(w)).toBe(before + 1);
-    expect((await w.store.watchesOf(operationId)).map((x) => x.checks)).toEqual([1, 1]);
+    expect(watchChecksOf(w.store).checksOf(operationId, watch)).toBe(1);
+    expect(watchChecksOf(w.store).checksOf("op-sharing", watch)).toBe(1);
   });
 });

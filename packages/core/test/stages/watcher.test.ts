@@ -5,7 +5,8 @@ import { operationIdFor } from "../../src/operation/ids";
 import { AwsCallError } from "../../src/ports/errors";
 import { onSnapshotAvailable } from "../../src/stages/copy";
 import { pipelineMetrics } from "../../src/stages/kit/metrics";
-import { addWatch } from "../../src/stages/kit/watches";
+import { watchChecksOf } from "../../src/stages/kit/watch-schedule";
+import { startWatch } from "../../src/stages/kit/watches";
 import * as trigger from "../../src/stages/trigger";
 import { checkWatches, onRdsEvent, onSchedule } from "../../src/stages/watcher";
 import { useDynalite } from "../support/dynalite";
@@ -31,25 +32,42 @@ async function copying(w: World) {
 }
 
 describe("watcher: watches", () => {
-  test("a watch whose operation moved on is removed without publishing", async () => {
+  test("a transition ends the wait it was in: the watch of an operation that failed is gone, nothing is published", async () => {
     const w = await createWorld(backend(), [makePlan({ target: { copyMode: "single-hop" } })]);
     const operationId = await copying(w);
     const operation = (await w.store.get(operationId))!;
+    expect(operation.watch?.watchId).toBe("target-copy");
     await w.store.transition(operationId, {
       from: { step: operation.step, version: operation.version },
       to: "failed",
       at: "2026-03-14T04:30:00.000Z",
     });
+    expect((await w.store.get(operationId))?.watch).toBeUndefined();
     w.rds.settle();
     await checkWatches(w.deps, "tick");
     expect(w.publisher.delivered(CopyCompleted)).toHaveLength(0);
-    expect(await w.store.pendingWatches()).toHaveLength(0);
+    expect(await w.store.waitingOnWatches()).toHaveLength(0);
+  });
+
+  test("a watch left at a step its operation is not at (an older version's) is dropped without publishing", async () => {
+    const w = await createWorld(backend(), [makePlan({ target: { copyMode: "single-hop" } })]);
+    const operationId = await copying(w);
+    const operation = (await w.store.get(operationId))!;
+    await w.store.startWatch(operation, {
+      ...operation.watch!,
+      context: { ...operation.watch!.context, atStep: "restoring" },
+    });
+    w.rds.settle();
+    await checkWatches(w.deps, "tick");
+    expect(w.publisher.delivered(CopyCompleted)).toHaveLength(0);
+    expect((await w.store.get(operationId))?.watch).toBeUndefined();
     expect(await w.auditOf(operationId)).toContain("watcher:watch target-copy:ignored-duplicate");
   });
 
-  test("a busy resource is touched and kept; an unreadable one does not stop the others", async () => {
+  test("a busy resource is kept without a write; an unreadable one does not stop the others", async () => {
     const w = await createWorld(backend(), [makePlan({ target: { copyMode: "single-hop" } })]);
     const operationId = await copying(w);
+    const before = (await w.store.get(operationId))!;
     w.rds.failNext(
       "describeClusterSnapshot",
       new AwsCallError("ThrottlingException", "Rate exceeded", "rds"),
@@ -57,16 +75,18 @@ describe("watcher: watches", () => {
     await checkWatches(w.deps, "tick-throttled");
     expect(w.metrics.total(pipelineMetrics.watchErrors)).toBe(1);
     await checkWatches(w.deps, "tick-busy");
-    const [watch] = await w.store.watchesOf(operationId);
-    expect(watch?.checks).toBe(1);
-    expect((await w.store.get(operationId))?.step).toBe("copying");
+    expect(watchChecksOf(w.store).checksOf(operationId, before.watch!)).toBe(1);
+    const after = (await w.store.get(operationId))!;
+    expect(after.step).toBe("copying");
+    expect(after.updatedAt).toBe(before.updatedAt);
+    expect(after.version).toBe(before.version);
   });
 
   test("an RDS resource event checks the watches on the resource it names; other events check nothing", async () => {
     const w = await createWorld(backend(), [makePlan({ target: { copyMode: "single-hop" } })]);
     const operationId = await copying(w);
     w.rds.settle();
-    const [watch] = await w.store.watchesOf(operationId);
+    const { watch } = (await w.store.get(operationId))!;
     const rdsEvent = (eventId: string, identifier: string) =>
       rdsEventSchema.parse({
         version: "0",
@@ -98,9 +118,8 @@ describe("watcher: watches", () => {
   test("cluster-renamed waits for the new name and publishes ClusterRenamed; cluster-deleted waits for the cluster to go", async () => {
     const w = await createWorld(backend(), [makePlan({ target: { copyMode: "single-hop" } })]);
     const operationId = await copying(w);
-    const operation = (await w.store.get(operationId))!;
     const scope = targetLocation;
-    await addWatch(w.deps, operation, {
+    await startWatch(w.deps, (await w.store.get(operationId))!, {
       watchId: "rename-old",
       kind: "cluster-renamed",
       scope,
@@ -110,20 +129,10 @@ describe("watcher: watches", () => {
       previousIdentifier: "staging",
       renameStep: "old-moved-away",
     });
-    await addWatch(w.deps, operation, {
-      watchId: "delete-old",
-      kind: "cluster-deleted",
-      scope,
-      resource: "gone-soon",
-      publish: "none",
-      atStep: ["copying", "completed"],
-    });
-    w.rds.addCluster(targetLocation, "gone-soon", [], { status: "deleting" });
     await checkWatches(w.deps, "tick-1");
     expect(w.publisher.delivered(ClusterRenamed)).toHaveLength(0);
 
     w.rds.addCluster(targetLocation, "staging-old-x");
-    w.rds.clusters.delete(`${targetLocation.accountId}/${targetLocation.region}/gone-soon`);
     await checkWatches(w.deps, "tick-2");
     expect(w.publisher.only(ClusterRenamed).detail).toMatchObject({
       cluster: { clusterIdentifier: "staging-old-x" },
@@ -132,9 +141,27 @@ describe("watcher: watches", () => {
       // What the watcher saw under the new name: cutover's last step needs no describe of its own.
       endpoint: { host: "staging-old-x.cluster-fake.eu-west-1.rds.amazonaws.com", port: 5432 },
     });
-    const left = (await w.store.watchesOf(operationId)).map((x) => x.watchId);
-    expect(left).toEqual(["target-copy"]);
+    // No transition: the write that removed the watch recorded the event, naming the watch.
+    const renamed = (await w.store.get(operationId))!;
+    expect(renamed.watch).toBeUndefined();
+    expect(renamed.handoff).toMatchObject({ detailType: ClusterRenamed.detailType, watchId: "rename-old" });
+
+    await startWatch(w.deps, renamed, {
+      watchId: "delete-old",
+      kind: "cluster-deleted",
+      scope,
+      resource: "gone-soon",
+      publish: "none",
+      atStep: ["copying", "completed"],
+    });
+    w.rds.addCluster(targetLocation, "gone-soon", [], { status: "deleting" });
+    await checkWatches(w.deps, "tick-3");
+    expect((await w.store.get(operationId))?.watch?.watchId).toBe("delete-old");
+    w.rds.clusters.delete(`${targetLocation.accountId}/${targetLocation.region}/gone-soon`);
+    await checkWatches(w.deps, "tick-4");
+    expect((await w.store.get(operationId))?.watch).toBeUndefined();
     expect(await w.auditOf(operationId)).toContain("watcher:watch delete-old:succeeded");
+    expect(w.publisher.delivered(ClusterRenamed)).toHaveLength(1);
   });
 });
 

@@ -167,23 +167,71 @@ describe.each(backends)("[slow] state and audit tables on $name", ({ start }) =>
     expect(await store.lockHolder(key)).toBe("op-b");
   });
 
-  it("keeps watches until removed", async () => {
+  it("keeps an operation's watch on its item, in the index of waiting operations only while it waits", async () => {
+    await store.create(newOperation("op-watch"), at);
+    const created = (await store.get("op-watch"))!;
     const watch = {
-      operationId: "op-watch",
       watchId: "copy",
       kind: "snapshot-copy" as const,
       accountId: "222222222222",
       region: "eu-west-1",
       resource: "aurora-restore-x-copy",
+      context: { publish: "none", atStep: "requested" },
       createdAt: at,
     };
-    await store.addWatch(watch);
-    await store.addWatch(watch); // idempotent
-    expect((await store.pendingWatches()).filter((w) => w.operationId === "op-watch")).toHaveLength(1);
-    await store.touchWatch("op-watch", "copy", at);
-    expect((await store.watchesOf("op-watch"))[0]?.checks).toBe(1);
-    await store.removeWatch("op-watch", "copy");
-    expect(await store.watchesOf("op-watch")).toHaveLength(0);
+    const waitingIds = async () => (await store.waitingOnWatches()).map((o) => o.operationId);
+    expect(await waitingIds()).not.toContain("op-watch");
+
+    const waiting = await store.startWatch(created, watch);
+    expect(waiting?.version).toBe(created.version + 1);
+    expect((await store.get("op-watch"))?.watch).toEqual(watch);
+    expect(await waitingIds()).toContain("op-watch");
+    // Only the holder of the version it read records a watch.
+    expect(await store.startWatch(created, { ...watch, watchId: "other" })).toBeUndefined();
+
+    // Of two checks that found it ready, only the first ends it (and records the handoff).
+    const handoff = {
+      step: "requested" as const,
+      detailType: "Copy Completed",
+      detail: {},
+      causationId: "tick",
+      recordedAt: at,
+      watchId: "copy",
+    };
+    expect(await store.completeWatch(waiting!, "copy", handoff)).toMatchObject({ handoff });
+    expect(await store.completeWatch(waiting!, "copy", handoff)).toBeUndefined();
+    expect((await store.get("op-watch"))?.watch).toBeUndefined();
+    expect(await waitingIds()).not.toContain("op-watch");
+
+    // Every transition ends the wait it was in.
+    const again = (await store.startWatch((await store.get("op-watch"))!, watch))!;
+    const moved = await store.transition("op-watch", {
+      from: { step: again.step, version: again.version },
+      to: "snapshot-available",
+      at,
+    });
+    expect(moved.watch).toBeUndefined();
+    expect((await store.get("op-watch"))?.watch).toBeUndefined();
+    expect(await waitingIds()).not.toContain("op-watch");
+  });
+
+  it("finds waiting operations on a table made before the index of waiting operations existed", async () => {
+    const { client, stateTable } = await createTables(backend, { stateIndexes: 2 });
+    const older = createOperationStore(client, stateTable);
+    await older.create(newOperation("op-older"), at);
+    const watch = {
+      watchId: "copy",
+      kind: "snapshot-copy" as const,
+      accountId: "222222222222",
+      region: "eu-west-1",
+      resource: "aurora-restore-x-copy",
+      context: { publish: "none", atStep: "requested" },
+      createdAt: at,
+    };
+    await older.startWatch((await older.get("op-older"))!, watch);
+    await older.create(newOperation("op-idle"), at);
+    expect((await older.waitingOnWatches()).map((o) => o.operationId)).toEqual(["op-older"]);
+    expect((await older.waitingOnWatches()).map((o) => o.watch)).toEqual([watch]);
   });
 
   it("appends audit entries with a TTL from the compliance profile and rejects a duplicate entry", async () => {

@@ -100,12 +100,27 @@ export async function startDynamoDbLocal(jar: string): Promise<DynamoBackend> {
 /** Creates a fresh state and audit table pair on the backend and returns a document client for them. */
 export async function createTables(
   backend: DynamoBackend,
+  /** `stateIndexes`: only the state table's first indexes, as an older version made it. */
+  options: { stateIndexes?: number } = {},
 ): Promise<{ client: DynamoDBDocumentClient; stateTable: string; auditTable: string }> {
   const suffix = randomUUID().slice(0, 8);
   const stateTable = `state-${suffix}`;
   const auditTable = `audit-${suffix}`;
   const raw = new DynamoDBClient({ endpoint: backend.endpoint, region: "us-east-1", credentials });
-  await raw.send(new CreateTableCommand(tableDefinitions.state(stateTable)));
+  const state = tableDefinitions.state(stateTable);
+  const kept = state.GlobalSecondaryIndexes?.slice(0, options.stateIndexes);
+  const keys = new Set([
+    "pk",
+    "sk",
+    ...(kept ?? []).flatMap((i) => i.KeySchema?.map((k) => k.AttributeName)),
+  ]);
+  await raw.send(
+    new CreateTableCommand({
+      ...state,
+      GlobalSecondaryIndexes: kept,
+      AttributeDefinitions: state.AttributeDefinitions?.filter((a) => keys.has(a.AttributeName)),
+    }),
+  );
   await raw.send(new CreateTableCommand(tableDefinitions.audit(auditTable)));
   raw.destroy();
   const client = createDocumentClient({ endpoint: backend.endpoint, region: "us-east-1", credentials });

@@ -300,6 +300,9 @@ export async function createWorld(backend: DynamoBackend, plans: Plan[] = [makeP
     plan,
     plans,
     deps,
+    /** The state table and a client for it, for items no store writes any more (storage/watch-entity.ts). */
+    client,
+    stateTable,
     store,
     audit,
     clock,

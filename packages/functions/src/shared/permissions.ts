@@ -211,8 +211,8 @@ export function plannedTargets(context: PermissionContext): { plan: Plan; target
 }
 
 /**
- * The state table is read and written with conditional writes (the state machine's guards; locks and
- * watches are deleted when done); the audit table only gets appended to and read.
+ * The state table is read and written with conditional writes (the state machine's guards; locks and watch
+ * items of an earlier version are deleted when done); the audit table only gets appended to and read.
  */
 export function storageStatements(context: PermissionContext): PolicyStatement[] {
   return [

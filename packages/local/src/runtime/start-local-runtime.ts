@@ -244,13 +244,20 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     };
     const plans = new PlanRegistry(stateDir);
     const metrics = new MetricsRecorder();
-    // A stage adds its watch after starting the copy, restore or rename, which may be done already (the
-    // change came before the watch): then the watcher looks at the new watch at once.
+    // A stage records its watch after starting the copy, restore or rename, which may be done already (the
+    // change came before the watch): then the watcher looks at the new watch at once. So does a retry that
+    // waits on a resource the failed run kept.
     const stagesStore: OperationStore = {
       ...store,
-      async addWatch(watch) {
-        await store.addWatch(watch);
-        watcherWakeups.watchAdded(watch);
+      async startWatch(current, watch) {
+        const waiting = await store.startWatch(current, watch);
+        if (waiting) watcherWakeups.watchAdded(watch);
+        return waiting;
+      },
+      async reopen(operationId, input) {
+        const reopened = await store.reopen(operationId, input);
+        if (reopened && input.watch) watcherWakeups.watchAdded(input.watch);
+        return reopened;
       },
     };
     const shared: SharedDeps = {
@@ -334,6 +341,10 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     for (const watcher of watchers) {
       watcher.start();
       cleanups.push(() => watcher.stop());
+    }
+    // Watches a previous process recorded: the local RDS's changes of what they name wake the watcher too.
+    for (const waiting of await store.waitingOnWatches()) {
+      if (waiting.watch) watcherWakeups.watchAdded(waiting.watch);
     }
     watcherWakeups.start();
     cleanups.push(() => watcherWakeups.stop());

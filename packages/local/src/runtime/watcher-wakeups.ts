@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type { ChangedResource } from "@aurora-restore/core/stages/watcher";
-import type { WatchKind } from "@aurora-restore/core/storage/watch-entity";
+import type { WatchKind } from "@aurora-restore/core/storage/pending-watch";
 import type { ResourceChange } from "../rds/resource-changes";
 
 /** Statuses a watch never waits for: a change into one of them is not worth a check. */
@@ -20,7 +20,7 @@ export function settledChanges(changes: readonly ResourceChange[]): ChangedResou
     .map((c) => ({ accountId: c.accountId, region: c.region, identifier: c.identifier }));
 }
 
-/** A watch as a stage adds it (the store's addWatch input). */
+/** A watch as a stage records it on its operation (the store's startWatch input). */
 export interface AddedWatch {
   accountId: string;
   region: string;
@@ -31,6 +31,18 @@ export interface AddedWatch {
 
 const keyOf = (kind: ResourceChange["kind"], r: { accountId: string; region: string; identifier: string }) =>
   `${kind}:${r.accountId}/${r.region}/${r.identifier}`;
+
+const placeOf = (r: { accountId: string; region: string; identifier: string }) =>
+  `${r.accountId}/${r.region}/${r.identifier}`;
+
+/** The identifiers a watch names: its resource (an ARN's last part) and the instances it waits for. */
+function namedBy(watch: AddedWatch): string[] {
+  const resource = watch.resource.startsWith("arn:")
+    ? (watch.resource.split(":").at(-1) ?? watch.resource)
+    : watch.resource;
+  const instances = watch.context?.instances;
+  return [resource, ...(Array.isArray(instances) ? instances.map(String) : [])];
+}
 
 /**
  * Wakes the local watcher for the resources named, in this process (the local RDS saw them change, or a stage
@@ -43,6 +55,12 @@ export class WatcherWakeups {
   readonly #queued = new Map<string, ChangedResource>();
   /** Each resource's last reported status, to tell whether a new watch's resource changed before it. */
   readonly #statuses = new Map<string, string>();
+  /**
+   * The resources a recorded watch names and no wake-up has looked at since: a change of any other resource
+   * (the source snapshot, a cluster nobody waits on) wakes nothing, so it costs no read of the waiting
+   * operations. A watch recorded by an earlier process is not here: the watcher's schedule finds it.
+   */
+  readonly #watched = new Set<string>();
   readonly #listeners = new Set<(runId: string) => void>();
   #running: Promise<void> | undefined;
   #started = false;
@@ -59,7 +77,8 @@ export class WatcherWakeups {
   /** The local RDS's changes: the watches on a resource that settled are looked at now. */
   resourcesChanged(changes: readonly ResourceChange[]): void {
     for (const change of changes) this.#statuses.set(keyOf(change.kind, change), change.status);
-    this.wake(settledChanges(changes));
+    const watched = settledChanges(changes).filter((r) => this.#watched.delete(placeOf(r)));
+    if (watched.length > 0) this.wake(watched);
   }
 
   /**
@@ -69,15 +88,12 @@ export class WatcherWakeups {
    */
   watchAdded(watch: AddedWatch): void {
     const where = { accountId: watch.accountId, region: watch.region };
-    const identifier = watch.resource.startsWith("arn:")
-      ? (watch.resource.split(":").at(-1) ?? watch.resource)
-      : watch.resource;
-    const named = [keyOf(watch.kind === "snapshot-copy" ? "snapshot" : "cluster", { ...where, identifier })];
-    const instances = watch.context?.instances;
-    if (Array.isArray(instances)) {
-      for (const instance of instances)
-        named.push(keyOf("instance", { ...where, identifier: String(instance) }));
-    }
+    const [identifier = watch.resource, ...instances] = namedBy(watch);
+    for (const name of [identifier, ...instances]) this.#watched.add(placeOf({ ...where, identifier: name }));
+    const named = [
+      keyOf(watch.kind === "snapshot-copy" ? "snapshot" : "cluster", { ...where, identifier }),
+      ...instances.map((instance) => keyOf("instance", { ...where, identifier: instance })),
+    ];
     const settled = named.every((key) => {
       const status = this.#statuses.get(key);
       return status !== undefined && !busyStatuses.has(status);

@@ -85,10 +85,10 @@ describe("watcher wake-ups (local runtime)", () => {
       identifier,
       status,
     });
+    // Nobody waits on them yet: nothing to look at.
     wakeups.resourcesChanged([change("snapshot", "copy", "copying"), change("cluster", "next", "available")]);
     await wakeups.idle();
-    expect(runs).toEqual([["next"]]);
-    runs.length = 0;
+    expect(runs).toEqual([]);
 
     // The copy is still copying: its coming change wakes the watcher, a check now would find it pending.
     wakeups.watchAdded({ ...here, kind: "snapshot-copy", resource: "copy" });
@@ -130,6 +130,59 @@ describe("watcher wake-ups (local runtime)", () => {
     });
     await wakeups.idle();
     expect(runs).toEqual([["copy"], ["next"]]);
+  });
+
+  it("a settled change wakes the watcher only for a resource a recorded watch names, once per watch", async () => {
+    const runs: string[][] = [];
+    const wakeups = new WatcherWakeups({
+      check: async (changed) => {
+        runs.push(changed.map((c) => c.identifier));
+      },
+      onError: () => undefined,
+    });
+    wakeups.start();
+    const change = (kind: ResourceChange["kind"], identifier: string, status: string): ResourceChange => ({
+      ...here,
+      kind,
+      identifier,
+      status,
+    });
+    wakeups.watchAdded({
+      ...here,
+      kind: "instances-available",
+      resource: "next",
+      context: { instances: ["next-1"] },
+    });
+    wakeups.resourcesChanged([
+      change("cluster", "next", "creating"),
+      change("cluster", "other", "available"),
+    ]);
+    await wakeups.idle();
+    expect(runs).toEqual([]);
+    wakeups.resourcesChanged([change("cluster", "next", "available")]);
+    await wakeups.idle();
+    wakeups.resourcesChanged([change("instance", "next-1", "available")]);
+    await wakeups.idle();
+    expect(runs).toEqual([["next"], ["next-1"]]);
+    // Looked at: a later change of the same resources wakes nothing until a watch names them again.
+    wakeups.resourcesChanged([
+      change("cluster", "next", "available"),
+      change("instance", "next-1", "available"),
+    ]);
+    await wakeups.idle();
+    expect(runs).toHaveLength(2);
+    // An ARN names the snapshot by its last part, in its own account and region only.
+    wakeups.watchAdded({
+      ...here,
+      kind: "snapshot-copy",
+      resource: `arn:aws:rds:${here.region}:${here.accountId}:cluster-snapshot:copy`,
+    });
+    wakeups.resourcesChanged([{ ...change("snapshot", "copy", "available"), accountId: "999999999999" }]);
+    await wakeups.idle();
+    expect(runs).toHaveLength(2);
+    wakeups.resourcesChanged([change("snapshot", "copy", "available")]);
+    await wakeups.idle();
+    expect(runs.at(-1)).toEqual(["copy"]);
   });
 
   it("a failing run is reported and does not stop later ones; after stop nothing runs", async () => {

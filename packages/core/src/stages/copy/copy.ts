@@ -24,7 +24,7 @@ import {
   sharedCopyKey,
 } from "../kit/shared-copies";
 import { clusterSnapshotArn, snapshotIdentifierOfArn } from "../kit/snapshot-refs";
-import { addWatch } from "../kit/watches";
+import { startWatch } from "../kit/watches";
 
 /** The target account's own default key, used only for the intermediate snapshot of a two-hop copy. */
 export const INTERMEDIATE_KMS_KEY = "alias/aws/rds";
@@ -222,8 +222,7 @@ async function planCopy(deps: StageDeps, target: PlanTarget, snapshot: SnapshotR
 
 /** Second hop: the intermediate copy (target account, source region) across regions under the target key. */
 async function secondHop(deps: StageDeps, operation: OperationInfo, eventId: string, hop: SnapshotRef) {
-  const watches = await deps.store.watchesOf(operation.operationId);
-  if (watches.some((w) => w.watchId === "target-copy")) {
+  if (operation.watch?.watchId === "target-copy") {
     await audit(deps, operation, {
       stage: "copy",
       action: "copy-hop-2",
@@ -303,7 +302,7 @@ async function startCopy(
       if (!isAwsCallError(error, "DBClusterSnapshotAlreadyExistsFault")) throw error;
     }
   }
-  await addWatch(deps, operation, {
+  const waiting = await startWatch(deps, operation, {
     watchId: copy.watchId,
     kind: "snapshot-copy",
     scope,
@@ -312,7 +311,8 @@ async function startCopy(
     atStep: "copying",
     ...(copy.publish === CopyCompleted ? { advanceTo: "copy-completed" as const } : {}),
   });
-  await audit(deps, operation, {
+  if (!waiting) return;
+  await audit(deps, waiting, {
     stage: "copy",
     action: copy.watchId === "hop-copy" ? "copy-hop-1" : "copy-to-target",
     outcome: "started",

@@ -9,7 +9,7 @@ import { type InstanceRename, numberedRenames, renameCluster } from "../kit/clus
 import type { StageDeps } from "../kit/deps";
 import { errorCodeOf, errorMessageOf } from "../kit/errors";
 import { failOperation } from "../kit/fail";
-import { addWatch } from "../kit/watches";
+import { startWatch } from "../kit/watches";
 
 export class CutoverRolledBackError extends Error {
   override name = "CutoverRolledBackError";
@@ -35,14 +35,17 @@ export function oldInstanceRenames(operation: OperationInfo): InstanceRename[] {
   return original.map((from, i) => ({ from, to: moved[i] ?? from }));
 }
 
-/** The watcher reports the rename as ClusterRenamed(step); this stage makes the transition itself. */
+/**
+ * The watcher reports the rename as ClusterRenamed(step); this stage makes the transition itself. Undefined
+ * when the operation moved on before the watch was recorded (the caller stops).
+ */
 export async function watchRename(
   deps: StageDeps,
   operation: OperationInfo,
   step: "old-moved-away" | "new-moved-in" | "rolled-back",
   input: { resource: string; previousIdentifier: string; instances: string[] },
-): Promise<void> {
-  await addWatch(deps, operation, {
+): Promise<OperationInfo | undefined> {
+  return startWatch(deps, operation, {
     watchId: `cluster-renamed:${step}`,
     kind: "cluster-renamed",
     scope: targetScope(operation),

@@ -164,12 +164,13 @@ export async function onRestoreVerified(
     await rollBack(deps, operation, event.id, error);
     return;
   }
-  await watchRename(deps, operation, "old-moved-away", {
+  const waiting = await watchRename(deps, operation, "old-moved-away", {
     resource: names.oldCluster,
     previousIdentifier: target.clusterIdentifier,
     instances: instances.map((r) => r.to),
   });
-  await audit(deps, operation, {
+  if (!waiting) return;
+  await audit(deps, waiting, {
     stage: "cutover",
     action: "rename-old-away",
     outcome: "succeeded",
@@ -222,12 +223,13 @@ async function moveNewIn(deps: StageDeps, operation: OperationInfo, eventId: str
     await rollBack(deps, operation, eventId, error);
     return;
   }
-  await watchRename(deps, operation, "new-moved-in", {
+  const waiting = await watchRename(deps, operation, "new-moved-in", {
     resource: target.clusterIdentifier,
     previousIdentifier: names.nextCluster,
     instances: finalNames,
   });
-  await audit(deps, operation, {
+  if (!waiting) return;
+  await audit(deps, waiting, {
     stage: "cutover",
     action: "rename-new-in",
     outcome: "succeeded",

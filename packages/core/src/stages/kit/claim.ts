@@ -126,13 +126,17 @@ async function resumeIfAbandoned(
 /** True when a pending watch holds the operation at its current step (its claimed work is done). */
 export async function waitsOnWatch(
   deps: StageDeps,
-  operation: Pick<OperationInfo, "operationId" | "step">,
+  operation: Pick<OperationInfo, "operationId" | "step" | "watch">,
 ): Promise<boolean> {
-  const watches = await deps.store.watchesOf(operation.operationId);
-  return watches.some((w) => {
-    const context = watchContextOf(w.context);
-    return w.state === "pending" && context !== undefined && expectedSteps(context).includes(operation.step);
-  });
+  const holds = (context: unknown) => {
+    const watch = watchContextOf(context);
+    return watch !== undefined && expectedSteps(watch).includes(operation.step);
+  };
+  if (operation.watch) return holds(operation.watch.context);
+  // A watch item written before watches moved onto the operation, until the watcher moves it there
+  // (watcher/legacy-watches.ts). Only asked on the rare paths (an expired lease, a stalled handoff).
+  const legacy = await deps.store.legacyWatchesOf(operation.operationId);
+  return legacy.some((w) => w.state === "pending" && holds(w.context));
 }
 
 /**

@@ -9,17 +9,18 @@ import {
 import type { OperationStep } from "../../operation/steps";
 import type { AccessScope } from "../../ports/location";
 import type { OperationInfo } from "../../storage/operations";
-import type { WatchKind } from "../../storage/watch-entity";
+import type { PendingWatch, WatchKind } from "../../storage/pending-watch";
 import { flushAudit } from "./audit-buffer";
 import type { StageDeps } from "./deps";
-import { firstCheckAt } from "./watch-schedule";
 
 /**
  * The contract between a stage that starts something slow (a copy, a restore, a rename, a delete) and the
- * watcher that notices when it ends. The stage adds a watch; the watcher describes the resource on the watch's
- * own schedule with back-off (watch-schedule.ts), early on RDS events (and, locally, when the local RDS says
- * the resource changed), and when it is ready makes the optional conditional transition and publishes
- * the named event, then removes the watch. A resource in a failed state fails the operation.
+ * watcher that notices when it ends. Once it has requested it, the stage records the watch on its operation
+ * (`startWatch`: one conditional write that also ends its lease); the watcher describes the resource on the
+ * watch's own schedule with back-off (watch-schedule.ts), early on RDS events (and, locally, when the local RDS
+ * says the resource changed), and when it is ready ends the wait in one conditional write: the transition to
+ * `advanceTo`, or (none) the handoff record, either removing the watch; then it publishes the named event. A
+ * resource in a failed state fails the operation (that transition removes the watch too).
  *
  * What "ready" means per kind (resource = identifier or ARN in the watch's scope):
  * - snapshot-copy: describeClusterSnapshot(resource).status === "available" ("failed" fails the operation).
@@ -64,29 +65,21 @@ export interface WatchContext {
 export interface WatchRequest extends Omit<WatchContext, "publish"> {
   /** The contract to publish when ready (e.g. the CopyCompleted contract), or "none". */
   publish: WatchableEvent | WatchEvent;
-  /** Unique within the operation, e.g. "target-copy"; adding the same id twice is a no-op. */
+  /** Unique within the operation, e.g. "target-copy". */
   watchId: string;
   kind: WatchKind;
   scope: AccessScope;
   resource: string;
 }
 
-/** Registers a watch for the operation (idempotent per watchId). */
-export async function addWatch(
-  deps: StageDeps,
-  operation: Pick<OperationInfo, "operationId">,
-  request: WatchRequest,
-): Promise<void> {
+/** The watch a request describes, as the operation item holds it (its wait begins now). */
+export function pendingWatchOf(deps: Pick<StageDeps, "clock">, request: WatchRequest): PendingWatch {
   const { watchId, kind, scope, resource, publish, ...rest } = request;
   const context: WatchContext = {
     ...rest,
     publish: typeof publish === "string" ? publish : publish.detailType,
   };
-  const createdAt = deps.clock();
-  // A pending watch says the step's work is done (a duplicate will not redo it): its records go first.
-  await flushAudit(operation.operationId);
-  await deps.store.addWatch({
-    operationId: operation.operationId,
+  return {
     watchId,
     kind,
     accountId: scope.accountId,
@@ -94,9 +87,31 @@ export async function addWatch(
     ...(scope.roleArn ? { roleArn: scope.roleArn } : {}),
     resource,
     context: context as unknown as Record<string, unknown>,
-    createdAt: createdAt.toISOString(),
-    nextCheckAt: firstCheckAt(createdAt),
-  });
+    createdAt: deps.clock().toISOString(),
+  };
+}
+
+/**
+ * The step's work is done and waits on AWS: records the watch on the operation and ends the lease, in one
+ * write conditional on the step and version this delivery holds. Undefined when refused (another delivery
+ * took the step over and waits itself, or the operation moved on): the caller stops there.
+ */
+export async function startWatch(
+  deps: StageDeps,
+  operation: OperationInfo,
+  request: WatchRequest,
+): Promise<OperationInfo | undefined> {
+  // A pending watch says the step's work is done (a duplicate will not redo it): its records go first.
+  await flushAudit(operation.operationId);
+  const waiting = await deps.store.startWatch(operation, pendingWatchOf(deps, request));
+  if (!waiting) {
+    deps.logger.warn("The operation moved on before its watch was recorded; this delivery stops", {
+      operationId: operation.operationId,
+      step: operation.step,
+      watchId: request.watchId,
+    });
+  }
+  return waiting;
 }
 
 export function expectedSteps(context: WatchContext): OperationStep[] {

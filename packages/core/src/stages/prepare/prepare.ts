@@ -30,7 +30,7 @@ import {
   snapshotRefOf,
   sourceScope,
 } from "../kit/snapshot-refs";
-import { addWatch } from "../kit/watches";
+import { startWatch } from "../kit/watches";
 
 /** The source snapshot cannot be made shareable with the plan as written. */
 export class SnapshotNotShareableError extends Error {
@@ -288,7 +288,7 @@ async function copyToShareable(
     }
     await deps.store.markCopyStarted(ref);
   }
-  await addWatch(deps, joined.operation, {
+  const waiting = await startWatch(deps, joined.operation, {
     watchId: "source-shareable-copy",
     kind: "snapshot-copy",
     scope,
@@ -296,7 +296,8 @@ async function copyToShareable(
     publish: SourceSnapshotCopied,
     atStep: "preparing-snapshot",
   });
-  await audit(deps, joined.operation, {
+  if (!waiting) return;
+  await audit(deps, waiting, {
     stage: "prepare",
     action: "copy-to-shareable-snapshot",
     outcome: "started",

@@ -11,7 +11,7 @@ import type { StageDeps } from "../kit/deps";
 import { failOperation } from "../kit/fail";
 import { pipelineMetrics } from "../kit/metrics";
 import { NEXT_INSTANCES, recordedNextInstances } from "../kit/next-instances";
-import { addWatch } from "../kit/watches";
+import { startWatch } from "../kit/watches";
 import {
   encodeInstanceSettings,
   RECORDED_INSTANCE_SETTINGS,
@@ -116,7 +116,7 @@ export async function onCopyCompleted(
         ? clone(rds, plan, target, name, operation, settings)
         : restore(rds, target, name, snapshot.identifier, operation, settings),
     );
-    await addWatch(deps, operation, {
+    const waiting = await startWatch(deps, operation, {
       watchId: "next-cluster",
       kind: "cluster-available",
       scope: targetScope(operation),
@@ -125,7 +125,8 @@ export async function onCopyCompleted(
       atStep: "restoring",
       advanceTo: "cluster-created",
     });
-    await audit(deps, operation, {
+    if (!waiting) return;
+    await audit(deps, waiting, {
       stage: "restore",
       action: target.restoreMethod === "clone" ? "clone-cluster" : "restore-cluster",
       outcome: "started",
@@ -197,7 +198,7 @@ export async function onClusterCreated(
         if (!isAwsCallError(error, "DBInstanceAlreadyExistsFault")) throw error;
       }
     }
-    await addWatch(deps, operation, {
+    const waiting = await startWatch(deps, operation, {
       watchId: "next-instances",
       kind: "instances-available",
       scope: targetScope(operation),
@@ -207,7 +208,8 @@ export async function onClusterCreated(
       atStep: "creating-instances",
       advanceTo: "cluster-available",
     });
-    await audit(deps, operation, {
+    if (!waiting) return;
+    await audit(deps, waiting, {
       stage: "restore",
       action: "create-instances",
       outcome: "started",

@@ -5,6 +5,7 @@ import { resourceNames, targetKeyOf } from "../../operation/ids";
 import type { OperationStep } from "../../operation/steps";
 import { TargetBusyError } from "../../storage/lock-store";
 import type { OperationInfo } from "../../storage/operations";
+import type { PendingWatch } from "../../storage/pending-watch";
 import { audit } from "../kit/audit";
 import { planTargetOf, type StageEvent, targetScope } from "../kit/claim";
 import type { StageDeps } from "../kit/deps";
@@ -14,7 +15,7 @@ import { effectOfRun } from "../kit/retry-run";
 import { releaseSharedCopy } from "../kit/shared-copies";
 import { clusterRefOf } from "../kit/snapshot-refs";
 import { type StartOutcome, startOperation } from "../kit/start-operation";
-import { addWatch } from "../kit/watches";
+import { pendingWatchOf } from "../kit/watches";
 
 /** The retry cannot be done (no such operation, not failed, target busy): the message says what to do. */
 export class RetryRefusedError extends Error {
@@ -129,6 +130,7 @@ export async function onRetryRequested(
     ...(resume.step === "requested"
       ? { handoff: handoffOf(deps, "requested", RestoreRequested, requested) }
       : {}),
+    ...withWatch(reusedWatchOf(deps, operation, resume, target.instances.count)),
   });
   if (!reopened) {
     // Another delivery of a retry reopened it first; that one holds the lock now.
@@ -151,7 +153,6 @@ export async function onRetryRequested(
       reused: resume.reused,
     },
   });
-  await waitForReused(deps, reopened, resume, target.instances.count);
   if (resume.step === "requested") await handOff(deps, reopened, RestoreRequested, requested);
   deps.logger.info("Failed operation retried", {
     operationId,
@@ -184,17 +185,22 @@ async function releaseUnusedKeptCopy(deps: StageDeps, operation: OperationInfo, 
   });
 }
 
-/** The watch the stage before the resumed one would have left: the watcher hands the operation on from it. */
-async function waitForReused(
+const withWatch = (watch: PendingWatch | undefined) => (watch ? { watch } : {});
+
+/**
+ * The watch the stage before the resumed one would have left, recorded with the reopening: the watcher hands
+ * the operation on from it as soon as the reused resource is available.
+ */
+function reusedWatchOf(
   deps: StageDeps,
   operation: OperationInfo,
   resume: ResumePoint,
   instanceCount: number,
-): Promise<void> {
+): PendingWatch | undefined {
   const names = resourceNames(operation.operationId, operation.target.clusterIdentifier);
-  const watchId = (name: string) => `retry-${operation.retries}-${name}`;
+  const watchId = (name: string) => `retry-${(operation.retries ?? 0) + 1}-${name}`;
   if (resume.step === "creating-instances") {
-    await addWatch(deps, operation, {
+    return pendingWatchOf(deps, {
       watchId: watchId("next-instances"),
       kind: "instances-available",
       scope: targetScope(operation),
@@ -204,8 +210,9 @@ async function waitForReused(
       atStep: "creating-instances",
       advanceTo: "cluster-available",
     });
-  } else if (resume.step === "copying") {
-    await addWatch(deps, operation, {
+  }
+  if (resume.step === "copying") {
+    return pendingWatchOf(deps, {
       watchId: watchId("target-copy"),
       kind: "snapshot-copy",
       scope: targetScope(operation),
@@ -215,6 +222,7 @@ async function waitForReused(
       advanceTo: "copy-completed",
     });
   }
+  return undefined;
 }
 
 async function retryFromStart(

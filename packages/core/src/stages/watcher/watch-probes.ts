@@ -2,7 +2,7 @@ import type { ClusterRef, SnapshotRef } from "../../events/shapes";
 import { isAwsCallError } from "../../ports/errors";
 import type { AccessScope } from "../../ports/location";
 import type { RdsPort } from "../../ports/rds";
-import type { WatchKind } from "../../storage/watch-entity";
+import type { WatchKind } from "../../storage/pending-watch";
 import { clusterRefOf, snapshotRefOf } from "../kit/snapshot-refs";
 import type { WatchContext } from "../kit/watches";
 

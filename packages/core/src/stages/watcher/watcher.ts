@@ -1,6 +1,7 @@
 import { type RdsEvent, rdsEventIds } from "../../events/rds";
 import { stageOfStep } from "../../operation/steps";
 import type { OperationInfo } from "../../storage/operations";
+import type { PendingWatch } from "../../storage/pending-watch";
 import { advance } from "../kit/advance";
 import { audit } from "../kit/audit";
 import type { StageDeps } from "../kit/deps";
@@ -9,9 +10,10 @@ import { failOperation } from "../kit/fail";
 import { handOff, handoffOf } from "../kit/handoff";
 import { pipelineMetrics } from "../kit/metrics";
 import { type HandoffOptions, republishStalledHandoffs } from "../kit/republish-handoffs";
-import { firstCheckAt, isCheckDue, nextCheckAfter } from "../kit/watch-schedule";
+import { watchChecksOf } from "../kit/watch-schedule";
 import { expectedSteps, type WatchContext, watchContextOf } from "../kit/watches";
 import { announceExpiredKeptResources } from "./expired-kept-resources";
+import { moveLegacyWatches } from "./legacy-watches";
 import { failOverdueOperations } from "./overdue-operations";
 import { readyEvent } from "./ready-event";
 import { reconcileSnapshots } from "./reconcile-snapshots";
@@ -24,8 +26,6 @@ export interface WatcherOptions extends ScheduleOptions, HandoffOptions {
   /** Leave snapshots younger than this to their (up to 5 minutes late) event (default 10). */
   reconcileGraceMinutes?: number;
 }
-
-type PendingWatch = Awaited<ReturnType<StageDeps["store"]["pendingWatches"]>>[number];
 
 /** RDS events that mean something watched may have just changed. */
 const earlyCheckIds: ReadonlySet<string> = new Set([
@@ -47,7 +47,9 @@ export async function onSchedule(
   options: WatcherOptions = {},
 ): Promise<void> {
   const now = deps.clock();
-  await checkWatches(deps, tick.id, (watch) => isCheckDue(watch, now));
+  await moveLegacyWatches(deps, tick.id);
+  const schedule = watchChecksOf(deps.store);
+  await checkWatches(deps, tick.id, (watch, operation) => schedule.isDue(operation.operationId, watch, now));
   // One listing of the running operations per tick serves both (each write below is conditional anyway).
   const running = await deps.store.listByStatus("running");
   await failOverdueOperations(deps, tick.id, running);
@@ -98,99 +100,82 @@ function watchNames(watch: PendingWatch, identifier: string): boolean {
   return context?.instances?.includes(identifier) === true;
 }
 
-/**
- * A pending watch's operation is read again at most this often (a read per watch per check is what it saves):
- * a watch whose operation moved on is removed then.
- */
-const operationRereadMs = 30_000;
-
 /** What one run of checks described, so that it describes each resource once however many watches name it. */
 type Probes = Map<string, Promise<ProbeResult>>;
 
-/** Describes the pending watches `only` selects (default: all); publishes and removes the ready ones, fails the operations of failed ones. */
+/** An operation with the watch it waits on. */
+type Waiting = OperationInfo & { watch: PendingWatch };
+
+/**
+ * Describes the pending watches `only` selects (default: all), from the operations the sparse index lists
+ * (each with its watch: no read per watch); ends the wait of the ready ones, fails the operations of failed
+ * ones. What a check finds busy is remembered in this process (watch-schedule.ts), never written.
+ */
 export async function checkWatches(
   deps: StageDeps,
   causationId: string,
-  only: (watch: PendingWatch) => boolean = () => true,
+  only: (watch: PendingWatch, operation: OperationInfo) => boolean = () => true,
 ): Promise<void> {
-  const watches = (await deps.store.pendingWatches()).filter(only);
+  const schedule = watchChecksOf(deps.store);
+  const waiting = (await deps.store.waitingOnWatches()).filter(
+    (operation): operation is Waiting => operation.watch !== undefined,
+  );
+  // The listing is every pending watch: the schedule forgets those that ended.
+  schedule.keepOnly(waiting.map((o) => ({ operationId: o.operationId, watch: o.watch })));
   const probes: Probes = new Map();
-  for (const watch of watches) {
+  for (const operation of waiting) {
+    const { watch } = operation;
+    if (!only(watch, operation)) continue;
+    // Another run of this process is checking it right now: that run decides.
+    if (!schedule.begin(operation.operationId, watch)) continue;
     try {
-      await checkWatch(deps, watch, causationId, probes);
+      await checkWatch(deps, operation, causationId, probes);
     } catch (error) {
-      // One unreadable resource must not stop the others; the next run tries it again.
+      // One unreadable resource must not stop the others; the next run tries it again, soon.
       deps.metrics.count(pipelineMetrics.watchErrors, 1, { kind: watch.kind });
       deps.logger.error("Could not check a watch", {
-        operationId: watch.operationId,
+        operationId: operation.operationId,
         watchId: watch.watchId,
         code: errorCodeOf(error),
         message: errorMessageOf(error),
       });
-      await checkSoonAfterError(deps, watch);
+      schedule.soon(operation.operationId, watch, deps.clock());
+    } finally {
+      schedule.end(operation.operationId, watch);
     }
   }
-}
-
-/** A check that failed (throttled, a DynamoDB error) is made again soon, not at the back-off's next time. */
-async function checkSoonAfterError(deps: StageDeps, watch: PendingWatch): Promise<void> {
-  const soon = firstCheckAt(deps.clock());
-  if (watch.nextCheckAt && watch.nextCheckAt <= soon) return;
-  await deps.store.rescheduleWatch(watch.operationId, watch.watchId, soon).catch((error: unknown) => {
-    deps.logger.warn("Could not move a watch's next check", {
-      operationId: watch.operationId,
-      watchId: watch.watchId,
-      message: errorMessageOf(error),
-    });
-  });
 }
 
 async function checkWatch(
   deps: StageDeps,
-  watch: PendingWatch,
+  operation: Waiting,
   causationId: string,
   probes: Probes,
 ): Promise<void> {
+  const { watch } = operation;
+  const action = `watch ${watch.watchId}`;
   const context = watchContextOf(watch.context);
-  const now = deps.clock();
-  const rereadDue =
-    !watch.lastCheckedAt || now.getTime() - Date.parse(watch.lastCheckedAt) >= operationRereadMs;
-  // A resource still pending needs nothing of its operation: describe it first, and read the operation only
-  // once it is ready or failed, or when it is due to be read again (a watch whose operation moved on goes then).
-  let result: ProbeResult | undefined;
-  if (context && !rereadDue) {
-    result = await probeWatch(deps, watch, context, probes);
-    if (result.state === "pending") {
-      await recordBusy(deps, watch, now);
-      return;
-    }
-  }
-  const operation = await deps.store.get(watch.operationId);
-  if (!operation || !context) {
-    deps.logger.warn("Removing a watch without operation or context", { ...watch });
-    await deps.store.removeWatch(watch.operationId, watch.watchId);
-    return;
-  }
-  // At advanceTo already: an earlier check moved the operation but did not get to publish.
-  const resumed = context.advanceTo !== undefined && operation.step === context.advanceTo;
-  if (!expectedSteps(context).includes(operation.step) && !resumed) {
+  if (!context || !expectedSteps(context).includes(operation.step)) {
+    // Transitions remove the watch they end, so this is a watch without context, or one an older version
+    // left: it waits for nothing any more.
     await audit(deps, operation, {
       stage: "watcher",
-      action: `watch ${watch.watchId}`,
+      action,
       outcome: "ignored-duplicate",
       eventId: causationId,
-      details: { reason: "the operation moved on", step: operation.step, expected: context.atStep },
+      details: { reason: "the operation moved on", step: operation.step, expected: context?.atStep },
     });
-    await deps.store.removeWatch(watch.operationId, watch.watchId);
+    await deps.store.dropWatch(operation.operationId, watch.watchId);
     return;
   }
-  result ??= await probeWatch(deps, watch, context, probes);
-
+  const result = await probeWatch(deps, watch, context, probes);
+  const schedule = watchChecksOf(deps.store);
   if (result.state === "pending") {
-    await recordBusy(deps, watch, now);
+    schedule.busy(operation.operationId, watch, deps.clock());
     return;
   }
   if (result.state === "failed") {
+    // The failure's transition removes the watch.
     await failOperation(
       deps,
       operation,
@@ -199,96 +184,41 @@ async function checkWatch(
       causationId,
       result.hint || undefined,
     );
-    await deps.store.removeWatch(watch.operationId, watch.watchId);
     deps.metrics.count(pipelineMetrics.watchesFailed, 1, { kind: watch.kind });
     return;
   }
 
-  // The event is recorded as the operation's handoff in the same write that moves it (or, with no move,
-  // before publishing), so the watcher publishes it again if it is lost (republish-handoffs.ts).
+  // One conditional write ends the wait and records the event as the operation's handoff (so the watcher
+  // publishes it again if it is lost, republish-handoffs.ts): the transition to `advanceTo`, or, with no
+  // transition, the watch's removal. Of two checks that both found the resource ready (a tick and an RDS
+  // event in two processes), only the one whose write succeeds publishes.
   const ready = readyEvent(deps, operation, context, result, causationId);
-  let current: OperationInfo | undefined = operation;
-  if (context.advanceTo && !resumed) {
-    current = await advance(deps, operation, {
-      to: context.advanceTo,
-      eventId: causationId,
-      action: `watch ${watch.watchId}`,
-      ...(ready ? { handoff: handoffOf(deps, context.advanceTo, ready.contract, ready.detail) } : {}),
-    });
-  }
-  // Without a transition to decide it, the watch's removal does: of two checks that both found the
-  // resource ready (a tick and an RDS event), only the one that removes the watch publishes.
-  // The handoff is recorded first, so an event lost after the removal is still published again.
-  if (resumed) {
-    // Another check moved the operation and recorded the event as its handoff in that same write: it
-    // publishes it (or, had it died, the stalled handoff is published again). Only the watch is left.
-    await deps.store.removeWatch(watch.operationId, watch.watchId);
-    return;
-  }
-  if (current && !context.advanceTo) {
-    if (ready) {
-      const handoff = handoffOf(deps, current.step, ready.contract, ready.detail);
-      const at = { step: current.step, version: current.version };
-      if (await deps.store.recordHandoff(current.operationId, at, handoff)) current = { ...current, handoff };
-    }
-    if (!(await deps.store.removeWatch(watch.operationId, watch.watchId))) return;
-  }
-  if (current) {
-    if (ready) {
-      try {
-        await handOff(deps, current, ready.contract, ready.detail);
-      } catch (error) {
-        // Removing the watch made this check the one that publishes: put it back, so the next check
-        // publishes (a concurrent check that lost the removal may have rewritten the handoff, clearing the
-        // mark of the failed publish that republish-handoffs.ts acts on).
-        if (!context.advanceTo) await restoreWatch(deps, watch);
-        throw error;
-      }
-    }
-    await audit(deps, current, {
-      stage: "watcher",
-      action: `watch ${watch.watchId}`,
-      outcome: "succeeded",
-      eventId: causationId,
-      details: { kind: watch.kind, resource: watch.resource, published: context.publish },
-    });
-    deps.metrics.count(pipelineMetrics.watchesCompleted, 1, { kind: watch.kind });
-    if (watch.createdAt) {
-      const waitedMs = deps.clock().getTime() - Date.parse(watch.createdAt);
-      deps.metrics.durationMs(pipelineMetrics.watchWait, waitedMs, { kind: watch.kind });
-    }
-  }
-  await deps.store.removeWatch(watch.operationId, watch.watchId);
-}
-
-/** Records a check that found the resource busy, and pushes the watch's next check back (doubling). */
-async function recordBusy(deps: StageDeps, watch: PendingWatch, now: Date): Promise<void> {
-  const next = nextCheckAfter(now, watch.checks ?? 0);
-  await deps.store.touchWatch(watch.operationId, watch.watchId, now.toISOString(), next);
-}
-
-async function restoreWatch(deps: StageDeps, watch: PendingWatch): Promise<void> {
-  await deps.store
-    .addWatch({
-      operationId: watch.operationId,
-      watchId: watch.watchId,
-      kind: watch.kind,
-      accountId: watch.accountId,
-      region: watch.region,
-      ...(watch.roleArn ? { roleArn: watch.roleArn } : {}),
-      resource: watch.resource,
-      ...(watch.context ? { context: watch.context as Record<string, unknown> } : {}),
-      createdAt: watch.createdAt ?? deps.clock().toISOString(),
-      // Due at the next run: its event still has to be published.
-      nextCheckAt: deps.clock().toISOString(),
-    })
-    .catch((error: unknown) => {
-      deps.logger.error("Could not put back a watch whose event was not published", {
-        operationId: watch.operationId,
-        watchId: watch.watchId,
-        message: errorMessageOf(error),
-      });
-    });
+  const current = context.advanceTo
+    ? await advance(deps, operation, {
+        to: context.advanceTo,
+        eventId: causationId,
+        action,
+        ...(ready ? { handoff: handoffOf(deps, context.advanceTo, ready.contract, ready.detail) } : {}),
+      })
+    : await deps.store.completeWatch(
+        operation,
+        watch.watchId,
+        ready && { ...handoffOf(deps, operation.step, ready.contract, ready.detail), watchId: watch.watchId },
+      );
+  if (!current) return;
+  // A failed publish is marked on the handoff: the next tick publishes it (republish-handoffs.ts).
+  if (ready) await handOff(deps, current, ready.contract, ready.detail);
+  await audit(deps, current, {
+    stage: "watcher",
+    action,
+    outcome: "succeeded",
+    eventId: causationId,
+    details: { kind: watch.kind, resource: watch.resource, published: context.publish },
+  });
+  deps.metrics.count(pipelineMetrics.watchesCompleted, 1, { kind: watch.kind });
+  deps.metrics.durationMs(pipelineMetrics.watchWait, deps.clock().getTime() - Date.parse(watch.createdAt), {
+    kind: watch.kind,
+  });
 }
 
 /**

@@ -108,7 +108,7 @@ export async function whyStuck(world: Pick<ReliabilityWorld, "runtime">, planId:
   const now = Date.now();
   const lines = await Promise.all(
     running.map(async (o) => {
-      const watches = (await runtime.store.watchesOf(o.operationId)).map((w) => `${w.watchId}:${w.state}`);
+      const watch = o.watch ? `waits on ${o.watch.watchId} (${o.watch.resource})` : "waits on no watch";
       const lease = o.lease
         ? `lease ${o.lease.from}->${o.lease.step} ${Date.parse(o.lease.expiresAt) > now ? "live" : "expired"}`
         : "no lease";
@@ -123,10 +123,9 @@ export async function whyStuck(world: Pick<ReliabilityWorld, "runtime">, planId:
           (e) =>
             `    ${e.at.slice(11, 23)} ${e.stage} ${e.action} ${e.outcome} ${JSON.stringify(e.details ?? {})}`,
         );
-      return [
-        `${o.target.clusterIdentifier} at ${o.step}: ${lease}; ${handoff}; watches [${watches.join(", ")}]`,
-        ...trail,
-      ].join("\n");
+      return [`${o.target.clusterIdentifier} at ${o.step}: ${lease}; ${handoff}; ${watch}`, ...trail].join(
+        "\n",
+      );
     }),
   );
   const dead = runtime.bridge
