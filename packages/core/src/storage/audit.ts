@@ -75,7 +75,9 @@ export function createAuditLog(client: DynamoDBDocumentClient, table: string) {
     const [first, ...rest] = records;
     if (!first) return [];
     const days = complianceProfiles[options.compliance];
-    const expiresAt = Math.floor(Date.parse(first.at) / 1000) + days * 86_400;
+    // The item's TTL counts from its last record: each record is kept at least the profile's days.
+    const last = rest.at(-1) ?? first;
+    const expiresAt = Math.floor(Date.parse(last.at) / 1000) + days * 86_400;
     const clean = (details: Record<string, unknown> | undefined) =>
       sanitize(details ?? {}) as Record<string, unknown>;
     const followedBy = rest.map(({ stage, action, outcome, eventId, details, at }) => ({

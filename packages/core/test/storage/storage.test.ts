@@ -333,6 +333,10 @@ describe.each(backends)("[slow] state and audit tables on $name", ({ start }) =>
     expect(
       entries.filter((e) => e.stage === "configure").every((e) => e.expiresAt === written[0]?.expiresAt),
     ).toBe(true);
+    // Kept the profile's 90 days from the run's last record: each of its records at least that long.
+    expect(written[0]?.expiresAt).toBe(
+      Math.floor(Date.parse("2032-01-01T00:00:03.000Z") / 1000) + 90 * 86_400,
+    );
     expect(JSON.stringify(entries)).not.toContain("hunter2");
     // The window starts after the item's first record: its later records are still found.
     const since = await audit.listWrittenSince("2032-01-01T00:00:02.500Z");
