@@ -19,9 +19,9 @@ interface PendingRun {
 }
 
 /** `closed` once the delivery ended: work it started that outlives it (a timer) writes its records at once. */
-type Buffer = { log: AuditLog; runs: Map<string, PendingRun>; closed: boolean };
+type DeliveryRecords = { log: AuditLog; runs: Map<string, PendingRun>; closed: boolean };
 
-const buffers = new AsyncLocalStorage<Buffer>();
+const buffers = new AsyncLocalStorage<DeliveryRecords>();
 
 /** An item stays well under DynamoDB's 400 KB: a run whose records grow past this is written in parts. */
 const MAX_RUN_BYTES = 200_000;
@@ -48,7 +48,7 @@ export async function recordAudit(
   buffer.runs.set(record.operationId, { compliance, records: [record], bytes });
 }
 
-async function writeRun(buffer: Buffer, operationId: string): Promise<void> {
+async function writeRun(buffer: DeliveryRecords, operationId: string): Promise<void> {
   const run = buffer.runs.get(operationId);
   if (!run) return;
   buffer.runs.delete(operationId);
@@ -66,7 +66,7 @@ export async function flushAudit(operationId: string): Promise<void> {
  * the delivery throws (its failure is recorded), before the error goes on to the bus's retry.
  */
 export async function withAuditBuffer<T>(log: AuditLog, run: () => Promise<T>): Promise<T> {
-  const buffer: Buffer = { log, runs: new Map(), closed: false };
+  const buffer: DeliveryRecords = { log, runs: new Map(), closed: false };
   const flushAll = async () => {
     buffer.closed = true;
     for (const operationId of [...buffer.runs.keys()]) await writeRun(buffer, operationId);
