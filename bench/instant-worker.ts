@@ -46,6 +46,8 @@ export interface OperationCosts {
   dynamoReadsPerOp: number;
   /** Items written per operation (a transaction's items each count). */
   dynamoWriteItemsPerOp: number;
+  /** Write capacity units the writes consumed per operation (what on-demand DynamoDB bills). */
+  dynamoWriteUnitsPerOp: number;
   auditWritesPerOp: number;
   stateWritesPerOp: number;
   /** RDS calls by the stages, the watcher's excluded. */
@@ -74,6 +76,8 @@ export interface OperationCosts {
   /** Write and read requests per operation, by what they touch (operation, auditentry, watch, effect, ...). */
   dynamoWritesByEntity: Record<string, number>;
   dynamoReadsByEntity: Record<string, number>;
+  /** Write units per operation, by entity. */
+  dynamoWriteUnitsByEntity: Record<string, number>;
   invocationsByService: Record<string, number>;
 }
 
@@ -143,6 +147,7 @@ export function costsOf(i: Instruments, operations: number): OperationCosts {
     dynamoWritesPerOp: per(d.writes),
     dynamoReadsPerOp: per(d.reads),
     dynamoWriteItemsPerOp: per(d.writeItems),
+    dynamoWriteUnitsPerOp: per(d.writeUnits),
     auditWritesPerOp: per(d.writesByTable[localTableNames.audit] ?? 0),
     stateWritesPerOp: per(d.writesByTable[localTableNames.state] ?? 0),
     rdsCallsPerOp: per(stageRds.length),
@@ -162,6 +167,7 @@ export function costsOf(i: Instruments, operations: number): OperationCosts {
     dynamoByCommand: perOpRecord(d.byCommand),
     dynamoWritesByEntity: perOpRecord(d.writesByEntity),
     dynamoReadsByEntity: perOpRecord(d.readsByEntity),
+    dynamoWriteUnitsByEntity: perOpRecord(d.writeUnitsByEntity),
     invocationsByService: perOpRecord(invocationsByService),
   };
 }

@@ -51,11 +51,22 @@ export interface DynamoCounts {
   /** Write and read requests per ElectroDB entity (operation, audit, watch, effect, lock, ...). */
   writesByEntity: Record<string, number>;
   readsByEntity: Record<string, number>;
+  /**
+   * Write capacity units the writes consumed (each write asks for `ReturnConsumedCapacity: "TOTAL"`): what
+   * on-demand DynamoDB bills, 1 unit per started KB of the item written (an update: of the larger of the item
+   * before and after), per item of a transaction or batch (twice for a transaction).
+   */
+  writeUnits: number;
+  writeUnitsByEntity: Record<string, number>;
 }
 
 type Send = (command: unknown, ...rest: unknown[]) => Promise<unknown>;
 
-/** Counts every request sent through a DynamoDB (document) client, from install() on. */
+/**
+ * Counts every request sent through a DynamoDB (document) client, from install() on, and the write units
+ * each write consumed (it asks for them: the only change to a request, which DynamoDB answers without
+ * changing what it writes).
+ */
 export class DynamoCounter {
   counting = true;
   #counts: DynamoCounts = emptyDynamo();
@@ -64,8 +75,19 @@ export class DynamoCounter {
     const target = client as { send: Send };
     const original = target.send.bind(client) as Send;
     target.send = (command, ...rest) => {
-      if (this.counting) this.#count(command);
-      return original(command, ...rest);
+      if (!this.counting) return original(command, ...rest);
+      const write = this.#count(command);
+      if (!write) return original(command, ...rest);
+      const input = (command as { input: Record<string, unknown> }).input;
+      input.ReturnConsumedCapacity = "TOTAL";
+      // Units arrive with the answer: they go to the counts the request was counted in (not after a reset).
+      const counts = this.#counts;
+      return original(command, ...rest).then((output) => {
+        const units = unitsOf(output);
+        counts.writeUnits += units;
+        counts.writeUnitsByEntity[write.entity] = (counts.writeUnitsByEntity[write.entity] ?? 0) + units;
+        return output;
+      });
     };
   }
 
@@ -77,7 +99,8 @@ export class DynamoCounter {
     return structuredClone(this.#counts);
   }
 
-  #count(command: unknown): void {
+  /** Counts the request; for a write, returns the entity its units go to. */
+  #count(command: unknown): { entity: string } | undefined {
     const name = (command as { constructor?: { name?: string } })?.constructor?.name ?? "Unknown";
     const input = ((command as { input?: unknown })?.input ?? {}) as Record<string, unknown>;
     const c = this.#counts;
@@ -89,13 +112,23 @@ export class DynamoCounter {
       for (const t of tables) c.writesByTable[t] = (c.writesByTable[t] ?? 0) + 1;
       const entity = entityOf(input);
       c.writesByEntity[entity] = (c.writesByEntity[entity] ?? 0) + 1;
-    } else if (readCommands.has(name)) {
+      return { entity };
+    }
+    if (readCommands.has(name)) {
       c.reads += 1;
       for (const t of tables) c.readsByTable[t] = (c.readsByTable[t] ?? 0) + 1;
       const entity = entityOf(input);
       c.readsByEntity[entity] = (c.readsByEntity[entity] ?? 0) + 1;
     }
+    return undefined;
   }
+}
+
+/** The capacity units an answer reports: one object for a single-item write, a list per table otherwise. */
+function unitsOf(output: unknown): number {
+  const consumed = (output as { ConsumedCapacity?: unknown } | undefined)?.ConsumedCapacity;
+  const list = Array.isArray(consumed) ? consumed : consumed ? [consumed] : [];
+  return list.reduce((n: number, c: { CapacityUnits?: number }) => n + (c?.CapacityUnits ?? 0), 0);
 }
 
 function emptyDynamo(): DynamoCounts {
@@ -108,6 +141,8 @@ function emptyDynamo(): DynamoCounts {
     readsByTable: {},
     writesByEntity: {},
     readsByEntity: {},
+    writeUnits: 0,
+    writeUnitsByEntity: {},
   };
 }
 

@@ -115,6 +115,7 @@ await section("costs", async () => {
   Object.assign(out, {
     costsOperations: atScale ? costsOperations : 1,
     dynamoWritesPerOp: p.dynamoWritesPerOp,
+    dynamoWriteUnitsPerOp: p.dynamoWriteUnitsPerOp,
     dynamoReadsPerOp: p.dynamoReadsPerOp,
     rdsCallsPerOp: p.rdsCallsPerOp,
     rdsDescribesPerOp: p.rdsDescribesPerOp,
