@@ -3,17 +3,13 @@ import { Entity, type EntityItem } from "electrodb";
 import { operationTrigger, type StageName, stageName } from "../events/shapes";
 import { type OperationStep, operationSteps } from "../operation/steps";
 import { pendingWatchAttribute } from "./pending-watch";
+import { readStageTimes, type StageTimes, storeStageTimes } from "./stage-times";
 import { SERVICE } from "./tables";
 
 /** One attribute per key of `keys`, alike: ElectroDB maps need their properties named. */
 function mapOf<K extends string, A>(keys: readonly K[], attribute: A): Record<K, A> {
   return Object.fromEntries(keys.map((key) => [key, attribute])) as Record<K, A>;
 }
-
-const stageTime = {
-  type: "map",
-  properties: { startedAt: { type: "string", required: true }, endedAt: { type: "string" } },
-} as const;
 
 const clusterRefAttribute = {
   clusterIdentifier: { type: "string", required: true },
@@ -53,12 +49,13 @@ export function operationEntity(client: DynamoDBDocumentClient, table: string) {
         correlationId: { type: "string", required: true, readOnly: true },
         step: { type: operationSteps, required: true },
         status: { type: ["running", "succeeded", "failed"] as const, required: true },
-        /** stage -> { startedAt, endedAt } */
+        /** stage -> { startedAt, endedAt }; stored compactly (stage-times.ts), read back as that map. */
         stageTimes: {
-          type: "map",
-          properties: mapOf<StageName, typeof stageTime>(stageName.options, stageTime),
+          type: "any",
           required: true,
           default: () => ({}),
+          get: (stored: unknown) => readStageTimes(stored),
+          set: (times: unknown) => storeStageTimes(times as StageTimes),
         },
         /** Resource ids each stage produced (copied snapshot ARN, restored cluster id, ...). */
         // Open-ended (each stage adds its own keys); typed where OperationInfo is derived (operations.ts).
@@ -106,6 +103,8 @@ export function operationEntity(client: DynamoDBDocumentClient, table: string) {
             publishFailed: { type: "boolean" },
             /** The watch whose end recorded it (a watch that moved the operation nowhere, kit/watches.ts). */
             watchId: { type: "string" },
+            /** Fields of the event's detail left out because the operation holds them (kit/handoff.ts). */
+            inherits: { type: "list", items: { type: "string" } },
           },
         },
         /**

@@ -8,14 +8,16 @@ import { type OperationItem, operationEntity } from "./operation-entity";
 import type { PendingWatch } from "./pending-watch";
 import { createRetryStore } from "./retry-store";
 import { createSharedCopyStore } from "./shared-copy-store";
+import type { StageTimes } from "./stage-times";
 
 /**
  * An operation, as its entity (operation-entity.ts) reads it: the attributes' documentation lives there.
  * Only `outputs` is typed here: each stage adds its own keys (resource ids, flags).
  */
-export type OperationInfo = Omit<OperationItem, "outputs" | "watch"> & {
+export type OperationInfo = Omit<OperationItem, "outputs" | "watch" | "stageTimes"> & {
   outputs: Record<string, string | number | boolean | string[]>;
   watch?: PendingWatch;
+  stageTimes: StageTimes;
 };
 
 /** The outbox entry for the event that hands an operation on (see the entity's `handoff`). */

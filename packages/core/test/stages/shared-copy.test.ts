@@ -18,6 +18,7 @@ import {
   joinSharedCopy,
   releaseSharedCopy,
   sharedCopyIdentifier,
+  sharedCopyUserOf,
 } from "../../src/stages/kit/shared-copies";
 import { onRestoreRequested, onSourceSnapshotCopied } from "../../src/stages/prepare";
 import { onRdsEvent, onRetryRequested } from "../../src/stages/trigger";
@@ -309,7 +310,11 @@ describe("shared snapshot copies", () => {
     const operation = (await w.store.get(ids[0]!))!;
     const ref = decodeSharedCopy(operation.outputs.shareableCopy)!;
     // The crashed run's first write: it left (the last user: nobody can join any more), and died there.
-    await w.store.leaveSharedCopy(ref, operation.outputs.shareableCopyUser as string, false);
+    await w.store.leaveSharedCopy(
+      ref,
+      sharedCopyUserOf(operation, "shareableCopy", "shareableCopyUser")!,
+      false,
+    );
     expect(await w.store.sharedCopy(ref.copyKey, ref.lane)).toMatchObject({ state: "active" });
     expect((await w.store.sharedCopy(ref.copyKey, ref.lane))?.users).toBeUndefined();
 
@@ -326,7 +331,11 @@ describe("shared snapshot copies", () => {
     const ref = decodeSharedCopy(operation.outputs.shareableCopy)!;
     const old = sharedCopyIdentifier(ref, "share");
     // The cleanup left (the last user) and died before deleting the copy.
-    await w.store.leaveSharedCopy(ref, operation.outputs.shareableCopyUser as string, false);
+    await w.store.leaveSharedCopy(
+      ref,
+      sharedCopyUserOf(operation, "shareableCopy", "shareableCopyUser")!,
+      false,
+    );
     const late = { user: "late-run", account: "333333333333", maxAccounts: 20 };
     expect(await w.store.joinSharedCopy(ref, late)).toBeUndefined();
     const choice = await chooseSharedCopy(w.deps, ref.copyKey, late);
@@ -382,7 +391,11 @@ describe("shared snapshot copies", () => {
     const operation = (await w.store.get(ids[0]!))!;
     const ref = decodeSharedCopy(operation.outputs.shareableCopy)!;
     const old = sharedCopyIdentifier(ref, "share");
-    await w.store.leaveSharedCopy(ref, operation.outputs.shareableCopyUser as string, false);
+    await w.store.leaveSharedCopy(
+      ref,
+      sharedCopyUserOf(operation, "shareableCopy", "shareableCopyUser")!,
+      false,
+    );
     // Another run chose generation 2 (recorded with its claim), and ended before joining it.
     const next = { ...ref, generation: 2 };
     const outputs = {
@@ -396,7 +409,9 @@ describe("shared snapshot copies", () => {
       suffix: "share",
       keep: false,
     } as const;
-    expect(await releaseSharedCopy(w.deps, { outputs }, request)).toMatchObject({ deleted: [old] });
+    expect(await releaseSharedCopy(w.deps, { operationId: "late-op", outputs }, request)).toMatchObject({
+      deleted: [old],
+    });
     const item = await w.store.sharedCopy(ref.copyKey, ref.lane);
     expect(item).toMatchObject({ generation: 2, state: "retiring", left: ["late-run"] });
     expect(item?.deleting ?? []).toEqual([]);

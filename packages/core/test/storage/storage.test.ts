@@ -1,4 +1,4 @@
-import { type DynamoDBDocumentClient, ScanCommand } from "@aws-sdk/lib-dynamodb";
+import { type DynamoDBDocumentClient, ScanCommand, UpdateCommand } from "@aws-sdk/lib-dynamodb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { operationIdFor, targetKeyOf } from "../../src/operation/ids";
 import { type AuditLog, createAuditLog } from "../../src/storage/audit";
@@ -57,6 +57,7 @@ describe.each(backends)("[slow] state and audit tables on $name", ({ start }) =>
   let audit: AuditLog;
   let auditTable: string;
   let client: DynamoDBDocumentClient;
+  let stateTable: string;
 
   beforeAll(async () => {
     backend = await start();
@@ -65,6 +66,7 @@ describe.each(backends)("[slow] state and audit tables on $name", ({ start }) =>
     audit = createAuditLog(tables.client, tables.auditTable);
     auditTable = tables.auditTable;
     client = tables.client;
+    stateTable = tables.stateTable;
   }, 60_000);
   afterAll(async () => backend?.stop());
 
@@ -108,6 +110,55 @@ describe.each(backends)("[slow] state and audit tables on $name", ({ start }) =>
         at,
       }),
     ).rejects.toThrow(/version 1.*version 2/);
+  });
+
+  it("stores stage times compactly and reads them, and an earlier version's ISO map, as the same map", async () => {
+    await store.create(newOperation("op-times"), at);
+    await store.transition("op-times", {
+      from: { step: "requested", version: 1 },
+      to: "preparing-snapshot",
+      at: "2026-11-28T03:06:00.125Z",
+    });
+    const raw = async () => {
+      const { Items = [] } = await client.send(
+        new ScanCommand({
+          TableName: stateTable,
+          FilterExpression: "operationId = :id",
+          ExpressionAttributeValues: { ":id": "op-times" },
+        }),
+      );
+      return Items[0]!;
+    };
+    expect((await raw()).stageTimes).toEqual({
+      trigger: [Date.parse(at), Date.parse(at)],
+      prepare: [Date.parse("2026-11-28T03:06:00.125Z")],
+    });
+    const times = {
+      trigger: { startedAt: at, endedAt: at },
+      prepare: { startedAt: "2026-11-28T03:06:00.125Z" },
+    };
+    expect((await store.get("op-times"))?.stageTimes).toEqual(times);
+
+    // An item the previous version wrote keeps the ISO map: read as it is, and moved on from.
+    await client.send(
+      new UpdateCommand({
+        TableName: stateTable,
+        Key: { pk: (await raw()).pk, sk: (await raw()).sk },
+        UpdateExpression: "SET stageTimes = :times",
+        ExpressionAttributeValues: { ":times": times },
+      }),
+    );
+    expect((await store.get("op-times"))?.stageTimes).toEqual(times);
+    const moved = await store.transition("op-times", {
+      from: { step: "preparing-snapshot", version: 2 },
+      to: "copying",
+      at: "2026-11-28T03:07:00.000Z",
+    });
+    expect((await store.get("op-times"))?.stageTimes).toEqual(moved.stageTimes);
+    expect(moved.stageTimes.prepare).toEqual({
+      startedAt: "2026-11-28T03:06:00.125Z",
+      endedAt: "2026-11-28T03:07:00.000Z",
+    });
   });
 
   it("never moves backwards, and not out of a terminal step", async () => {

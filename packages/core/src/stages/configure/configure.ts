@@ -109,7 +109,7 @@ export async function onClusterAvailable(
     to: "configured",
     eventId: event.id,
     action: "configured",
-    handoff: handoffOf(deps, "configured", ClusterConfigured, configuredEvent),
+    handoff: handoffOf(deps, "configured", ClusterConfigured, configuredEvent, operation),
     outputs: {
       masterSecretArn: configured.masterSecretArn,
       applicationUsers: configured.users.map((u) => u.username),

@@ -22,6 +22,8 @@ import {
   type SharedCopyChoice,
   sharedCopyIdentifier,
   sharedCopyKey,
+  sharedCopyUserOf,
+  sharedCopyUserOutput,
 } from "../kit/shared-copies";
 import { clusterSnapshotArn, snapshotIdentifierOfArn } from "../kit/snapshot-refs";
 import { startWatch } from "../kit/watches";
@@ -103,7 +105,7 @@ export async function onSnapshotAvailable(
     action: `copy-${plan.kind}`,
     outputs:
       copy && choice
-        ? sharedCopyOutputs(copy, user)(choice.ref)
+        ? sharedCopyOutputs(copy, { operationId: current.operationId, user })(choice.ref)
         : { restoreSnapshotArn: detail.snapshot.arn },
   });
   if (!operation) return;
@@ -147,12 +149,12 @@ function copyKeyOf(copy: SharedTargetCopy): string {
   return sharedCopyKey({ source: copy.source.arn, ...copy.scope, kmsKeyId: copy.kmsKeyId });
 }
 
-function sharedCopyOutputs(copy: SharedTargetCopy, user: string) {
+function sharedCopyOutputs(copy: SharedTargetCopy, run: { operationId: string; user: string }) {
   const names = outputNames[copy.kind];
   return (ref: SharedCopyRef): OperationInfo["outputs"] => ({
     [names.arn]: clusterSnapshotArn(copy.scope, sharedCopyIdentifier(ref, names.suffix), copy.source.arn),
     [names.ref]: encodeSharedCopy(ref),
-    [names.user]: user,
+    ...sharedCopyUserOutput(run.operationId, names.user, run.user),
   });
 }
 
@@ -176,7 +178,7 @@ async function copyShared(
     suffix: names.suffix,
     joiner: { user: how.user },
     ...(sameChoice && how.choice ? { choice: how.choice } : {}),
-    outputsFor: sharedCopyOutputs(copy, how.user),
+    outputsFor: sharedCopyOutputs(copy, { operationId: operation.operationId, user: how.user }),
   });
   if (!joined) {
     await audit(deps, operation, {
@@ -242,14 +244,18 @@ async function secondHop(deps: StageDeps, operation: OperationInfo, eventId: str
       kmsKeyId: target.kmsKeyId,
     };
     const recorded = decodeSharedCopy(operation.outputs.targetCopy);
-    if (recorded?.copyKey === copyKeyOf(copy) && operation.outputs.targetCopyUser === user) {
+    const recordedUser = sharedCopyUserOf(operation, "targetCopy", "targetCopyUser");
+    if (recorded?.copyKey === copyKeyOf(copy) && recordedUser === user) {
       // A duplicate or resumed delivery: this run already chose; join what it recorded.
       await copyShared(deps, operation, eventId, copy, { user });
       return;
     }
     const choice = await chooseSharedCopy(deps, copyKeyOf(copy), { user });
     // Recorded first, conditional on the version: of two concurrent deliveries only one records and joins.
-    const current = await deps.store.recordOutputs(operation, sharedCopyOutputs(copy, user)(choice.ref));
+    const current = await deps.store.recordOutputs(
+      operation,
+      sharedCopyOutputs(copy, { operationId: operation.operationId, user })(choice.ref),
+    );
     if (!current) {
       await audit(deps, operation, {
         stage: "copy",

@@ -116,7 +116,7 @@ export async function finishCutover(
     eventId,
     action: "completed",
     // The outbox entry of RestoreCompleted: notify and cleanup still get it if this process dies before publishing.
-    handoff: handoffOf(deps, "completed", RestoreCompleted, outcome),
+    handoff: handoffOf(deps, "completed", RestoreCompleted, outcome, operation),
     outputs: {
       endpointHost: endpoint.host,
       endpointPort: endpoint.port,

@@ -141,7 +141,6 @@ export async function onRestoreVerified(
       to: "old-moved-away",
       eventId: event.id,
       action: "old-moved-away",
-      claims: { "old-moved-away": event.id },
       lease: newLease(deps, { step: "old-moved-away", from: "verified", eventId: event.id }),
     });
     if (!moved) return;

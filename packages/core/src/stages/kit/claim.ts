@@ -17,7 +17,19 @@ export type StageEvent<C extends AnyDomainEventContract> = Pick<
   "id" | "detail" | "replayName"
 >;
 
-/** The event that moved the operation into `step`, if one did. */
+/**
+ * The steps whose claim is recorded on the operation (`claims`): those claimOf is asked about. The other
+ * claims' event ids are in the audit trail (each entry carries its delivery's event id); on the item each
+ * would make every later write of the operation dearer (a write is billed by the size of the item).
+ */
+const recordedClaims: ReadonlySet<OperationStep> = new Set<OperationStep>(["new-moved-in"]);
+
+/** The `claims` a claim of `step` by `eventId` records (none for a step nobody asks about). */
+export function claimRecordOf(step: OperationStep, eventId: string): OperationInfo["claims"] {
+  return recordedClaims.has(step) ? { [step]: eventId } : {};
+}
+
+/** The event that moved the operation into `step`, if one did and it is recorded (see recordedClaims). */
 export function claimOf(
   operation: Pick<OperationInfo, "claims" | "outputs">,
   step: OperationStep,
@@ -63,7 +75,7 @@ export async function claimStep(
           action: input.action,
           countAttempt: true,
           outputs: input.outputs,
-          claims: { [input.to]: input.eventId },
+          claims: claimRecordOf(input.to, input.eventId),
           lease: newLease(deps, { step: input.to, from: input.from, eventId: input.eventId }),
         });
   if (claimed) holdLease(claimed);

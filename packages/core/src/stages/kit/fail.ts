@@ -40,7 +40,7 @@ export async function failOperation(
     eventId,
     action: "fail-operation",
     // The outbox entry of RestoreFailed: notify and cleanup still get it if this process dies before publishing.
-    handoff: handoffOf(deps, "failed", RestoreFailed, failed),
+    handoff: handoffOf(deps, "failed", RestoreFailed, failed, operation),
   });
   if (!moved) return;
   await audit(deps, operation, {

@@ -1,3 +1,4 @@
+import { isDeepStrictEqual } from "node:util";
 import type { AnyDomainEventContract, DomainEventInput } from "../../events/contract";
 import { domainEvents } from "../../events/domain";
 import type { EventMetadata } from "../../events/metadata";
@@ -7,16 +8,23 @@ import { flushAudit } from "./audit-buffer";
 import type { StageDeps } from "./deps";
 import { metaFor, now, publish } from "./publish";
 
+/** Event fields the operation item holds itself: a handoff names them (`inherits`) instead of repeating them. */
+const operationFields = ["planId", "target", "sourceSnapshot", "trigger", "requestedBy"] as const;
+type OperationFields = Partial<Pick<OperationInfo, (typeof operationFields)[number]>>;
+
 /**
  * The outbox entry for `detail`, the event that hands an operation at `step` to the next stage. Pass it to
  * `advance` (or the store's create) when a transition comes right before the publish; otherwise `handOff`
- * records it.
+ * records it. Fields equal to the `operation`'s own (its plan, target, source snapshot...) are left out and
+ * named in `inherits`: every write of the operation is billed by the size of the whole item, and
+ * RestoreRequested's would repeat ~350 bytes of it. handoffDetailOf puts them back.
  */
 export function handoffOf<C extends AnyDomainEventContract>(
   deps: StageDeps,
   step: OperationStep,
   contract: C,
   detail: DomainEventInput<C>,
+  operation?: OperationFields,
 ): OperationHandoff {
   // The metadata is made afresh on a republish; only the payload and the original cause are kept.
   const {
@@ -26,7 +34,31 @@ export function handoffOf<C extends AnyDomainEventContract>(
     causationId,
     ...rest
   } = detail as unknown as EventMetadata & Record<string, unknown>;
-  return { step, detailType: contract.detailType, detail: rest, causationId, recordedAt: now(deps) };
+  const inherits = operationFields.filter(
+    (field) => operation?.[field] !== undefined && isDeepStrictEqual(rest[field], operation[field]),
+  );
+  for (const field of inherits) delete rest[field];
+  return {
+    step,
+    detailType: contract.detailType,
+    detail: rest,
+    causationId,
+    recordedAt: now(deps),
+    ...(inherits.length > 0 ? { inherits } : {}),
+  };
+}
+
+/** The event detail (without metadata) a recorded handoff publishes: its own, plus what it inherits. */
+export function handoffDetailOf(
+  operation: OperationFields,
+  handoff: Pick<OperationHandoff, "detail" | "inherits">,
+): Record<string, unknown> {
+  const inherited = (handoff.inherits ?? []).flatMap((field) =>
+    (operationFields as readonly string[]).includes(field)
+      ? [[field, operation[field as keyof OperationFields]] as const]
+      : [],
+  );
+  return { ...Object.fromEntries(inherited), ...(handoff.detail as Record<string, unknown>) };
 }
 
 /**
@@ -42,7 +74,7 @@ export async function handOff<C extends AnyDomainEventContract>(
 ): Promise<void> {
   let { handoff } = operation;
   if (handoff?.step !== operation.step || handoff.detailType !== contract.detailType) {
-    handoff = handoffOf(deps, operation.step, contract, detail);
+    handoff = handoffOf(deps, operation.step, contract, detail, operation);
     await flushAudit(operation.operationId);
     const recorded = await deps.store.recordHandoff(
       operation.operationId,
@@ -116,7 +148,7 @@ export async function publishRecordedHandoff(
 ): Promise<string | undefined> {
   const contract = domainEvents.find((c) => c.detailType === handoff.detailType);
   if (!contract) return undefined;
-  const detail = { ...handoff.detail, ...metaFor(deps, operation, handoff.causationId) };
+  const detail = { ...handoffDetailOf(operation, handoff), ...metaFor(deps, operation, handoff.causationId) };
   await publishHandoff(deps, operation, handoff, contract, detail as DomainEventInput<typeof contract>);
   return handoff.detailType;
 }

@@ -5,7 +5,7 @@ import { audit } from "./audit";
 import { waitsOnWatch } from "./claim";
 import type { StageDeps } from "./deps";
 import { errorCodeOf, errorMessageOf } from "./errors";
-import { publishRecordedHandoff } from "./handoff";
+import { handoffDetailOf, publishRecordedHandoff } from "./handoff";
 import { leaseMsOf } from "./lease";
 import { pipelineMetrics } from "./metrics";
 import { metaFor, publish } from "./publish";
@@ -139,7 +139,7 @@ async function republish(
   );
   if (!counted) return; // It moved on since the listing: nothing is stalled.
   const detail = {
-    ...handoff.detail,
+    ...handoffDetailOf(operation, handoff),
     ...metaFor(deps, operation, handoff.causationId),
   } as DomainEventInput<typeof contract>;
   await publish(deps, contract, detail);

@@ -4,6 +4,7 @@ import type { OperationInfo } from "../../storage/operations";
 import { audit } from "./audit";
 import type { StageDeps } from "./deps";
 import { errorCodeOf, errorMessageOf } from "./errors";
+import { handoffDetailOf } from "./handoff";
 import { endLeasesOfDeadOwners } from "./lease";
 import { metaFor, publish } from "./publish";
 import { republishStalledHandoffs } from "./republish-handoffs";
@@ -80,7 +81,7 @@ async function republishOutcome(
       await deps.store.releaseEffect(operation.operationId, effect.effect, effect.holder);
     }
   }
-  const detail = { ...handoff.detail, ...metaFor(deps, operation, handoff.causationId) };
+  const detail = { ...handoffDetailOf(operation, handoff), ...metaFor(deps, operation, handoff.causationId) };
   await publish(deps, contract, detail as DomainEventInput<typeof contract>);
   await audit(deps, operation, {
     stage: "watcher",

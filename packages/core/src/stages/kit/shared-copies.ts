@@ -56,6 +56,33 @@ export function decodeSharedCopy(value: unknown): SharedCopyRef | undefined {
   return { copyKey: match[1]!, lane: Number(match[2]), generation: Number(match[3]) };
 }
 
+/**
+ * The output naming the run that uses a shared copy (`userKey`, beside the copy's own output): written only
+ * when the run is not the operation's first (a retry's run, `<id>#retry-<n>`), since the operation id says it
+ * otherwise and the item is billed by its size at every write.
+ */
+export function sharedCopyUserOutput(
+  operationId: string,
+  userKey: string,
+  user: string,
+): OperationInfo["outputs"] {
+  return user === operationId ? {} : { [userKey]: user };
+}
+
+/**
+ * The run that uses the shared copy the output `outputKey` names: `userKey` when recorded (a retry's run, or
+ * any item an earlier version wrote), else the operation itself; undefined without a copy.
+ */
+export function sharedCopyUserOf(
+  operation: Pick<OperationInfo, "operationId" | "outputs">,
+  outputKey: string,
+  userKey: string,
+): string | undefined {
+  const user = operation.outputs[userKey];
+  if (typeof user === "string") return user;
+  return operation.outputs[outputKey] === undefined ? undefined : operation.operationId;
+}
+
 /** The generation an operation would use now, and how it would join it (reads only; before the claim). */
 export interface SharedCopyChoice {
   ref: SharedCopyRef;
@@ -231,11 +258,11 @@ export interface ReleaseResult {
  */
 export async function releaseSharedCopy(
   deps: StageDeps,
-  operation: Pick<OperationInfo, "outputs">,
+  operation: Pick<OperationInfo, "operationId" | "outputs">,
   request: { outputKey: string; userKey: string; suffix: "share" | "copy" | "hop"; keep: boolean },
 ): Promise<ReleaseResult | undefined> {
   const ref = decodeSharedCopy(operation.outputs[request.outputKey]);
-  const user = operation.outputs[request.userKey];
+  const user = sharedCopyUserOf(operation, request.outputKey, request.userKey);
   const arn = operation.outputs[sharedCopyArnOutputs[request.suffix]];
   const where = typeof arn === "string" ? parseArn(arn) : undefined;
   if (!ref || typeof user !== "string" || !where) return undefined;

@@ -99,19 +99,22 @@ export async function startOperation(deps: StageDeps, input: StartOperationInput
   const deadline = new Date(deps.clock().getTime() + target.deadlineMinutes * 60_000).toISOString();
   let created: boolean;
   try {
+    const fields = {
+      planId: plan.id,
+      target: clusterRefOf(target, target.clusterIdentifier),
+      sourceSnapshot: input.snapshot,
+      trigger: input.trigger,
+      requestedBy: input.requestedBy,
+    };
     created = await deps.store.create(
       {
         operationId,
-        planId: plan.id,
         targetKey,
-        target: clusterRefOf(target, target.clusterIdentifier),
-        sourceSnapshot: input.snapshot,
-        trigger: input.trigger,
-        requestedBy: input.requestedBy,
+        ...fields,
         correlationId: input.correlationId,
         deadline,
         compliance: plan.compliance,
-        handoff: handoffOf(deps, "requested", RestoreRequested, requested),
+        handoff: handoffOf(deps, "requested", RestoreRequested, requested, fields),
       },
       at,
     );

@@ -23,6 +23,7 @@ import {
   SNAPSHOT_SHARE_ACCOUNT_LIMIT,
   sharedCopyIdentifier,
   sharedCopyKey,
+  sharedCopyUserOutput,
 } from "../kit/shared-copies";
 import {
   clusterSnapshotArn,
@@ -51,7 +52,7 @@ type Decision =
 /** The operation's outputs that name the shareable copy it uses (one generation of a shared copy). */
 function shareableOutputs(
   plan: Plan,
-  user: string,
+  run: { operationId: string; user: string },
   ref: SharedCopyChoice["ref"],
   partitionOf: string,
 ): OperationInfo["outputs"] {
@@ -62,7 +63,7 @@ function shareableOutputs(
       partitionOf,
     ),
     shareableCopy: encodeSharedCopy(ref),
-    shareableCopyUser: user,
+    ...sharedCopyUserOutput(run.operationId, "shareableCopyUser", run.user),
   };
 }
 
@@ -114,7 +115,12 @@ export async function onRestoreRequested(
     action: `prepare-${decision.kind}`,
     outputs:
       decision.kind === "copy"
-        ? shareableOutputs(plan, runKeyOf(loaded), decision.choice.ref, decision.source.arn)
+        ? shareableOutputs(
+            plan,
+            { operationId: loaded.operationId, user: runKeyOf(loaded) },
+            decision.choice.ref,
+            decision.source.arn,
+          )
         : {},
   });
   if (!operation) return;
@@ -139,7 +145,6 @@ export async function onSourceSnapshotCopied(
     to: "snapshot-available",
     stage: "prepare",
     action: "share-shareable-copy",
-    outputs: { usableSnapshotArn: event.detail.snapshot.arn },
   });
   if (!operation) return;
   try {
@@ -259,7 +264,8 @@ async function copyToShareable(
     suffix: "share",
     joiner: shareJoiner(operation.target.accountId, user, scope.roleArn),
     ...(sameChoice ? { choice: decision.choice } : {}),
-    outputsFor: (ref) => shareableOutputs(plan, user, ref, decision.source.arn),
+    outputsFor: (ref) =>
+      shareableOutputs(plan, { operationId: operation.operationId, user }, ref, decision.source.arn),
   });
   if (!joined) {
     await audit(deps, operation, {

@@ -128,7 +128,7 @@ export async function onRetryRequested(
     at,
     deadline: new Date(deps.clock().getTime() + target.deadlineMinutes * 60_000).toISOString(),
     ...(resume.step === "requested"
-      ? { handoff: handoffOf(deps, "requested", RestoreRequested, requested) }
+      ? { handoff: handoffOf(deps, "requested", RestoreRequested, requested, operation) }
       : {}),
     ...withWatch(reusedWatchOf(deps, operation, resume, target.instances.count)),
   });

@@ -85,7 +85,7 @@ export async function onClusterConfigured(
     eventId: event.id,
     action: "verified",
     outputs: { checksPassed: results.map((r) => r.name), checksFailed: [] },
-    handoff: handoffOf(deps, "verified", RestoreVerified, verified),
+    handoff: handoffOf(deps, "verified", RestoreVerified, verified, operation),
   });
   if (!moved) return;
   // Through the recorded handoff: a failed publish is marked, so the bus's retry (or the watcher) publishes it.

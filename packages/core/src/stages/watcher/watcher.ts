@@ -198,12 +198,17 @@ async function checkWatch(
         to: context.advanceTo,
         eventId: causationId,
         action,
-        ...(ready ? { handoff: handoffOf(deps, context.advanceTo, ready.contract, ready.detail) } : {}),
+        ...(ready
+          ? { handoff: handoffOf(deps, context.advanceTo, ready.contract, ready.detail, operation) }
+          : {}),
       })
     : await deps.store.completeWatch(
         operation,
         watch.watchId,
-        ready && { ...handoffOf(deps, operation.step, ready.contract, ready.detail), watchId: watch.watchId },
+        ready && {
+          ...handoffOf(deps, operation.step, ready.contract, ready.detail, operation),
+          watchId: watch.watchId,
+        },
       );
   if (!current) return;
   // A failed publish is marked on the handoff: the next tick publishes it (republish-handoffs.ts).
