@@ -185,9 +185,13 @@ describe("cutover", () => {
     const world = await createWorld(backend());
     const { operation, event } = await verified(world, { existingTarget: false });
 
-    await onRestoreVerified(world.deps, event);
+    // Two deliveries at once: one claims verified -> old-moved-away in one write, the other does nothing.
+    await Promise.all([onRestoreVerified(world.deps, event), onRestoreVerified(world.deps, event)]);
 
     expect(await stepOf(world, operation)).toBe("old-moved-away");
+    // The claim and the watch of the rename: no write through cutting-over.
+    expect((await world.store.get(operation.operationId))?.version).toBe(operation.version + 2);
+    expect(world.calls.lines.filter((c) => c.startsWith("rds.modifyCluster"))).toHaveLength(1);
     expect(world.rds.cluster(targetLocation, "staging")).toBeDefined();
     const watches = await watchesOf(world.store, operation.operationId);
     expect(watches.map((w) => w.watchId)).toEqual(["cluster-renamed:new-moved-in"]);

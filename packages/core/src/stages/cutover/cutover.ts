@@ -122,20 +122,28 @@ export async function onRestoreVerified(
       return;
     }
   }
+  // No cluster holds the target name: nothing to move away, so the claim goes straight to old-moved-away
+  // (one write where a claim of cutting-over and a move on made two; a duplicate finds it there, above).
+  const nothingToMove = outputs?.oldClusterExisted === false;
   const operation = await claimStep(deps, {
     operationId,
     eventId: event.id,
     from: "verified",
-    to: "cutting-over",
+    to: nothingToMove ? "old-moved-away" : "cutting-over",
     stage: "cutover",
     action: "cutover-started",
     outputs,
   });
   if (!operation) return;
+  if (operation.step === "old-moved-away") {
+    await moveNewIn(deps, operation, event.id);
+    return;
+  }
   const { target } = operation;
   const names = resourceNames(operationId, target.clusterIdentifier);
 
   if (operation.outputs.oldClusterExisted !== true) {
+    // A resumed delivery of a claim of cutting-over made before it was decided there is nothing to move.
     // The lease goes along: moving the new cluster in is still this delivery's work.
     const moved = await advance(deps, operation, {
       to: "old-moved-away",
