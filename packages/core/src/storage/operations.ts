@@ -49,6 +49,11 @@ export interface TransitionInput {
   claims?: OperationInfo["claims"];
   error?: OperationInfo["error"];
   countAttempt?: boolean;
+  /**
+   * When the work of the stage moved to began, if before `at`: a stage that claims no step of its own (verify
+   * only reads) moves once, at its end, and its time still counts from its start (the stage before ends then).
+   */
+  stageStartedAt?: string;
   /** Records the event about to be published for the step moved to (in the same conditional write). */
   handoff?: OperationHandoff;
   /** The lease on the step moved to; without one the operation's lease is removed (nobody works on it). */
@@ -172,11 +177,12 @@ export function createOperationStore(client: DynamoDBDocumentClient, table: stri
       const previous = stageTimes[stage];
       const ended = input.to === "failed" || statusOfStep(input.to) !== "running";
       const fromStage = stageOfStep[input.from.step];
+      const startedAt = input.stageStartedAt ?? input.at;
       if (fromStage !== stage && stageTimes[fromStage] && !stageTimes[fromStage]?.endedAt) {
-        stageTimes[fromStage] = { ...stageTimes[fromStage]!, endedAt: input.at };
+        stageTimes[fromStage] = { ...stageTimes[fromStage]!, endedAt: startedAt };
       }
       stageTimes[stage] = {
-        startedAt: previous?.startedAt ?? input.at,
+        startedAt: previous?.startedAt ?? startedAt,
         ...(ended ? { endedAt: input.at } : {}),
       };
       const attempts = { ...current.attempts };

@@ -184,4 +184,30 @@ describe("verify", () => {
     const entries = await world.audit.listByOperation(operation.operationId);
     expect(entries.some((e) => e.stage === "verify" && e.outcome === "ignored-duplicate")).toBe(true);
   });
+
+  it("claims no step: two deliveries at once run the read-only checks, one write moves the operation once", async () => {
+    const world = await createWorld(backend());
+    const { operation, event } = await configured(world);
+    const before = (await world.store.get(operation.operationId))!;
+    const startedAt = world.deps.clock().toISOString();
+    const callsBefore = world.calls.lines.length;
+
+    await Promise.all([onClusterConfigured(world.deps, event), onClusterConfigured(world.deps, event)]);
+
+    const verified = (await world.store.get(operation.operationId))!;
+    expect(verified.step).toBe("verified");
+    expect(verified.version).toBe(before.version + 1);
+    expect(verified.attempts.verify).toBe(1);
+    // The stage counts from the delivery's start, and configure ends there, as when verify claimed a step.
+    const verifyStarted = verified.stageTimes.verify!.startedAt;
+    expect(Date.parse(verifyStarted)).toBeGreaterThan(Date.parse(startedAt));
+    expect(Date.parse(verifyStarted)).toBeLessThan(Date.parse(verified.handoff!.recordedAt));
+    expect(verified.stageTimes.configure?.endedAt).toBe(verifyStarted);
+    expect(world.publisher.delivered(RestoreVerified)).toHaveLength(1);
+    expect(
+      world.calls.lines
+        .slice(callsBefore)
+        .filter((c) => /^(sns|secrets\.(create|put|update)|rds\.(?!describe))/.test(c)),
+    ).toEqual([]);
+  });
 });

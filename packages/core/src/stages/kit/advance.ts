@@ -45,6 +45,7 @@ export async function advance(
       claims: input.claims,
       error: input.error,
       countAttempt: input.countAttempt,
+      ...(input.stageStartedAt ? { stageStartedAt: input.stageStartedAt } : {}),
       handoff: input.handoff,
       lease: input.lease,
       current: operation,

@@ -1,7 +1,7 @@
 import type { ClusterConfigured } from "../../events/domain";
 import { RestoreVerified } from "../../events/domain";
 import type { OperationInfo } from "../../storage/operations";
-import { advance } from "../kit/advance";
+import { advance, loadAt } from "../kit/advance";
 import { audit } from "../kit/audit";
 import { claimStep, isRetryable, planTargetOf, type StageEvent, targetScope } from "../kit/claim";
 import { readStagedCredentials } from "../kit/credentials";
@@ -10,7 +10,7 @@ import { errorCodeOf, errorMessageOf } from "../kit/errors";
 import { failOperation } from "../kit/fail";
 import { handOff, handoffOf } from "../kit/handoff";
 import { pipelineMetrics } from "../kit/metrics";
-import { metaFor } from "../kit/publish";
+import { metaFor, now } from "../kit/publish";
 import { type CheckResult, runCheck } from "./verify-checks";
 
 export class VerificationFailedError extends Error {
@@ -40,14 +40,8 @@ export async function onClusterConfigured(
   deps: StageDeps,
   event: StageEvent<typeof ClusterConfigured>,
 ): Promise<void> {
-  const operation = await claimStep(deps, {
-    operationId: event.detail.operationId,
-    eventId: event.id,
-    from: "configured",
-    to: "verifying",
-    stage: "verify",
-    action: "verify-restore",
-  });
+  const startedAt = now(deps);
+  const operation = await verifiable(deps, event);
   if (!operation) return;
 
   let results: CheckResult[];
@@ -84,12 +78,34 @@ export async function onClusterConfigured(
     to: "verified",
     eventId: event.id,
     action: "verified",
+    stageStartedAt: startedAt,
+    // The delivery's attempt: a claim counts it; without one (see verifiable) the transition does.
+    countAttempt: operation.step === "configured",
     outputs: { checksPassed: results.map((r) => r.name), checksFailed: [] },
     handoff: handoffOf(deps, "verified", RestoreVerified, verified, operation),
   });
   if (!moved) return;
   // Through the recorded handoff: a failed publish is marked, so the bus's retry (or the watcher) publishes it.
   await handOff(deps, moved, RestoreVerified, verified);
+}
+
+/**
+ * Verify only reads (secrets, logins, the plan's checks), so it claims no step: its one write is the
+ * transition configured -> verified at its end, conditional on the step and version it read, so of two
+ * deliveries at once only one moves the operation (the other's transition is refused and audited as a
+ * duplicate; both ran the same read-only checks). A crashed verify leaves the operation at `configured`
+ * with ClusterConfigured recorded as its handoff, which the watcher publishes again (at a local runtime's
+ * start, at once). An operation an earlier version moved to `verifying` is claimed and resumed as before.
+ */
+async function verifiable(
+  deps: StageDeps,
+  event: StageEvent<typeof ClusterConfigured>,
+): Promise<OperationInfo | undefined> {
+  const context = { stage: "verify" as const, action: "verify-restore", eventId: event.id };
+  const { operationId } = event.detail;
+  const current = await loadAt(deps, operationId, ["configured", "verifying"], context);
+  if (current?.step !== "verifying") return current;
+  return claimStep(deps, { ...context, operationId, from: "configured", to: "verifying" });
 }
 
 async function runVerification(
