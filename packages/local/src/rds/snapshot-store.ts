@@ -79,6 +79,25 @@ export class SnapshotStore {
     });
   }
 
+  /**
+   * Compresses and encrypts a tar archive as it is written (`archive`: a snapshot streamed from a running
+   * server), like `seal`.
+   */
+  async sealArchive(input: {
+    id: string;
+    archive: Readable;
+    keyArn: string;
+    owner: AccountRegion;
+  }): Promise<SnapshotEnvelope> {
+    const dataKey = await withKms(`Cannot encrypt the snapshot with KMS key ${input.keyArn}`, () =>
+      this.kms.generateDataKey({ caller: input.owner, keyRef: input.keyArn }),
+    );
+    return this.#write(input.id, dataKey, "tar+gzip", () => ({
+      stages: [input.archive, createGzip({ level: 1 })],
+      done: Promise.resolve(),
+    }));
+  }
+
   /** Encrypts a small document (an instant cluster's manifest) under `keyArn`, like `seal`. */
   async sealBytes(input: {
     id: string;
