@@ -63,7 +63,10 @@ export class SnapshotStore {
     return join(this.dir, `${id}.envelope.json`);
   }
 
-  /** Packs and encrypts `sourceDir` under `keyArn`, used as `owner` (the snapshot's account and region). */
+  /**
+   * Packs (with `tar`) and encrypts the folder `sourceDir` under `keyArn`, used as `owner` (the snapshot's account
+   * and region). A running server's snapshot streams its files through `sealArchive` instead (no folder copy).
+   */
   async seal(input: {
     id: string;
     sourceDir: string;
