@@ -4,6 +4,8 @@ import { PassThrough, type Readable } from "node:stream";
 const BLOCK = 512;
 /** Read size for file contents: large enough that a data file takes few reads. */
 const CHUNK = 256 * 1024;
+/** Never written to: the padding of files that shrank while read. */
+const ZEROS = Buffer.alloc(CHUNK);
 /** ustar's size field: 11 octal digits. */
 const MAX_SIZE = 8 ** 11 - 1;
 
@@ -92,9 +94,11 @@ export class TarWriter {
         const chunk = Buffer.allocUnsafe(Math.min(CHUNK, size - position));
         const { bytesRead } = await handle.read(chunk, 0, chunk.length, position);
         if (bytesRead === 0) {
-          await this.#write(Buffer.alloc(size - position));
-          position = size;
-          break;
+          // Shrank (PostgreSQL truncates a dropped relation's file before removing it): zeros, a chunk at a time.
+          const zeros = ZEROS.subarray(0, Math.min(CHUNK, size - position));
+          await this.#write(zeros);
+          position += zeros.length;
+          continue;
         }
         await this.#write(bytesRead === chunk.length ? chunk : chunk.subarray(0, bytesRead));
         position += bytesRead;

@@ -1,5 +1,5 @@
 import { existsSync } from "node:fs";
-import { mkdir, readdir, readFile, writeFile } from "node:fs/promises";
+import { mkdir, readdir, readFile, truncate, writeFile } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { RDS_SOURCE } from "@aurora-restore/core";
@@ -13,6 +13,7 @@ import {
 } from "../../src/rds/arns";
 import { scramVerifier, validateMasterPassword } from "../../src/rds/credentials";
 import { rdsEvent } from "../../src/rds/events";
+import { run } from "../../src/rds/processes";
 import { SnapshotIntegrityError, SnapshotStore } from "../../src/rds/snapshot-store";
 import { TarWriter } from "../../src/rds/tar-writer";
 import { StoppedError, Transitions } from "../../src/rds/transitions";
@@ -208,6 +209,32 @@ describe("snapshot files", () => {
     expect(await readFile(join(out, "backup_label"), "utf8")).toBe("START WAL LOCATION: 0/2000028\n");
     expect(await readFile(join(out, deep, "f"), "utf8")).toBe("deep");
     expect(await readdir(join(out, "base", "1"))).toEqual(["16384"]);
+  });
+
+  it("pads a file that shrank while it was archived to the size its entry announced (tar still unpacks it)", async () => {
+    const file = join(state.dir, "relation");
+    const original = Buffer.alloc(1024 * 1024);
+    for (let i = 0; i < original.length; i++) original[i] = i % 251;
+    await writeFile(file, original);
+    const archive = new TarWriter();
+    const adding = archive.file("relation", file);
+    // The writer holds the header and its first chunk until the archive is read: truncate the file meanwhile.
+    while (archive.stream.readableLength < 512 + 256 * 1024) await new Promise((r) => setImmediate(r));
+    await truncate(file, 0);
+    const chunks: Buffer[] = [];
+    archive.stream.on("data", (chunk: Buffer) => chunks.push(chunk));
+    const ended = new Promise((r) => archive.stream.once("end", r));
+    expect(await adding).toBe(true);
+    await archive.end();
+    await ended;
+    await writeFile(join(state.dir, "a.tar"), Buffer.concat(chunks));
+    const out = join(state.dir, "unpacked");
+    await mkdir(out);
+    await run("tar", ["-xf", join(state.dir, "a.tar"), "-C", out]);
+    const unpacked = await readFile(join(out, "relation"));
+    expect(unpacked.length).toBe(original.length);
+    expect(unpacked.subarray(0, 256 * 1024)).toEqual(original.subarray(0, 256 * 1024));
+    expect(unpacked.subarray(256 * 1024).every((b) => b === 0)).toBe(true);
   });
 
   it("stops the archive's writer when sealing fails (a refused key), instead of leaving it waiting", async () => {
