@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import { copyFile, mkdir, readdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { PostgresServer } from "./postgres-server";
+import type { TarWriter } from "./tar-writer";
 
 /** Directories whose contents a base backup leaves out (PostgreSQL recreates or does not need them). */
 const skippedContents = new Set([
@@ -65,18 +66,61 @@ async function copyLiveTree(source: string, destination: string, top: boolean): 
 
 const walFileName = /^[0-9A-F]{24}$/;
 
+/** Adds a tree that the server is writing to, as copyLiveTree copies it, to `archive` under `prefix`. */
+async function archiveLiveTree(
+  source: string,
+  prefix: string,
+  archive: TarWriter,
+  top: boolean,
+): Promise<void> {
+  let entries: import("node:fs").Dirent[];
+  try {
+    entries = await readdir(source, { withFileTypes: true });
+  } catch (error) {
+    if (isErrno(error, "ENOENT")) return;
+    throw error;
+  }
+  for (const entry of entries) {
+    const from = join(source, entry.name);
+    const path = prefix === "" ? entry.name : `${prefix}/${entry.name}`;
+    if (entry.isDirectory()) {
+      if (top && skippedContents.has(entry.name)) {
+        await archive.directory(path, 0o700);
+      } else if (!entry.name.startsWith("pgsql_tmp")) {
+        await archive.directory(path, 0o700);
+        await archiveLiveTree(from, path, archive, false);
+      }
+    } else if (entry.isSymbolicLink()) {
+      throw new Error(
+        `${from} is a symbolic link (a tablespace?): the local RDS supports the default tablespace only`,
+      );
+    } else if (entry.isFile()) {
+      if ((top && skippedFiles.has(entry.name)) || entry.name.startsWith("pg_internal.init")) continue;
+      await archive.file(path, from);
+    }
+  }
+}
+
+/** What pg_backup_stop returned, and the WAL segments (in pg_wal) that replay from the backup needs. */
+interface BackupEnd {
+  labelfile: string;
+  spcmapfile: string | null;
+  walFiles: string[];
+}
+
 /**
- * A consistent copy of a running server's data directory, with PostgreSQL's low-level backup API: in one
- * session, a temporary physical replication slot keeps the WAL written from now on, `pg_backup_start` forces a
- * checkpoint, the files are copied (torn pages are repaired from the full-page images in the WAL),
- * `pg_backup_stop` ends the backup and switches WAL segment, and the WAL from the backup's start to its end is
- * copied next to the files with the returned backup_label. A server started on the copy replays that WAL and
- * opens at the moment the backup ended: every committed transaction up to then, none after.
+ * PostgreSQL's low-level backup API: in one session, a temporary physical replication slot keeps the WAL
+ * written from now on, `pg_backup_start` forces a checkpoint, `copyFiles` copies the data directory (torn pages
+ * are repaired from the full-page images in the WAL), `pg_backup_stop` ends the backup and switches WAL
+ * segment, and `finish` adds the returned backup_label and the WAL from the backup's start to its end. A server
+ * started on the copy replays that WAL and opens at the moment the backup ended: every committed transaction
+ * up to then, none after.
  */
-export async function copyRunningServer(
+async function baseBackup(
   server: PostgresServer,
-  destination: string,
   label: string,
+  copyFiles: (dataDir: string) => Promise<void>,
+  finish: (end: BackupEnd) => Promise<void>,
 ): Promise<void> {
   const dataDir = server.options.dataDir;
   await server.admin(async (client) => {
@@ -85,17 +129,13 @@ export async function copyRunningServer(
     await client.query("SELECT pg_backup_start($1, true)", [label]);
     let stopped = false;
     try {
-      await copyLiveTree(dataDir, destination, true);
+      await copyFiles(dataDir);
       const stop = await client.query<{ lsn: string; labelfile: string; spcmapfile: string | null }>(
         "SELECT lsn::text AS lsn, labelfile, spcmapfile FROM pg_backup_stop(false)",
       );
       stopped = true;
       const result = stop.rows[0];
       if (!result) throw new Error("pg_backup_stop returned no row");
-      await writeFile(join(destination, "backup_label"), result.labelfile, { mode: 0o600 });
-      if (result.spcmapfile)
-        await writeFile(join(destination, "tablespace_map"), result.spcmapfile, { mode: 0o600 });
-
       const first = /START WAL LOCATION: .* \(file ([0-9A-F]{24})\)/.exec(result.labelfile)?.[1];
       const lastRow = await client.query<{ name: string }>("SELECT pg_walfile_name($1::pg_lsn) AS name", [
         result.lsn,
@@ -103,18 +143,65 @@ export async function copyRunningServer(
       const last = lastRow.rows[0]?.name;
       if (!first || !last)
         throw new Error(`cannot tell which WAL the backup needs (label: ${result.labelfile})`);
-      const walDir = join(destination, "pg_wal");
-      await mkdir(join(walDir, "archive_status"), { recursive: true, mode: 0o700 });
       const needed = (await readdir(join(dataDir, "pg_wal"))).filter(
         (name) => (walFileName.test(name) && name >= first && name <= last) || name.endsWith(".history"),
       );
       if (!needed.includes(first) || !needed.includes(last)) {
         throw new Error(`WAL segments ${first}..${last} are not all in ${join(dataDir, "pg_wal")}`);
       }
-      for (const name of needed) await copyFile(join(dataDir, "pg_wal", name), join(walDir, name));
+      await finish({ labelfile: result.labelfile, spcmapfile: result.spcmapfile, walFiles: needed });
     } finally {
       // Leaves the session's backup state clean when the copy failed; the slot is dropped with the session.
       if (!stopped) await client.query("SELECT pg_backup_stop(false)").catch(() => undefined);
     }
   });
+}
+
+/** A consistent copy of a running server's data directory into `destination` (a clone's data directory). */
+export async function copyRunningServer(
+  server: PostgresServer,
+  destination: string,
+  label: string,
+): Promise<void> {
+  await baseBackup(
+    server,
+    label,
+    (dataDir) => copyLiveTree(dataDir, destination, true),
+    async ({ labelfile, spcmapfile, walFiles }) => {
+      await writeFile(join(destination, "backup_label"), labelfile, { mode: 0o600 });
+      if (spcmapfile) await writeFile(join(destination, "tablespace_map"), spcmapfile, { mode: 0o600 });
+      const walDir = join(destination, "pg_wal");
+      await mkdir(join(walDir, "archive_status"), { recursive: true, mode: 0o700 });
+      const from = join(server.options.dataDir, "pg_wal");
+      for (const name of walFiles) await copyFile(join(from, name), join(walDir, name));
+    },
+  );
+}
+
+/**
+ * The same consistent copy written as a tar archive to `archive` (a snapshot), streamed from the data
+ * directory: no staging copy, so nothing is created on disk but the snapshot file.
+ */
+export async function archiveRunningServer(
+  server: PostgresServer,
+  archive: TarWriter,
+  label: string,
+): Promise<void> {
+  await baseBackup(
+    server,
+    label,
+    (dataDir) => archiveLiveTree(dataDir, "", archive, true),
+    async ({ labelfile, spcmapfile, walFiles }) => {
+      await archive.content("backup_label", Buffer.from(labelfile, "utf8"), 0o600);
+      if (spcmapfile) await archive.content("tablespace_map", Buffer.from(spcmapfile, "utf8"), 0o600);
+      await archive.directory("pg_wal/archive_status", 0o700);
+      const from = join(server.options.dataDir, "pg_wal");
+      for (const name of walFiles) {
+        if (!(await archive.file(`pg_wal/${name}`, join(from, name)))) {
+          throw new Error(`WAL segment ${name} vanished from ${from} during the backup`);
+        }
+      }
+    },
+  );
+  await archive.end();
 }

@@ -1,13 +1,14 @@
-import { randomUUID } from "node:crypto";
 import { rm } from "node:fs/promises";
-import { join } from "node:path";
 import type { AccountRegion } from "@aurora-restore/core/ports/index";
 import type { ClusterDataPath } from "./cluster-data";
-import { copyRunningServer } from "./consistent-copy";
+import { archiveRunningServer, copyRunningServer } from "./consistent-copy";
 import { freePort } from "./postgres-server";
 import type { ClusterRecord, SnapshotRecord } from "./registry";
 import type { ServerFleet } from "./server-fleet";
 import type { SnapshotStore } from "./snapshot-store";
+import { TarWriter } from "./tar-writer";
+
+const asError = (error: unknown) => (error instanceof Error ? error : new Error(String(error)));
 
 /**
  * Clusters as real PostgreSQL 17 servers (the embedded default): initdb, a server per cluster, consistent
@@ -45,20 +46,29 @@ export class PostgresDataPath implements ClusterDataPath {
   }
 
   snapshot(cluster: ClusterRecord, snapshot: SnapshotRecord): Promise<void> {
-    const staging = join(this.store.workDir, randomUUID());
     return this.fleet.exclusive(cluster.resourceId, async () => {
+      const server = await this.fleet.running(cluster);
+      const archive = new TarWriter();
+      const sealing = this.store.sealArchive({
+        id: snapshot.resourceId,
+        archive: archive.stream,
+        keyArn: snapshot.kmsKeyId,
+        owner: cluster,
+      });
+      // A refused key or a failed write stops the backup at its next write; its error is the one reported.
+      sealing.catch((error: unknown) => archive.abort(asError(error)));
       try {
-        const server = await this.fleet.running(cluster);
-        await copyRunningServer(server, staging, `snapshot ${snapshot.identifier}`);
-        await this.store.seal({
-          id: snapshot.resourceId,
-          sourceDir: staging,
-          keyArn: snapshot.kmsKeyId,
-          owner: cluster,
-        });
-      } finally {
-        await rm(staging, { recursive: true, force: true });
+        await archiveRunningServer(server, archive, `snapshot ${snapshot.identifier}`);
+      } catch (error) {
+        archive.abort(asError(error));
+        throw (
+          (await sealing.then(
+            () => undefined,
+            (sealError: unknown) => sealError,
+          )) ?? error
+        );
       }
+      await sealing;
     });
   }
 

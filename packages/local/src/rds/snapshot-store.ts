@@ -63,7 +63,10 @@ export class SnapshotStore {
     return join(this.dir, `${id}.envelope.json`);
   }
 
-  /** Packs and encrypts `sourceDir` under `keyArn`, used as `owner` (the snapshot's account and region). */
+  /**
+   * Packs (with `tar`) and encrypts the folder `sourceDir` under `keyArn`, used as `owner` (the snapshot's account
+   * and region). A running server's snapshot streams its files through `sealArchive` instead (no folder copy).
+   */
   async seal(input: {
     id: string;
     sourceDir: string;
@@ -77,6 +80,25 @@ export class SnapshotStore {
       const tar = spawnTar(["-cf", "-", "-C", input.sourceDir, "."]);
       return { stages: [tar.stdout, createGzip({ level: 1 })], done: tar.done };
     });
+  }
+
+  /**
+   * Compresses and encrypts a tar archive as it is written (`archive`: a snapshot streamed from a running
+   * server), like `seal`.
+   */
+  async sealArchive(input: {
+    id: string;
+    archive: Readable;
+    keyArn: string;
+    owner: AccountRegion;
+  }): Promise<SnapshotEnvelope> {
+    const dataKey = await withKms(`Cannot encrypt the snapshot with KMS key ${input.keyArn}`, () =>
+      this.kms.generateDataKey({ caller: input.owner, keyRef: input.keyArn }),
+    );
+    return this.#write(input.id, dataKey, "tar+gzip", () => ({
+      stages: [input.archive, createGzip({ level: 1 })],
+      done: Promise.resolve(),
+    }));
   }
 
   /** Encrypts a small document (an instant cluster's manifest) under `keyArn`, like `seal`. */

@@ -1,5 +1,5 @@
 import { existsSync } from "node:fs";
-import { mkdir, readdir, readFile, writeFile } from "node:fs/promises";
+import { mkdir, readdir, readFile, truncate, writeFile } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { RDS_SOURCE } from "@aurora-restore/core";
@@ -13,7 +13,9 @@ import {
 } from "../../src/rds/arns";
 import { scramVerifier, validateMasterPassword } from "../../src/rds/credentials";
 import { rdsEvent } from "../../src/rds/events";
+import { run } from "../../src/rds/processes";
 import { SnapshotIntegrityError, SnapshotStore } from "../../src/rds/snapshot-store";
+import { TarWriter } from "../../src/rds/tar-writer";
 import { StoppedError, Transitions } from "../../src/rds/transitions";
 import { production, rejectsWith, staging, tempStateDir } from "./helpers";
 
@@ -179,6 +181,76 @@ describe("snapshot files", () => {
       await store.unseal({ id: `r${i}`, caller: production, destination: join(state.dir, `r${i}`) });
       expect(await readFile(join(state.dir, `r${i}`, "PG_VERSION"), "utf8")).toBe("17\n");
     }
+  });
+
+  it("seals an archive streamed entry by entry (a snapshot of a running server) that unseal unpacks", async () => {
+    const key = await kms.createKey({ ...production });
+    const archive = new TarWriter();
+    const sealing = store.sealArchive({
+      id: "s",
+      archive: archive.stream,
+      keyArn: key.arn,
+      owner: production,
+    });
+    await archive.directory("base", 0o700);
+    await archive.directory("base/1", 0o700);
+    expect(await archive.file("base/1/16384", join(source, "base", "1", "16384"))).toBe(true);
+    expect(await archive.file("base/1/gone", join(source, "base", "1", "gone"))).toBe(false);
+    await archive.content("backup_label", Buffer.from("START WAL LOCATION: 0/2000028\n"), 0o600);
+    // A path beyond ustar's 100-byte name field is split into its prefix field.
+    const deep = `${"d".repeat(60)}/${"e".repeat(60)}`;
+    await archive.directory(deep, 0o700);
+    await archive.content(`${deep}/f`, Buffer.from("deep"), 0o600);
+    await archive.end();
+    await sealing;
+    const out = join(state.dir, "out");
+    await store.unseal({ id: "s", caller: production, destination: out });
+    expect(await readFile(join(out, "base", "1", "16384"))).toEqual(Buffer.alloc(64 * 1024, 7));
+    expect(await readFile(join(out, "backup_label"), "utf8")).toBe("START WAL LOCATION: 0/2000028\n");
+    expect(await readFile(join(out, deep, "f"), "utf8")).toBe("deep");
+    expect(await readdir(join(out, "base", "1"))).toEqual(["16384"]);
+  });
+
+  it("pads a file that shrank while it was archived to the size its entry announced (tar still unpacks it)", async () => {
+    const file = join(state.dir, "relation");
+    const original = Buffer.alloc(1024 * 1024);
+    for (let i = 0; i < original.length; i++) original[i] = i % 251;
+    await writeFile(file, original);
+    const archive = new TarWriter();
+    const adding = archive.file("relation", file);
+    // The writer holds the header and its first chunk until the archive is read: truncate the file meanwhile.
+    while (archive.stream.readableLength < 512 + 256 * 1024) await new Promise((r) => setImmediate(r));
+    await truncate(file, 0);
+    const chunks: Buffer[] = [];
+    archive.stream.on("data", (chunk: Buffer) => chunks.push(chunk));
+    const ended = new Promise((r) => archive.stream.once("end", r));
+    expect(await adding).toBe(true);
+    await archive.end();
+    await ended;
+    await writeFile(join(state.dir, "a.tar"), Buffer.concat(chunks));
+    const out = join(state.dir, "unpacked");
+    await mkdir(out);
+    await run("tar", ["-xf", join(state.dir, "a.tar"), "-C", out]);
+    const unpacked = await readFile(join(out, "relation"));
+    expect(unpacked.length).toBe(original.length);
+    expect(unpacked.subarray(0, 256 * 1024)).toEqual(original.subarray(0, 256 * 1024));
+    expect(unpacked.subarray(256 * 1024).every((b) => b === 0)).toBe(true);
+  });
+
+  it("stops the archive's writer when sealing fails (a refused key), instead of leaving it waiting", async () => {
+    const archive = new TarWriter();
+    const sealing = store.sealArchive({
+      id: "x",
+      archive: archive.stream,
+      keyArn: "arn:aws:kms:us-east-1:111111111111:key/missing",
+      owner: production,
+    });
+    sealing.catch((error: unknown) => archive.abort(error as Error));
+    await expect(sealing).rejects.toThrow();
+    const big = join(state.dir, "big");
+    await writeFile(big, Buffer.alloc(4 * 1024 * 1024, 1));
+    await expect(archive.file("big", big)).rejects.toThrow();
+    await expect(readFile(store.dataFile("x"))).rejects.toThrow(/ENOENT/);
   });
 
   it("fails on a modified file or envelope instead of unpacking garbage", async () => {
