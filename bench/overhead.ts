@@ -57,9 +57,9 @@ export interface OverheadResult {
   timeline: { atMs: number; what: string }[];
   /** configure's wait for the new master password (its audit entry master-login-verified). */
   masterLogin: { attempts: unknown; waitedMs: unknown } | undefined;
-  /** Each step's mean over the two floor runs. */
+  /** Each step's mean over the floor runs. */
   floorSteps: { name: string; ms: number }[];
-  /** The two floor runs: just before the pipeline's snapshot, and after the refresh. */
+  /** The floor runs: just before the pipeline's snapshot and after the refresh (`--quick`: after only). */
   floorRuns: { when: FloorRun; ms: number; steps: { name: string; ms: number }[] }[];
   loadAverage: number[];
 }
@@ -67,6 +67,8 @@ export interface OverheadResult {
 export async function benchOverhead(
   megabytes: number,
   write: (line: string) => void,
+  /** `--quick` runs the floor once, after the refresh (its run stays well under a minute); a full run twice. */
+  floorRunsWanted: readonly FloorRun[] = ["before", "after"],
 ): Promise<OverheadResult> {
   const dir = await mkdtemp(join(tmpdir(), "aurora-bench-overhead-"));
   const log: string[] = [];
@@ -101,14 +103,16 @@ export async function benchOverhead(
     runtime.rds.createAutomatedSnapshot = async (location, cluster) => {
       // Not part of the refresh: the demo loaded production a moment ago (see settleProduction).
       await settleProduction(runtime);
-      await runFloor("before");
-      tap.dropAllRdsEvents = true;
-      try {
-        await removeFloor(runtime, "bench-floor-before");
-      } finally {
-        tap.dropAllRdsEvents = false;
+      if (floorRunsWanted.includes("before")) {
+        await runFloor("before");
+        tap.dropAllRdsEvents = true;
+        try {
+          await removeFloor(runtime, "bench-floor-before");
+        } finally {
+          tap.dropAllRdsEvents = false;
+        }
+        await settleProduction(runtime);
       }
-      await settleProduction(runtime);
       snapshotAt = performance.now();
       snapshotWallMs = Date.now();
       return takeSnapshot(location, cluster);
@@ -142,7 +146,7 @@ export async function benchOverhead(
     ].sort((a, b) => a.atMs - b.atMs);
     const login = trail.find((e) => e.action === "master-login-verified")?.details;
 
-    await runFloor("after");
+    if (floorRunsWanted.includes("after")) await runFloor("after");
     const floorMs = mean(floorRuns.map((r) => r.ms));
     const floorSteps = floorRuns[0]!.steps.map((step, i) => ({
       name: step.name,
@@ -194,7 +198,7 @@ export async function benchOverhead(
         `${String(result.masterLogin?.waitedMs)} ms waited`,
     );
     write(
-      `  floor steps (mean of the two runs): ${result.floorSteps.map((s) => `${s.name} ${(s.ms / 1000).toFixed(2)} s`).join(", ")}`,
+      `  floor steps (mean of ${result.floorRuns.length === 1 ? "the one run" : `the ${result.floorRuns.length} runs`}): ${result.floorSteps.map((s) => `${s.name} ${(s.ms / 1000).toFixed(2)} s`).join(", ")}`,
     );
     return result;
   } finally {

@@ -101,6 +101,7 @@ await section("overhead", async () => {
   const { pipelineMs, floorMs, overheadRatio, ...overhead }: OverheadResult = await benchOverhead(
     megabytes,
     write,
+    quick ? ["after"] : ["before", "after"],
   );
   Object.assign(out, { pipelineMs, floorMs, overheadRatio, overhead });
 });
@@ -131,7 +132,8 @@ await section("costs", async () => {
 });
 await section("throughput", async () => {
   const { results, errors: failed } = await benchThroughput(
-    levels ?? (quick ? [20] : [50, 100, 200, 500]),
+    // --quick: a smaller level, so the whole quick run stays well under a minute (bench/README.md).
+    levels ?? (quick ? [10] : [50, 100, 200, 500]),
     write,
   );
   out.throughput = results.map(
@@ -151,7 +153,8 @@ await section("postgres", async () => {
   if (result.failed > 0 || result.lost > 0) process.exitCode = 1;
 });
 await section("bundles", async () => {
-  const { results, loadAverage } = await benchBundles(quick ? 3 : 10, write, sdk);
+  // --quick: one import each (the sizes are exact; the import time is one sample, the full run's is a median of 10).
+  const { results, loadAverage } = await benchBundles(quick ? 1 : 10, write, sdk);
   out.bundles = results satisfies BundleResult[];
   out.bundlesSdk = sdk;
   out.bundlesLoadAverage = loadAverage;
