@@ -30,9 +30,19 @@ function isErrno(error: unknown, code: string): boolean {
   return (error as NodeJS.ErrnoException).code === code;
 }
 
-/** Copies a tree that the server is writing to; files that vanish meanwhile (dropped relations) are skipped. */
-async function copyLiveTree(source: string, destination: string, top: boolean): Promise<void> {
-  await mkdir(destination, { recursive: true, mode: 0o700 });
+const walFileName = /^[0-9A-F]{24}$/;
+
+/** Where a walk of the live data directory puts what it keeps: a clone's directory or a snapshot's archive. */
+interface LiveTreeSink {
+  /** A directory at `path` (relative to the data directory), kept, perhaps without its contents. */
+  directory(path: string): Promise<void>;
+  /** A file at `path`, read from `from`; one that vanished meanwhile (a dropped relation) is skipped. */
+  file(path: string, from: string): Promise<void>;
+}
+
+/** Walks a tree that the server is writing to, keeping what a base backup keeps (the sets above). */
+async function walkLiveTree(source: string, path: string, sink: LiveTreeSink): Promise<void> {
+  const top = path === "";
   let entries: import("node:fs").Dirent[];
   try {
     entries = await readdir(source, { withFileTypes: true });
@@ -42,12 +52,13 @@ async function copyLiveTree(source: string, destination: string, top: boolean): 
   }
   for (const entry of entries) {
     const from = join(source, entry.name);
-    const to = join(destination, entry.name);
+    const to = top ? entry.name : `${path}/${entry.name}`;
     if (entry.isDirectory()) {
       if (top && skippedContents.has(entry.name)) {
-        await mkdir(to, { mode: 0o700 });
+        await sink.directory(to);
       } else if (!entry.name.startsWith("pgsql_tmp")) {
-        await copyLiveTree(from, to, false);
+        await sink.directory(to);
+        await walkLiveTree(from, to, sink);
       }
     } else if (entry.isSymbolicLink()) {
       throw new Error(
@@ -55,50 +66,36 @@ async function copyLiveTree(source: string, destination: string, top: boolean): 
       );
     } else if (entry.isFile()) {
       if ((top && skippedFiles.has(entry.name)) || entry.name.startsWith("pg_internal.init")) continue;
-      try {
-        await copyFile(from, to);
-      } catch (error) {
-        if (!isErrno(error, "ENOENT")) throw error;
-      }
+      await sink.file(to, from);
     }
   }
 }
 
-const walFileName = /^[0-9A-F]{24}$/;
-
-/** Adds a tree that the server is writing to, as copyLiveTree copies it, to `archive` under `prefix`. */
-async function archiveLiveTree(
-  source: string,
-  prefix: string,
-  archive: TarWriter,
-  top: boolean,
-): Promise<void> {
-  let entries: import("node:fs").Dirent[];
-  try {
-    entries = await readdir(source, { withFileTypes: true });
-  } catch (error) {
-    if (isErrno(error, "ENOENT")) return;
-    throw error;
-  }
-  for (const entry of entries) {
-    const from = join(source, entry.name);
-    const path = prefix === "" ? entry.name : `${prefix}/${entry.name}`;
-    if (entry.isDirectory()) {
-      if (top && skippedContents.has(entry.name)) {
-        await archive.directory(path, 0o700);
-      } else if (!entry.name.startsWith("pgsql_tmp")) {
-        await archive.directory(path, 0o700);
-        await archiveLiveTree(from, path, archive, false);
+/** Copies the live tree into `destination`. */
+async function copyLiveTree(source: string, destination: string): Promise<void> {
+  await mkdir(destination, { recursive: true, mode: 0o700 });
+  await walkLiveTree(source, "", {
+    directory: async (path) => {
+      await mkdir(join(destination, path), { recursive: true, mode: 0o700 });
+    },
+    file: async (path, from) => {
+      try {
+        await copyFile(from, join(destination, path));
+      } catch (error) {
+        if (!isErrno(error, "ENOENT")) throw error;
       }
-    } else if (entry.isSymbolicLink()) {
-      throw new Error(
-        `${from} is a symbolic link (a tablespace?): the local RDS supports the default tablespace only`,
-      );
-    } else if (entry.isFile()) {
-      if ((top && skippedFiles.has(entry.name)) || entry.name.startsWith("pg_internal.init")) continue;
+    },
+  });
+}
+
+/** Adds the live tree to `archive`, as copyLiveTree copies it. */
+async function archiveLiveTree(source: string, archive: TarWriter): Promise<void> {
+  await walkLiveTree(source, "", {
+    directory: (path) => archive.directory(path, 0o700),
+    file: async (path, from) => {
       await archive.file(path, from);
-    }
-  }
+    },
+  });
 }
 
 /** What pg_backup_stop returned, and the WAL segments (in pg_wal) that replay from the backup needs. */
@@ -166,7 +163,7 @@ export async function copyRunningServer(
   await baseBackup(
     server,
     label,
-    (dataDir) => copyLiveTree(dataDir, destination, true),
+    (dataDir) => copyLiveTree(dataDir, destination),
     async ({ labelfile, spcmapfile, walFiles }) => {
       await writeFile(join(destination, "backup_label"), labelfile, { mode: 0o600 });
       if (spcmapfile) await writeFile(join(destination, "tablespace_map"), spcmapfile, { mode: 0o600 });
@@ -190,7 +187,7 @@ export async function archiveRunningServer(
   await baseBackup(
     server,
     label,
-    (dataDir) => archiveLiveTree(dataDir, "", archive, true),
+    (dataDir) => archiveLiveTree(dataDir, archive),
     async ({ labelfile, spcmapfile, walFiles }) => {
       await archive.content("backup_label", Buffer.from(labelfile, "utf8"), 0o600);
       if (spcmapfile) await archive.content("tablespace_map", Buffer.from(spcmapfile, "utf8"), 0o600);
